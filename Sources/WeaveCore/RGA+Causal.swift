@@ -1,0 +1,149 @@
+/// Receiving operations from elsewhere: causal readiness, duplicates, and the
+/// buffer of operations waiting for their predecessors.
+///
+/// An operation is *ready* when this replica has every earlier unit of its
+/// author (by seq) and every element it names. Units already applied are
+/// dropped (duplicates, overlaps); an operation that can never become ready is
+/// refused with an `OperationError`.
+extension RGA {
+    enum Readiness {
+        case ready(Operation)
+        case duplicate
+        case waiting
+        case invalid(OperationError)
+    }
+
+    func readiness(_ op: Operation) -> Readiness {
+        let n = op.length
+        if n == 0 { return .invalid(.empty(op.replica)) }
+        let r = replicaIndex[op.replica]
+        let seqEnd = r.map { replicas[$0].seqEnd } ?? 0
+        if UInt64(op.seq) + UInt64(n) <= UInt64(seqEnd) { return .duplicate }
+        if op.seq > seqEnd { return .waiting }
+        if UInt64(op.counter) + UInt64(n) > UInt64(UInt32.max) {
+            return .invalid(.counterWentBackwards(op.replica, counter: op.counter, expectedAtLeast: 0))
+        }
+        let trimmed = op.seq < seqEnd ? op.slice(Int(seqEnd - op.seq), n) : op
+        let counterEnd = r.map { replicas[$0].counterEnd } ?? 0
+        if trimmed.counter < counterEnd {
+            return .invalid(.counterWentBackwards(op.replica, counter: trimmed.counter, expectedAtLeast: counterEnd))
+        }
+        switch trimmed.body {
+        case .insert(let after, _):
+            if let after {
+                if after.counter >= trimmed.counter {
+                    return .invalid(.counterNotAfterReference(trimmed.firstID, reference: after))
+                }
+                switch knows(after) {
+                case .yes: break
+                case .notYet: return .waiting
+                case .never: return .invalid(.unknownElement(after, in: op.replica))
+                }
+            }
+        case .delete(let runs):
+            for run in runs {
+                if run.length == 0 || (run.backward && run.start.counter < run.length - 1)
+                    || (!run.backward && UInt64(run.start.counter) + UInt64(run.length) > UInt64(UInt32.max)) {
+                    return .invalid(.unknownElement(run.start, in: op.replica))
+                }
+                var k: UInt32 = 0
+                while k < run.length {
+                    switch knows(run.element(k)) {
+                    case .yes: k += 1
+                    case .notYet: return .waiting
+                    case .never: return .invalid(.unknownElement(run.element(k), in: op.replica))
+                    }
+                }
+            }
+        }
+        return .ready(trimmed)
+    }
+
+    enum Knowledge { case yes, notYet, never }
+
+    /// Whether element `id` is here; if not, whether it still may arrive (its
+    /// author's counters only grow, so once they passed it, it never will).
+    func knows(_ id: ElementID) -> Knowledge {
+        guard let r = replicaIndex[id.replica] else { return .notYet }
+        if contains(r, id.counter) { return .yes }
+        return id.counter < replicas[r].counterEnd ? .never : .notYet
+    }
+
+    /// Receives an operation from elsewhere: applies it if ready (then any waiting
+    /// ones it unblocks), ignores what was already applied, or keeps it until its
+    /// predecessors arrive. Returns the text edits caused, in order.
+    ///
+    /// Throws `OperationError` for an operation that can never apply, or when the
+    /// waiting buffer is full; the document is then unchanged by it.
+    @discardableResult
+    public mutating func receive(_ op: Operation) throws -> [TextEdit] {
+        switch readiness(op) {
+        case .duplicate:
+            return []
+        case .invalid(let e):
+            throw e
+        case .waiting:
+            guard pending.count < pendingLimit else { throw OperationError.causalBufferFull(limit: pendingLimit) }
+            pending.append(op)
+            return []
+        case .ready(let ready):
+            var edits = integrate(ready)
+            if !pending.isEmpty { drainPending(into: &edits) }
+            return edits
+        }
+    }
+
+    /// Receives several operations; see `receive(_:)`. Stops at the first error.
+    @discardableResult
+    public mutating func receive<S: Sequence>(contentsOf ops: S) throws -> [TextEdit] where S.Element == Operation {
+        var edits: [TextEdit] = []
+        for op in ops { edits += try receive(op) }
+        return edits
+    }
+
+    /// Number of operations waiting for predecessors.
+    public var pendingCount: Int { pending.count }
+
+    /// Applies waiting operations until none is ready. Ones that turned invalid
+    /// are dropped (they could only be refused).
+    private mutating func drainPending(into edits: inout [TextEdit]) {
+        var progress = true
+        while progress {
+            progress = false
+            var i = 0
+            while i < pending.count {
+                switch readiness(pending[i]) {
+                case .waiting:
+                    i += 1
+                case .duplicate, .invalid:
+                    pending.remove(at: i)
+                case .ready(let ready):
+                    pending.remove(at: i)
+                    edits += integrate(ready)
+                    progress = true
+                }
+            }
+        }
+    }
+
+    /// Applies a ready operation and records it. Returns its text edits.
+    mutating func integrate(_ op: Operation) -> [TextEdit] {
+        let r = replicaSlot(op.replica)
+        var edits: [TextEdit]? = []
+        switch op.body {
+        case .insert(let after, let text):
+            let position = integrateInsert(r, counter: op.counter, seq: op.seq, text: text,
+                                           from: cursor(after: after), wantPosition: true)
+            edits!.append(TextEdit(position: position, removed: 0, inserted: text))
+        case .delete(let runs):
+            var unit = op.seq
+            for run in runs {
+                integrateDelete(run, deleter: r, seqBase: unit, edits: &edits)
+                unit &+= run.length
+            }
+        }
+        advance(r, by: op)
+        appendToLog(op)
+        return edits!
+    }
+}

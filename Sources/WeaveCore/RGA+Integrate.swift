@@ -1,0 +1,175 @@
+/// Integration: placing inserted runs and marking deleted ones, shared by local
+/// and remote edits.
+extension RGA {
+    /// A place in the tree: before element `offset` of span `span` of `leaf`
+    /// (`span == leafLen[leaf]` means the end of the leaf).
+    struct Cursor {
+        var leaf: Int
+        var span: Int
+        var offset: Int
+    }
+
+    /// The cursor just after element `offset` of span `k` of `leaf`.
+    @inline(__always)
+    func cursor(after leaf: Int, span k: Int, offset: Int) -> Cursor {
+        if offset + 1 < Int(spans[leaf * RGA.leafCapacity + k].length) { return Cursor(leaf: leaf, span: k, offset: offset + 1) }
+        return Cursor(leaf: leaf, span: k + 1, offset: 0)
+    }
+
+    /// The cursor just after element `id` (the document start when nil). The
+    /// element must exist. O(leaf size).
+    func cursor(after id: ElementID?) -> Cursor {
+        guard let id else { return Cursor(leaf: firstLeaf, span: 0, offset: 0) }
+        let r = replicaIndex[id.replica]!
+        let leaf = Int(entry(r, id.counter).leaf)
+        let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
+        return cursor(after: leaf, span: k, offset: off)
+    }
+
+    /// Whether element `offset` of `s` has a greater ID than `x`.
+    @inline(__always)
+    func isGreater(_ s: Span, _ offset: Int, than x: ElementID) -> Bool {
+        let c = s.counter &+ UInt32(offset)
+        if c != x.counter { return c > x.counter }
+        return replicas[Int(s.replica)].id > x.replica
+    }
+
+    /// Inserts the chained run `text` with first ID (counter, replica slot `r`)
+    /// after the element that `start` follows, skipping (RGA's rule) every
+    /// following element whose ID is greater. Returns the visible position of the
+    /// first inserted scalar when `wantPosition`, else -1.
+    ///
+    /// Within a span IDs grow, so once one element of a span is greater all the
+    /// rest are: the skip moves a span at a time. O(log s + skipped spans).
+    mutating func integrateInsert(_ r: Int, counter: UInt32, seq: UInt32, text: [Unicode.Scalar],
+                                  from start: Cursor, wantPosition: Bool) -> Int {
+        let x = ElementID(counter: counter, replica: replicas[r].id)
+        var leaf = start.leaf, k = start.span, off = start.offset
+        while true {
+            if k == leafLen[leaf] {
+                let next = leafNext[leaf]
+                if next < 0 || !isGreater(span(next, 0), 0, than: x) { break }
+                leaf = next; k = 1; off = 0
+                continue
+            }
+            if !isGreater(span(leaf, k), off, than: x) { break }
+            k += 1; off = 0
+        }
+        let n = UInt32(text.count)
+        let new = Span(counter: counter, replica: UInt32(r), length: n, deleted: false)
+        var position = -1
+        var home: Int
+        if off > 0 {
+            // Split the span we stopped inside, then put the run between the halves.
+            let s = span(leaf, k)
+            let right = Span(counter: s.counter &+ UInt32(off), replica: s.replica, length: s.length - UInt32(off), deleted: s.deleted)
+            spans[leaf * RGA.leafCapacity + k].length = UInt32(off)
+            addVisible(leaf, -right.visible)
+            let (rl, rk) = insertSpan(right, leaf: leaf, at: k + 1)
+            if rl != leaf { setLeaf(of: right, to: rl) }
+            let (nl, nk) = insertSpan(new, leaf: rl, at: rk)
+            home = nl
+            if wantPosition { position = visiblePosition(leaf: nl, span: nk, offset: 0) }
+        } else {
+            if wantPosition { position = visiblePosition(leaf: leaf, span: k, offset: 0) }
+            let base = leaf * RGA.leafCapacity
+            if k > 0, spans[base + k - 1].replica == UInt32(r), !spans[base + k - 1].deleted,
+               spans[base + k - 1].counter &+ spans[base + k - 1].length == counter {
+                // Typing: the run continues the span before it.
+                spans[base + k - 1].length += n
+                addVisible(leaf, Int(n))
+                home = leaf
+            } else {
+                home = insertSpan(new, leaf: leaf, at: k).leaf
+            }
+        }
+        recordElements(r, counter: counter, seq: seq, text: text, leaf: home)
+        elementCount += Int(n)
+        return position
+    }
+
+    /// Marks the elements of `run` deleted by the units `seqBase …` of replica
+    /// slot `d`, appending the visible text removed to `edits` when given. Every
+    /// target must exist. O(spans touched · log s).
+    mutating func integrateDelete(_ run: DeletedRun, deleter d: Int, seqBase: UInt32, edits: inout [TextEdit]?) {
+        let r = replicaIndex[run.start.replica]!
+        var c = run.lowCounter
+        let end = c &+ run.length
+        while c != end {
+            let leaf = Int(entry(r, c).leaf)
+            let (k, off) = findSpan(in: leaf, replica: r, counter: c)
+            let s = span(leaf, k)
+            let take = min(s.length - UInt32(off), end &- c)
+            for i in 0 ..< take {
+                let target = c &+ i
+                let unit = run.backward ? run.start.counter &- target : target &- run.start.counter
+                recordDeleter(r, target, deleter: d, seq: seqBase &+ unit)
+            }
+            if !s.deleted {
+                if edits != nil {
+                    edits!.append(TextEdit(position: visiblePosition(leaf: leaf, span: k, offset: off),
+                                           removed: Int(take), inserted: []))
+                }
+                markDeleted(r, counter: c, length: take, leaf: leaf, span: k, offset: off)
+            }
+            c &+= take
+        }
+    }
+
+    /// Turns `length` visible elements starting at element `offset` of span `k`
+    /// into tombstones, splitting the span as needed and joining it with
+    /// neighbouring tombstones.
+    private mutating func markDeleted(_ r: Int, counter: UInt32, length: UInt32, leaf: Int, span k: Int, offset: Int) {
+        var leaf = leaf, k = k
+        var s = span(leaf, k)
+        if offset > 0 {
+            let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: false)
+            spans[leaf * RGA.leafCapacity + k].length = UInt32(offset)
+            addVisible(leaf, -right.visible)
+            let old = leaf
+            (leaf, k) = insertSpan(right, leaf: leaf, at: k + 1)
+            if leaf != old { setLeaf(of: right, to: leaf) }
+            s = right
+        }
+        if length < s.length {
+            let tail = Span(counter: counter &+ length, replica: s.replica, length: s.length - length, deleted: false)
+            spans[leaf * RGA.leafCapacity + k].length = length
+            addVisible(leaf, -tail.visible)
+            let (tl, _) = insertSpan(tail, leaf: leaf, at: k + 1)
+            if tl != leaf { setLeaf(of: tail, to: tl) }
+            // The insert may have split the leaf and moved our span: find it again.
+            leaf = Int(entry(r, counter).leaf)
+            k = findSpan(in: leaf, replica: r, counter: counter).span
+        }
+        spans[leaf * RGA.leafCapacity + k].deleted = true
+        addVisible(leaf, -Int(length))
+        joinNeighbours(leaf: leaf, span: k)
+    }
+
+    /// Joins span `k` with its neighbours in the same leaf when they continue
+    /// each other (same replica, consecutive counters, same visibility).
+    private mutating func joinNeighbours(leaf: Int, span k: Int) {
+        let base = leaf * RGA.leafCapacity
+        var k = k
+        if k + 1 < leafLen[leaf], joins(spans[base + k], spans[base + k + 1]) {
+            spans[base + k].length += spans[base + k + 1].length
+            removeSpanKeepingCounts(leaf: leaf, at: k + 1)
+        }
+        if k > 0, joins(spans[base + k - 1], spans[base + k]) {
+            spans[base + k - 1].length += spans[base + k].length
+            removeSpanKeepingCounts(leaf: leaf, at: k)
+            k -= 1
+        }
+    }
+
+    @inline(__always)
+    private func joins(_ a: Span, _ b: Span) -> Bool {
+        a.replica == b.replica && a.deleted == b.deleted && a.counter &+ a.length == b.counter
+    }
+
+    private mutating func removeSpanKeepingCounts(leaf: Int, at k: Int) {
+        let base = leaf * RGA.leafCapacity
+        for i in k ..< leafLen[leaf] - 1 { spans[base + i] = spans[base + i + 1] }
+        leafLen[leaf] -= 1
+    }
+}

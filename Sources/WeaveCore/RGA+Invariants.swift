@@ -1,0 +1,80 @@
+/// A broken internal invariant: a bug in WeaveCore, never the user's doing.
+public struct InvariantViolation: Error, CustomStringConvertible {
+    public var description: String
+}
+
+extension RGA {
+    /// Checks every structural invariant; throws the first one broken. O(n).
+    ///
+    /// - every leaf but an empty document's has 1…leafCapacity spans of length > 0;
+    /// - all leaves are at one depth, parent links match child lists, and every
+    ///   inner count equals the visible elements below it;
+    /// - the leaf chain visits every leaf once, in tree order;
+    /// - every element's table entry points at the leaf holding it, and no element
+    ///   appears twice; `elementCount` counts them;
+    /// - each replica's log entries are in seq order and cover exactly 0..<seqEnd.
+    public func checkInvariants() throws {
+        func fail(_ s: String) -> InvariantViolation { InvariantViolation(description: s) }
+        var orderedLeaves: [Int] = []
+        var leafDepth = -1
+        func walk(_ node: Int, depth: Int) throws -> Int {
+            let n = nodeLen[node]
+            if n < 1 || n > RGA.nodeCapacity { throw fail("node \(node) has \(n) children") }
+            var total = 0
+            for i in 0 ..< n {
+                let c = nodeChildren[node * RGA.nodeCapacity + i]
+                let counted = nodeCounts[node * RGA.nodeCapacity + i]
+                let actual: Int
+                if nodeBottom[node] {
+                    if leafParent[c] != node { throw fail("leaf \(c) has parent \(leafParent[c]), expected \(node)") }
+                    if leafDepth == -1 { leafDepth = depth } else if leafDepth != depth { throw fail("leaves at depths \(leafDepth) and \(depth)") }
+                    orderedLeaves.append(c)
+                    actual = (0 ..< leafLen[c]).reduce(0) { $0 + span(c, $1).visible }
+                } else {
+                    if nodeParent[c] != node { throw fail("node \(c) has parent \(nodeParent[c]), expected \(node)") }
+                    actual = try walk(c, depth: depth + 1)
+                }
+                if counted != actual { throw fail("node \(node) counts \(counted) visible under child \(c), actual \(actual)") }
+                total += actual
+            }
+            return total
+        }
+        if nodeParent[root] != -1 { throw fail("root has a parent") }
+        _ = try walk(root, depth: 0)
+        var chain: [Int] = []
+        var l = firstLeaf
+        while l >= 0 {
+            chain.append(l)
+            if chain.count > leafLen.count { throw fail("leaf chain has a cycle") }
+            let next = leafNext[l]
+            if next >= 0 && leafPrev[next] != l { throw fail("leafPrev of \(next) is not \(l)") }
+            l = next
+        }
+        if chain != orderedLeaves { throw fail("leaf chain differs from tree order") }
+        var seen = Set<ElementKey>()
+        for leaf in chain {
+            let n = leafLen[leaf]
+            if n > RGA.leafCapacity || (n == 0 && !(chain.count == 1 && elementCount == 0)) { throw fail("leaf \(leaf) holds \(n) spans") }
+            for k in 0 ..< n {
+                let s = span(leaf, k)
+                if s.length == 0 { throw fail("empty span in leaf \(leaf)") }
+                for c in s.counter ..< s.counter &+ s.length {
+                    let e = entry(Int(s.replica), c)
+                    if Int(e.leaf) != leaf { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but indexed at \(e.leaf)") }
+                    if s.deleted != (e.deleterReplica != ElementEntry.noDeleter) { throw fail("element \(c)@\(s.replica) deletion flag disagrees with its deleters") }
+                    if !seen.insert(ElementKey(replica: s.replica, counter: c)).inserted { throw fail("element \(c)@\(s.replica) appears twice") }
+                }
+            }
+        }
+        if seen.count != elementCount { throw fail("elementCount \(elementCount), found \(seen.count)") }
+        for r in replicas {
+            var next: UInt32 = 0
+            for i in r.logIndexes {
+                let op = log[i]
+                if op.replica != r.id || op.seq != next { throw fail("log of \(r.id) has seq \(op.seq), expected \(next)") }
+                next = op.seqEnd
+            }
+            if next != r.seqEnd { throw fail("log of \(r.id) ends at \(next), version says \(r.seqEnd)") }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// Local editing: turning "insert at visible index" and "delete a visible range"
+/// into operations, applying them, and recording them in the log.
+extension RGA {
+    /// Inserts `text` so that its first scalar lands at visible index `position`,
+    /// and returns the operation to send to peers (nil when `text` is empty).
+    /// Precondition: `0 <= position <= count`. O(log s + text.count).
+    @discardableResult
+    public mutating func insert(_ text: [Unicode.Scalar], at position: Int) -> Operation? {
+        precondition(position >= 0 && position <= count, "insert position \(position) outside 0...\(count)")
+        guard !text.isEmpty else { return nil }
+        let counter = lamport, seq = replicas[local].seqEnd
+        let after: ElementID?
+        let start: Cursor
+        if position == 0 {
+            after = nil
+            start = Cursor(leaf: firstLeaf, span: 0, offset: 0)
+        } else {
+            let (leaf, k, off) = locateVisible(position - 1)
+            let s = span(leaf, k)
+            after = ElementID(counter: s.counter &+ UInt32(off), replica: replicas[Int(s.replica)].id)
+            start = cursor(after: leaf, span: k, offset: off)
+        }
+        _ = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
+        let op = Operation(replica: localReplica, seq: seq, counter: counter, body: .insert(after: after, text: text))
+        advance(local, by: op)
+        appendToLog(op)
+        return op
+    }
+
+    /// Inserts a string; see `insert(_:at:)`.
+    @discardableResult
+    public mutating func insert(_ text: String, at position: Int) -> Operation? {
+        insert(Array(text.unicodeScalars), at: position)
+    }
+
+    /// Deletes `length` visible scalars starting at visible index `position`, and
+    /// returns the operation to send (nil when `length` is 0).
+    /// Precondition: the range lies within `0 ..< count`. O(runs · log s).
+    @discardableResult
+    public mutating func delete(at position: Int, length: Int) -> Operation? {
+        precondition(position >= 0 && length >= 0 && position + length <= count,
+                     "delete range \(position)..<\(position + length) outside 0..<\(count)")
+        guard length > 0 else { return nil }
+        var runs: [DeletedRun] = []
+        var (leaf, k, off) = locateVisible(position)
+        var rest = length
+        while rest > 0 {
+            if k == leafLen[leaf] { leaf = leafNext[leaf]; k = 0; off = 0; continue }
+            let s = span(leaf, k)
+            if !s.deleted {
+                let take = min(Int(s.length) - off, rest)
+                Operation.appendRun(DeletedRun(start: ElementID(counter: s.counter &+ UInt32(off), replica: replicas[Int(s.replica)].id),
+                                               length: UInt32(take)), to: &runs)
+                rest -= take
+            }
+            k += 1; off = 0
+        }
+        let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport, body: .delete(runs))
+        var none: [TextEdit]? = nil
+        var unit = op.seq
+        for run in runs {
+            integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
+            unit &+= run.length
+        }
+        advance(local, by: op)
+        appendToLog(op)
+        return op
+    }
+
+    /// Moves replica slot `r`'s version and counters, and the Lamport clock, past `op`.
+    mutating func advance(_ r: Int, by op: Operation) {
+        let n = UInt32(op.length)
+        replicas[r].seqEnd = op.seq &+ n
+        replicas[r].counterEnd = op.counter &+ n
+        if lamport < op.counter &+ n { lamport = op.counter &+ n }
+    }
+
+    /// Appends `op` to the log, joining it to the last entry when it continues it.
+    mutating func appendToLog(_ op: Operation) {
+        if !log.isEmpty, log[log.count - 1].canAppend(op) {
+            log[log.count - 1].append(op)
+        } else {
+            log.append(op)
+            replicas[replicaIndex[op.replica]!].logIndexes.append(log.count - 1)
+        }
+    }
+}

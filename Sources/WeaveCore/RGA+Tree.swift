@@ -1,0 +1,247 @@
+/// The span tree: a B-tree stored flat in arrays.
+///
+/// Leaf `l` holds `leafLen[l]` spans at `spans[l * leafCapacity ..< …]`; leaves
+/// are chained in document order by `leafNext`/`leafPrev`. Inner node `n` holds
+/// `nodeLen[n]` children at `nodeChildren[n * nodeCapacity ..< …]`, each with its
+/// visible-element count in `nodeCounts` (same slots); `nodeBottom[n]` says its
+/// children are leaves. All leaves are at the same depth; nodes split when full
+/// and are never merged (deleting only marks spans), so no node is ever empty
+/// except the single leaf of an empty document.
+extension RGA {
+    static let leafCapacity = 32
+    static let nodeCapacity = 32
+
+    mutating func makeEmptyTree() {
+        spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity)
+        leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]
+        nodeChildren = Array(repeating: -1, count: RGA.nodeCapacity)
+        nodeCounts = Array(repeating: 0, count: RGA.nodeCapacity)
+        nodeChildren[0] = 0
+        nodeLen = [1]; nodeParent = [-1]; nodeBottom = [true]
+        root = 0; firstLeaf = 0; elementCount = 0
+    }
+
+    /// Visible elements in the whole document. O(fanout).
+    var visibleCount: Int {
+        var t = 0
+        let base = root * RGA.nodeCapacity
+        for i in 0 ..< nodeLen[root] { t += nodeCounts[base + i] }
+        return t
+    }
+
+    @inline(__always) func span(_ leaf: Int, _ k: Int) -> Span { spans[leaf * RGA.leafCapacity + k] }
+
+    /// Slot of `child` among the children of `node`. O(fanout).
+    @inline(__always)
+    func slot(of child: Int, in node: Int) -> Int {
+        let base = node * RGA.nodeCapacity
+        var i = 0
+        while nodeChildren[base + i] != child { i += 1 }
+        return i
+    }
+
+    /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s · fanout).
+    mutating func addVisible(_ leaf: Int, _ delta: Int) {
+        if delta == 0 { return }
+        var child = leaf
+        var node = leafParent[leaf]
+        while node >= 0 {
+            nodeCounts[node * RGA.nodeCapacity + slot(of: child, in: node)] += delta
+            child = node
+            node = nodeParent[node]
+        }
+    }
+
+    /// Visible elements before the start of `leaf`. O(log s · fanout).
+    func visibleBefore(leaf: Int) -> Int {
+        var total = 0
+        var child = leaf
+        var node = leafParent[leaf]
+        while node >= 0 {
+            let base = node * RGA.nodeCapacity
+            var i = 0
+            while nodeChildren[base + i] != child { total += nodeCounts[base + i]; i += 1 }
+            child = node
+            node = nodeParent[node]
+        }
+        return total
+    }
+
+    /// Visible elements before element `offset` of span `k` of `leaf`. O(log s · fanout).
+    func visiblePosition(leaf: Int, span k: Int, offset: Int) -> Int {
+        var p = visibleBefore(leaf: leaf)
+        let base = leaf * RGA.leafCapacity
+        for i in 0 ..< k { p += spans[base + i].visible }
+        if k < leafLen[leaf], !spans[base + k].deleted { p += offset }
+        return p
+    }
+
+    /// The visible element at visible index `index` (< count): its leaf, span and
+    /// offset in the span. O(log s · fanout).
+    func locateVisible(_ index: Int) -> (leaf: Int, span: Int, offset: Int) {
+        var node = root
+        var rest = index
+        while true {
+            let base = node * RGA.nodeCapacity
+            var i = 0
+            let n = nodeLen[node]
+            while i < n - 1 && rest >= nodeCounts[base + i] { rest -= nodeCounts[base + i]; i += 1 }
+            let child = nodeChildren[base + i]
+            if nodeBottom[node] {
+                let lbase = child * RGA.leafCapacity
+                var k = 0
+                let m = leafLen[child]
+                while true {
+                    let s = spans[lbase + k]
+                    if !s.deleted {
+                        if rest < Int(s.length) { return (child, k, rest) }
+                        rest -= Int(s.length)
+                    }
+                    k += 1
+                    precondition(k < m, "visible index out of range")
+                }
+            }
+            node = child
+        }
+    }
+
+    /// The span of `leaf` holding element (replica slot, counter). O(leaf size).
+    @inline(__always)
+    func findSpan(in leaf: Int, replica: Int, counter: UInt32) -> (span: Int, offset: Int) {
+        let base = leaf * RGA.leafCapacity
+        let r = UInt32(replica)
+        for k in 0 ..< leafLen[leaf] {
+            let s = spans[base + k]
+            if s.replica == r && counter &- s.counter < s.length { return (k, Int(counter &- s.counter)) }
+        }
+        preconditionFailure("element index points at a leaf that does not hold the element")
+    }
+
+    // MARK: Mutation
+
+    /// Inserts `s` at span index `k` of `leaf`, splitting the leaf when full, and
+    /// counts its visible elements. Returns where the span ended up; the caller
+    /// re-points the elements of a span that already existed if the leaf changed.
+    @discardableResult
+    mutating func insertSpan(_ s: Span, leaf: Int, at k: Int) -> (leaf: Int, span: Int) {
+        var leaf = leaf, k = k
+        if leafLen[leaf] == RGA.leafCapacity {
+            let right = splitLeaf(leaf)
+            let half = RGA.leafCapacity / 2
+            if k > half { leaf = right; k -= half }
+        }
+        let base = leaf * RGA.leafCapacity
+        var i = leafLen[leaf]
+        while i > k { spans[base + i] = spans[base + i - 1]; i -= 1 }
+        spans[base + k] = s
+        leafLen[leaf] += 1
+        addVisible(leaf, s.visible)
+        return (leaf, k)
+    }
+
+    /// Moves the upper half of a full leaf into a new leaf placed after it.
+    mutating func splitLeaf(_ leaf: Int) -> Int {
+        let half = RGA.leafCapacity / 2
+        let right = leafLen.count
+        spans.append(contentsOf: repeatElement(Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity))
+        leafLen.append(0); leafParent.append(-1); leafNext.append(leafNext[leaf]); leafPrev.append(leaf)
+        if leafNext[leaf] >= 0 { leafPrev[leafNext[leaf]] = right }
+        leafNext[leaf] = right
+        var moved = 0
+        for i in half ..< RGA.leafCapacity {
+            let s = spans[leaf * RGA.leafCapacity + i]
+            spans[right * RGA.leafCapacity + i - half] = s
+            moved += s.visible
+            setLeaf(of: s, to: right)
+        }
+        leafLen[right] = RGA.leafCapacity - half
+        leafLen[leaf] = half
+        let parent = leafParent[leaf]
+        insertChild(right, in: parent, at: slot(of: leaf, in: parent) + 1)
+        addVisible(leaf, -moved)
+        addVisible(right, moved)
+        return right
+    }
+
+    /// Inserts `child` (with a count of 0) into `node` at `slot`, splitting full nodes upward.
+    mutating func insertChild(_ child: Int, in node: Int, at slot: Int) {
+        var node = node, slot = slot
+        if nodeLen[node] == RGA.nodeCapacity {
+            let right = splitNode(node)
+            let half = RGA.nodeCapacity / 2
+            if slot > half { node = right; slot -= half }
+        }
+        let base = node * RGA.nodeCapacity
+        var i = nodeLen[node]
+        while i > slot {
+            nodeChildren[base + i] = nodeChildren[base + i - 1]
+            nodeCounts[base + i] = nodeCounts[base + i - 1]
+            i -= 1
+        }
+        nodeChildren[base + slot] = child
+        nodeCounts[base + slot] = 0
+        nodeLen[node] += 1
+        if nodeBottom[node] { leafParent[child] = node } else { nodeParent[child] = node }
+    }
+
+    /// Moves the upper half of a full inner node into a new node after it.
+    mutating func splitNode(_ node: Int) -> Int {
+        let half = RGA.nodeCapacity / 2
+        let right = newNode(bottom: nodeBottom[node])
+        var moved = 0
+        for i in half ..< RGA.nodeCapacity {
+            let c = nodeChildren[node * RGA.nodeCapacity + i]
+            let n = nodeCounts[node * RGA.nodeCapacity + i]
+            nodeChildren[right * RGA.nodeCapacity + i - half] = c
+            nodeCounts[right * RGA.nodeCapacity + i - half] = n
+            moved += n
+            if nodeBottom[node] { leafParent[c] = right } else { nodeParent[c] = right }
+        }
+        nodeLen[right] = RGA.nodeCapacity - half
+        nodeLen[node] = half
+        if nodeParent[node] < 0 {
+            // The root split: grow the tree by one level.
+            let top = newNode(bottom: false)
+            var total = 0
+            for i in 0 ..< half { total += nodeCounts[node * RGA.nodeCapacity + i] }
+            nodeChildren[top * RGA.nodeCapacity] = node
+            nodeCounts[top * RGA.nodeCapacity] = total
+            nodeChildren[top * RGA.nodeCapacity + 1] = right
+            nodeCounts[top * RGA.nodeCapacity + 1] = moved
+            nodeLen[top] = 2
+            nodeParent[node] = top
+            nodeParent[right] = top
+            root = top
+        } else {
+            let parent = nodeParent[node]
+            let s = slot(of: node, in: parent)
+            insertChild(right, in: parent, at: s + 1)
+            // insertChild may have split `parent`; re-find both slots.
+            let p1 = nodeParent[node], p2 = nodeParent[right]
+            nodeCounts[p1 * RGA.nodeCapacity + slot(of: node, in: p1)] -= moved
+            nodeCounts[p2 * RGA.nodeCapacity + slot(of: right, in: p2)] += moved
+            if p1 != p2 { propagateMove(from: p1, to: p2, moved) }
+        }
+        return right
+    }
+
+    /// After `moved` visible elements went from the subtree of `a` to that of `b`
+    /// (siblings' descendants), fixes the counts of the ancestors that differ.
+    private mutating func propagateMove(from a: Int, to b: Int, _ moved: Int) {
+        var a = a, b = b
+        while a != b {  // a and b are at the same depth, so they meet at their common ancestor
+            let pa = nodeParent[a], pb = nodeParent[b]
+            nodeCounts[pa * RGA.nodeCapacity + slot(of: a, in: pa)] -= moved
+            nodeCounts[pb * RGA.nodeCapacity + slot(of: b, in: pb)] += moved
+            a = pa; b = pb
+        }
+    }
+
+    private mutating func newNode(bottom: Bool) -> Int {
+        let n = nodeLen.count
+        nodeChildren.append(contentsOf: repeatElement(-1, count: RGA.nodeCapacity))
+        nodeCounts.append(contentsOf: repeatElement(0, count: RGA.nodeCapacity))
+        nodeLen.append(0); nodeParent.append(-1); nodeBottom.append(bottom)
+        return n
+    }
+}

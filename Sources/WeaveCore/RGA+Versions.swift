@@ -1,0 +1,104 @@
+/// Versions: what a peer lacks, and the document as it was at any version.
+extension RGA {
+    /// Exactly the units this replica has and a replica at `version` lacks, as
+    /// operations in an order that applies causally (this replica's log order).
+    /// O(log of ops · replicas + result).
+    public func operations(since version: VersionVector) -> [Operation] {
+        operations(from: version, to: nil)
+    }
+
+    /// The units in `to` but not in `from` (all known units when `to` is nil), in
+    /// log order, cut where an operation straddles either bound. `to` must be a
+    /// version this replica has seen, or some results will not apply causally.
+    public func operations(from: VersionVector, to: VersionVector?) -> [Operation] {
+        // The first log entry any replica needs: binary search per replica.
+        var first = log.count
+        for r in replicas {
+            let lo = from[r.id]
+            if lo >= r.seqEnd { continue }
+            if let to, to[r.id] <= lo { continue }
+            let idx = r.logIndexes
+            var a = 0, b = idx.count
+            while a < b {
+                let m = (a + b) / 2
+                if log[idx[m]].seqEnd <= lo { a = m + 1 } else { b = m }
+            }
+            if a < idx.count { first = min(first, idx[a]) }
+        }
+        var out: [Operation] = []
+        var i = first
+        while i < log.count {
+            let op = log[i]
+            i += 1
+            let lo = from[op.replica]
+            let hi = to.map { $0[op.replica] } ?? UInt32.max
+            let s = op.seq, e = op.seqEnd
+            if e <= lo || s >= hi { continue }
+            if s >= lo && e <= hi { out.append(op); continue }
+            out.append(op.slice(Int(max(s, lo) - s), Int(min(e, hi) - s)))
+        }
+        return out
+    }
+
+    /// The text as it was at `version` (a version this replica has seen): the
+    /// elements inserted by units in it, less those deleted by units in it.
+    /// O(n): elements keep their places forever, so no replay is needed.
+    public func text(at version: VersionVector) -> String {
+        var limits: [UInt32] = replicas.map { version[$0.id] }
+        limits.append(0)
+        var out = String.UnicodeScalarView()
+        var leaf = firstLeaf
+        while leaf >= 0 {
+            for k in 0 ..< leafLen[leaf] {
+                let s = span(leaf, k)
+                let r = Int(s.replica)
+                for c in s.counter ..< s.counter &+ s.length {
+                    let e = entry(r, c)
+                    if e.seq >= limits[r] { continue }
+                    if s.deleted && deletedAt(r, c, e, limits) { continue }
+                    out.append(Unicode.Scalar(e.scalar)!)
+                }
+            }
+            leaf = leafNext[leaf]
+        }
+        return String(out)
+    }
+
+    private func deletedAt(_ r: Int, _ c: UInt32, _ e: ElementEntry, _ limits: [UInt32]) -> Bool {
+        guard e.deleterReplica != ElementEntry.noDeleter else { return false }
+        if e.deleterSeq < limits[Int(e.deleterReplica)] { return true }
+        guard let more = extraDeleters[ElementKey(replica: UInt32(r), counter: c)] else { return false }
+        return more.contains { $0.seq < limits[Int($0.replica)] }
+    }
+
+    // MARK: Visible index ↔ element
+
+    /// The ID of the visible element at `index` (< count). O(log s).
+    public func id(at index: Int) -> ElementID {
+        precondition(index >= 0 && index < count, "index \(index) outside 0..<\(count)")
+        let (leaf, k, off) = locateVisible(index)
+        let s = span(leaf, k)
+        return ElementID(counter: s.counter &+ UInt32(off), replica: replicas[Int(s.replica)].id)
+    }
+
+    /// Where element `id` is: its visible index and whether it is still visible.
+    /// A deleted element reports the index of the first visible element after it
+    /// (or `count`), which is where a cursor anchored to it belongs. Nil when the
+    /// element is unknown. O(log s).
+    public func index(of id: ElementID) -> (index: Int, visible: Bool)? {
+        guard let r = replicaIndex[id.replica], contains(r, id.counter) else { return nil }
+        let leaf = Int(entry(r, id.counter).leaf)
+        let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
+        let s = span(leaf, k)
+        return (visiblePosition(leaf: leaf, span: k, offset: off), !s.deleted)
+    }
+
+    /// The scalar of a known element (visible or not). O(1).
+    public func scalar(of id: ElementID) -> Unicode.Scalar? {
+        guard let r = replicaIndex[id.replica], contains(r, id.counter) else { return nil }
+        return Unicode.Scalar(entry(r, id.counter).scalar)
+    }
+
+    /// Number of spans in the tree (a measure of fragmentation). O(leaves).
+    public var spanCount: Int { leafLen.reduce(0, +) }
+}

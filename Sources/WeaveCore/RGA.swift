@@ -1,0 +1,151 @@
+/// A replicated text document: an RGA (Replicated Growable Array, Roh et al.
+/// 2011) of Unicode scalars.
+///
+/// Every element keeps its ID forever; deleting leaves a tombstone. Elements live
+/// in a B-tree of *spans* (runs of elements of one replica with consecutive
+/// counters, all visible or all deleted) whose inner nodes count visible
+/// elements, so visible index → element and element → visible index are both
+/// O(log n). A paged per-replica table maps each element's counter to its leaf,
+/// its scalar, the seq that inserted it and the first unit that deleted it.
+///
+/// Laws (checked by the tests): applying the same set of operations in any
+/// causal order gives the same text; applying an operation twice is harmless;
+/// `text(at: v)` equals the text of a replica that saw exactly `v`.
+///
+/// Costs, with n elements (tombstones included) and s spans: local insert and
+/// delete O(log s + run length); remote insert O(log s + k), where k is the number
+/// of concurrent siblings skipped; remote delete O(runs · log s); `text` O(n).
+public struct RGA: Sendable {
+    // MARK: Replicas
+
+    struct Replica: Sendable {
+        var id: ReplicaID
+        /// Units applied from this replica (its version-vector entry).
+        var seqEnd: UInt32 = 0
+        /// One past the largest counter this replica has used (its counters only grow).
+        var counterEnd: UInt32 = 0
+        /// Elements by counter, in pages of `pageSize`.
+        var pages: [[ElementEntry]] = []
+        /// Indexes into `log` of this replica's operations, in seq order.
+        var logIndexes: [Int] = []
+    }
+
+    var replicas: [Replica] = []
+    var replicaIndex: [ReplicaID: Int] = [:]
+
+    /// The replica this document edits as.
+    public let localReplica: ReplicaID
+    let local: Int
+
+    /// One more than the largest counter seen: the next local counter.
+    public internal(set) var lamport: UInt32 = 0
+
+    // MARK: The span tree (flat arena; see RGA+Tree.swift)
+
+    var spans: [Span] = []
+    var leafLen: [Int] = []
+    var leafParent: [Int] = []
+    var leafNext: [Int] = []
+    var leafPrev: [Int] = []
+    var nodeChildren: [Int] = []
+    var nodeCounts: [Int] = []
+    var nodeLen: [Int] = []
+    var nodeParent: [Int] = []
+    var nodeBottom: [Bool] = []
+    var root = 0
+    var firstLeaf = 0
+    /// Elements in the tree, tombstones included.
+    public internal(set) var elementCount = 0
+
+    // MARK: History
+
+    /// Every operation applied, in the order this replica applied them, adjacent
+    /// ones merged where `Operation.canAppend` allows.
+    public internal(set) var log: [Operation] = []
+    /// Deleters beyond the first of an element (concurrent deletes of one element).
+    var extraDeleters: [ElementKey: [UnitRef]] = [:]
+    /// Operations waiting for their causal dependencies (see RGA+Causal.swift).
+    var pending: [Operation] = []
+    /// The most operations `pending` may hold before `receive` refuses more.
+    public var pendingLimit = 100_000
+
+    /// A new, empty document edited as `replica`.
+    public init(replica: ReplicaID = .random()) {
+        localReplica = replica
+        local = 0
+        replicas = [Replica(id: replica)]
+        replicaIndex = [replica: 0]
+        makeEmptyTree()
+    }
+
+    /// Number of visible scalars. O(1).
+    public var count: Int { visibleCount }
+
+    /// The visible text. O(n).
+    public var text: String {
+        var s = String.UnicodeScalarView()
+        forEachVisibleRun { s.append(contentsOf: $0) }
+        return String(s)
+    }
+
+    /// The visible text as scalars. O(n).
+    public var scalars: [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(visibleCount)
+        forEachVisibleRun { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// What this replica has seen.
+    public var version: VersionVector {
+        var v = VersionVector()
+        for r in replicas { v[r.id] = r.seqEnd }
+        return v
+    }
+
+    /// Index of a replica, registering it when new.
+    @inline(__always)
+    mutating func replicaSlot(_ id: ReplicaID) -> Int {
+        if let i = replicaIndex[id] { return i }
+        replicas.append(Replica(id: id))
+        replicaIndex[id] = replicas.count - 1
+        return replicas.count - 1
+    }
+}
+
+/// One element of the document, as a stored position in the paged table.
+struct ElementKey: Hashable, Sendable {
+    var replica: UInt32
+    var counter: UInt32
+}
+
+/// One unit of an operation: (replica slot, seq).
+struct UnitRef: Hashable, Sendable {
+    var replica: UInt32
+    var seq: UInt32
+}
+
+/// What the document knows about one element.
+struct ElementEntry: Sendable {
+    static let absent: Int32 = -1
+    static let noDeleter = UInt32.max
+    /// Leaf holding the element, or `absent` when no such element exists.
+    var leaf: Int32 = ElementEntry.absent
+    var scalar: UInt32 = 0
+    /// Seq of the unit that inserted it.
+    var seq: UInt32 = 0
+    /// The first unit that deleted it (replica slot, seq), or `noDeleter`.
+    var deleterReplica: UInt32 = ElementEntry.noDeleter
+    var deleterSeq: UInt32 = 0
+}
+
+/// A run of elements in the tree: `length` elements of replica slot `replica`
+/// with counters `counter ..< counter + length`, consecutive in document order,
+/// all visible or all deleted.
+struct Span: Sendable {
+    var counter: UInt32
+    var replica: UInt32
+    var length: UInt32
+    var deleted: Bool
+    @inline(__always) var visible: Int { deleted ? 0 : Int(length) }
+}
