@@ -34,7 +34,7 @@ extension RGA {
                 if after.counter >= trimmed.counter {
                     return .invalid(.counterNotAfterReference(trimmed.firstID, reference: after))
                 }
-                switch knows(after) {
+                switch knows(after, author: op.replica) {
                 case .yes: break
                 case .notYet: return .waiting
                 case .never: return .invalid(.unknownElement(after, in: op.replica))
@@ -48,7 +48,7 @@ extension RGA {
                 }
                 var k: UInt32 = 0
                 while k < run.length {
-                    switch knows(run.element(k)) {
+                    switch knows(run.element(k), author: op.replica) {
                     case .yes: k += 1
                     case .notYet: return .waiting
                     case .never: return .invalid(.unknownElement(run.element(k), in: op.replica))
@@ -61,11 +61,15 @@ extension RGA {
 
     enum Knowledge { case yes, notYet, never }
 
-    /// Whether element `id` is here; if not, whether it still may arrive (its
-    /// author's counters only grow, so once they passed it, it never will).
-    func knows(_ id: ElementID) -> Knowledge {
-        guard let r = replicaIndex[id.replica] else { return .notYet }
-        if contains(r, id.counter) { return .yes }
+    /// Whether element `id`, named by an operation of `author` whose earlier
+    /// units are all here, is here; if not, whether it still may arrive. An
+    /// element's creator's counters only grow, so once they passed it, it never
+    /// will; and an author's own elements are all here already.
+    func knows(_ id: ElementID, author: ReplicaID) -> Knowledge {
+        let r = replicaIndex[id.replica]
+        if let r, contains(r, id.counter) { return .yes }
+        if id.replica == author { return .never }
+        guard let r else { return .notYet }
         return id.counter < replicas[r].counterEnd ? .never : .notYet
     }
 

@@ -1,0 +1,210 @@
+/// The compact binary encoding of a list of operations (format "WVOP", version 1;
+/// docs/INTERNALS.md describes it byte by byte).
+///
+/// Layout: magic `57 56 4F 50`, a version byte, the replica table (count, then
+/// each ID as 8 bytes little-endian), the operation count, then two sections each
+/// prefixed by its byte length: *metadata* (one tag varint per operation and the
+/// fields the tag does not predict) and *text* (the UTF-8 of every inserted run,
+/// in order). Keeping text apart keeps it compressible.
+///
+/// Laws: `decode(encode(ops)) == ops` for every list of operations; `decode`
+/// of any other bytes throws a `DecodeError` (never traps, never allocates more
+/// than a small multiple of the input).
+public enum OpCodec {
+    public static let magic: [UInt8] = [0x57, 0x56, 0x4F, 0x50]  // "WVOP"
+    public static let version: UInt8 = 1
+
+    // Tag bits.
+    static let isDelete: UInt64 = 1 << 0
+    static let sameReplica: UInt64 = 1 << 1
+    static let expectedSeq: UInt64 = 1 << 2
+    static let expectedCounter: UInt64 = 1 << 3
+    static let chainedRef: UInt64 = 1 << 4
+    static let noRef: UInt64 = 1 << 5
+    static let tagBits = 6
+
+    /// Per-replica predictions shared by encoder and decoder.
+    struct Predictor {
+        var seqEnd: [UInt32]
+        var delta: [Int64]  // counter - seq of the replica's last operation
+        var lastReplica = -1
+        init(replicas: Int) {
+            seqEnd = Array(repeating: 0, count: replicas)
+            delta = Array(repeating: 0, count: replicas)
+        }
+        mutating func update(_ r: Int, seq: UInt32, counter: UInt32, length: Int) {
+            seqEnd[r] = seq &+ UInt32(truncatingIfNeeded: length)
+            delta[r] = Int64(counter) - Int64(seq)
+            lastReplica = r
+        }
+    }
+
+    /// Encodes `ops`. O(total size).
+    public static func encode(_ ops: [Operation]) -> [UInt8] {
+        var ids: [ReplicaID] = []
+        var slot: [ReplicaID: Int] = [:]
+        func index(_ r: ReplicaID) -> Int {
+            if let i = slot[r] { return i }
+            ids.append(r); slot[r] = ids.count - 1
+            return ids.count - 1
+        }
+        for op in ops {
+            _ = index(op.replica)
+            switch op.body {
+            case .insert(let after, _): if let after { _ = index(after.replica) }
+            case .delete(let runs): for run in runs { _ = index(run.start.replica) }
+            }
+        }
+        var meta = ByteWriter()
+        var text = ByteWriter()
+        var p = Predictor(replicas: ids.count)
+        for op in ops {
+            let r = slot[op.replica]!
+            var tag: UInt64 = 0
+            if r == p.lastReplica { tag |= sameReplica }
+            if op.seq == p.seqEnd[r] { tag |= expectedSeq }
+            if Int64(op.counter) - Int64(op.seq) == p.delta[r] { tag |= expectedCounter }
+            var extra = ByteWriter()
+            if tag & sameReplica == 0 { extra.varint(r) }
+            if tag & expectedSeq == 0 { extra.varint(op.seq) }
+            if tag & expectedCounter == 0 { extra.varint(op.counter) }
+            switch op.body {
+            case .insert(let after, let scalars):
+                if let after {
+                    if after.replica == op.replica && after.counter &+ 1 == op.counter {
+                        tag |= chainedRef
+                    } else {
+                        extra.varint(slot[after.replica]!)
+                        extra.zigzag(Int64(op.counter) - Int64(after.counter))
+                    }
+                } else {
+                    tag |= noRef
+                }
+                tag |= UInt64(scalars.count) << UInt64(tagBits)
+                text.utf8(scalars)
+            case .delete(let runs):
+                tag |= isDelete
+                tag |= UInt64(runs.count) << UInt64(tagBits)
+                var previous = Int64(op.counter)
+                for run in runs {
+                    extra.varint(slot[run.start.replica]!)
+                    extra.zigzag(previous - Int64(run.start.counter))
+                    extra.varint(UInt64(run.length) << 1 | (run.backward ? 1 : 0))
+                    previous = Int64(run.start.counter)
+                }
+            }
+            meta.varint(tag)
+            meta.append(extra.bytes)
+            p.update(r, seq: op.seq, counter: op.counter, length: op.length)
+        }
+        var out = ByteWriter()
+        out.append(magic)
+        out.bytes.append(version)
+        out.varint(ids.count)
+        for id in ids { out.u64le(id.rawValue) }
+        out.varint(ops.count)
+        out.varint(meta.bytes.count)
+        out.append(meta.bytes)
+        out.varint(text.bytes.count)
+        out.append(text.bytes)
+        return out.bytes
+    }
+
+    /// Decodes operations encoded by `encode`. Throws `DecodeError` on anything
+    /// else: wrong magic, a newer version, truncation, bad varints, indexes out
+    /// of range, invalid UTF-8, or bytes left over. O(input size).
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [Operation] {
+        var head = ByteReader(bytes)
+        guard bytes.count >= 4, Array(bytes[0 ..< 4]) == magic else { throw .badMagic }
+        head.offset = 4
+        let v = try head.byte("version")
+        guard v == version else { throw .unsupportedVersion(found: Int(v), supported: Int(version)) }
+        let replicaCount = try head.count("replica count", atMost: head.remaining / 8)
+        var ids: [ReplicaID] = []
+        ids.reserveCapacity(replicaCount)
+        for _ in 0 ..< replicaCount { ids.append(ReplicaID(try head.u64le("replica ID"))) }
+        let opCount = try head.count("operation count", atMost: head.remaining)
+        let metaLength = try head.count("metadata length", atMost: head.remaining)
+        let metaBase = head.offset
+        var meta = ByteReader(Array(try head.take(metaLength, "metadata")), base: metaBase)
+        let textLength = try head.count("text length", atMost: head.remaining)
+        let textBase = head.offset
+        var text = ByteReader(Array(try head.take(textLength, "text")), base: textBase)
+        guard head.isAtEnd else { throw .trailingBytes(offset: head.offset) }
+        guard opCount <= metaLength else { throw .inconsistent("\(opCount) operations in \(metaLength) bytes of metadata") }
+
+        func replica(_ what: String) throws(DecodeError) -> Int {
+            try meta.count(what, atMost: replicaCount - 1)
+        }
+        func offsetCounter(_ base: Int64, minus delta: Int64, _ what: String, at: Int) throws(DecodeError) -> UInt32 {
+            let (c, overflow) = base.subtractingReportingOverflow(delta)
+            guard !overflow, c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + at, field: what) }
+            return UInt32(c)
+        }
+
+        var ops: [Operation] = []
+        ops.reserveCapacity(opCount)
+        var p = Predictor(replicas: replicaCount)
+        for _ in 0 ..< opCount {
+            let tagAt = meta.offset
+            let tag = try meta.varint("operation tag")
+            let r: Int
+            if tag & sameReplica != 0 {
+                guard p.lastReplica >= 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                r = p.lastReplica
+            } else {
+                r = try replica("operation replica")
+            }
+            let seq = tag & expectedSeq != 0 ? p.seqEnd[r] : try meta.u32("operation seq")
+            let counter: UInt32
+            if tag & expectedCounter != 0 {
+                let c = Int64(seq) + p.delta[r]
+                guard c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation counter") }
+                counter = UInt32(c)
+            } else {
+                counter = try meta.u32("operation counter")
+            }
+            let n64 = tag >> UInt64(tagBits)
+            let body: Operation.Body
+            if tag & isDelete != 0 {
+                guard tag & (chainedRef | noRef) == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                guard n64 <= UInt64(meta.remaining / 3) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+                var runs: [DeletedRun] = []
+                runs.reserveCapacity(Int(n64))
+                var previous = Int64(counter)
+                for _ in 0 ..< Int(n64) {
+                    let rr = try replica("deleted run replica")
+                    let at = meta.offset
+                    let start = try offsetCounter(previous, minus: try meta.zigzag("deleted run start"), "deleted run start", at: at)
+                    let lengthAt = meta.offset
+                    let lb = try meta.varint("deleted run length")
+                    guard lb >> 1 <= UInt64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + lengthAt, field: "deleted run length") }
+                    runs.append(DeletedRun(start: ElementID(counter: start, replica: ids[rr]), length: UInt32(lb >> 1), backward: lb & 1 == 1))
+                    previous = Int64(start)
+                }
+                body = .delete(runs)
+            } else {
+                var after: ElementID?
+                if tag & noRef != 0 {
+                    guard tag & chainedRef == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                    after = nil
+                } else if tag & chainedRef != 0 {
+                    guard counter > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "insert reference") }
+                    after = ElementID(counter: counter - 1, replica: ids[r])
+                } else {
+                    let rr = try replica("insert reference replica")
+                    let at = meta.offset
+                    after = ElementID(counter: try offsetCounter(Int64(counter), minus: try meta.zigzag("insert reference"), "insert reference", at: at), replica: ids[rr])
+                }
+                guard n64 <= UInt64(text.remaining) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "inserted length") }
+                body = .insert(after: after, text: try text.utf8(count: Int(n64), "inserted text"))
+            }
+            let op = Operation(replica: ids[r], seq: seq, counter: counter, body: body)
+            p.update(r, seq: seq, counter: counter, length: op.length)
+            ops.append(op)
+        }
+        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.base + meta.offset) }
+        guard text.isAtEnd else { throw .trailingBytes(offset: text.base + text.offset) }
+        return ops
+    }
+}
