@@ -1,1 +1,3 @@
 #include <zlib.h>
+#include <errno.h>
+#include <string.h>

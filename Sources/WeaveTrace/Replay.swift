@@ -1,0 +1,119 @@
+import WeaveCore
+
+/// Replaying traces into RGA replicas.
+extension EditingTrace {
+    /// Applies one patch as local edits (delete, then insert).
+    @inline(__always)
+    static func apply(_ p: Patch, to doc: inout RGA) {
+        if p.deleted > 0 { doc.delete(at: p.position, length: p.deleted) }
+        if !p.inserted.isEmpty { doc.insert(p.inserted, at: p.position) }
+    }
+
+    /// Sequential replay: every patch as a local edit of one replica. Does not
+    /// check the result; see `verify`.
+    public func replaySequential(replica: ReplicaID = ReplicaID(1)) -> RGA {
+        var doc = RGA(replica: replica)
+        if !startContent.isEmpty { doc.insert(startContent, at: 0) }
+        for t in transactions { for p in t.patches { EditingTrace.apply(p, to: &doc) } }
+        return doc
+    }
+
+    /// Concurrent replay: one replica per agent; each transaction is made by its
+    /// agent on the merge of its parents (the agent first receives exactly the
+    /// operations its parents had that it lacks). Returns every replica after a
+    /// final full exchange, so all should hold the same text.
+    ///
+    /// Calls `onTransaction(i, replica)` after each transaction, for tests that
+    /// record texts along the way.
+    public func replayConcurrent(onTransaction: ((Int, RGA) -> Void)? = nil) throws -> [RGA] {
+        var replicas = (0 ..< numAgents).map { RGA(replica: ReplicaID(UInt64($0) + 1)) }
+        var after: [VersionVector] = []
+        after.reserveCapacity(transactions.count)
+        if !startContent.isEmpty {
+            // A common starting text: made by agent 0, known to all before txn 0.
+            replicas[0].insert(startContent, at: 0)
+            for i in 1 ..< numAgents { try replicas[i].receive(contentsOf: replicas[0].log) }
+        }
+        let base = replicas[0].version
+        for (i, t) in transactions.enumerated() {
+            var target = base
+            for p in t.parents { target = target.merging(after[p]) }
+            let a = t.agent
+            if replicas[a].version != target {
+                // Fetch each author's missing units from that author's own replica.
+                for b in 0 ..< numAgents where b != a {
+                    let id = replicas[b].localReplica
+                    if replicas[a].version[id] < target[id] {
+                        let ops = replicas[b].operations(from: replicas[a].version, to: VersionVector([id: target[id]]))
+                        try replicas[a].receive(contentsOf: ops)
+                    }
+                }
+                guard replicas[a].version == target, replicas[a].pendingCount == 0 else {
+                    throw TraceError.notAnAncestor(transaction: i, agent: a)
+                }
+            }
+            for p in t.patches { EditingTrace.apply(p, to: &replicas[a]) }
+            after.append(replicas[a].version)
+            onTransaction?(i, replicas[a])
+        }
+        for a in 0 ..< numAgents {
+            for b in 0 ..< numAgents where b != a {
+                try replicas[a].receive(contentsOf: replicas[b].operations(since: replicas[a].version))
+            }
+        }
+        return replicas
+    }
+
+    /// Replays in the trace's own kind and returns the final document of the
+    /// first replica (all are checked equal for a concurrent trace).
+    public func replay() throws -> RGA {
+        switch kind {
+        case .sequential:
+            return replaySequential()
+        case .concurrent:
+            let all = try replayConcurrent()
+            for r in all.dropFirst() where r.text != all[0].text {
+                try EditingTrace.check(r.text, against: all[0].text)
+            }
+            return all[0]
+        }
+    }
+
+    /// Throws `TraceError.replayMismatch` unless `text == endContent`.
+    public func verify(_ text: String) throws {
+        try EditingTrace.check(text, against: endContent)
+    }
+
+    static func check(_ text: String, against expected: String) throws {
+        if text == expected { return }
+        let a = Array(text.unicodeScalars), e = Array(expected.unicodeScalars)
+        var i = 0
+        while i < a.count && i < e.count && a[i] == e[i] { i += 1 }
+        throw TraceError.replayMismatch(expectedCount: e.count, actualCount: a.count, firstDifference: i)
+    }
+}
+
+/// Where the shared editing traces are: `$WEAVE_TRACES`, else `../shared/traces`
+/// relative to the package root (as CI lays it out), else nil.
+public enum TraceLocator {
+    public static func directory(packageRoot: String) -> String? {
+        var candidates: [String] = []
+        if let env = getenvString("WEAVE_TRACES") { candidates.append(env) }
+        candidates.append(packageRoot + "/../shared/traces")
+        return candidates.first { access($0 + "/.", F_OK) == 0 }
+    }
+
+    static func getenvString(_ name: String) -> String? {
+        guard let p = getenv(name) else { return nil }
+        return String(cString: p)
+    }
+
+    public static let howToGetThem =
+        "editing traces not found: set WEAVE_TRACES to a folder holding automerge-paper.json.gz and friendsforever.json.gz (from github.com/josephg/editing-traces), or place them in ../shared/traces beside the repository"
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

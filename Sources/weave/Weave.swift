@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `weave` command line: wires the modules together, nothing more.
+@main
+struct Weave: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weave",
+        abstract: "A terminal collaborative text editor with a replayable history.",
+        subcommands: [Bench.self]
+    )
+}
