@@ -40,17 +40,20 @@ public struct Operation: Hashable, Sendable {
     public var replica: ReplicaID
     public var seq: UInt32
     public var counter: UInt32
-    public var body: Body
+    /// What the operation does.
+    public private(set) var body: Body
+    /// Number of units: scalars inserted or elements deleted. O(1).
+    public private(set) var length: Int
 
     public init(replica: ReplicaID, seq: UInt32, counter: UInt32, body: Body) {
         self.replica = replica
         self.seq = seq
         self.counter = counter
         self.body = body
+        length = Operation.units(body)
     }
 
-    /// Number of units: scalars inserted or elements deleted. O(runs).
-    public var length: Int {
+    static func units(_ body: Body) -> Int {
         switch body {
         case .insert(_, let text): return text.count
         case .delete(let runs): return runs.reduce(0) { $0 + Int($1.length) }
@@ -76,6 +79,7 @@ public struct Operation: Hashable, Sendable {
         case .insert(let after, let text):
             let ref = from == 0 ? after : ElementID(counter: counter &+ UInt32(from - 1), replica: replica)
             out.body = .insert(after: ref, text: Array(text[from ..< to]))
+            out.length = to - from
         case .delete(let runs):
             var kept: [DeletedRun] = []
             var base = 0
@@ -88,6 +92,7 @@ public struct Operation: Hashable, Sendable {
                 base += Int(run.length)
             }
             out.body = .delete(kept)
+            out.length = to - from
         }
         return out
     }
@@ -97,31 +102,30 @@ public struct Operation: Hashable, Sendable {
     public func canAppend(_ next: Operation) -> Bool {
         guard next.replica == replica, next.seq == seqEnd,
               next.counter == counter &+ UInt32(length) else { return false }
-        switch (body, next.body) {
-        case (.insert(_, let text), .insert(let after, _)):
-            return after == ElementID(counter: counter &+ UInt32(text.count) &- 1, replica: replica)
-        case (.delete, .delete):
-            return true
-        default:
-            return false
+        if case .insert(let after, _) = next.body {
+            guard isInsert else { return false }
+            return after == ElementID(counter: counter &+ UInt32(length) &- 1, replica: replica)
         }
+        return !isInsert
     }
 
-    /// Appends `next`, which must satisfy `canAppend`. Amortised O(next.length).
+    /// Appends `next`, which must satisfy `canAppend`. Amortised O(next.length):
+    /// the payload is taken out of `body` first so it is extended in place.
     public mutating func append(_ next: Operation) {
         precondition(canAppend(next), "operations are not contiguous")
-        switch (body, next.body) {
-        case (.insert(let after, var text), .insert(_, let more)):
-            body = .insert(after: nil, text: [])  // release the buffer so the append is in place
+        switch next.body {
+        case .insert(_, let more):
+            guard case .insert(let after, var text) = body else { preconditionFailure("operations are not contiguous") }
+            body = .delete([])
             text.append(contentsOf: more)
             body = .insert(after: after, text: text)
-        case (.delete(var runs), .delete(let more)):
+        case .delete(let more):
+            guard case .delete(var runs) = body else { preconditionFailure("operations are not contiguous") }
             body = .delete([])
             for run in more { Operation.appendRun(run, to: &runs) }
             body = .delete(runs)
-        default:
-            preconditionFailure("operations are not contiguous")
         }
+        length += next.length
     }
 
     /// Appends a deleted run, joining it to the last one when they continue each other.

@@ -16,7 +16,7 @@ extension RGA {
     func readiness(_ op: Operation) -> Readiness {
         let n = op.length
         if n == 0 { return .invalid(.empty(op.replica)) }
-        let r = replicaIndex[op.replica]
+        let r = slot(of: op.replica)
         let seqEnd = r.map { replicas[$0].seqEnd } ?? 0
         if UInt64(op.seq) + UInt64(n) <= UInt64(seqEnd) { return .duplicate }
         if op.seq > seqEnd { return .waiting }
@@ -66,7 +66,7 @@ extension RGA {
     /// element's creator's counters only grow, so once they passed it, it never
     /// will; and an author's own elements are all here already.
     func knows(_ id: ElementID, author: ReplicaID) -> Knowledge {
-        let r = replicaIndex[id.replica]
+        let r = slot(of: id.replica)
         if let r, contains(r, id.counter) { return .yes }
         if id.replica == author { return .never }
         guard let r else { return .notYet }
@@ -137,7 +137,7 @@ extension RGA {
         switch op.body {
         case .insert(let after, let text):
             let position = integrateInsert(r, counter: op.counter, seq: op.seq, text: text,
-                                           from: cursor(after: after), wantPosition: true)
+                                           from: cursor(after: after), wantPosition: true).position
             edits!.append(TextEdit(position: position, removed: 0, inserted: text))
         case .delete(let runs):
             var unit = op.seq

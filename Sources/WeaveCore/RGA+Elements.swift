@@ -11,9 +11,8 @@ extension RGA {
     @inline(__always)
     func entry(_ replica: Int, _ counter: UInt32) -> ElementEntry {
         let p = Int(counter >> UInt32(RGA.pageShift))
-        let pages = replicas[replica].pages
-        guard p < pages.count, !pages[p].isEmpty else { return ElementEntry() }
-        return pages[p][Int(counter) & (RGA.pageSize - 1)]
+        guard p < replicas[replica].pages.count, !replicas[replica].pages[p].isEmpty else { return ElementEntry() }
+        return replicas[replica].pages[p][Int(counter) & (RGA.pageSize - 1)]
     }
 
     /// Whether the element exists here (inserted, possibly since deleted). O(1).

@@ -20,7 +20,7 @@ extension RGA {
     /// element must exist. O(leaf size).
     func cursor(after id: ElementID?) -> Cursor {
         guard let id else { return Cursor(leaf: firstLeaf, span: 0, offset: 0) }
-        let r = replicaIndex[id.replica]!
+        let r = slot(of: id.replica)!
         let leaf = Int(entry(r, id.counter).leaf)
         let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
         return cursor(after: leaf, span: k, offset: off)
@@ -37,12 +37,14 @@ extension RGA {
     /// Inserts the chained run `text` with first ID (counter, replica slot `r`)
     /// after the element that `start` follows, skipping (RGA's rule) every
     /// following element whose ID is greater. Returns the visible position of the
-    /// first inserted scalar when `wantPosition`, else -1.
+    /// first inserted scalar when `wantPosition` (else -1), and the leaf and span
+    /// now holding the run's last scalar.
     ///
     /// Within a span IDs grow, so once one element of a span is greater all the
     /// rest are: the skip moves a span at a time. O(log s + skipped spans).
     mutating func integrateInsert(_ r: Int, counter: UInt32, seq: UInt32, text: [Unicode.Scalar],
-                                  from start: Cursor, wantPosition: Bool) -> Int {
+                                  from start: Cursor, wantPosition: Bool) -> (position: Int, leaf: Int, span: Int) {
+        mutationStamp &+= 1
         let x = ElementID(counter: counter, replica: replicas[r].id)
         var leaf = start.leaf, k = start.span, off = start.offset
         while true {
@@ -58,7 +60,7 @@ extension RGA {
         let n = UInt32(text.count)
         let new = Span(counter: counter, replica: UInt32(r), length: n, deleted: false)
         var position = -1
-        var home: Int
+        var home: Int, homeSpan: Int
         if off > 0 {
             // Split the span we stopped inside, then put the run between the halves.
             let s = span(leaf, k)
@@ -68,7 +70,7 @@ extension RGA {
             let (rl, rk) = insertSpan(right, leaf: leaf, at: k + 1)
             if rl != leaf { setLeaf(of: right, to: rl) }
             let (nl, nk) = insertSpan(new, leaf: rl, at: rk)
-            home = nl
+            home = nl; homeSpan = nk
             if wantPosition { position = visiblePosition(leaf: nl, span: nk, offset: 0) }
         } else {
             if wantPosition { position = visiblePosition(leaf: leaf, span: k, offset: 0) }
@@ -78,21 +80,22 @@ extension RGA {
                 // Typing: the run continues the span before it.
                 spans[base + k - 1].length += n
                 addVisible(leaf, Int(n))
-                home = leaf
+                home = leaf; homeSpan = k - 1
             } else {
-                home = insertSpan(new, leaf: leaf, at: k).leaf
+                (home, homeSpan) = insertSpan(new, leaf: leaf, at: k)
             }
         }
         recordElements(r, counter: counter, seq: seq, text: text, leaf: home)
         elementCount += Int(n)
-        return position
+        return (position, home, homeSpan)
     }
 
     /// Marks the elements of `run` deleted by the units `seqBase …` of replica
     /// slot `d`, appending the visible text removed to `edits` when given. Every
     /// target must exist. O(spans touched · log s).
     mutating func integrateDelete(_ run: DeletedRun, deleter d: Int, seqBase: UInt32, edits: inout [TextEdit]?) {
-        let r = replicaIndex[run.start.replica]!
+        mutationStamp &+= 1
+        let r = slot(of: run.start.replica)!
         var c = run.lowCounter
         let end = c &+ run.length
         while c != end {

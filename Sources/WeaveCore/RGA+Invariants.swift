@@ -27,11 +27,13 @@ extension RGA {
                 let actual: Int
                 if nodeBottom[node] {
                     if leafParent[c] != node { throw fail("leaf \(c) has parent \(leafParent[c]), expected \(node)") }
+                    if leafSlot[c] != i { throw fail("leaf \(c) records slot \(leafSlot[c]), is in \(i)") }
                     if leafDepth == -1 { leafDepth = depth } else if leafDepth != depth { throw fail("leaves at depths \(leafDepth) and \(depth)") }
                     orderedLeaves.append(c)
                     actual = (0 ..< leafLen[c]).reduce(0) { $0 + span(c, $1).visible }
                 } else {
                     if nodeParent[c] != node { throw fail("node \(c) has parent \(nodeParent[c]), expected \(node)") }
+                    if nodeSlot[c] != i { throw fail("node \(c) records slot \(nodeSlot[c]), is in \(i)") }
                     actual = try walk(c, depth: depth + 1)
                 }
                 if counted != actual { throw fail("node \(node) counts \(counted) visible under child \(c), actual \(actual)") }
@@ -40,7 +42,8 @@ extension RGA {
             return total
         }
         if nodeParent[root] != -1 { throw fail("root has a parent") }
-        _ = try walk(root, depth: 0)
+        let total = try walk(root, depth: 0)
+        if total != visibleCount || total != rootVisibleCount { throw fail("visibleCount \(visibleCount), tree counts \(total)") }
         var chain: [Int] = []
         var l = firstLeaf
         while l >= 0 {
@@ -76,5 +79,27 @@ extension RGA {
             }
             if next != r.seqEnd { throw fail("log of \(r.id) ends at \(next), version says \(r.seqEnd)") }
         }
+    }
+}
+
+extension RGA {
+    /// Bytes held by this replica's arrays (capacity, not count), history
+    /// included; an estimate that ignores allocator overhead. O(replicas + log).
+    public var estimatedMemoryBytes: Int {
+        func bytes<T>(_ a: [T]) -> Int { a.capacity * MemoryLayout<T>.stride }
+        var total = bytes(spans) + bytes(leafLen) + bytes(leafParent) + bytes(leafNext) + bytes(leafPrev)
+        total += bytes(nodeChildren) + bytes(nodeCounts) + bytes(nodeLen) + bytes(nodeParent) + bytes(nodeBottom) + bytes(leafSlot) + bytes(nodeSlot)
+        for r in replicas {
+            total += bytes(r.pages) + bytes(r.logIndexes)
+            for p in r.pages { total += bytes(p) }
+        }
+        total += bytes(log)
+        for op in log {
+            switch op.body {
+            case .insert(_, let text): total += bytes(text)
+            case .delete(let runs): total += bytes(runs)
+            }
+        }
+        return total
     }
 }

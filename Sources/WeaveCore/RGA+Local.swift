@@ -11,7 +11,13 @@ extension RGA {
         let counter = lamport, seq = replicas[local].seqEnd
         let after: ElementID?
         let start: Cursor
-        if position == 0 {
+        if let t = typing, t.stamp == mutationStamp, t.end == position {
+            // Typing on: the previous local insert's last scalar is the reference,
+            // and nothing has changed since, so its place is still known.
+            let s = span(t.leaf, t.span)
+            after = ElementID(counter: s.counter &+ s.length &- 1, replica: localReplica)
+            start = Cursor(leaf: t.leaf, span: t.span + 1, offset: 0)
+        } else if position == 0 {
             after = nil
             start = Cursor(leaf: firstLeaf, span: 0, offset: 0)
         } else {
@@ -20,7 +26,8 @@ extension RGA {
             after = ElementID(counter: s.counter &+ UInt32(off), replica: replicas[Int(s.replica)].id)
             start = cursor(after: leaf, span: k, offset: off)
         }
-        _ = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
+        let home = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
+        typing = TypingCache(end: position + text.count, leaf: home.leaf, span: home.span, stamp: mutationStamp)
         let op = Operation(replica: localReplica, seq: seq, counter: counter, body: .insert(after: after, text: text))
         advance(local, by: op)
         appendToLog(op)
@@ -67,6 +74,15 @@ extension RGA {
         return op
     }
 
+    /// Where the last local insert ended, valid while `stamp == mutationStamp`.
+    /// The run's last scalar is the last element of span `span` of `leaf`.
+    struct TypingCache {
+        var end: Int
+        var leaf: Int
+        var span: Int
+        var stamp: Int
+    }
+
     /// Moves replica slot `r`'s version and counters, and the Lamport clock, past `op`.
     mutating func advance(_ r: Int, by op: Operation) {
         let n = UInt32(op.length)
@@ -81,7 +97,7 @@ extension RGA {
             log[log.count - 1].append(op)
         } else {
             log.append(op)
-            replicas[replicaIndex[op.replica]!].logIndexes.append(log.count - 1)
+            replicas[slot(of: op.replica)!].logIndexes.append(log.count - 1)
         }
     }
 }

@@ -13,16 +13,16 @@ extension RGA {
 
     mutating func makeEmptyTree() {
         spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity)
-        leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]
+        leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]; leafSlot = [0]
         nodeChildren = Array(repeating: -1, count: RGA.nodeCapacity)
         nodeCounts = Array(repeating: 0, count: RGA.nodeCapacity)
         nodeChildren[0] = 0
-        nodeLen = [1]; nodeParent = [-1]; nodeBottom = [true]
-        root = 0; firstLeaf = 0; elementCount = 0
+        nodeLen = [1]; nodeParent = [-1]; nodeBottom = [true]; nodeSlot = [0]
+        root = 0; firstLeaf = 0; elementCount = 0; visibleCount = 0
     }
 
-    /// Visible elements in the whole document. O(fanout).
-    var visibleCount: Int {
+    /// Visible elements in the whole document, from the root's counts. O(fanout).
+    var rootVisibleCount: Int {
         var t = 0
         let base = root * RGA.nodeCapacity
         for i in 0 ..< nodeLen[root] { t += nodeCounts[base + i] }
@@ -34,15 +34,26 @@ extension RGA {
     /// Slot of `child` among the children of `node`. O(fanout).
     @inline(__always)
     func slot(of child: Int, in node: Int) -> Int {
-        let base = node * RGA.nodeCapacity
-        var i = 0
-        while nodeChildren[base + i] != child { i += 1 }
-        return i
+        nodeBottom[node] ? leafSlot[child] : nodeSlot[child]
+    }
+
+    /// Puts `child` in slot `i` of `node`, keeping the child's slot and parent link.
+    @inline(__always)
+    mutating func setChild(_ node: Int, _ i: Int, _ child: Int) {
+        nodeChildren[node * RGA.nodeCapacity + i] = child
+        if nodeBottom[node] {
+            leafSlot[child] = i
+            leafParent[child] = node
+        } else {
+            nodeSlot[child] = i
+            nodeParent[child] = node
+        }
     }
 
     /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s · fanout).
     mutating func addVisible(_ leaf: Int, _ delta: Int) {
         if delta == 0 { return }
+        visibleCount += delta
         var child = leaf
         var node = leafParent[leaf]
         while node >= 0 {
@@ -59,8 +70,7 @@ extension RGA {
         var node = leafParent[leaf]
         while node >= 0 {
             let base = node * RGA.nodeCapacity
-            var i = 0
-            while nodeChildren[base + i] != child { total += nodeCounts[base + i]; i += 1 }
+            for i in 0 ..< slot(of: child, in: node) { total += nodeCounts[base + i] }
             child = node
             node = nodeParent[node]
         }
@@ -144,7 +154,7 @@ extension RGA {
         let half = RGA.leafCapacity / 2
         let right = leafLen.count
         spans.append(contentsOf: repeatElement(Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity))
-        leafLen.append(0); leafParent.append(-1); leafNext.append(leafNext[leaf]); leafPrev.append(leaf)
+        leafLen.append(0); leafParent.append(-1); leafNext.append(leafNext[leaf]); leafPrev.append(leaf); leafSlot.append(0)
         if leafNext[leaf] >= 0 { leafPrev[leafNext[leaf]] = right }
         leafNext[leaf] = right
         var moved = 0
@@ -174,14 +184,13 @@ extension RGA {
         let base = node * RGA.nodeCapacity
         var i = nodeLen[node]
         while i > slot {
-            nodeChildren[base + i] = nodeChildren[base + i - 1]
+            setChild(node, i, nodeChildren[base + i - 1])
             nodeCounts[base + i] = nodeCounts[base + i - 1]
             i -= 1
         }
-        nodeChildren[base + slot] = child
+        setChild(node, slot, child)
         nodeCounts[base + slot] = 0
         nodeLen[node] += 1
-        if nodeBottom[node] { leafParent[child] = node } else { nodeParent[child] = node }
     }
 
     /// Moves the upper half of a full inner node into a new node after it.
@@ -192,10 +201,9 @@ extension RGA {
         for i in half ..< RGA.nodeCapacity {
             let c = nodeChildren[node * RGA.nodeCapacity + i]
             let n = nodeCounts[node * RGA.nodeCapacity + i]
-            nodeChildren[right * RGA.nodeCapacity + i - half] = c
+            setChild(right, i - half, c)
             nodeCounts[right * RGA.nodeCapacity + i - half] = n
             moved += n
-            if nodeBottom[node] { leafParent[c] = right } else { nodeParent[c] = right }
         }
         nodeLen[right] = RGA.nodeCapacity - half
         nodeLen[node] = half
@@ -204,13 +212,11 @@ extension RGA {
             let top = newNode(bottom: false)
             var total = 0
             for i in 0 ..< half { total += nodeCounts[node * RGA.nodeCapacity + i] }
-            nodeChildren[top * RGA.nodeCapacity] = node
+            setChild(top, 0, node)
             nodeCounts[top * RGA.nodeCapacity] = total
-            nodeChildren[top * RGA.nodeCapacity + 1] = right
+            setChild(top, 1, right)
             nodeCounts[top * RGA.nodeCapacity + 1] = moved
             nodeLen[top] = 2
-            nodeParent[node] = top
-            nodeParent[right] = top
             root = top
         } else {
             let parent = nodeParent[node]
@@ -241,7 +247,7 @@ extension RGA {
         let n = nodeLen.count
         nodeChildren.append(contentsOf: repeatElement(-1, count: RGA.nodeCapacity))
         nodeCounts.append(contentsOf: repeatElement(0, count: RGA.nodeCapacity))
-        nodeLen.append(0); nodeParent.append(-1); nodeBottom.append(bottom)
+        nodeLen.append(0); nodeParent.append(-1); nodeBottom.append(bottom); nodeSlot.append(0)
         return n
     }
 }

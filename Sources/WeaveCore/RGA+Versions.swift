@@ -86,7 +86,7 @@ extension RGA {
     /// (or `count`), which is where a cursor anchored to it belongs. Nil when the
     /// element is unknown. O(log s).
     public func index(of id: ElementID) -> (index: Int, visible: Bool)? {
-        guard let r = replicaIndex[id.replica], contains(r, id.counter) else { return nil }
+        guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }
         let leaf = Int(entry(r, id.counter).leaf)
         let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
         let s = span(leaf, k)
@@ -95,7 +95,7 @@ extension RGA {
 
     /// The scalar of a known element (visible or not). O(1).
     public func scalar(of id: ElementID) -> Unicode.Scalar? {
-        guard let r = replicaIndex[id.replica], contains(r, id.counter) else { return nil }
+        guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }
         return Unicode.Scalar(entry(r, id.counter).scalar)
     }
 

@@ -47,15 +47,25 @@ public struct RGA: Sendable {
     var leafParent: [Int] = []
     var leafNext: [Int] = []
     var leafPrev: [Int] = []
+    /// Each leaf's slot among its parent's children.
+    var leafSlot: [Int] = []
     var nodeChildren: [Int] = []
     var nodeCounts: [Int] = []
     var nodeLen: [Int] = []
     var nodeParent: [Int] = []
     var nodeBottom: [Bool] = []
+    /// Each inner node's slot among its parent's children.
+    var nodeSlot: [Int] = []
     var root = 0
     var firstLeaf = 0
+    /// Visible elements (the root's counts, kept as a sum).
+    var visibleCount = 0
     /// Elements in the tree, tombstones included.
     public internal(set) var elementCount = 0
+
+    /// Bumped by every change to the tree; caches compare it.
+    var mutationStamp = 0
+    var typing: TypingCache?
 
     // MARK: History
 
@@ -103,10 +113,20 @@ public struct RGA: Sendable {
         return v
     }
 
+    /// Index of a known replica. O(1); a linear scan while there are few.
+    @inline(__always)
+    func slot(of id: ReplicaID) -> Int? {
+        if replicas.count <= 8 {
+            for i in replicas.indices where replicas[i].id == id { return i }
+            return nil
+        }
+        return replicaIndex[id]
+    }
+
     /// Index of a replica, registering it when new.
     @inline(__always)
     mutating func replicaSlot(_ id: ReplicaID) -> Int {
-        if let i = replicaIndex[id] { return i }
+        if let i = slot(of: id) { return i }
         replicas.append(Replica(id: id))
         replicaIndex[id] = replicas.count - 1
         return replicas.count - 1

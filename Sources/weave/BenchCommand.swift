@@ -28,10 +28,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Seed for the generated workload.")
     var seed: UInt64 = 1
 
+    @Option(help: "Runs of each measurement; the median is reported.")
+    var runs: Int = 5
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
     mutating func validate() throws {
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if generate < 1 { throw ValidationError("--generate must be at least 1") }
         if let trace, !FileManager.default.fileExists(atPath: trace) {
             throw ValidationError("trace file not found: \(trace)")
@@ -48,34 +52,56 @@ struct Bench: ParsableCommand {
             loaded = GeneratedWorkload.typing(edits: generate, seed: seed)
             name = "generated(\(generate), seed \(seed))"
         }
+        trimHeap()
         let rssParsed = residentBytes()
 
+        // The first replay is kept (for memory and the later stages); more runs only time.
+        var doc: RGA
         var clock = ContinuousClock.now
-        let doc: RGA
         do { doc = try loaded.replay() } catch { throw BenchFailure(message: String(describing: error)) }
-        let replay = ContinuousClock.now - clock
+        var replayTimes = [ContinuousClock.now - clock]
         let rssReplayed = residentBytes()
+        for _ in 1 ..< runs {
+            clock = ContinuousClock.now
+            let again = try loaded.replay()
+            replayTimes.append(ContinuousClock.now - clock)
+            precondition(again.count == doc.count)
+        }
 
         let ok: Bool
         var mismatch: String?
         do { try loaded.verify(doc.text); ok = true } catch { ok = false; mismatch = String(describing: error) }
 
         let ops = doc.operations(since: VersionVector())
-        clock = ContinuousClock.now
-        var fresh = RGA(replica: ReplicaID(0xFEED))
-        do { try fresh.receive(contentsOf: ops) } catch { throw BenchFailure(message: "merge failed: \(error)") }
-        let merge = ContinuousClock.now - clock
-        let mergeOK = fresh.text == doc.text
+        var mergeTimes: [Duration] = []
+        var mergeOK = true
+        for _ in 0 ..< runs {
+            clock = ContinuousClock.now
+            var fresh = RGA(replica: ReplicaID(0xFEED))
+            do { try fresh.receive(contentsOf: ops) } catch { throw BenchFailure(message: "merge failed: \(error)") }
+            mergeTimes.append(ContinuousClock.now - clock)
+            mergeOK = mergeOK && fresh.text == doc.text
+        }
 
-        clock = ContinuousClock.now
-        let raw = OpCodec.encode(doc.log)
-        let packed = Gzip.compress(raw)
-        let encode = ContinuousClock.now - clock
+        var encodeTimes: [Duration] = []
+        var raw: [UInt8] = [], packed: [UInt8] = []
+        for _ in 0 ..< runs {
+            clock = ContinuousClock.now
+            raw = OpCodec.encode(doc.log)
+            packed = Gzip.compress(raw)
+            encodeTimes.append(ContinuousClock.now - clock)
+        }
 
-        clock = ContinuousClock.now
-        let decoded = try OpCodec.decode(try Gzip.uncompress(packed, originalSize: raw.count))
-        let decode = ContinuousClock.now - clock
-        let decodeOK = decoded == doc.log
+        var decodeTimes: [Duration] = []
+        var decodeOK = true
+        for _ in 0 ..< runs {
+            clock = ContinuousClock.now
+            let decoded = try OpCodec.decode(try Gzip.uncompress(packed, originalSize: raw.count))
+            decodeTimes.append(ContinuousClock.now - clock)
+            decodeOK = decodeOK && decoded == doc.log
+        }
+        let replay = median(replayTimes), merge = median(mergeTimes)
+        let encode = median(encodeTimes), decode = median(decodeTimes)
 
         let result = BenchResult(
             trace: name, kind: loaded.kind.rawValue, patches: loaded.patchCount,
@@ -83,6 +109,7 @@ struct Bench: ParsableCommand {
             replay_ms: replay.ms, merge_ms: merge.ms, encode_ms: encode.ms, decode_ms: decode.ms,
             encoded_bytes: packed.count, encoded_raw_bytes: raw.count,
             memory_mb: Double(max(0, rssReplayed - rssParsed)) / 1_048_576,
+            replica_mb: Double(doc.estimatedMemoryBytes) / 1_048_576, runs: runs,
             operations: doc.log.count, spans: doc.spanCount, final_length: doc.count)
         if json {
             let enc = JSONEncoder()
@@ -96,6 +123,19 @@ struct Bench: ParsableCommand {
         if !decodeOK { throw BenchFailure(message: "decoding the encoded history did not give the same operations") }
     }
 }
+
+func median(_ xs: [Duration]) -> Duration { xs.sorted()[xs.count / 2] }
+
+/// Returns freed heap memory to the system so RSS differences measure live data.
+func trimHeap() {
+    #if os(Linux)
+    _ = glibcMallocTrim(0)
+    #endif
+}
+
+#if os(Linux)
+@_silgen_name("malloc_trim") func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
 
 struct BenchFailure: Error, CustomStringConvertible {
     var message: String
@@ -114,6 +154,8 @@ struct BenchResult: Codable {
     var encoded_bytes: Int
     var encoded_raw_bytes: Int
     var memory_mb: Double
+    var replica_mb: Double
+    var runs: Int
     var operations: Int
     var spans: Int
     var final_length: Int
@@ -128,6 +170,8 @@ struct BenchResult: Codable {
         print("decode_ms      \(f(decode_ms))   zlib + codec back to operations")
         print("encoded_bytes  \(encoded_bytes)   (\(encoded_raw_bytes) before zlib)")
         print("memory_mb      \(f(memory_mb))   RSS after replay minus RSS after parsing")
+        print("replica_mb     \(f(replica_mb))   the replica's own accounting of its arrays (history included)")
+        print("(times are medians of \(runs) runs)")
         print("document       \(final_length) scalars in \(spans) spans")
     }
 }
