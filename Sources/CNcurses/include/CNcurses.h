@@ -1,0 +1,30 @@
+#ifndef WEAVE_CNCURSES_H
+#define WEAVE_CNCURSES_H
+
+/* The wide-character API must be switched on here, before the include: defines
+ * given as cSettings reach only the C compile, and Swift would not see get_wch. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <locale.h>
+#include <wchar.h>
+#include <ncursesw/curses.h>
+
+/* Macros and globals Swift cannot import, as one-line functions. */
+int weave_a_normal(void);
+int weave_a_reverse(void);
+int weave_a_bold(void);
+int weave_a_underline(void);
+int weave_a_dim(void);
+WINDOW *weave_stdscr(void);
+int weave_lines(void);
+int weave_cols(void);
+unsigned long weave_button1_clicks(void);
+/* 1 when the mouse event is a press or click of button 1. */
+int weave_is_button1(unsigned long bstate);
+int weave_wcwidth(wchar_t c);
+/* pipe2(fds, O_CLOEXEC | O_NONBLOCK); returns 0 or -1 with errno set. */
+int weave_pipe_nonblock(int fds[2]);
+/* Sets O_NONBLOCK on fd; returns 0 or -1. */
+int weave_set_nonblock(int fd);
+
+#endif

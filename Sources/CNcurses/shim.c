@@ -1,0 +1,27 @@
+#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE 1
+#include <fcntl.h>
+#include <unistd.h>
+#include "CNcurses.h"
+
+int weave_a_normal(void) { return (int)A_NORMAL; }
+int weave_a_reverse(void) { return (int)A_REVERSE; }
+int weave_a_bold(void) { return (int)A_BOLD; }
+int weave_a_underline(void) { return (int)A_UNDERLINE; }
+int weave_a_dim(void) { return (int)A_DIM; }
+WINDOW *weave_stdscr(void) { return stdscr; }
+int weave_lines(void) { return LINES; }
+int weave_cols(void) { return COLS; }
+unsigned long weave_button1_clicks(void) {
+    return (unsigned long)(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON1_RELEASED);
+}
+int weave_is_button1(unsigned long bstate) {
+    return (bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) != 0;
+}
+int weave_wcwidth(wchar_t c) { return wcwidth(c); }
+int weave_pipe_nonblock(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
+int weave_set_nonblock(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}

@@ -1,0 +1,138 @@
+import WeaveCore
+
+/// The key map: `handle(_:)` is the editor's only entry point for input.
+///
+///   edit mode   keys edit and move (see `Help.bindings`)
+///   help mode   any key closes the help screen
+///   prompt mode characters edit the prompt; Enter answers, Esc/Ctrl-C cancels
+extension Editor {
+    /// Applies `key` and returns what the host must do. Local edits made by the
+    /// key come back as one `.broadcast` effect. Never fails: keys with nothing
+    /// to do ring the bell or leave a message.
+    public mutating func handle(_ key: Key) -> [Effect] {
+        var effects: [Effect] = []
+        if case .resize(let w, let h) = key {
+            resize(Size(width: w, height: h))
+            return []
+        }
+        switch mode {
+        case .help:
+            mode = .edit
+        case .prompt(let p):
+            handlePrompt(p, key)
+        case .edit:
+            message = nil
+            let wasArmed = quitArmed
+            quitArmed = false
+            let wasCut = lastKeyWasCut
+            lastKeyWasCut = false
+            handleEdit(key, wasArmed: wasArmed, wasCut: wasCut, effects: &effects)
+        }
+        followCursor()
+        if !outgoing.isEmpty {
+            effects.insert(.broadcast(outgoing), at: 0)
+            outgoing = []
+        }
+        return effects
+    }
+
+    /// The pure form: `(state, key) -> (state, effects)`.
+    public static func reduce(_ state: Editor, _ key: Key) -> (Editor, [Effect]) {
+        var s = state
+        let e = s.handle(key)
+        return (s, e)
+    }
+
+    private mutating func handleEdit(_ key: Key, wasArmed: Bool, wasCut: Bool, effects: inout [Effect]) {
+        switch key {
+        case .char(let c): insertAtCursor([c], kind: .typing)
+        case .enter: undo.seal(); insertAtCursor(["\n"], kind: .other)
+        case .tab: insertAtCursor(["\t"], kind: .typing)
+        case .paste(let s): pasteBlock(s)
+        case .backspace, .ctrl("h"): backspace()
+        case .delete, .ctrl("d"): deleteForward()
+
+        case .left: move(to: previousBoundary(doc.cursor))
+        case .right: move(to: nextBoundary(doc.cursor))
+        case .up: undo.seal(); moveVertically(-1)
+        case .down: undo.seal(); moveVertically(1)
+        case .home, .ctrl("a"): move(to: lineStart)
+        case .end, .ctrl("e"): move(to: lineEnd)
+        case .pageUp: undo.seal(); moveVertically(-max(1, textHeight - 1)); scrollPage(-1)
+        case .pageDown: undo.seal(); moveVertically(max(1, textHeight - 1)); scrollPage(1)
+        case .ctrlHome: move(to: 0)
+        case .ctrlEnd: move(to: doc.buffer.count)
+        case .ctrlLeft: move(to: previousWordStart(doc.cursor))
+        case .ctrlRight: move(to: nextWordStart(doc.cursor))
+        case .click(let x, let y): undo.seal(); click(x: x, y: y)
+
+        case .ctrl("k"):
+            // `cutLine` reads `lastKeyWasCut` as "the previous key was a cut".
+            lastKeyWasCut = wasCut
+            cutLine()
+            lastKeyWasCut = true
+        case .ctrl("u"): paste()
+        case .ctrl("z"): performUndo()
+        case .ctrl("y"): performRedo()
+        case .ctrl("f"), .ctrl("w"):
+            mode = .prompt(Prompt(label: "Find", input: []))
+        case .function(3): undo.seal(); findAgain(forward: true)
+        case .function(4): undo.seal(); findAgain(forward: false)
+        case .ctrl("t"):
+            softWrap.toggle()
+            message = softWrap ? "Soft wrap on" : "Soft wrap off"
+        case .ctrl("n"):
+            lineNumbers.toggle()
+            message = lineNumbers ? "Line numbers on" : "Line numbers off"
+        case .ctrl("l"): effects.append(.redraw)
+        case .ctrl("s"):
+            effects.append(.save(text: doc.buffer.text))
+        case .ctrl("q"):
+            if modified && !wasArmed {
+                quitArmed = true
+                message = "Unsaved changes! Ctrl-Q again to quit without saving, Ctrl-S to save."
+            } else {
+                effects.append(.quit)
+            }
+        case .ctrl("c"): message = "Ctrl-Q quits, Ctrl-G shows the keys"
+        case .function(1), .ctrl("g"): mode = .help
+        case .escape: break
+        default: effects.append(.bell)
+        }
+    }
+
+    /// Moves the cursor without editing: ends any typing burst.
+    private mutating func move(to i: Int) {
+        undo.seal()
+        setCursor(i)
+    }
+
+    /// PgUp/PgDn also move the view by a page, so the text scrolls as a page.
+    private mutating func scrollPage(_ direction: Int) {
+        var t = top
+        for _ in 0 ..< max(1, textHeight - 1) {
+            guard let n = direction > 0 ? rowAfter(t) : rowBefore(t) else { break }
+            t = n
+        }
+        top = t
+    }
+
+    private mutating func handlePrompt(_ p: Prompt, _ key: Key) {
+        var p = p
+        switch key {
+        case .char(let c): p.input.append(c); mode = .prompt(p)
+        case .paste(let s): p.input += s.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }; mode = .prompt(p)
+        case .backspace, .ctrl("h"): if !p.input.isEmpty { p.input.removeLast() }; mode = .prompt(p)
+        case .escape, .ctrl("c"), .ctrl("g"):
+            mode = .edit
+            message = "Cancelled"
+        case .enter:
+            mode = .edit
+            if !p.input.isEmpty { lastSearch = p.input }
+            undo.seal()
+            findAgain(forward: true)
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import WeaveCore
+
+/// The whole state of one editing session, without any terminal or file:
+/// `handle(_:)` turns a key into a new state plus effects, and `render` (see
+/// Render.swift) turns a state into a `Grid`.
+///
+/// The cursor is an index into the visible text, re-derived after remote edits
+/// from `anchor`, an element ID, so text others insert or delete elsewhere never
+/// moves it off its character.
+public struct Editor: Sendable {
+    /// What the keys currently drive.
+    public enum Mode: Sendable, Equatable {
+        case edit
+        case help
+        /// A one-line question on the message line (find).
+        case prompt(Prompt)
+    }
+
+    public struct Prompt: Sendable, Equatable {
+        public var label: String
+        public var input: [Unicode.Scalar]
+    }
+
+    /// Where the cursor is held: before an element, after one (the cursor at the
+    /// end of a non-empty document) or at the start of an empty one.
+    enum Anchor: Sendable, Equatable {
+        case before(ElementID), after(ElementID), start
+    }
+
+    /// Top-left of the view: a line and a visual row within it (soft wrap).
+    public struct ViewTop: Sendable, Equatable, Comparable {
+        public var line: Int
+        public var row: Int
+        public static func < (a: ViewTop, b: ViewTop) -> Bool { (a.line, a.row) < (b.line, b.row) }
+    }
+
+    /// Terminal size in cells.
+    public struct Size: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public init(width: Int, height: Int) { self.width = width; self.height = height }
+    }
+
+    // MARK: Document
+
+    /// The document, its text view and the cursor index.
+    public internal(set) var doc: DocumentEditing
+    var anchor: Anchor = .start
+    /// The column Up/Down aim for, kept across short lines.
+    var goalX: Int?
+    public internal(set) var undo = UndoHistory()
+
+    // MARK: File and status
+
+    public var fileName: String
+    /// Whether there are changes (local or remote) since the last save.
+    public internal(set) var modified = false
+    /// The message line's text until the next key.
+    public internal(set) var message: String?
+    /// Free text for the status line: peer names and link state (set by the host).
+    public var peersStatus = ""
+
+    // MARK: View
+
+    public internal(set) var size: Size
+    public internal(set) var top = ViewTop(line: 0, row: 0)
+    /// First column shown when not wrapping.
+    public internal(set) var leftColumn = 0
+    public internal(set) var softWrap = true
+    public internal(set) var lineNumbers = false
+    public var tabWidth = 8
+    public internal(set) var mode: Mode = .edit
+
+    // MARK: Commands
+
+    var cutBuffer: [Unicode.Scalar] = []
+    var lastKeyWasCut = false
+    var lastSearch: [Unicode.Scalar] = []
+    var quitArmed = false
+    /// Operations made by the current key, sent as one `.broadcast` effect.
+    var outgoing: [Operation] = []
+
+    /// An editor on `text`, imported as the document's first edit (not undoable,
+    /// not counted as a modification). O(n).
+    public init(fileName: String, text: String = "", replica: ReplicaID = .random(),
+                size: Size = Size(width: 80, height: 24)) {
+        var rga = RGA(replica: replica)
+        let scalars = Array(text.unicodeScalars)
+        if !scalars.isEmpty { rga.insert(scalars, at: 0) }
+        self.init(fileName: fileName, document: rga, size: size)
+    }
+
+    /// An editor on an existing document (for instance one received from peers).
+    /// O(n).
+    public init(fileName: String, document: RGA, size: Size = Size(width: 80, height: 24)) {
+        self.fileName = fileName
+        self.size = size
+        doc = DocumentEditing(rga: document, buffer: TextBuffer(document.scalars), cursor: 0)
+        reanchor()
+    }
+
+    /// The text.
+    public var text: String { doc.buffer.text }
+    /// The cursor: an index into the visible scalars.
+    public var cursor: Int { doc.cursor }
+    public var buffer: TextBuffer { doc.buffer }
+
+    /// Cursor line and column, 0-based (column in scalars). O(log lines).
+    public var lineAndColumn: (line: Int, column: Int) {
+        let line = doc.buffer.line(of: doc.cursor)
+        return (line, doc.cursor - doc.buffer.lineStarts[line])
+    }
+
+    // MARK: Cursor anchoring
+
+    /// Moves the cursor to `index` (clamped) and re-anchors it. O(log s).
+    mutating func setCursor(_ index: Int, keepGoal: Bool = false) {
+        doc.cursor = max(0, min(index, doc.buffer.count))
+        if !keepGoal { goalX = nil }
+        reanchor()
+    }
+
+    /// Pins the cursor to the element at it (or after the last one). O(log s).
+    mutating func reanchor() {
+        let c = doc.cursor, n = doc.rga.count
+        if c < n { anchor = .before(doc.rga.id(at: c)) }
+        else if n > 0 { anchor = .after(doc.rga.id(at: n - 1)) }
+        else { anchor = .start }
+    }
+
+    /// The cursor index the anchor stands for now. O(log s).
+    func resolveAnchor() -> Int {
+        switch anchor {
+        case .start: return 0
+        case .before(let id):
+            return doc.rga.index(of: id)?.index ?? min(doc.cursor, doc.rga.count)
+        case .after(let id):
+            guard let (i, visible) = doc.rga.index(of: id) else { return min(doc.cursor, doc.rga.count) }
+            return visible ? i + 1 : i
+        }
+    }
+
+    // MARK: Remote edits
+
+    /// Applies an operation from a peer: updates the text view from the RGA's
+    /// text edits, keeps the cursor on its element and the view on the cursor.
+    /// Throws the RGA's `OperationError` (nothing changes then). O(edit + log s).
+    public mutating func receive(_ op: Operation) throws {
+        let edits = try doc.rga.receive(op)
+        guard !edits.isEmpty else { return }
+        for e in edits { doc.buffer.apply(e) }
+        modified = true
+        doc.cursor = resolveAnchor()
+        reanchor()
+        followCursor()
+    }
+
+    /// Receives several operations; see `receive(_:)`.
+    public mutating func receive(_ ops: [Operation]) throws {
+        for op in ops { try receive(op) }
+    }
+
+    // MARK: Host callbacks
+
+    /// Reports how the `.save` effect went: nil when written, else why not.
+    public mutating func didSave(error: String?) {
+        if let error {
+            message = "Not saved: \(error)"
+        } else {
+            modified = false
+            message = "Saved \(fileName) (\(doc.buffer.lineCount) lines)"
+        }
+    }
+
+    /// Checks the text view against the RGA and the line index. O(n).
+    public func checkInvariants() throws {
+        try doc.buffer.checkInvariants()
+        if doc.buffer.scalars != doc.rga.scalars {
+            throw EditorInvariantViolation(description: "view \(doc.buffer.text.debugDescription) != document \(doc.rga.text.debugDescription)")
+        }
+        if doc.cursor < 0 || doc.cursor > doc.buffer.count {
+            throw EditorInvariantViolation(description: "cursor \(doc.cursor) outside 0...\(doc.buffer.count)")
+        }
+        if resolveAnchor() != doc.cursor {
+            throw EditorInvariantViolation(description: "anchor resolves to \(resolveAnchor()), cursor is \(doc.cursor)")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import WeaveCore
+
+/// A key press or terminal event, as the terminal layer decodes it.
+///
+/// The editor never sees raw bytes: `WeaveTerminal` turns escape sequences,
+/// ncurses key codes, mouse reports and bracketed pastes into these values, and
+/// tests write them directly.
+public enum Key: Hashable, Sendable {
+    /// A printable character (not a control character).
+    case char(Unicode.Scalar)
+    /// Ctrl plus a letter, lowercase: `.ctrl("s")` is Ctrl-S.
+    case ctrl(Character)
+    case up, down, left, right
+    case home, end, pageUp, pageDown
+    case ctrlHome, ctrlEnd, ctrlLeft, ctrlRight
+    case backspace, delete, enter, tab, escape
+    /// F1 … F12.
+    case function(Int)
+    /// A mouse click at screen column `x`, row `y` (0-based).
+    case click(x: Int, y: Int)
+    /// A block of pasted text (bracketed paste): inserted as one edit.
+    case paste(String)
+    /// The terminal now has this many columns and rows.
+    case resize(width: Int, height: Int)
+}
+
+/// What the editor asks its host to do after a key. The host performs it and
+/// reports back (`Editor.didSave(error:)`).
+public enum Effect: Hashable, Sendable {
+    /// Write `text` to the file (atomically); then call `didSave`.
+    case save(text: String)
+    /// Leave the editor.
+    case quit
+    /// Repaint the whole screen (Ctrl-L).
+    case redraw
+    /// Send these local operations to peers (nothing listens yet; the network
+    /// layer will).
+    case broadcast([Operation])
+    /// Ring the bell (a key with nothing to do).
+    case bell
+}

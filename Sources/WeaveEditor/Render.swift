@@ -1,0 +1,123 @@
+/// `render`: the pure picture of an editor state, as a `Grid`.
+///
+/// Layout of the screen: text rows (with an optional line-number gutter), then
+/// the status line (reverse video: file name, saved/modified, peers, line and
+/// column), then the message line (a message, the find prompt, or a key hint).
+/// The help screen replaces the text rows.
+
+/// Renders `editor` on a screen of `size`. Pure: when `size` differs from the
+/// editor's, the view is first fitted to the cursor on a copy.
+/// O(width × height + visible line lengths).
+public func render(_ editor: Editor, _ size: Editor.Size) -> Grid {
+    editor.render(size: size)
+}
+
+extension Editor {
+    /// Renders this state; see `render(_:_:)`.
+    public func render(size: Size? = nil) -> Grid {
+        var s = self
+        if let size, size != self.size { s.resize(size) }
+        return s.renderFitted()
+    }
+
+    private func renderFitted() -> Grid {
+        var grid = Grid(width: size.width, height: size.height)
+        if mode == .help {
+            for (y, line) in Help.lines.prefix(textHeight).enumerated() {
+                grid.write(line, x: 0, y: y, attributes: y == 0 ? .bold : [])
+            }
+            grid.cursor = nil
+        } else {
+            drawText(&grid)
+        }
+        drawStatus(&grid)
+        drawMessage(&grid)
+        return grid
+    }
+
+    private func drawText(_ grid: inout Grid) {
+        let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
+        let here = cursorPlace()
+        var t: ViewTop? = top
+        var cachedLine = -1
+        var lay = LineLayout([], width: nil)
+        for y in 0 ..< textHeight {
+            guard let row = t else { break }
+            if row.line != cachedLine { lay = layout(line: row.line); cachedLine = row.line }
+            if gutter > 0, row.row == 0 {
+                let n = String(row.line + 1)
+                grid.write(String(repeating: " ", count: max(0, gutter - 1 - n.count)) + n, x: 0, y: y,
+                           attributes: .dim)
+            }
+            let base = doc.buffer.lineStarts[row.line]
+            let scalars = doc.buffer.scalars
+            for i in lay.range(ofRow: row.row) {
+                let w = lay.widths[i]
+                guard w > 0 else { continue }
+                let x = lay.columns[i] - shift
+                if x >= textWidth { break }
+                if x < 0 {
+                    for k in 0 ..< max(0, x + w) { grid.put(.blank, x: gutter + k, y: y) }
+                    continue
+                }
+                let u = scalars[base + i]
+                if u == "\t" {
+                    for k in 0 ..< w where x + k < textWidth { grid.put(.blank, x: gutter + x + k, y: y) }
+                } else if CharWidth.isControl(u) {
+                    let shown = Unicode.Scalar(u.value < 0x80 ? u.value ^ 0x40 : 0x3F)!
+                    grid.put(Grid.Cell("^", attributes: .reverse), x: gutter + x, y: y)
+                    if x + 1 < textWidth { grid.put(Grid.Cell(String(shown), attributes: .reverse), x: gutter + x + 1, y: y) }
+                } else {
+                    var text = String(u)
+                    var j = i + 1
+                    while j < lay.count, lay.widths[j] == 0 {
+                        text.unicodeScalars.append(scalars[base + j]); j += 1
+                    }
+                    if x + w > textWidth {
+                        grid.put(.blank, x: gutter + x, y: y)  // a wide character cut by the edge
+                    } else {
+                        grid.put(Grid.Cell(text, width: w), x: gutter + x, y: y)
+                    }
+                }
+            }
+            if row.line == here.line, row.row == here.row {
+                grid.cursor = (min(size.width - 1, gutter + here.x - shift), y)
+            }
+            t = rowAfter(row)
+        }
+    }
+
+    private func drawStatus(_ grid: inout Grid) {
+        let y = textHeight
+        guard y < size.height else { return }
+        let (line, column) = lineAndColumn
+        let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(modified ? "[modified]" : "[saved]")"
+        let right = "\(peersStatus.isEmpty ? "" : peersStatus + "  ")Ln \(line + 1), Col \(column + 1) "
+        let gap = size.width - CharWidth.of(left.unicodeScalars) - CharWidth.of(right.unicodeScalars)
+        let text = gap >= 1 ? left + String(repeating: " ", count: gap) + right : left
+        grid.setAttributes(.reverse, row: y)
+        grid.write(text, x: 0, y: y, attributes: .reverse)
+    }
+
+    private func drawMessage(_ grid: inout Grid) {
+        let y = textHeight + 1
+        guard y < size.height else { return }
+        switch mode {
+        case .prompt(let p):
+            let label = p.label + ": "
+            let input = String(String.UnicodeScalarView(p.input))
+            let x = grid.write(label, x: 0, y: y, attributes: .bold)
+            let end = grid.write(input, x: x, y: y)
+            grid.cursor = (min(size.width - 1, end), y)
+        case .help:
+            grid.write("Press any key to return", x: 0, y: y, attributes: .dim)
+        case .edit:
+            if let message {
+                grid.write(message, x: 0, y: y, attributes: .bold)
+            } else {
+                grid.write("F1 help  ^S save  ^Q quit  ^F find  ^Z undo  ^K cut  ^U paste", x: 0, y: y,
+                           attributes: .dim)
+            }
+        }
+    }
+}

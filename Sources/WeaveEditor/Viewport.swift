@@ -1,0 +1,79 @@
+/// Screen geometry and the viewport that follows the cursor.
+///
+/// The screen is the text area (all rows but the last two), the status line and
+/// the message line. With line numbers on, a gutter takes the left columns.
+extension Editor {
+    /// Rows for text (at least 1).
+    public var textHeight: Int { max(1, size.height - 2) }
+
+    /// Columns of the line-number gutter (0 when off): digits of the last line
+    /// number (at least 3) plus a space.
+    public var gutterWidth: Int {
+        guard lineNumbers else { return 0 }
+        return max(3, String(doc.buffer.lineCount).count) + 1
+    }
+
+    /// Columns for text (at least 2).
+    public var textWidth: Int { max(2, size.width - gutterWidth) }
+
+    /// Lays out line `i` for the current wrap mode and width. O(line length).
+    public func layout(line i: Int) -> LineLayout {
+        LineLayout(doc.buffer.lineScalars(i), width: softWrap ? textWidth : nil, tabWidth: tabWidth)
+    }
+
+    /// The cursor's line, visual row within it, and column. O(line length).
+    func cursorPlace() -> (line: Int, row: Int, x: Int) {
+        let line = doc.buffer.line(of: doc.cursor)
+        let p = layout(line: line).position(of: doc.cursor - doc.buffer.lineStarts[line])
+        return (line, p.row, p.x)
+    }
+
+    /// The visual row after `t`, or nil at the last row of the document.
+    func rowAfter(_ t: ViewTop) -> ViewTop? {
+        if t.row + 1 < layout(line: t.line).rowCount { return ViewTop(line: t.line, row: t.row + 1) }
+        if t.line + 1 < doc.buffer.lineCount { return ViewTop(line: t.line + 1, row: 0) }
+        return nil
+    }
+
+    /// The visual row before `t`, or nil at the first.
+    func rowBefore(_ t: ViewTop) -> ViewTop? {
+        if t.row > 0 { return ViewTop(line: t.line, row: t.row - 1) }
+        if t.line > 0 { return ViewTop(line: t.line - 1, row: layout(line: t.line - 1).rowCount - 1) }
+        return nil
+    }
+
+    /// Scrolls so the cursor is on screen, moving the view as little as
+    /// possible. O(textHeight × line length).
+    mutating func followCursor() {
+        let (line, row, x) = cursorPlace()
+        let here = ViewTop(line: line, row: row)
+        // Keep `top` valid after edits and wrap changes.
+        if top.line >= doc.buffer.lineCount { top = ViewTop(line: doc.buffer.lineCount - 1, row: 0) }
+        top.row = min(top.row, layout(line: top.line).rowCount - 1)
+        if here < top {
+            top = here
+        } else {
+            // Is the cursor within textHeight rows of top?
+            var t = top, n = 0
+            while t < here, n < textHeight, let next = rowAfter(t) { t = next; n += 1 }
+            if n >= textHeight {
+                t = here
+                for _ in 0 ..< textHeight - 1 { if let prev = rowBefore(t) { t = prev } }
+                top = t
+            }
+        }
+        if softWrap {
+            leftColumn = 0
+        } else if x < leftColumn {
+            leftColumn = x
+        } else if x >= leftColumn + textWidth - 1 {
+            leftColumn = x - textWidth + 2
+        }
+    }
+
+    /// Applies a new terminal size and keeps the cursor in view.
+    mutating func resize(_ s: Size) {
+        size = Size(width: max(1, s.width), height: max(1, s.height))
+        followCursor()
+    }
+}
