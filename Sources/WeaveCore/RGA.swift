@@ -93,9 +93,14 @@ public struct RGA: Sendable {
 
     /// The visible text. O(n).
     public var text: String {
-        var s = String.UnicodeScalarView()
-        forEachVisibleRun { s.append(contentsOf: $0) }
-        return String(s)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(visibleCount)
+        forEachVisibleRun { run in
+            for s in run {
+                if s.value < 0x80 { utf8.append(UInt8(s.value)) } else { UTF8.encode(s) { utf8.append($0) } }
+            }
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The visible text as scalars. O(n).
@@ -111,6 +116,11 @@ public struct RGA: Sendable {
         var v = VersionVector()
         for r in replicas { v[r.id] = r.seqEnd }
         return v
+    }
+
+    /// Units seen from `replica`: its entry in `version`, without building the vector. O(1).
+    public func seen(_ replica: ReplicaID) -> UInt32 {
+        slot(of: replica).map { replicas[$0].seqEnd } ?? 0
     }
 
     /// Index of a known replica. O(1); a linear scan while there are few.
