@@ -216,3 +216,32 @@ func sync(_ from: RGA, into to: inout RGA) throws {
         #expect(b.text == "heyorld")
     }
 }
+
+/// RGA's known behaviour on concurrent typing at one place, pinned as named
+/// scenarios (after josephg/reference-crdts): forward typing never interleaves;
+/// backward typing (each key inserted before the previous one) does.
+@Suite struct InterleavingScenarios {
+    func twoTypists(_ typeA: (inout RGA) -> Void, _ typeB: (inout RGA) -> Void) throws -> String {
+        var a = RGA(replica: A), b = RGA(replica: B)
+        a.insert("R", at: 0)
+        try sync(a, into: &b)
+        typeA(&a)
+        typeB(&b)
+        try sync(a, into: &b)
+        try sync(b, into: &a)
+        #expect(a.text == b.text)
+        return a.text
+    }
+
+    @Test func interleavingForward() throws {
+        let text = try twoTypists({ d in for (i, c) in "abc".unicodeScalars.enumerated() { d.insert([c], at: 1 + i) } },
+                                  { d in for (i, c) in "xyz".unicodeScalars.enumerated() { d.insert([c], at: 1 + i) } })
+        #expect(text == "Rxyzabc")  // whole runs, the one with the greater first ID first
+    }
+
+    @Test func interleavingBackward() throws {
+        let text = try twoTypists({ d in for c in "abc".unicodeScalars.reversed() { d.insert([c], at: 1) } },
+                                  { d in for c in "xyz".unicodeScalars.reversed() { d.insert([c], at: 1) } })
+        #expect(text == "Rxaybzc")  // RGA interleaves backward typing (docs/INTERNALS.md)
+    }
+}
