@@ -18,14 +18,22 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
         .target(name: "WeaveTrace", dependencies: ["WeaveCore", "CZlib"]),
+        // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
+        .target(name: "WeaveEditor", dependencies: ["WeaveCore"]),
+        // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        // The terminal: draws Grids, reads keys, event loop, safe file saving.
+        .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor"]),
         .executableTarget(
             name: "weave",
             dependencies: [
-                "WeaveCore", "WeaveTrace",
+                "WeaveCore", "WeaveTrace", "WeaveEditor", "WeaveTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveTerminal"],
+                    exclude: ["Golden"]),
     ]
 )

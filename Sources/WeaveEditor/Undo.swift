@@ -57,10 +57,9 @@ public struct UndoHistory: Sendable {
     /// Amortised O(step size), O(group size) for Backspace merges.
     public mutating func record(_ step: Step, kind: Kind) {
         redoStack.removeAll()
-        if open, kind != .other, var last = undoStack.popLast(), last.kind == kind,
+        if open, kind != .other, let last = undoStack.last, last.kind == kind,
            let merged = Self.merge(last.steps[last.steps.count - 1], step, kind) {
-            last.steps[last.steps.count - 1] = merged
-            undoStack.append(last)
+            undoStack[undoStack.count - 1].steps[last.steps.count - 1] = merged
         } else {
             undoStack.append(Group(steps: [step], kind: kind))
             if undoStack.count > limit { undoStack.removeFirst(undoStack.count - limit) }
