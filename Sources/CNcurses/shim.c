@@ -25,3 +25,10 @@ int weave_set_nonblock(int fd) {
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
+void weave_attrset(int a) { attrset(a); }
+void weave_restore_terminal(void) {
+    static const char seq[] = "\033[?2004l\033[?1000l\033[?1002l\033[?1006l";
+    ssize_t ignored = write(1, seq, sizeof seq - 1);
+    (void)ignored;
+    if (!isendwin()) endwin();
+}

@@ -172,6 +172,9 @@ public struct Editor: Sendable {
         }
     }
 
+    /// Shows `text` on the message line until the next key.
+    public mutating func notify(_ text: String) { message = text }
+
     /// Checks the text view against the RGA and the line index. O(n).
     public func checkInvariants() throws {
         try doc.buffer.checkInvariants()

@@ -27,4 +27,10 @@ int weave_pipe_nonblock(int fds[2]);
 /* Sets O_NONBLOCK on fd; returns 0 or -1. */
 int weave_set_nonblock(int fd);
 
+/* attrset(a) on stdscr. */
+void weave_attrset(int a);
+/* Writes the restore sequences (bracketed paste and mouse off) to fd 1 and
+ * calls endwin: used by signal handlers and on exit. */
+void weave_restore_terminal(void);
+
 #endif

@@ -1,0 +1,102 @@
+@preconcurrency import CNcurses
+import WeaveEditor
+
+/// Turns ncurses key codes and characters into `Key`s, including the escape
+/// sequences terminfo does not name (Ctrl-arrows, Ctrl-Home/End) and bracketed
+/// paste (`ESC [200~ … ESC [201~`), which `defineExtraKeys` teaches ncurses to
+/// report as codes of our own. Pure apart from that registration, so it can be
+/// fed by tests.
+public struct KeyDecoder {
+    /// Our key codes, above ncurses' KEY_MAX (0777).
+    enum Code: Int32, CaseIterable {
+        case ctrlLeft = 0x1001, ctrlRight, ctrlHome, ctrlEnd, pasteStart, pasteEnd, home, end, ctrlUp, ctrlDown
+    }
+
+    /// The sequences for each code (xterm and rxvt forms).
+    static let sequences: [(String, Code)] = [
+        ("\u{1B}[1;5D", .ctrlLeft), ("\u{1B}[1;5C", .ctrlRight), ("\u{1B}Od", .ctrlLeft), ("\u{1B}Oc", .ctrlRight),
+        ("\u{1B}[1;5H", .ctrlHome), ("\u{1B}[1;5F", .ctrlEnd), ("\u{1B}[7^", .ctrlHome), ("\u{1B}[8^", .ctrlEnd),
+        ("\u{1B}[1;5A", .ctrlUp), ("\u{1B}[1;5B", .ctrlDown),
+        ("\u{1B}[200~", .pasteStart), ("\u{1B}[201~", .pasteEnd),
+        ("\u{1B}[H", .home), ("\u{1B}[F", .end), ("\u{1B}OH", .home), ("\u{1B}OF", .end),
+        ("\u{1B}[1~", .home), ("\u{1B}[4~", .end), ("\u{1B}[7~", .home), ("\u{1B}[8~", .end),
+    ]
+
+    /// Registers `sequences` with ncurses (after initscr, with keypad on).
+    static func defineExtraKeys() {
+        for (seq, code) in sequences { _ = define_key(seq, code.rawValue) }
+    }
+
+    /// The paste being collected, when inside `ESC [200~ … ESC [201~`.
+    var paste: String.UnicodeScalarView?
+
+    public init() {}
+
+    /// Feeds a decoded key (mouse, resize). Inside a paste, it is dropped.
+    mutating func feedKey(_ key: Key, into keys: inout [Key]) {
+        if paste == nil { keys.append(key) }
+    }
+
+    /// Feeds a function-key code (`get_wch` returned KEY_CODE_YES).
+    public mutating func feedCode(_ code: Int32, into keys: inout [Key]) {
+        if let c = Code(rawValue: code) {
+            switch c {
+            case .pasteStart: paste = String.UnicodeScalarView(); return
+            case .pasteEnd:
+                if let p = paste { keys.append(.paste(String(p))) }
+                paste = nil
+                return
+            default: break
+            }
+        }
+        if paste != nil {
+            // Keys inside a paste: only Enter/Tab-like codes mean text.
+            if code == KEY_ENTER { paste!.append("\n") }
+            return
+        }
+        let key: Key?
+        switch code {
+        case KEY_UP: key = .up
+        case KEY_DOWN: key = .down
+        case KEY_LEFT: key = .left
+        case KEY_RIGHT: key = .right
+        case KEY_HOME: key = .home
+        case KEY_END: key = .end
+        case KEY_PPAGE: key = .pageUp
+        case KEY_NPAGE: key = .pageDown
+        case KEY_BACKSPACE: key = .backspace
+        case KEY_DC: key = .delete
+        case KEY_ENTER: key = .enter
+        case KEY_BTAB: key = .tab
+        case KEY_F0 + 1 ... KEY_F0 + 12: key = .function(Int(code - KEY_F0))
+        default:
+            switch Code(rawValue: code) {
+            case .ctrlLeft: key = .ctrlLeft
+            case .ctrlRight: key = .ctrlRight
+            case .ctrlHome: key = .ctrlHome
+            case .ctrlEnd: key = .ctrlEnd
+            case .ctrlUp: key = .up
+            case .ctrlDown: key = .down
+            case .home: key = .home
+            case .end: key = .end
+            default: key = nil
+            }
+        }
+        if let key { keys.append(key) }
+    }
+
+    /// Feeds a character (`get_wch` returned OK).
+    public mutating func feedChar(_ value: UInt32, into keys: inout [Key]) {
+        guard let u = Unicode.Scalar(value) else { return }
+        if paste != nil { paste!.append(u); return }
+        switch value {
+        case 13, 10: keys.append(.enter)
+        case 9: keys.append(.tab)
+        case 8, 127: keys.append(.backspace)
+        case 27: keys.append(.escape)
+        case 1 ... 26: keys.append(.ctrl(Character(Unicode.Scalar(value + 96)!)))
+        case 0 ..< 32: break
+        default: keys.append(.char(u))
+        }
+    }
+}

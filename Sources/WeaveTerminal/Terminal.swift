@@ -1,0 +1,164 @@
+@preconcurrency import CNcurses
+import WeaveEditor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The terminal, through ncursesw: set up and restored, keys in, Grids out.
+///
+/// Only one may be active. Only the main thread may call it. The terminal is
+/// restored by `stop()`, and also when the process dies of SIGINT, SIGTERM,
+/// SIGHUP, SIGQUIT or a crash signal (a Swift trap is SIGILL/SIGTRAP): the
+/// handlers restore the screen, then re-raise the signal with its default
+/// action so the exit status is unchanged.
+public final class Terminal {
+    /// Whether `start` has run without `stop`.
+    public private(set) var active = false
+    var decoder = KeyDecoder()
+
+    public init() {}
+
+    /// Puts the terminal in raw, full-screen mode with keypad, mouse clicks and
+    /// bracketed paste. Throws when stdin/stdout is not a terminal or ncurses
+    /// cannot start (then nothing is changed).
+    public func start() throws(TerminalError) {
+        guard isatty(0) == 1, isatty(1) == 1 else { throw .notATerminal }
+        setlocale(LC_ALL, "")
+        installSignalHandlers()
+        guard initscr() != nil else { throw .cannotStart }
+        active = true
+        raw()
+        noecho()
+        nonl()
+        keypad(weave_stdscr(), true)
+        nodelay(weave_stdscr(), true)
+        set_escdelay(25)
+        mouseinterval(0)
+        _ = mousemask(mmask_t(weave_button1_clicks()), nil)
+        KeyDecoder.defineExtraKeys()
+        writeRaw("\u{1B}[?2004h")  // bracketed paste on
+    }
+
+    /// Restores the terminal. Idempotent.
+    public func stop() {
+        guard active else { return }
+        active = false
+        weave_restore_terminal()
+    }
+
+    deinit { stop() }
+
+    /// The screen size now.
+    public var size: Editor.Size {
+        Editor.Size(width: Int(getmaxx(weave_stdscr())), height: Int(getmaxy(weave_stdscr())))
+    }
+
+    /// Reads every key available without blocking (nodelay), decoding escape
+    /// sequences, mouse clicks and bracketed pastes. A paste split across reads
+    /// is returned whole by a later call.
+    public func readKeys() -> [Key] {
+        var keys: [Key] = []
+        var ch: wint_t = 0
+        while true {
+            let r = get_wch(&ch)
+            if r == ERR { break }
+            if r == KEY_CODE_YES {
+                if Int32(ch) == KEY_MOUSE {
+                    var ev = MEVENT()
+                    if getmouse(&ev) == OK, weave_is_button1(UInt(ev.bstate)) != 0 {
+                        decoder.feedKey(.click(x: Int(ev.x), y: Int(ev.y)), into: &keys)
+                    }
+                    continue
+                }
+                if Int32(ch) == KEY_RESIZE {
+                    decoder.feedKey(.resize(width: size.width, height: size.height), into: &keys)
+                    continue
+                }
+                decoder.feedCode(Int32(ch), into: &keys)
+            } else {
+                decoder.feedChar(UInt32(ch), into: &keys)
+            }
+        }
+        return keys
+    }
+
+    /// Draws `grid` and places the cursor; each row is clipped to the screen.
+    /// Cells are written at their own columns, so a width disagreement with the
+    /// C library's wcwidth cannot shift the rest of a row.
+    public func draw(_ grid: Grid) {
+        let h = min(grid.height, Int(getmaxy(weave_stdscr())))
+        let w = min(grid.width, Int(getmaxx(weave_stdscr())))
+        var lastAttr = -1
+        var buf: [wchar_t] = []
+        for y in 0 ..< h {
+            for x in 0 ..< w {
+                let cell = grid.rows[y][x]
+                if cell.isContinuation { continue }
+                let a = Self.attr(cell.attributes)
+                if a != lastAttr { weave_attrset(Int32(a)); lastAttr = a }
+                if cell.width == 2 {
+                    if x + 1 >= w { continue }
+                    _ = mvaddnwstr(Int32(y), Int32(x + 1), [wchar_t(32), 0], 1)
+                }
+                buf.removeAll(keepingCapacity: true)
+                for u in cell.text.unicodeScalars { buf.append(wchar_t(bitPattern: u.value)) }
+                if buf.isEmpty { buf.append(32) }
+                buf.append(0)
+                _ = mvaddnwstr(Int32(y), Int32(x), buf, Int32(buf.count - 1))
+            }
+        }
+        weave_attrset(weave_a_normal())
+        if let c = grid.cursor, c.y < h, c.x < w {
+            curs_set(1)
+            move(Int32(c.y), Int32(c.x))
+        } else {
+            curs_set(0)
+        }
+        refresh()
+    }
+
+    /// Forces a full repaint on the next draw (Ctrl-L).
+    public func invalidate() { clearok(weave_stdscr(), true) }
+
+    static func attr(_ a: Grid.Attributes) -> Int {
+        var v = Int(weave_a_normal())
+        if a.contains(.reverse) { v |= Int(weave_a_reverse()) }
+        if a.contains(.bold) { v |= Int(weave_a_bold()) }
+        if a.contains(.dim) { v |= Int(weave_a_dim()) }
+        if a.contains(.underline) { v |= Int(weave_a_underline()) }
+        return v
+    }
+
+    func writeRaw(_ s: String) {
+        let bytes = Array(s.utf8)
+        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
+    /// Restores the terminal, then dies of the signal as if unhandled.
+    private func installSignalHandlers() {
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { sig in
+                weave_restore_terminal()
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = Int32(SA_RESETHAND)
+            sigaction(sig, &action, nil)
+        }
+    }
+}
+
+/// Why the terminal could not start.
+public enum TerminalError: Error, CustomStringConvertible {
+    case notATerminal
+    case cannotStart
+
+    public var description: String {
+        switch self {
+        case .notATerminal: return "weave edit needs a terminal (stdin and stdout must be a tty)"
+        case .cannotStart: return "could not start the terminal (is TERM set?)"
+        }
+    }
+}
