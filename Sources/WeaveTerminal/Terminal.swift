@@ -134,21 +134,33 @@ public final class Terminal {
         _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
     }
 
-    /// Restores the terminal, then dies of the signal as if unhandled.
+    /// Restores the terminal, then hands the signal to the handler that was
+    /// there before (the Swift backtracer for crashes, the default action for
+    /// the others), re-raised so the exit status is the signal's.
     private func installSignalHandlers() {
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 weave_restore_terminal()
-                signal(sig, SIG_DFL)
+                if sig >= 0 && sig < 64, var old = previousSignalActions[Int(sig)] {
+                    sigaction(sig, &old, nil)
+                } else {
+                    signal(sig, SIG_DFL)
+                }
                 raise(sig)
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = Int32(SA_RESETHAND)
-            sigaction(sig, &action, nil)
+            action.sa_flags = 0
+            var old = sigaction()
+            sigaction(sig, &action, &old)
+            previousSignalActions[Int(sig)] = old
         }
     }
 }
+
+/// The handlers replaced by `Terminal`, by signal number; written before the
+/// handlers are installed, only read by them.
+nonisolated(unsafe) private var previousSignalActions: [sigaction?] = Array(repeating: nil, count: 64)
 
 /// Why the terminal could not start.
 public enum TerminalError: Error, CustomStringConvertible {
