@@ -16,8 +16,12 @@ let package = Package(
         .target(name: "WeaveCore"),
         // zlib, for reading the gzipped editing traces.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The history as a timeline: edits, authors, versions. Pure.
+        .target(name: "WeaveHistory", dependencies: ["WeaveCore"]),
+        // The durable on-disk operation log (docs/OPLOG.md) and plain-text files.
+        .target(name: "WeaveStore", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
-        .target(name: "WeaveTrace", dependencies: ["WeaveCore", "CZlib"]),
+        .target(name: "WeaveTrace", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
         // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
         .target(name: "WeaveEditor", dependencies: ["WeaveCore"]),
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
@@ -27,12 +31,13 @@ let package = Package(
         .executableTarget(
             name: "weave",
             dependencies: [
-                "WeaveCore", "WeaveTrace", "WeaveEditor", "WeaveTerminal",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
+        .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveTerminal"],
                     exclude: ["Golden"]),
     ]

@@ -6,6 +6,7 @@ struct Weave: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weave",
         abstract: "A terminal collaborative text editor with a replayable history.",
-        subcommands: [Bench.self]
+        subcommands: [Edit.self, Import.self, Recover.self, Bench.self, LogWriter.self],
+        defaultSubcommand: Edit.self
     )
 }

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why the store could not do what was asked. Messages name the file and the
+/// system's reason, so a user knows what to fix.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case io(path: String, action: String, reason: String)
+    case notAWeaveLog(path: String)
+    case newerFormat(path: String, found: UInt32, supported: UInt32)
+    case damaged(path: String, offset: Int, reason: String)
+    case fileMissingButHistoryExists(file: String, sidecar: String)
+    case notText(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .io(let p, let a, let r): return "cannot \(a) \(p): \(r)"
+        case .notAWeaveLog(let p): return "\(p) is not a Weave history file"
+        case .newerFormat(let p, let f, let s):
+            return "\(p) was written by a newer Weave (history format \(f)); this Weave reads format \(s) — upgrade Weave to open it"
+        case .damaged(let p, let o, let r):
+            return "history \(p) is damaged at byte \(o) (\(r)); it was not opened for writing. Run `weave recover` on the file to keep the valid part"
+        case .fileMissingButHistoryExists(let f, let s):
+            return "\(f) does not exist, but its history \(s) does; run `weave recover \(f)` to restore the text from the history, or delete the history to start afresh"
+        case .notText(let p, let r): return "\(p) is not a text file Weave can edit: \(r)"
+        }
+    }
+}
+
+/// Thin POSIX wrappers: EINTR retried, short writes completed, every failure a
+/// `StoreError` naming the path.
+enum FileIO {
+    static func reason() -> String { String(cString: strerror(errno)) }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, action: String) throws -> Int32 {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw StoreError.io(path: path, action: action, reason: reason()) }
+        }
+    }
+
+    /// Writes all of `bytes` or throws.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var done = 0
+        try bytes.withUnsafeBytes { buf in
+            while done < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StoreError.io(path: path, action: "write", reason: reason())
+                }
+                done += n
+            }
+        }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws {
+        while Glibc.fsync(fd) != 0 {
+            if errno != EINTR { throw StoreError.io(path: path, action: "sync", reason: reason()) }
+        }
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Reads a whole file; nil if it does not exist.
+    static func readAll(_ path: String) throws -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw StoreError.io(path: path, action: "read", reason: reason())
+        }
+        defer { Glibc.close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io(path: path, action: "read", reason: reason())
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0 ..< n])
+        }
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let d = String(path[..<slash])
+        return d.isEmpty ? "/" : d
+    }
+
+    static func fsyncDirectory(of path: String) throws {
+        let dir = directory(of: path)
+        let fd = try open(dir, O_RDONLY | O_DIRECTORY, action: "open directory")
+        defer { close(fd) }
+        try fsync(fd, path: dir)
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw StoreError.io(path: to, action: "replace", reason: reason()) }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
+    /// rename over `path`, fsync of the directory. On any failure the old file
+    /// is untouched and the temporary file removed.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let tmp = directory(of: path) + "/.\(baseName(path)).tmp-\(getpid())"
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode, action: "create a temporary file for")
+        do {
+            try writeAll(fd, bytes, path: tmp)
+            try fsync(fd, path: tmp)
+            close(fd)
+            try rename(tmp, path)
+            try fsyncDirectory(of: path)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// Atomic whole-file writes for other modules: temporary file beside the
+/// target, fsync, rename, fsync of the directory. On failure the old file is
+/// untouched and a `StoreError` says why.
+public enum AtomicFile {
+    public static func write(_ path: String, _ bytes: [UInt8]) throws {
+        try FileIO.writeAtomically(path, bytes, mode: StoredDocument.mode(of: path))
+    }
+}

@@ -1,0 +1,273 @@
+import WeaveCore
+import WeaveHistory
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a history file holds, as read.
+public struct LoadedLog: Sendable {
+    /// Every operation, in the order applied (causal).
+    public var ops: [Operation] = []
+    public var history = History()
+    /// The plain text as Weave last wrote or read it.
+    public var textMark: TextMark?
+    /// Bytes of whole, valid records (header included).
+    public var validLength = OpLogFormat.headerSize
+    /// Set when a torn tail (an interrupted write) was found after `validLength`.
+    public var tornTailBytes = 0
+    /// Records after the last snapshot.
+    public var tailRecords = 0
+
+    /// The document these operations make, as `replica`.
+    public func document(as replica: ReplicaID) throws -> RGA {
+        var doc = RGA(replica: replica)
+        try doc.receive(contentsOf: ops)
+        return doc
+    }
+}
+
+/// The durable operation log of one document (docs/OPLOG.md).
+///
+/// Appends go to a buffer; `flush()` writes the buffer with one `write` and
+/// makes it durable with one `fsync` (group commit: the caller flushes on a
+/// short timer, so one fsync covers a burst of edits). Only after `flush`
+/// returns are the appended edits durable.
+public final class OpLog {
+    public let path: String
+    private var fd: Int32
+    private var pending: [UInt8] = []
+    private var pendingEdits = 0
+    /// Edits appended since the file was opened that are known durable.
+    public private(set) var durableEdits = 0
+    /// Records after the last snapshot (compaction folds them in).
+    public private(set) var tailRecords: Int
+    public private(set) var fileLength: Int
+
+    /// Whether there are appended records not yet durable.
+    public var hasUnflushed: Bool { !pending.isEmpty }
+
+    private init(path: String, fd: Int32, length: Int, tailRecords: Int) {
+        self.path = path
+        self.fd = fd
+        fileLength = length
+        self.tailRecords = tailRecords
+    }
+
+    deinit { FileIO.close(fd) }
+
+    /// The sidecar for a plain-text file: `.NAME.weave` beside it.
+    public static func sidecarPath(for file: String) -> String {
+        FileIO.directory(of: file) + "/." + FileIO.baseName(file) + ".weave"
+    }
+
+    /// Creates a new, empty history file (fails if one exists).
+    public static func create(at path: String) throws -> OpLog {
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, action: "create history")
+        do {
+            try FileIO.writeAll(fd, OpLogFormat.header(), path: path)
+            try FileIO.fsync(fd, path: path)
+            try FileIO.fsyncDirectory(of: path)
+        } catch {
+            FileIO.close(fd)
+            unlink(path)
+            throw error
+        }
+        return OpLog(path: path, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0)
+    }
+
+    /// Reads a history file. A torn tail is reported in the result (not cut);
+    /// any other damage throws `StoreError.damaged` naming the offset.
+    public static func load(path: String) throws -> LoadedLog {
+        guard let bytes = try FileIO.readAll(path) else {
+            throw StoreError.io(path: path, action: "read", reason: "No such file or directory")
+        }
+        return try parse(bytes, path: path)
+    }
+
+    /// Opens an existing history file for appending: loads it, cuts a torn tail
+    /// back to the last whole record (reported in the result), and refuses
+    /// damage anywhere else.
+    public static func open(path: String) throws -> (OpLog, LoadedLog) {
+        let loaded = try load(path: path)
+        let fd = try FileIO.open(path, O_WRONLY | O_APPEND, action: "open history for writing")
+        if loaded.tornTailBytes > 0 {
+            if ftruncate(fd, off_t(loaded.validLength)) != 0 {
+                let r = FileIO.reason()
+                FileIO.close(fd)
+                throw StoreError.io(path: path, action: "cut the torn tail of", reason: r)
+            }
+            try FileIO.fsync(fd, path: path)
+        }
+        return (OpLog(path: path, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords), loaded)
+    }
+
+    /// Parses a whole history file. See `open` for what counts as damage.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> LoadedLog {
+        guard bytes.count >= OpLogFormat.headerSize else {
+            if bytes.count < OpLogFormat.magic.count || Array(bytes[0 ..< OpLogFormat.magic.count]) == OpLogFormat.magic {
+                // A header cut short by a crash right after creation: nothing was ever durable after it.
+                if Array(bytes.prefix(OpLogFormat.magic.count)) == Array(OpLogFormat.magic.prefix(bytes.count)) {
+                    var empty = LoadedLog()
+                    empty.validLength = 0
+                    empty.tornTailBytes = bytes.count
+                    return empty
+                }
+            }
+            throw StoreError.notAWeaveLog(path: path)
+        }
+        guard Array(bytes[0 ..< 8]) == OpLogFormat.magic else { throw StoreError.notAWeaveLog(path: path) }
+        var head = ByteReader(Array(bytes[8 ..< 16]))
+        let version = try head.u32le("version")
+        guard version == OpLogFormat.version else {
+            throw StoreError.newerFormat(path: path, found: version, supported: OpLogFormat.version)
+        }
+        var out = LoadedLog()
+        var offset = OpLogFormat.headerSize
+        var lastTime: Int64 = 0
+        while offset < bytes.count {
+            switch recordAt(bytes, offset) {
+            case .valid(let payload, let next):
+                if let problem = applyReporting(payload, base: offset + OpLogFormat.recordHeaderSize, to: &out, lastTime: &lastTime) {
+                    throw StoreError.damaged(path: path, offset: offset, reason: "record does not decode: \(problem)")
+                }
+                offset = next
+                out.validLength = offset
+            case .invalid(let reason):
+                // A bad record with nothing valid after it is a torn tail; otherwise damage.
+                var p = offset + 1
+                while p + OpLogFormat.recordHeaderSize <= bytes.count {
+                    if case .valid = recordAt(bytes, p) {
+                        throw StoreError.damaged(path: path, offset: offset, reason: reason)
+                    }
+                    p += 1
+                }
+                out.tornTailBytes = bytes.count - offset
+                return out
+            }
+        }
+        return out
+    }
+
+    enum RecordScan {
+        case valid(payload: ArraySlice<UInt8>, next: Int)
+        case invalid(String)
+    }
+
+    static func recordAt(_ bytes: [UInt8], _ offset: Int) -> RecordScan {
+        guard bytes.count - offset >= OpLogFormat.recordHeaderSize else { return .invalid("incomplete record header") }
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        }
+        let length = Int(u32(offset)), crc = u32(offset + 4)
+        guard length >= 1, length <= OpLogFormat.maxPayload else { return .invalid("impossible record length \(length)") }
+        let start = offset + OpLogFormat.recordHeaderSize
+        guard bytes.count - start >= length else { return .invalid("record of \(length) bytes is cut short") }
+        let payload = bytes[start ..< start + length]
+        guard CRC32C.checksum(payload) == crc else { return .invalid("checksum mismatch") }
+        return .valid(payload: payload, next: start + length)
+    }
+
+    /// Applies a record; returns the decoding problem instead of throwing it.
+    static func applyReporting(_ payload: ArraySlice<UInt8>, base: Int, to out: inout LoadedLog, lastTime: inout Int64) -> DecodeError? {
+        do {
+            try apply(payload, base: base, to: &out, lastTime: &lastTime)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static func apply(_ payload: ArraySlice<UInt8>, base: Int, to out: inout LoadedLog, lastTime: inout Int64) throws(DecodeError) {
+        var r = ByteReader(Array(payload), base: base)
+        let type = try r.byte("record type")
+        switch OpLogFormat.RecordType(rawValue: type) {
+        case .author:
+            let a = try OpLogFormat.readAuthor(&r)
+            out.history.authors[a.replica] = a
+            out.tailRecords += 1
+        case .edit:
+            let time = try r.zigzag("edit time")
+            let ops = try OpCodec.decode(Array(try r.take(r.remaining, "edit operations")))
+            out.ops += ops
+            out.history.edits.append(Edit(time: time, ops: ops))
+            lastTime = time
+            out.tailRecords += 1
+        case .snapshot:
+            let (ops, history, mark) = try Snapshot.decode(&r)
+            out.ops = ops
+            out.history = history
+            out.textMark = mark
+            out.tailRecords = 0
+        case .textMark:
+            let length = try r.count("text length", atMost: Int.max)
+            let hash = try r.u64le("text hash")
+            out.textMark = TextMark(length: length, hash: hash, edits: try r.count("text edits", atMost: Int.max))
+            out.tailRecords += 1
+        case nil:
+            throw .valueOutOfRange(offset: base, field: "record type \(type)")
+        }
+        if !r.isAtEnd { throw .trailingBytes(offset: r.base + r.offset) }
+    }
+
+    // MARK: Appending
+
+    /// Buffers an edit: its operations (in the order applied) and its time.
+    public func append(edit ops: [Operation], time: Int64) {
+        guard !ops.isEmpty else { return }
+        pending += OpLogFormat.record(OpLogFormat.editPayload(time: time, ops: ops))
+        pendingEdits += 1
+        tailRecords += 1
+    }
+
+    public func append(author: Author) {
+        pending += OpLogFormat.record(OpLogFormat.authorPayload(author))
+        tailRecords += 1
+    }
+
+    public func append(textMark: TextMark) {
+        pending += OpLogFormat.record(OpLogFormat.textMarkPayload(textMark))
+        tailRecords += 1
+    }
+
+    /// Writes everything buffered and fsyncs it. When it returns, every edit
+    /// appended so far is durable; when it throws, nothing buffered is lost
+    /// from memory (a later flush retries) and the file holds whole records only
+    /// up to what the system accepted.
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        try FileIO.writeAll(fd, pending, path: path)
+        try FileIO.fsync(fd, path: path)
+        fileLength += pending.count
+        pending.removeAll(keepingCapacity: true)
+        durableEdits += pendingEdits
+        pendingEdits = 0
+    }
+
+    // MARK: Compaction
+
+    /// Replaces the file with a header and one snapshot of everything, crash-
+    /// safely: the new file is written beside it and fsynced, renamed over the
+    /// old one, and the directory fsynced. A crash at any point leaves either
+    /// the old file or the new one, both whole. Buffered records are flushed
+    /// first (they are part of `ops`/`history`, which must be the full state).
+    public func compact(ops: [Operation], history: History, textMark: TextMark?) throws {
+        try flush()
+        var bytes = OpLogFormat.header()
+        bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
+        try FileIO.writeAtomically(path, bytes)
+        let newFD = try FileIO.open(path, O_WRONLY | O_APPEND, action: "reopen history after compaction")
+        FileIO.close(fd)
+        fd = newFD
+        fileLength = bytes.count
+        tailRecords = 0
+    }
+
+    /// Writes a brand-new history file holding exactly `ops`/`history` (used by
+    /// import and recover). Fails if `path` exists.
+    public static func write(path: String, ops: [Operation], history: History, textMark: TextMark?) throws {
+        guard !FileIO.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
+        var bytes = OpLogFormat.header()
+        bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
+        try FileIO.writeAtomically(path, bytes)
+    }
+}

@@ -1,0 +1,122 @@
+import WeaveCore
+import WeaveHistory
+import CZlib
+
+/// A snapshot record: the whole history so far in one compressed payload, so a
+/// long history opens without reading one record per keystroke.
+///
+/// Raw layout before zlib: replica table (count, u64 each), authors (count,
+/// then each as in an author record), edits (count; each: zigzag time delta,
+/// range count, then per range the replica index and unit count — a range's
+/// first seq is implied by the running count of that replica's units), the
+/// text mark (flag, then length and hash), and the whole log as one `OpCodec`
+/// blob (length-prefixed).
+enum Snapshot {
+    static func encode(ops: [Operation], history: History, mark: TextMark?) -> [UInt8] {
+        var replicas: [ReplicaID] = []
+        var index: [ReplicaID: Int] = [:]
+        for e in history.edits {
+            for r in e.ranges where index[r.replica] == nil {
+                index[r.replica] = replicas.count
+                replicas.append(r.replica)
+            }
+        }
+        var w = ByteWriter()
+        w.varint(replicas.count)
+        for r in replicas { w.u64le(r.rawValue) }
+        let authors = history.authors.values.sorted { $0.replica < $1.replica }
+        w.varint(authors.count)
+        for a in authors { OpLogFormat.writeAuthor(a, to: &w) }
+        w.varint(history.edits.count)
+        var previous: Int64 = 0
+        for e in history.edits {
+            w.zigzag(e.time &- previous)
+            previous = e.time
+            w.varint(e.ranges.count)
+            for r in e.ranges {
+                w.varint(index[r.replica]!)
+                w.varint(r.count)
+            }
+        }
+        if let mark {
+            w.varint(1)
+            w.varint(mark.length)
+            w.u64le(mark.hash)
+            w.varint(mark.edits)
+        } else {
+            w.varint(0)
+        }
+        let blob = OpCodec.encode(ops)
+        w.varint(blob.count)
+        w.append(blob)
+        var out = ByteWriter()
+        out.bytes.append(OpLogFormat.RecordType.snapshot.rawValue)
+        out.varint(w.bytes.count)
+        out.append(deflate(w.bytes))
+        return out.bytes
+    }
+
+    /// Decodes a snapshot payload (after its type byte).
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> (ops: [Operation], history: History, mark: TextMark?) {
+        let rawLength = try r.count("snapshot length", atMost: OpLogFormat.maxPayload)
+        let packed = Array(try r.take(r.remaining, "snapshot"))
+        guard let raw = inflate(packed, size: rawLength) else { throw .inconsistent("snapshot does not decompress") }
+        var s = ByteReader(raw)
+        let replicaCount = try s.count("replica count", atMost: s.remaining / 8)
+        var replicas: [ReplicaID] = []
+        for _ in 0 ..< replicaCount { replicas.append(ReplicaID(try s.u64le("replica ID"))) }
+        var history = History()
+        let authorCount = try s.count("author count", atMost: s.remaining / 10)
+        for _ in 0 ..< authorCount {
+            let a = try OpLogFormat.readAuthor(&s)
+            history.authors[a.replica] = a
+        }
+        let editCount = try s.count("edit count", atMost: s.remaining / 2)
+        history.edits.reserveCapacity(editCount)
+        var time: Int64 = 0
+        var running = [UInt32](repeating: 0, count: replicaCount)
+        for _ in 0 ..< editCount {
+            time = time &+ (try s.zigzag("edit time"))
+            let n = try s.count("range count", atMost: s.remaining / 2)
+            var ranges: [UnitRange] = []
+            ranges.reserveCapacity(n)
+            for _ in 0 ..< n {
+                let i = try s.count("range replica", atMost: replicaCount - 1)
+                let c = try s.u32("range units")
+                ranges.append(UnitRange(replica: replicas[i], start: running[i], count: c))
+                running[i] &+= c
+            }
+            history.edits.append(Edit(time: time, ranges: ranges))
+        }
+        var mark: TextMark?
+        if try s.count("text mark flag", atMost: 1) == 1 {
+            let length = try s.count("text length", atMost: Int.max)
+            let hash = try s.u64le("text hash")
+            mark = TextMark(length: length, hash: hash, edits: try s.count("text edits", atMost: Int.max))
+        }
+        let blobLength = try s.count("log length", atMost: s.remaining)
+        let ops = try OpCodec.decode(Array(try s.take(blobLength, "log")))
+        guard s.isAtEnd else { throw .trailingBytes(offset: s.offset) }
+        return (ops, history, mark)
+    }
+
+    static func deflate(_ bytes: [UInt8]) -> [UInt8] {
+        var bound = compressBound(uLong(bytes.count))
+        var out = [UInt8](repeating: 0, count: Int(bound))
+        let rc = out.withUnsafeMutableBufferPointer { o in
+            bytes.withUnsafeBufferPointer { i in compress2(o.baseAddress, &bound, i.baseAddress, uLong(bytes.count), 6) }
+        }
+        precondition(rc == Z_OK, "zlib compress2 failed with \(rc)")
+        return Array(out[0 ..< Int(bound)])
+    }
+
+    static func inflate(_ bytes: [UInt8], size: Int) -> [UInt8]? {
+        if size == 0 { return [] }
+        var n = uLong(size)
+        var out = [UInt8](repeating: 0, count: size)
+        let rc = out.withUnsafeMutableBufferPointer { o in
+            bytes.withUnsafeBufferPointer { i in uncompress(o.baseAddress, &n, i.baseAddress, uLong(bytes.count)) }
+        }
+        return rc == Z_OK && Int(n) == size ? out : nil
+    }
+}
