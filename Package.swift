@@ -10,6 +10,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // The CRDT: pure, no I/O, standard library only.
@@ -28,14 +31,32 @@ let package = Package(
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal: draws Grids, reads keys, event loop, safe file saving.
         .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor"]),
+        // Peers: frames, messages, handshake, sync and relay over SwiftNIO (docs/WIRE.md).
+        .target(
+            name: "WeavePeer",
+            dependencies: [
+                "WeaveCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "weave",
             dependencies: [
-                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
+        .testTarget(name: "WeavePeerTests", dependencies: [
+            "WeaveCore", "WeavePeer",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveTerminal"],

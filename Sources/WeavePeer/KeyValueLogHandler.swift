@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOConcurrencyHelpers
+
+/// A swift-log handler writing one structured line per event to a file:
+///
+///     ts=2025-01-02T03:04:05.678Z level=info label=weave.peer msg="handshake done" peer=3f2a… name=ana
+///
+/// Keys are sorted; values with spaces, quotes or `=` are quoted with `\"`
+/// escapes. Lines from all threads are appended whole (one `write` under a lock).
+public struct KeyValueLogHandler: LogHandler {
+    /// An open log file shared by the loggers that write to it.
+    public final class File: Sendable {
+        let fd: Int32
+        private let lock = NIOLock()
+
+        /// Opens `path` for appending, creating it (0644). Throws `PeerError.io`.
+        public init(path: String) throws {
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw PeerError.io("\(path): cannot open log file: \(String(cString: strerror(errno)))") }
+            self.fd = fd
+        }
+
+        deinit { close(fd) }
+
+        func write(_ line: String) {
+            var bytes = Array(line.utf8)
+            bytes.append(0x0A)
+            lock.withLock {
+                var done = 0
+                while done < bytes.count {
+                    let n = bytes[done...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+                    if n < 0 { if errno == EINTR { continue }; return }
+                    done += n
+                }
+            }
+        }
+    }
+
+    public let label: String
+    public let file: File
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+
+    public init(label: String, file: File) {
+        self.label = label
+        self.file = file
+    }
+
+    /// A logger writing to `file`.
+    public static func logger(label: String, file: File, level: Logger.Level = .info) -> Logger {
+        var logger = Logger(label: label) { KeyValueLogHandler(label: $0, file: file) }
+        logger.logLevel = level
+        return logger
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                    source: String, file: String, function: String, line: UInt) {
+        var all = self.metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
+        if let explicit { all.merge(explicit) { $1 } }
+        var out = "ts=\(KeyValueLogHandler.timestamp()) level=\(level) label=\(KeyValueLogHandler.quote(label)) msg=\(KeyValueLogHandler.quote(message.description))"
+        for (k, v) in all.sorted(by: { $0.key < $1.key }) {
+            out += " \(k)=\(KeyValueLogHandler.quote(v.description))"
+        }
+        self.file.write(out)
+    }
+
+    /// `s`, quoted when it is empty or holds a space, quote, `=` or control character.
+    static func quote(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
+        if plain { return s }
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7F { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// UTC time, ISO 8601 with milliseconds.
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = time_t(ts.tv_sec)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+    }
+}
+
+/// `write(2)`, named apart from `File.write`.
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer?, _ n: Int) -> Int { write(fd, p, n) }

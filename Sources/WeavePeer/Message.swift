@@ -1,0 +1,284 @@
+import WeaveCore
+
+/// The Weave peer protocol's version. Peers of different versions refuse each
+/// other with a message naming both (docs/WIRE.md, "How the protocol evolves").
+public let weaveProtocolVersion: UInt64 = 1
+
+/// What a peer says about itself when a connection opens (`Hello` from the side
+/// that connected, `Welcome` from the side that accepted).
+public struct Greeting: Hashable, Sendable {
+    /// The replica the peer edits as.
+    public var replica: ReplicaID
+    /// A display name (at most `Greeting.maxNameBytes` bytes of UTF-8).
+    public var name: String
+    /// A colour index chosen by the peer; the UI maps it to a colour.
+    public var colour: UInt8
+    /// Everything the peer has seen; the other side sends what it lacks.
+    public var version: VersionVector
+
+    public static let maxNameBytes = 256
+
+    public init(replica: ReplicaID, name: String, colour: UInt8, version: VersionVector) {
+        self.replica = replica
+        self.name = name
+        self.colour = colour
+        self.version = version
+    }
+}
+
+/// Why a peer refused a connection.
+public struct Refusal: Hashable, Sendable, CustomStringConvertible {
+    public enum Code: UInt8, Sendable {
+        case other = 0
+        case versionMismatch = 1
+        case sameReplica = 2
+        case offline = 3
+        case shuttingDown = 4
+    }
+    public var code: Code
+    /// The refusing peer's protocol version.
+    public var protocolVersion: UInt64
+    /// A sentence for the user.
+    public var text: String
+
+    public init(code: Code, protocolVersion: UInt64 = weaveProtocolVersion, text: String) {
+        self.code = code
+        self.protocolVersion = protocolVersion
+        self.text = text
+    }
+
+    public var description: String { text }
+}
+
+/// A peer's presence: who it is and where its cursor is. Ephemeral: never stored,
+/// forwarded between peers so that peers not directly connected see each other.
+public struct Presence: Hashable, Sendable {
+    /// The replica whose presence this is.
+    public var replica: ReplicaID
+    /// Grows with every change of that replica's presence; older ones are dropped.
+    public var sequence: UInt64
+    public var name: String
+    public var colour: UInt8
+    /// The element just before the cursor; nil when the cursor is at the document start.
+    public var cursor: ElementID?
+
+    public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?) {
+        self.replica = replica
+        self.sequence = sequence
+        self.name = name
+        self.colour = colour
+        self.cursor = cursor
+    }
+
+    /// The cursor's visible index in `document`: just after `cursor` (after the
+    /// first visible element following it when it was deleted), 0 for nil, and
+    /// nil when the element is not known yet. O(log s).
+    public func cursorIndex(in document: RGA) -> Int? {
+        guard let cursor else { return 0 }
+        guard let (index, visible) = document.index(of: cursor) else { return nil }
+        return visible ? index + 1 : index
+    }
+
+    /// The cursor element for a cursor at visible index `index` of `document`:
+    /// the element before it, or nil at the start. O(log s).
+    public static func cursorElement(at index: Int, in document: RGA) -> ElementID? {
+        index > 0 ? document.id(at: index - 1) : nil
+    }
+}
+
+/// One protocol message: the payload of one frame (docs/WIRE.md).
+public enum Message: Hashable, Sendable {
+    case hello(Greeting)
+    case welcome(Greeting)
+    case refuse(Refusal)
+    case ops([Operation])
+    case presence(Presence)
+    case ping(UInt64)
+    case pong(UInt64)
+    case bye(String)
+
+    /// Message type bytes.
+    public enum Kind: UInt8, Sendable, CaseIterable {
+        case hello = 1, welcome = 2, refuse = 3, ops = 4, presence = 5, ping = 6, pong = 7, bye = 8
+
+        public var name: String {
+            switch self {
+            case .hello: return "Hello"
+            case .welcome: return "Welcome"
+            case .refuse: return "Refuse"
+            case .ops: return "Ops"
+            case .presence: return "Presence"
+            case .ping: return "Ping"
+            case .pong: return "Pong"
+            case .bye: return "Bye"
+            }
+        }
+    }
+
+    /// The four bytes that open every greeting: "WVPR".
+    public static let magic: [UInt8] = [0x57, 0x56, 0x50, 0x52]
+
+    public var kind: Kind {
+        switch self {
+        case .hello: return .hello
+        case .welcome: return .welcome
+        case .refuse: return .refuse
+        case .ops: return .ops
+        case .presence: return .presence
+        case .ping: return .ping
+        case .pong: return .pong
+        case .bye: return .bye
+        }
+    }
+
+    // MARK: Encoding
+
+    /// The message's payload bytes (without the frame's length prefix). O(size).
+    public func encode() -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.append(kind.rawValue)
+        switch self {
+        case .hello(let g), .welcome(let g):
+            Message.encodeGreeting(g, version: weaveProtocolVersion, into: &w)
+        case .refuse(let r):
+            w.bytes.append(r.code.rawValue)
+            w.varint(r.protocolVersion)
+            Message.string(r.text, into: &w)
+        case .ops(let ops):
+            w.append(OpCodec.encode(ops))
+        case .presence(let p):
+            w.u64le(p.replica.rawValue)
+            w.varint(p.sequence)
+            Message.string(p.name, into: &w)
+            w.bytes.append(p.colour)
+            if let c = p.cursor {
+                w.bytes.append(1)
+                w.varint(c.counter)
+                w.u64le(c.replica.rawValue)
+            } else {
+                w.bytes.append(0)
+            }
+        case .ping(let t), .pong(let t):
+            w.u64le(t)
+        case .bye(let reason):
+            Message.string(reason, into: &w)
+        }
+        return w.bytes
+    }
+
+    /// A greeting body. `version` is a parameter so tests can speak other versions.
+    static func encodeGreeting(_ g: Greeting, version: UInt64, into w: inout ByteWriter) {
+        w.append(magic)
+        w.varint(version)
+        w.u64le(g.replica.rawValue)
+        string(g.name, maxBytes: Greeting.maxNameBytes, into: &w)
+        w.bytes.append(g.colour)
+        let entries = g.version.counts.sorted { $0.key < $1.key }
+        w.varint(entries.count)
+        for (r, n) in entries {
+            w.u64le(r.rawValue)
+            w.varint(n)
+        }
+    }
+
+    /// Appends a string as its UTF-8 byte length and bytes, cut to `maxBytes`
+    /// on a scalar boundary.
+    static func string(_ s: String, maxBytes: Int = 4096, into w: inout ByteWriter) {
+        var bytes: [UInt8] = []
+        for scalar in s.unicodeScalars {
+            let before = bytes.count
+            UTF8.encode(scalar) { bytes.append($0) }
+            if bytes.count > maxBytes { bytes.removeSubrange(before...); break }
+        }
+        w.varint(bytes.count)
+        w.append(bytes)
+    }
+
+    // MARK: Decoding
+
+    /// Decodes one frame's payload. Throws `PeerError.unknownMessageType`,
+    /// `.versionMismatch` (a greeting of another protocol version: nothing after
+    /// its version is read), `.notWeave`, or `.malformed` naming the message and
+    /// the byte offset. Never traps; allocates at most a small multiple of the input.
+    public static func decode(_ bytes: [UInt8]) throws(PeerError) -> Message {
+        guard let first = bytes.first else {
+            throw .malformed(message: "empty", DecodeError.truncated(offset: 0, reading: "message type"))
+        }
+        guard let kind = Kind(rawValue: first) else { throw .unknownMessageType(first) }
+        var r = ByteReader(bytes)
+        r.offset = 1
+        do {
+            let m: Message
+            switch kind {
+            case .hello: m = .hello(try greeting(&r))
+            case .welcome: m = .welcome(try greeting(&r))
+            case .refuse:
+                let code = Refusal.Code(rawValue: try r.byte("refusal code")) ?? .other
+                let version = try r.varint("protocol version")
+                m = .refuse(Refusal(code: code, protocolVersion: version, text: try string(&r, "refusal reason", maxBytes: 4096)))
+            case .ops:
+                m = .ops(try OpCodec.decode(Array(bytes[1...])))
+                return m
+            case .presence:
+                let replica = ReplicaID(try r.u64le("presence replica"))
+                let sequence = try r.varint("presence sequence")
+                let name = try string(&r, "presence name", maxBytes: Greeting.maxNameBytes)
+                let colour = try r.byte("presence colour")
+                let flagAt = r.offset
+                var cursor: ElementID?
+                switch try r.byte("cursor flag") {
+                case 0: cursor = nil
+                case 1:
+                    let counter = try r.u32("cursor counter")
+                    cursor = ElementID(counter: counter, replica: ReplicaID(try r.u64le("cursor replica")))
+                default: throw DecodeError.valueOutOfRange(offset: flagAt, field: "cursor flag")
+                }
+                m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor))
+            case .ping: m = .ping(try r.u64le("ping time"))
+            case .pong: m = .pong(try r.u64le("pong time"))
+            case .bye: m = .bye(try string(&r, "bye reason", maxBytes: 4096))
+            }
+            guard r.isAtEnd else { throw DecodeError.trailingBytes(offset: r.offset) }
+            return m
+        } catch let e as PeerError {
+            throw e
+        } catch let e as DecodeError {
+            // Offsets inside an Ops message count from its operation bytes.
+            throw .malformed(message: kind.name, e)
+        } catch {
+            throw .malformed(message: kind.name, .inconsistent("\(error)"))
+        }
+    }
+
+    static func greeting(_ r: inout ByteReader) throws -> Greeting {
+        guard r.remaining >= 4, Array(r.bytes[r.offset ..< r.offset + 4]) == magic else { throw PeerError.notWeave }
+        r.offset += 4
+        let version = try r.varint("protocol version")
+        guard version == weaveProtocolVersion else {
+            throw PeerError.versionMismatch(theirs: version, ours: weaveProtocolVersion)
+        }
+        let replica = ReplicaID(try r.u64le("replica ID"))
+        let name = try string(&r, "name", maxBytes: Greeting.maxNameBytes)
+        let colour = try r.byte("colour")
+        let n = try r.count("version vector size", atMost: r.remaining / 9)
+        var vector = VersionVector()
+        var previous: UInt64?
+        for _ in 0 ..< n {
+            let at = r.offset
+            let id = try r.u64le("version vector replica")
+            if let previous, id <= previous { throw DecodeError.valueOutOfRange(offset: at, field: "version vector replica (not ascending)") }
+            previous = id
+            vector[ReplicaID(id)] = try r.u32("version vector count")
+        }
+        return Greeting(replica: replica, name: name, colour: colour, version: vector)
+    }
+
+    static func string(_ r: inout ByteReader, _ what: String, maxBytes: Int) throws(DecodeError) -> String {
+        let n = try r.count("\(what) length", atMost: min(maxBytes, r.remaining))
+        let base = r.offset
+        var sub = ByteReader(Array(try r.take(n, what)), base: base)
+        var scalars = String.UnicodeScalarView()
+        while !sub.isAtEnd { scalars.append(contentsOf: try sub.utf8(count: 1, what)) }
+        return String(scalars)
+    }
+}

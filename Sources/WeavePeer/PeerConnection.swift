@@ -1,0 +1,246 @@
+import NIOCore
+import WeaveCore
+
+/// One connection to a peer: the handshake, heartbeats, and the link between
+/// the socket and the hub. A channel handler confined to the hub's event loop
+/// (hence `@unchecked Sendable`: it is only touched there).
+///
+/// States: `greeting` (the side that connected has sent Hello and waits for
+/// Welcome or Refuse; the side that accepted waits for Hello) → `open` (ops,
+/// presence, ping/pong, bye) → `closing` (nothing more is read) → closed.
+final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = Message
+    typealias OutboundOut = ByteBuffer
+
+    enum State: String { case greeting = "waiting for the handshake", open = "connected", closing = "closing" }
+
+    let hub: PeerHub
+    let id: Int
+    /// The outbound link this connection belongs to, if this side connected.
+    let link: Int?
+    var outbound: Bool { link != nil }
+    private(set) var context: ChannelHandlerContext?
+    private(set) var state = State.greeting
+    var address = "?"
+
+    /// The peer's greeting, once received.
+    private(set) var remote: Greeting?
+    private(set) var info: PeerInfo?
+    /// A lower bound of what the peer has: its greeting's version, raised by
+    /// every unit sent to it and received from it. `push` sends what is above it.
+    var known = VersionVector()
+    /// The peer's version at the handshake, until this replica has all of it.
+    var catchUpTarget: VersionVector?
+    /// The first push after the handshake is the catch-up; it is logged.
+    var catchUpPending = false
+
+    /// Why the connection is closing, first reason wins.
+    private(set) var closeReason: PeerError?
+    private var handshakeTimer: Scheduled<Void>?
+    private var heartbeat: RepeatedTask?
+    private(set) var wasActive = false
+    private var finished = false
+
+    // Stats.
+    var lastHeard: NIODeadline
+    var rtt: TimeAmount?
+    var opsSent = 0, unitsSent = 0, opsReceived = 0, unitsReceived = 0, framesSent = 0, framesReceived = 0
+
+    init(hub: PeerHub, id: Int, link: Int?) {
+        self.hub = hub
+        self.id = id
+        self.link = link
+        lastHeard = hub.eventLoop.now
+    }
+
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { becameActive(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        becameActive(context)
+        context.fireChannelActive()
+    }
+
+    private func becameActive(_ context: ChannelHandlerContext) {
+        guard !wasActive else { return }
+        wasActive = true
+        address = context.channel.remoteAddress.map(PeerHub.describe) ?? "?"
+        lastHeard = context.eventLoop.now
+        let timeout = hub.configuration.handshakeTimeout
+        handshakeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
+            fail(.handshakeTimeout(seconds: Double(timeout.nanoseconds) / 1e9))
+        }
+        hub.connectionActive(self)
+        if outbound {
+            send(.hello(hub.greeting()))
+            flush()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+        self.context = nil
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { hub.push(to: self) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        fail(PeerHub.peerError(error, limit: hub.configuration.maxFrameSize))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard state != .closing else { return }
+        let message = unwrapInboundIn(data)
+        lastHeard = context.eventLoop.now
+        framesReceived += 1
+        switch (state, message) {
+        case (.greeting, .hello(let g)) where !outbound:
+            if g.replica == hub.replica {
+                refuse(Refusal(code: .sameReplica, text: "the peer uses this replica's own ID \(g.replica)"), error: .sameReplica(g.replica))
+            } else if !hub.isAccepting {
+                refuse(Refusal(code: .offline, text: "the peer is offline"), error: .closedLocally(reason: "offline"))
+            } else {
+                send(.welcome(hub.greeting()))
+                open(g)
+            }
+        case (.greeting, .welcome(let g)) where outbound:
+            if g.replica == hub.replica {
+                refuse(Refusal(code: .sameReplica, text: "the peer uses this replica's own ID \(g.replica)"), error: .sameReplica(g.replica))
+            } else {
+                open(g)
+            }
+        case (.greeting, .refuse(let r)):
+            fail(.refused(r))
+        case (.open, .ops(let ops)):
+            do throws(PeerError) {
+                try hub.received(ops, from: self)
+            } catch {
+                fail(error)
+            }
+        case (.open, .presence(let p)):
+            hub.received(p, from: self)
+        case (_, .ping(let t)):
+            send(.pong(t))
+            flush()
+        case (.open, .pong(let t)):
+            let now = UInt64(context.eventLoop.now.uptimeNanoseconds)
+            if t <= now { rtt = .nanoseconds(Int64(now - t)) }
+        case (_, .bye(let reason)):
+            fail(.peerLeft(reason: reason))
+        default:
+            fail(.unexpected(message: message.kind.name, state: state.rawValue))
+        }
+    }
+
+    // MARK: Handshake
+
+    private func open(_ g: Greeting) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        state = .open
+        remote = g
+        known = g.version
+        catchUpTarget = g.version
+        catchUpPending = true
+        info = PeerInfo(connection: id, replica: g.replica, name: g.name, colour: g.colour, address: address, outbound: outbound)
+        let interval = hub.configuration.heartbeatInterval
+        let deadAfter = hub.configuration.deadAfter
+        heartbeat = context?.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            guard state == .open, let loop = context?.eventLoop else { return }
+            if loop.now - lastHeard > deadAfter {
+                fail(.peerSilent(seconds: Double((loop.now - lastHeard).nanoseconds) / 1e9))
+            } else {
+                send(.ping(UInt64(loop.now.uptimeNanoseconds)))
+                flush()
+            }
+        }
+        hub.connectionOpened(self)
+    }
+
+    /// Sends a refusal, then closes.
+    private func refuse(_ r: Refusal, error: PeerError) {
+        guard state != .closing else { return }
+        if closeReason == nil { closeReason = error }
+        send(.refuse(r))
+        closeAfterFlush()
+    }
+
+    // MARK: Sending
+
+    /// Writes one message as a frame (not flushed). Returns the frame's payload size.
+    @discardableResult
+    func send(_ m: Message) -> Int {
+        sendPayload(m.encode())
+    }
+
+    /// Writes an already encoded message (not flushed). Returns its size.
+    @discardableResult
+    func sendPayload(_ payload: [UInt8]) -> Int {
+        guard let context, state != .closing else { return 0 }
+        var buffer = context.channel.allocator.buffer(capacity: payload.count + 4)
+        FrameEncoder.write(payload, to: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        framesSent += 1
+        return payload.count
+    }
+
+    func flush() { context?.flush() }
+
+    // MARK: Closing
+
+    /// Closes the connection because of `error` (the first reason is kept). A
+    /// version mismatch in the greeting is answered with a Refuse naming both versions.
+    func fail(_ error: PeerError) {
+        guard state != .closing, context != nil else { return }
+        if state == .greeting, case .versionMismatch(let theirs, let ours) = error {
+            refuse(Refusal(code: .versionMismatch, protocolVersion: ours,
+                           text: "protocol version \(theirs) is not supported (this Weave speaks version \(ours))"),
+                   error: error)
+            return
+        }
+        if closeReason == nil { closeReason = error }
+        state = .closing
+        context?.close(promise: nil)
+    }
+
+    /// Says goodbye and closes (going offline, shutting down).
+    func leave(_ reason: String) {
+        guard state != .closing, context != nil else { return }
+        if closeReason == nil { closeReason = .closedLocally(reason: reason) }
+        if state == .open { send(.bye(reason)) }
+        closeAfterFlush()
+    }
+
+    private func closeAfterFlush() {
+        guard let context else { return }
+        state = .closing
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Runs once when the connection is gone.
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        state = .closing
+        handshakeTimer?.cancel()
+        heartbeat?.cancel()
+        hub.connectionClosed(self, reason: closeReason ?? .io("connection closed by the peer"))
+    }
+}

@@ -1,0 +1,66 @@
+import WeaveCore
+
+/// Why a peer connection failed or was closed. Every case reads as a sentence
+/// a user (or a log) can act on; the connection it happened on is closed, and
+/// the document and the other connections are unaffected.
+public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A frame's length prefix is above the limit. Refused as soon as the four
+    /// length bytes arrive, before any of the frame is buffered.
+    case frameTooLarge(length: UInt64, limit: Int)
+    /// A frame holds a message type this Weave does not know.
+    case unknownMessageType(UInt8)
+    /// A message's bytes do not decode.
+    case malformed(message: String, DecodeError)
+    /// The peer speaks another protocol version. Both sides name both versions.
+    case versionMismatch(theirs: UInt64, ours: UInt64)
+    /// The peer's greeting does not start with Weave's magic number.
+    case notWeave
+    /// The peer sent a message that is not allowed in the connection's state.
+    case unexpected(message: String, state: String)
+    /// The peer claims this replica's own ID (a connection to oneself, or a copied replica).
+    case sameReplica(ReplicaID)
+    /// The peer did not complete the handshake in time.
+    case handshakeTimeout(seconds: Double)
+    /// Nothing was heard from the peer for too long.
+    case peerSilent(seconds: Double)
+    /// The peer refused this connection.
+    case refused(Refusal)
+    /// An operation from the peer could not be applied (it can never become
+    /// ready, or too many are waiting for predecessors).
+    case badOperation(OperationError)
+    /// The peer said goodbye.
+    case peerLeft(reason: String)
+    /// This side closed the connection on purpose (going offline, shutting down).
+    case closedLocally(reason: String)
+    /// The connection failed at the socket level.
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .frameTooLarge(let n, let limit): return "frame of \(n) bytes is larger than the limit of \(limit) bytes"
+        case .unknownMessageType(let t): return "unknown message type \(t)"
+        case .malformed(let m, let e): return "malformed \(m) message: \(e)"
+        case .versionMismatch(let theirs, let ours):
+            return "protocol version \(theirs) is not supported (this Weave speaks version \(ours))"
+        case .notWeave: return "the peer does not speak the Weave protocol (bad magic number)"
+        case .unexpected(let m, let s): return "unexpected \(m) message while \(s)"
+        case .sameReplica(let r): return "the peer uses this replica's own ID \(r)"
+        case .handshakeTimeout(let s): return "no handshake within \(s) s"
+        case .peerSilent(let s): return "nothing heard from the peer for \(s) s"
+        case .refused(let r): return "refused by the peer: \(r.text)"
+        case .badOperation(let e): return "bad operation from the peer: \(e)"
+        case .peerLeft(let r): return "the peer left (\(r))"
+        case .closedLocally(let r): return "closed (\(r))"
+        case .io(let s): return s
+        }
+    }
+
+    /// Whether reconnecting could help: false for refusals that will repeat.
+    public var isPermanent: Bool {
+        switch self {
+        case .versionMismatch, .notWeave, .sameReplica: return true
+        case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,604 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import WeaveCore
+
+/// A peer: one replica of a document, shared live with any number of peers.
+///
+/// The hub owns an `RGA` and every connection, all confined to one event loop
+/// (its own one-thread group unless given a loop). It accepts connections
+/// (`listen`), makes them (`connect`, which reconnects with backoff), and keeps
+/// every connected peer up to date: after the handshake each side sends exactly
+/// what the other lacks (`RGA.operations(since:)`), then every new unit, local
+/// or received, goes to every peer not known to have it — so peers that are not
+/// directly connected converge through the ones between them.
+///
+/// Thread safety: every public method may be called from any thread except
+/// the blocking ones (`listen`, `shutdown`, `snapshot`, `currentStats`), which
+/// must not be called on the hub's event loop. Events go to `onEvent` on the
+/// hub's loop; a UI thread uses a `PeerInbox` (see `PeerEvent`).
+///
+/// Editor integration: the editor keeps its own `RGA` with the hub's replica ID
+/// (`PeerHub(document:)` takes a copy of it), passes every local operation to
+/// `submit`, applies `PeerEvent.remoteOperations` to its replica, and reports
+/// its cursor with `setCursor`.
+public final class PeerHub: @unchecked Sendable {
+    /// Tunables. The defaults suit a person typing over a LAN or the internet.
+    public struct Configuration: Sendable {
+        /// Shown to other peers.
+        public var name: String
+        /// A colour index shown to other peers.
+        public var colour: UInt8
+        /// The largest frame accepted, in bytes. Every peer must accept 16 MiB.
+        public var maxFrameSize = 16 << 20
+        /// The most units sent in one Ops frame (at ~50 bytes per unit worst case, well under 16 MiB).
+        public var maxUnitsPerFrame = 32_768
+        /// A connection that has not completed its handshake by then is closed.
+        public var handshakeTimeout: TimeAmount = .seconds(5)
+        /// How often a Ping is sent on an idle or busy connection.
+        public var heartbeatInterval: TimeAmount = .seconds(1)
+        /// A peer not heard from for this long is dead: its connection is closed.
+        public var deadAfter: TimeAmount = .seconds(6)
+        /// Reconnection delays for outbound links.
+        public var backoff = Backoff()
+        /// Output buffered per connection before it stops being writable (then
+        /// new units only mark the peer as behind; see `push`).
+        public var writeBufferLowWaterMark = 256 << 10
+        public var writeBufferHighWaterMark = 1 << 20
+        /// The document's causal buffer bound (`RGA.pendingLimit`); nil keeps the document's.
+        public var pendingLimit: Int?
+        public var logger = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
+
+        public init(name: String = "weave", colour: UInt8 = 0) {
+            self.name = name
+            self.colour = colour
+        }
+    }
+
+    public let configuration: Configuration
+    public let eventLoop: EventLoop
+    /// The replica this peer edits as (the document's).
+    public let replica: ReplicaID
+    private let ownedGroup: EventLoopGroup?
+    private let onEvent: (@Sendable (PeerEvent) -> Void)?
+    private let linkIDs = NIOLockedValueBox(0)
+    var logger: Logger { configuration.logger }
+
+    // MARK: State confined to `eventLoop`
+
+    var document: RGA
+    var connections: [Int: PeerConnection] = [:]
+    private var nextConnection = 1
+    var links: [Int: OutboundLink] = [:]
+    private var listeners: [Channel] = []
+    private(set) var online = true
+    private var closing = false
+    private var flushScheduled = false
+    /// The latest presence of every replica heard of, this one's included.
+    private var presences: [ReplicaID: Presence] = [:]
+    private var presenceSequence: UInt64
+    private var rng = SystemRandomNumberGenerator()
+
+    /// A hub running on its own one-thread event loop, owning `document`.
+    /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
+    public convenience init(document: RGA, configuration: Configuration = Configuration(),
+                            onEvent: (@Sendable (PeerEvent) -> Void)? = nil) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.init(document: document, configuration: configuration, eventLoop: group.next(), ownedGroup: group, onEvent: onEvent)
+    }
+
+    /// A hub on a loop the caller owns (for example an `EmbeddedEventLoop` in tests).
+    public convenience init(document: RGA, configuration: Configuration = Configuration(), eventLoop: EventLoop,
+                            onEvent: (@Sendable (PeerEvent) -> Void)? = nil) {
+        self.init(document: document, configuration: configuration, eventLoop: eventLoop, ownedGroup: nil, onEvent: onEvent)
+    }
+
+    private init(document: RGA, configuration: Configuration, eventLoop: EventLoop, ownedGroup: EventLoopGroup?,
+                 onEvent: (@Sendable (PeerEvent) -> Void)?) {
+        var document = document
+        if let limit = configuration.pendingLimit { document.pendingLimit = limit }
+        self.document = document
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.ownedGroup = ownedGroup
+        self.onEvent = onEvent
+        replica = document.localReplica
+        // Presence sequences start at the wall clock so a restarted peer's are newer.
+        presenceSequence = PeerHub.wallClockMilliseconds()
+        presences[replica] = Presence(replica: replica, sequence: presenceSequence, name: configuration.name,
+                                      colour: configuration.colour, cursor: nil)
+    }
+
+    // MARK: Public API
+
+    /// Starts accepting peers on `host:port` (port 0: any free port). Blocks
+    /// until bound; returns the bound address. Throws when binding fails.
+    @discardableResult
+    public func listen(host: String = "127.0.0.1", port: Int = 0) throws -> SocketAddress {
+        let channel = try ServerBootstrap(group: eventLoop)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.install(on: channel, link: nil) }
+            }
+            .bind(host: host, port: port).wait()
+        let address = channel.localAddress!
+        try eventLoop.submit { [self] in
+            listeners.append(channel)
+            logger.info("listening", metadata: ["address": "\(PeerHub.describe(address))"])
+        }.wait()
+        return address
+    }
+
+    /// Connects to a peer at `host:port` and keeps the link up: after a failure
+    /// or a drop it retries after `configuration.backoff`'s delays (reset by
+    /// every successful handshake) until `disconnect`, `shutdown`, or a refusal
+    /// that would repeat (another protocol version). Returns at once.
+    @discardableResult
+    public func connect(host: String, port: Int) -> LinkID {
+        let id = linkIDs.withLockedValue { $0 += 1; return $0 }
+        eventLoop.execute { [self] in
+            let link = OutboundLink(id: id, host: host, port: port, backoff: configuration.backoff)
+            links[id] = link
+            dial(link)
+        }
+        return LinkID(rawValue: id)
+    }
+
+    /// Stops an outbound link and closes its connection.
+    public func disconnect(_ link: LinkID) {
+        eventLoop.execute { [self] in
+            guard let l = links.removeValue(forKey: link.rawValue) else { return }
+            l.stopped = true
+            l.retry?.cancel()
+            l.connection?.leave("disconnected")
+        }
+    }
+
+    /// Applies local operations (made by the editor on its replica, in order)
+    /// and sends them to every peer. Returns at once; order is preserved.
+    public func submit(_ ops: [Operation]) {
+        guard !ops.isEmpty else { return }
+        eventLoop.execute { [self] in
+            for op in ops {
+                do {
+                    try document.receive(op)
+                } catch {
+                    logger.error("local operation refused", metadata: ["error": "\(error)"])
+                }
+            }
+            pushAll()
+        }
+    }
+
+    /// Applies one local operation; see `submit(_:)`.
+    public func submit(_ op: Operation) { submit([op]) }
+
+    /// Tells peers where this replica's cursor is: the element just before it
+    /// (nil: the document start). See `Presence.cursorElement(at:in:)`.
+    public func setCursor(_ element: ElementID?) {
+        eventLoop.execute { [self] in
+            presenceSequence += 1
+            let p = Presence(replica: replica, sequence: presenceSequence, name: configuration.name,
+                             colour: configuration.colour, cursor: element)
+            presences[replica] = p
+            broadcast(.presence(p), except: nil)
+        }
+    }
+
+    /// Goes offline (`false`: says Bye to every peer, closes every connection,
+    /// pauses outbound links, refuses newcomers) or back online (`true`:
+    /// redials at once; both sides then exchange what the other lacks).
+    public func setOnline(_ on: Bool) {
+        eventLoop.execute { [self] in
+            guard on != online, !closing else { return }
+            online = on
+            logger.info(on ? "online" : "offline")
+            if on {
+                for link in links.values {
+                    link.backoff.reset()
+                    dial(link)
+                }
+            } else {
+                for link in links.values { link.retry?.cancel(); link.retry = nil }
+                for c in connections.values { c.leave("offline") }
+            }
+            emit(.onlineChanged(on))
+        }
+    }
+
+    /// Runs `body` on the hub's loop with its document.
+    public func withDocument<T: Sendable>(_ body: @escaping @Sendable (RGA) -> T) -> EventLoopFuture<T> {
+        eventLoop.submit { [self] in body(document) }
+    }
+
+    /// A copy of the document (copy-on-write: O(1) until either side changes). Blocks.
+    public func snapshot() throws -> RGA { try withDocument { $0 }.wait() }
+
+    /// Sync health of every connection and outbound link.
+    public func stats() -> EventLoopFuture<HubStats> {
+        eventLoop.submit { [self] in makeStats() }
+    }
+
+    /// `stats()`, waited for. Blocks.
+    public func currentStats() throws -> HubStats { try stats().wait() }
+
+    /// Says Bye to every peer, closes every connection and listener, stops the
+    /// loop if the hub owns it, and returns the final document. Blocks. Idempotent
+    /// until the loop is gone; do not use the hub afterwards.
+    @discardableResult
+    public func shutdown() throws -> RGA {
+        let document = try eventLoop.flatSubmit { [self] in beginShutdown() }.wait()
+        if let ownedGroup { try ownedGroup.syncShutdownGracefully() }
+        return document
+    }
+
+    // MARK: Connections (on the loop)
+
+    private var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        .init(low: configuration.writeBufferLowWaterMark, high: configuration.writeBufferHighWaterMark)
+    }
+
+    /// Whether a newcomer's Hello is welcomed.
+    var isAccepting: Bool { online && !closing }
+
+    /// Installs the peer handlers on a new channel. Must run on the loop.
+    /// Public for tests that drive a hub over an `EmbeddedChannel`.
+    @discardableResult
+    func install(on channel: Channel, link: Int?) throws -> PeerConnection {
+        eventLoop.preconditionInEventLoop()
+        let c = PeerConnection(hub: self, id: nextConnection, link: link)
+        nextConnection += 1
+        connections[c.id] = c
+        try channel.pipeline.syncOperations.addHandler(FrameDecoder.handler(maxFrameSize: configuration.maxFrameSize))
+        try channel.pipeline.syncOperations.addHandler(c)
+        return c
+    }
+
+    func connectionActive(_ c: PeerConnection) {
+        if let id = c.link, let l = links[id] { l.connection = c }
+        logger.info("connection open", metadata: meta(c, ["direction": c.outbound ? "outbound" : "inbound"]))
+    }
+
+    func connectionOpened(_ c: PeerConnection) {
+        guard let info = c.info, let remote = c.remote else { return }
+        if let id = c.link, let l = links[id] {
+            l.backoff.reset()
+            l.lastPeer = info
+        }
+        logger.info("handshake done", metadata: meta(c, [
+            "name": "\(remote.name)", "their_units": "\(remote.version.total)",
+            "our_units": "\(document.version.total)",
+        ]))
+        emit(.peerJoined(info))
+        for p in presences.values where p.replica != remote.replica { c.send(.presence(p)) }
+        push(to: c)
+        c.flush()
+        checkCaughtUp(c)
+    }
+
+    func connectionClosed(_ c: PeerConnection, reason: PeerError) {
+        connections.removeValue(forKey: c.id)
+        let quiet: Bool
+        switch reason {
+        case .closedLocally, .peerLeft: quiet = true
+        default: quiet = false
+        }
+        var m = meta(c, ["reason": "\(reason)"])
+        m["units_sent"] = "\(c.unitsSent)"
+        m["units_received"] = "\(c.unitsReceived)"
+        if quiet { logger.info("connection closed", metadata: m) } else { logger.warning("connection closed", metadata: m) }
+        if let info = c.info {
+            if presences[info.replica] != nil, !connections.values.contains(where: { $0.remote?.replica == info.replica }) {
+                presences.removeValue(forKey: info.replica)
+            }
+            emit(.peerLeft(info, reason: reason))
+        } else if c.wasActive {
+            emit(.connectionError(address: c.address, reason: reason))
+        }
+        if let id = c.link, let l = links[id], l.connection === c {
+            l.connection = nil
+            if c.remote != nil { l.lastKnown = c.known }
+            linkDown(l, reason: reason)
+        }
+    }
+
+    // MARK: Sync (on the loop)
+
+    /// Applies a batch from a peer, emits what was new, and schedules sending it
+    /// on. Throws `.badOperation` at the first operation refused (the ones
+    /// before it stay applied; the connection is then closed).
+    func received(_ ops: [Operation], from c: PeerConnection) throws(PeerError) {
+        let before = document.version
+        var edits: [TextEdit] = []
+        var failure: PeerError?
+        for op in ops {
+            c.opsReceived += 1
+            c.unitsReceived += op.length
+            do {
+                edits += try document.receive(op)
+            } catch let e as OperationError {
+                failure = .badOperation(e)
+                break
+            } catch {
+                failure = .badOperation(.empty(op.replica))
+                break
+            }
+            c.known.cover(op)
+        }
+        let fresh = document.operations(since: before)
+        if !fresh.isEmpty {
+            emit(.remoteOperations(fresh, edits: edits))
+            schedulePushAll()
+        }
+        checkCaughtUp(c)
+        if let failure { throw failure }
+    }
+
+    func received(_ p: Presence, from c: PeerConnection) {
+        guard p.replica != replica, (presences[p.replica]?.sequence ?? 0) < p.sequence || presences[p.replica] == nil else { return }
+        presences[p.replica] = p
+        emit(.presence(p))
+        broadcast(.presence(p), except: c)
+    }
+
+    private func checkCaughtUp(_ c: PeerConnection) {
+        guard let target = c.catchUpTarget, let info = c.info else { return }
+        if target.counts.allSatisfy({ document.seen($0.key) >= $0.value }) {
+            c.catchUpTarget = nil
+            logger.info("caught up", metadata: meta(c, ["units": "\(target.total)"]))
+            emit(.caughtUp(info))
+        }
+    }
+
+    /// Sends `c` what it is not known to have, in frames of at most
+    /// `maxUnitsPerFrame` units, while its channel stays writable. When it is
+    /// not, nothing is buffered: the peer stays "behind" (its `known` version
+    /// lags) and the rest goes when the channel is writable again — so a slow
+    /// reader costs at most the high water mark plus one frame. O(replicas ·
+    /// log + what is sent).
+    func push(to c: PeerConnection) {
+        guard c.state == .open, c.isWritable else { return }
+        let missing = document.operations(since: c.known)
+        if c.catchUpPending {
+            c.catchUpPending = false
+            logger.info("catch-up", metadata: meta(c, [
+                "ops": "\(missing.count)", "units": "\(missing.reduce(0) { $0 + $1.length })",
+            ]))
+        }
+        guard !missing.isEmpty else { return }
+        var batcher = OpBatcher(missing, maxUnits: configuration.maxUnitsPerFrame)
+        while c.isWritable, let batch = batcher.next() {
+            sendOps(batch, to: c)
+        }
+        c.flush()
+    }
+
+    /// Encodes and writes one batch, halving it while its frame would be too large.
+    private func sendOps(_ batch: [Operation], to c: PeerConnection) {
+        let payload = Message.ops(batch).encode()
+        let units = batch.reduce(0) { $0 + $1.length }
+        if payload.count > configuration.maxFrameSize && units > 1 {
+            var halves = OpBatcher(batch, maxUnits: (units + 1) / 2)
+            while let half = halves.next() { sendOps(half, to: c) }
+            return
+        }
+        c.sendPayload(payload)
+        for op in batch { c.known.cover(op) }
+        c.opsSent += batch.count
+        c.unitsSent += units
+    }
+
+    func pushAll() {
+        for c in connections.values { push(to: c) }
+    }
+
+    /// Coalesces the pushes caused by several frames read at once.
+    private func schedulePushAll() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.execute { [self] in
+            flushScheduled = false
+            pushAll()
+        }
+    }
+
+    private func broadcast(_ m: Message, except: PeerConnection?) {
+        let payload = m.encode()
+        for c in connections.values where c !== except && c.state == .open {
+            c.sendPayload(payload)
+            c.flush()
+        }
+    }
+
+    func greeting() -> Greeting {
+        Greeting(replica: replica, name: configuration.name, colour: configuration.colour, version: document.version)
+    }
+
+    // MARK: Links (on the loop)
+
+    private func dial(_ link: OutboundLink) {
+        guard online, !closing, !link.stopped, link.connection == nil, !link.dialing else { return }
+        link.retry?.cancel()
+        link.retry = nil
+        link.attempt += 1
+        link.dialing = true
+        let address = "\(link.host):\(link.port)"
+        logger.info("connecting", metadata: ["link": "\(link.id)", "address": "\(address)", "attempt": "\(link.attempt)"])
+        emit(.connecting(LinkID(rawValue: link.id), address: address, attempt: link.attempt))
+        let id = link.id
+        ClientBootstrap(group: eventLoop)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
+            .connectTimeout(configuration.handshakeTimeout)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { _ = try self.install(on: channel, link: id) }
+            }
+            .connect(host: link.host, port: link.port)
+            .whenComplete { [self] result in
+                link.dialing = false
+                if case .failure(let error) = result {
+                    let reason = PeerError.io("cannot connect to \(address): \(error)")
+                    logger.warning("connect failed", metadata: ["link": "\(id)", "address": "\(address)", "error": "\(error)"])
+                    linkDown(link, reason: reason)
+                }
+            }
+    }
+
+    private func linkDown(_ link: OutboundLink, reason: PeerError) {
+        guard !link.stopped, !closing, links[link.id] === link else { return }
+        if reason.isPermanent {
+            link.stopped = true
+            logger.error("link stopped", metadata: ["link": "\(link.id)", "reason": "\(reason)"])
+            emit(.linkFailed(LinkID(rawValue: link.id), reason: reason))
+            return
+        }
+        guard online else { return }
+        let delay = link.backoff.nextDelay(using: &rng)
+        logger.info("retrying", metadata: ["link": "\(link.id)", "delay_ms": "\(delay.nanoseconds / 1_000_000)"])
+        emit(.retrying(LinkID(rawValue: link.id), delay: delay, reason: reason))
+        link.retry = eventLoop.scheduleTask(in: delay) { [self] in
+            link.retry = nil
+            dial(link)
+        }
+    }
+
+    private func beginShutdown() -> EventLoopFuture<RGA> {
+        if !closing {
+            closing = true
+            online = false
+            logger.info("shutting down")
+            for link in links.values { link.stopped = true; link.retry?.cancel() }
+            for c in connections.values { c.leave("shutting down") }
+        }
+        var futures = listeners.map { $0.close() }
+        listeners.removeAll()
+        for c in connections.values { if let ch = c.context?.channel { futures.append(ch.closeFuture) } }
+        return EventLoopFuture.andAllComplete(futures, on: eventLoop).map { [self] in document }
+    }
+
+    // MARK: Stats
+
+    private func makeStats() -> HubStats {
+        let now = eventLoop.now
+        let ours = document.version
+        var peers: [PeerStats] = []
+        for c in connections.values.sorted(by: { $0.id < $1.id }) {
+            peers.append(PeerStats(
+                peer: c.info, link: c.link.map(LinkID.init), address: c.address,
+                state: c.state == .open ? .connected : .handshaking,
+                rtt: c.rtt, sinceLastHeard: now - c.lastHeard,
+                opsSent: c.opsSent, unitsSent: c.unitsSent, opsReceived: c.opsReceived, unitsReceived: c.unitsReceived,
+                unitsQueued: c.state == .open ? ours.unitsAhead(of: c.known) : 0))
+        }
+        for l in links.values.sorted(by: { $0.id < $1.id }) where l.connection == nil {
+            peers.append(PeerStats(
+                peer: l.lastPeer, link: LinkID(rawValue: l.id), address: "\(l.host):\(l.port)",
+                state: l.stopped ? .stopped : (l.dialing ? .connecting : .offline),
+                rtt: nil, sinceLastHeard: nil, opsSent: 0, unitsSent: 0, opsReceived: 0, unitsReceived: 0,
+                unitsQueued: l.lastKnown.map { ours.unitsAhead(of: $0) } ?? 0))
+        }
+        return HubStats(online: online, peers: peers, units: ours.total, pendingOperations: document.pendingCount)
+    }
+
+    // MARK: Helpers
+
+    func emit(_ e: PeerEvent) { onEvent?(e) }
+
+    private func meta(_ c: PeerConnection, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var m: Logger.Metadata = ["conn": "\(c.id)", "address": "\(c.address)"]
+        if let r = c.remote { m["peer"] = "\(r.replica)"; m["name"] = "\(r.name)" }
+        if let l = c.link { m["link"] = "\(l)" }
+        m.merge(extra) { $1 }
+        return m
+    }
+
+    static func describe(_ a: SocketAddress) -> String {
+        if let ip = a.ipAddress, let port = a.port {
+            return a.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        }
+        return "\(a)"
+    }
+
+    static func wallClockMilliseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
+    }
+
+    /// Maps anything a pipeline throws to a `PeerError`.
+    static func peerError(_ error: Error, limit: Int) -> PeerError {
+        if let e = error as? PeerError { return e }
+        if error is ByteToMessageDecoderError.PayloadTooLargeError {
+            return .frameTooLarge(length: UInt64(limit) + 1, limit: limit)
+        }
+        return .io("\(error)")
+    }
+}
+
+/// An outbound link: a peer address this hub keeps connected. Loop-confined.
+final class OutboundLink: @unchecked Sendable {
+    let id: Int
+    let host: String
+    let port: Int
+    var backoff: Backoff
+    var attempt = 0
+    var dialing = false
+    var stopped = false
+    var connection: PeerConnection?
+    var retry: Scheduled<Void>?
+    /// What the peer was known to have when the link last dropped.
+    var lastKnown: VersionVector?
+    var lastPeer: PeerInfo?
+
+    init(id: Int, host: String, port: Int, backoff: Backoff) {
+        self.id = id
+        self.host = host
+        self.port = port
+        self.backoff = backoff
+    }
+}
+
+/// Sync health of one connection or link, for the peer list.
+public struct PeerStats: Sendable {
+    public enum State: String, Sendable {
+        case handshaking, connected, connecting
+        /// An outbound link waiting to retry (or paused while offline).
+        case offline
+        /// An outbound link that gave up (refused for good).
+        case stopped
+    }
+    /// Who, once the handshake is done (for an offline link: who it was).
+    public var peer: PeerInfo?
+    public var link: LinkID?
+    public var address: String
+    public var state: State
+    /// The last Ping's round trip.
+    public var rtt: TimeAmount?
+    public var sinceLastHeard: TimeAmount?
+    public var opsSent: Int
+    public var unitsSent: Int
+    public var opsReceived: Int
+    public var unitsReceived: Int
+    /// Units this replica has that the peer is not known to have: waiting for
+    /// the channel to drain, or (offline link) for the reconnection.
+    public var unitsQueued: Int
+}
+
+/// Sync health of the hub.
+public struct HubStats: Sendable {
+    public var online: Bool
+    public var peers: [PeerStats]
+    /// Units in the document (its version's total).
+    public var units: Int
+    /// Operations waiting in the causal buffer.
+    public var pendingOperations: Int
+}

@@ -1,0 +1,213 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+import WeaveCore
+@testable import WeavePeer
+
+@Suite struct MessageCodecTests {
+    static let a = ReplicaID(0xA1), b = ReplicaID(0xB2)
+
+    static var samples: [Message] {
+        var doc = RGA(replica: a)
+        let ins = doc.insert("héllo 日本🙂", at: 0)!
+        let del = doc.delete(at: 1, length: 3)!
+        return [
+            .hello(Greeting(replica: a, name: "ana", colour: 3, version: VersionVector([a: 12, b: 7]))),
+            .welcome(Greeting(replica: b, name: "", colour: 0, version: VersionVector())),
+            .refuse(Refusal(code: .versionMismatch, protocolVersion: 1, text: "protocol version 2 is not supported")),
+            .ops([ins, del]),
+            .ops([]),
+            .presence(Presence(replica: a, sequence: 99, name: "ana", colour: 2, cursor: ElementID(counter: 4, replica: b))),
+            .presence(Presence(replica: b, sequence: 0, name: "bo", colour: 255, cursor: nil)),
+            .ping(123_456_789), .pong(UInt64.max), .bye("shutting down"),
+        ]
+    }
+
+    @Test func roundTrip() throws {
+        for m in Self.samples {
+            #expect(try Message.decode(m.encode()) == m)
+        }
+    }
+
+    @Test func unknownType() {
+        #expect(throws: PeerError.unknownMessageType(0x7F)) { try Message.decode([0x7F, 1, 2]) }
+        #expect(throws: PeerError.unknownMessageType(0)) { try Message.decode([0]) }
+        #expect(PeerError.unknownMessageType(0x7F).description == "unknown message type 127")
+    }
+
+    @Test func versionMismatchNamesBoth() throws {
+        var w = ByteWriter()
+        w.bytes.append(Message.Kind.hello.rawValue)
+        Message.encodeGreeting(Greeting(replica: Self.a, name: "x", colour: 0, version: VersionVector()), version: 2, into: &w)
+        // Anything after the version may have another layout: it is not read.
+        w.bytes += [0xFF, 0xFF, 0xFF]
+        #expect(throws: PeerError.versionMismatch(theirs: 2, ours: 1)) { try Message.decode(w.bytes) }
+        #expect(PeerError.versionMismatch(theirs: 2, ours: 1).description
+            == "protocol version 2 is not supported (this Weave speaks version 1)")
+    }
+
+    @Test func badMagic() {
+        #expect(throws: PeerError.notWeave) { try Message.decode([1, 0x57, 0x56, 0x4F, 0x50, 1]) }
+    }
+
+    /// Every proper prefix of every sample is refused with a specific error, never a trap.
+    @Test func everyTruncationIsRefused() {
+        for m in Self.samples {
+            let bytes = m.encode()
+            for cut in 0 ..< bytes.count {
+                #expect(throws: PeerError.self) { try Message.decode(Array(bytes[0 ..< cut])) }
+            }
+        }
+    }
+
+    /// Flipping any bit never traps: it decodes to something or throws a PeerError.
+    @Test func everyBitFlipIsSafe() {
+        for m in Self.samples {
+            let bytes = m.encode()
+            for i in 0 ..< bytes.count * 8 {
+                var f = bytes
+                f[i / 8] ^= 1 << UInt8(i % 8)
+                do { _ = try Message.decode(f) } catch { _ = error.description }
+            }
+        }
+    }
+
+    @Test func trailingBytesAndBadUTF8() throws {
+        var bytes = Message.ping(1).encode()
+        bytes.append(0)
+        #expect(throws: PeerError.malformed(message: "Ping", .trailingBytes(offset: 9))) { try Message.decode(bytes) }
+        // Bye with a lone continuation byte as its reason.
+        #expect(throws: PeerError.malformed(message: "Bye", .invalidUTF8(offset: 2))) { try Message.decode([8, 1, 0x80]) }
+        // Presence cursor flag 2.
+        var p = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
+        p[p.count - 1] = 2
+        #expect(throws: PeerError.self) { try Message.decode(p) }
+    }
+
+    @Test func longNamesAreCutOnAScalarBoundary() throws {
+        let name = String(repeating: "日", count: 200)  // 600 bytes
+        let m = Message.hello(Greeting(replica: Self.a, name: name, colour: 0, version: VersionVector()))
+        guard case .hello(let g) = try Message.decode(m.encode()) else { Issue.record("not a hello"); return }
+        #expect(g.name == String(repeating: "日", count: 85))
+    }
+
+    @Test func batcherCutsLongOperationsAndKeepsOrder() throws {
+        var doc = RGA(replica: Self.a)
+        doc.insert(String(repeating: "x", count: 10), at: 0)
+        doc.delete(at: 2, length: 5)
+        doc.insert("yz", at: 0)
+        let ops = doc.operations(since: VersionVector())
+        var batcher = OpBatcher(ops, maxUnits: 3)
+        var batches: [[Operation]] = []
+        while let b = batcher.next() { batches.append(b) }
+        #expect(batches.allSatisfy { $0.reduce(0) { $0 + $1.length } <= 3 })
+        var copy = RGA(replica: Self.b)
+        for b in batches { try copy.receive(contentsOf: b) }
+        #expect(copy.text == doc.text)
+        #expect(copy.version == doc.version)
+    }
+
+    @Test func backoffDoublesToTheCapWithJitterAndResets() {
+        var g = SeededRandom(seed: 7)
+        var b = Backoff()
+        var ceilings: [Int64] = []
+        for _ in 0 ..< 9 {
+            let ceiling = b.ceiling.nanoseconds
+            ceilings.append(ceiling / 1_000_000)
+            let d = b.nextDelay(using: &g).nanoseconds
+            #expect(d >= ceiling / 2 && d <= ceiling)
+        }
+        #expect(ceilings == [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000])
+        b.reset()
+        #expect(b.ceiling == .milliseconds(100))
+    }
+}
+
+@Suite struct FrameDecoderTests {
+    func channel(limit: Int = 1 << 20) throws -> EmbeddedChannel {
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addHandler(FrameDecoder.handler(maxFrameSize: limit))
+        return ch
+    }
+
+    func read(_ ch: EmbeddedChannel) throws -> [Message] {
+        var out: [Message] = []
+        while let m = try ch.readInbound(as: Message.self) { out.append(m) }
+        return out
+    }
+
+    var stream: (bytes: [UInt8], messages: [Message]) {
+        let ms = MessageCodecTests.samples
+        return (ms.flatMap(frameBytes), ms)
+    }
+
+    @Test func byteByByte() throws {
+        let ch = try channel()
+        var got: [Message] = []
+        for byte in stream.bytes {
+            try ch.writeInbound(buffer([byte]))
+            got += try read(ch)
+        }
+        #expect(got == stream.messages)
+        #expect(try ch.finish().isClean)
+    }
+
+    @Test func allAtOnce() throws {
+        let ch = try channel()
+        try ch.writeInbound(buffer(stream.bytes))
+        #expect(try read(ch) == stream.messages)
+        #expect(try ch.finish().isClean)
+    }
+
+    @Test func oneFramePerBufferAndRandomChunks() throws {
+        let ch = try channel()
+        for m in stream.messages { try ch.writeInbound(buffer(frameBytes(m))) }
+        #expect(try read(ch) == stream.messages)
+        var g = SeededRandom(seed: 42)
+        let bytes = stream.bytes
+        var i = 0
+        var got: [Message] = []
+        while i < bytes.count {
+            let n = min(bytes.count - i, g.int(1 ..< 40))
+            try ch.writeInbound(buffer(Array(bytes[i ..< i + n])))
+            got += try read(ch)
+            i += n
+        }
+        #expect(got == stream.messages, "seed \(g.seed)")
+        #expect(try ch.finish().isClean)
+    }
+
+    /// A 4 GiB length prefix is refused from its four bytes alone.
+    @Test func fourGigabytePrefixIsRefusedAtOnce() throws {
+        let ch = try channel()
+        #expect(throws: PeerError.frameTooLarge(length: 0xFFFF_FFFF, limit: 1 << 20)) {
+            try ch.writeInbound(buffer([0xFF, 0xFF, 0xFF, 0xFF]))
+        }
+        _ = try? ch.finish()
+    }
+
+    @Test func frameOneByteOverTheLimitIsRefused() throws {
+        let ch = try channel(limit: 16)
+        #expect(throws: PeerError.frameTooLarge(length: 17, limit: 16)) {
+            try ch.writeInbound(buffer([0, 0, 0, 17, 6]))
+        }
+        _ = try? ch.finish()
+        let ok = try channel(limit: 9)
+        try ok.writeInbound(buffer(frameBytes(.ping(5))))
+        #expect(try read(ok) == [.ping(5)])
+    }
+
+    @Test func malformedFramesAreRefused() throws {
+        let cases: [([UInt8], PeerError)] = [
+            (FrameEncoder.frame([]), .malformed(message: "empty", .truncated(offset: 0, reading: "message type"))),
+            (FrameEncoder.frame([0x42]), .unknownMessageType(0x42)),
+            (FrameEncoder.frame([6, 1, 2]), .malformed(message: "Ping", .truncated(offset: 3, reading: "ping time"))),
+            (FrameEncoder.frame([4, 1, 2, 3]), .malformed(message: "Ops", .badMagic)),
+        ]
+        for (bytes, error) in cases {
+            let ch = try channel()
+            #expect(throws: error) { try ch.writeInbound(buffer(bytes)) }
+            _ = try? ch.finish()
+        }
+    }
+}
