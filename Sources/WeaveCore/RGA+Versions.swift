@@ -102,3 +102,49 @@ extension RGA {
     /// Number of spans in the tree (a measure of fragmentation). O(leaves).
     public var spanCount: Int { leafLen.reduce(0, +) }
 }
+
+/// One element as stored, for building views over the whole history.
+public struct ElementInfo: Sendable {
+    public var id: ElementID
+    public var scalar: Unicode.Scalar
+    /// Seq of the unit that inserted it (of `id.replica`).
+    public var seq: UInt32
+    /// The first unit applied here that deleted it, if any.
+    public var deletedBy: (replica: ReplicaID, seq: UInt32)?
+}
+
+extension RGA {
+    /// Calls `body` with every element ever inserted, tombstones included, in
+    /// document order. O(n).
+    public func forEachElement(_ body: (ElementInfo) -> Void) {
+        var leaf = firstLeaf
+        while leaf >= 0 {
+            for k in 0 ..< leafLen[leaf] {
+                let s = span(leaf, k)
+                let r = Int(s.replica)
+                let id = replicas[r].id
+                for c in s.counter ..< s.counter &+ s.length {
+                    let e = entry(r, c)
+                    let deleter = e.deleterReplica == ElementEntry.noDeleter ? nil
+                        : (replica: replicas[Int(e.deleterReplica)].id, seq: e.deleterSeq)
+                    body(ElementInfo(id: ElementID(counter: c, replica: id), scalar: Unicode.Scalar(e.scalar)!,
+                                     seq: e.seq, deletedBy: deleter))
+                }
+            }
+            leaf = leafNext[leaf]
+        }
+    }
+
+    /// The Lamport counter of unit `seq` of `replica`, if applied here. O(log ops).
+    public func counter(ofUnit seq: UInt32, of replica: ReplicaID) -> UInt32? {
+        guard let r = slot(of: replica), seq < replicas[r].seqEnd else { return nil }
+        let idx = replicas[r].logIndexes
+        var a = 0, b = idx.count
+        while a < b {
+            let m = (a + b) / 2
+            if log[idx[m]].seqEnd <= seq { a = m + 1 } else { b = m }
+        }
+        let op = log[idx[a]]
+        return op.counter &+ (seq &- op.seq)
+    }
+}

@@ -1,0 +1,140 @@
+import Testing
+import WeaveCore
+import WeaveTrace
+@testable import WeaveHistory
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SplitMix64 (seeded, printed in every failure message).
+struct Rng: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct TimelineTests {
+    /// Three replicas edit and exchange operations at random; an observer records
+    /// each edit it applies and the text right after. The timeline must show
+    /// exactly that text at 1,000 random points.
+    @Test(arguments: [11, 12, 13]) func seekingShowsTheTextRecordedLive(seed: Int) throws {
+        var rng = Rng(state: UInt64(seed))
+        let ids = (1 ... 3).map { ReplicaID(UInt64($0)) }
+        var replicas = ids.map { RGA(replica: $0) }
+        var observer = RGA(replica: ReplicaID(99))
+        var history = History()
+        var recorded = [""]
+        let letters = Array("abcdefé日🙂 \n".unicodeScalars)
+        for step in 0 ..< 600 {
+            let i = Int(rng.next() % 3)
+            if rng.next() % 3 == 0 {
+                // The observer receives everything replica i has that it lacks: one edit.
+                let ops = replicas[i].operations(since: observer.version)
+                guard !ops.isEmpty else { continue }
+                try observer.receive(contentsOf: ops)
+                history.edits.append(Edit(time: Int64(step), ops: ops))
+                recorded.append(observer.text)
+            } else if rng.next() % 4 == 0 {
+                // Replicas sync with each other now and then.
+                let j = Int(rng.next() % 3)
+                try replicas[j].receive(contentsOf: replicas[i].operations(since: replicas[j].version))
+            } else {
+                let n = replicas[i].count
+                if n > 0 && rng.next() % 3 == 0 {
+                    let len = min(n, Int(rng.next() % 4) + 1)
+                    replicas[i].delete(at: Int(rng.next() % UInt64(n - len + 1)), length: len)
+                } else {
+                    let text = (0 ..< Int(rng.next() % 5) + 1).map { _ in letters[Int(rng.next() % UInt64(letters.count))] }
+                    replicas[i].insert(text, at: Int(rng.next() % UInt64(n + 1)))
+                }
+            }
+        }
+        let timeline = Timeline(doc: observer, history: history)
+        #expect(timeline.editCount == recorded.count - 1)
+        for _ in 0 ..< 1000 {
+            let n = Int(rng.next() % UInt64(recorded.count))
+            #expect(timeline.text(after: n) == recorded[n], "seed \(seed), point \(n)")
+        }
+        #expect(timeline.text(after: timeline.editCount) == observer.text)
+    }
+
+    @Test func diffBlameBurstsAndConcurrency() throws {
+        var a = RGA(replica: ReplicaID(1)), b = RGA(replica: ReplicaID(2))
+        var h = History()
+        func local(_ op: Operation?, _ t: Int64) { h.edits.append(Edit(time: t, ops: [op!])) }
+        local(a.insert("hello\n", at: 0), 0)
+        local(a.insert("world\n", at: 6), 1)
+        try b.receive(contentsOf: a.operations(since: b.version))
+        let fromB = b.insert("big ", at: 6)!          // b edits without seeing a's next edit
+        local(a.delete(at: 0, length: 1), 2)            // a deletes "h"
+        local(a.insert("H", at: 0), 3)
+        try a.receive(fromB)
+        h.edits.append(Edit(time: 4, ops: [fromB]))
+        let t = Timeline(doc: a, history: h)
+        #expect(t.text(after: 5) == "Hello\nbig world\n")
+        #expect(t.diff(from: 2, to: 5) == [.inserted("H"), .deleted("h"), .same("ello\n"), .inserted("big "), .same("world\n")])
+        #expect(t.change(of: 2) == (inserted: "", deleted: "h"))
+        let blame = t.blame(after: 5)
+        #expect(blame.map(\.line) == ["Hello", "big world"])
+        #expect(blame[1].authors == [ReplicaID(1), ReplicaID(2)])
+        #expect(t.bursts() == [0 ..< 4, 4 ..< 5])
+        #expect(t.concurrent == [false, false, false, false, true])
+    }
+}
+
+struct TraceTimelineTests {
+    static func trace(_ name: String) -> EditingTrace? {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        guard let dir = TraceLocator.directory(packageRoot: parts.joined(separator: "/")),
+              let t = try? EditingTrace.load(path: dir + "/" + name) else {
+            if let ci = getenv("CI"), String(cString: ci) == "true" { Issue.record("CI must have the traces: \(TraceLocator.howToGetThem)") }
+            return nil
+        }
+        return t
+    }
+
+    /// `show --at N` on an imported sequential trace equals a plain string
+    /// replay of N transactions.
+    @Test func sequentialTracePointsEqualASimpleReplay() throws {
+        guard let trace = Self.trace("automerge-paper.json.gz") else { return }
+        let (_, history, doc) = try trace.history()
+        let timeline = Timeline(doc: doc, history: history)
+        var text: [Unicode.Scalar] = []
+        var rng = Rng(state: 5)
+        let points = Set((0 ..< 200).map { _ in Int(rng.next() % UInt64(trace.transactions.count + 1)) } + [0, trace.transactions.count])
+        var n = 0
+        for point in points.sorted() {
+            while n < point {
+                for p in trace.transactions[n].patches {
+                    text.replaceSubrange(p.position ..< p.position + p.deleted, with: p.inserted)
+                }
+                n += 1
+            }
+            #expect(timeline.scalars(after: point) == text, "point \(point)")
+        }
+        #expect(timeline.text(after: timeline.editCount) == trace.endContent)
+    }
+
+    /// For the concurrent trace, the text after N edits equals a fresh replica
+    /// that applied exactly those edits' operations.
+    @Test func concurrentTracePointsEqualAFreshReplica() throws {
+        guard let trace = Self.trace("friendsforever.json.gz") else { return }
+        let (ops, history, doc) = try trace.history()
+        let timeline = Timeline(doc: doc, history: history)
+        var rng = Rng(state: 9)
+        for _ in 0 ..< 100 {
+            let n = Int(rng.next() % UInt64(history.edits.count + 1))
+            var fresh = RGA(replica: ReplicaID(1234))
+            try fresh.receive(contentsOf: doc.operations(from: VersionVector(), to: history.version(after: n)))
+            #expect(timeline.text(after: n) == fresh.text, "point \(n)")
+        }
+        #expect(ops.count > 0)
+        #expect(timeline.concurrent.contains(true))
+    }
+}
