@@ -107,12 +107,19 @@ public final class StoredDocument {
     public func flush() throws { try log.flush() }
 
     /// Whether the plain text differs from what was last saved.
-    public var isModified: Bool { !TextMark(text: doc.text).sameText(as: savedMark) }
+    public var isModified: Bool { isModified(text: doc.text) }
+
+    /// Whether `text` differs from what was last saved (for callers that keep
+    /// the document elsewhere, like the editor).
+    public func isModified(text: String) -> Bool { !TextMark(text: text).sameText(as: savedMark) }
 
     /// Writes FILE atomically with the current text and notes it in the history.
     /// On failure FILE is untouched and the error says why.
-    public func savePlainText() throws {
-        let text = doc.text
+    public func savePlainText() throws { try savePlainText(doc.text) }
+
+    /// Writes FILE atomically with `text` (the document's current text, kept by
+    /// the caller) and notes it in the history. On failure FILE is untouched.
+    public func savePlainText(_ text: String) throws {
         try FileIO.writeAtomically(file, Array(text.utf8), mode: StoredDocument.mode(of: file))
         let mark = TextMark(text: text, edits: history.edits.count)
         log.append(textMark: mark)
@@ -121,8 +128,16 @@ public final class StoredDocument {
     }
 
     /// Folds the whole history into one snapshot record (crash-safe).
-    public func compact() throws {
-        try log.compact(ops: doc.operations(since: VersionVector()), history: history, textMark: savedMark)
+    public func compact() throws { try compact(doc) }
+
+    /// Compacts with `current`, the caller's up-to-date document.
+    public func compact(_ current: RGA) throws {
+        try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark)
+    }
+
+    /// Compacts when many records follow the last snapshot, so opening stays fast.
+    public func compactIfLong(_ current: RGA, threshold: Int = 20_000) throws {
+        if log.tailRecords >= threshold { try compact(current) }
     }
 
     // MARK: Helpers
