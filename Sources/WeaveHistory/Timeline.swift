@@ -31,14 +31,21 @@ public struct Timeline: Sendable {
     /// Builds the timeline of `doc`, whose log the edits of `history` partition. O(n + units).
     public init(doc: RGA, history: History) {
         self.history = history
-        // Unit → edit index, per replica.
-        var editOf: [ReplicaID: [Int32]] = [:]
+        // Unit → edit index, per replica (lists grown in place).
+        var slotOf: [ReplicaID: Int] = [:]
+        var lists: [[Int32]] = []
         for (i, e) in history.edits.enumerated() {
             for r in e.ranges {
-                var list = editOf[r.replica, default: []]
-                if list.count < Int(r.start) { list.append(contentsOf: repeatElement(-1, count: Int(r.start) - list.count)) }
-                list.append(contentsOf: repeatElement(Int32(i), count: Int(r.count)))
-                editOf[r.replica] = list
+                let slot: Int
+                if let s = slotOf[r.replica] { slot = s } else {
+                    slot = lists.count
+                    slotOf[r.replica] = slot
+                    lists.append([])
+                }
+                if lists[slot].count < Int(r.start) {
+                    lists[slot].append(contentsOf: repeatElement(-1, count: Int(r.start) - lists[slot].count))
+                }
+                lists[slot].append(contentsOf: repeatElement(Int32(i), count: Int(r.count)))
             }
         }
         var authorSlot: [ReplicaID: UInt16] = [:]
@@ -49,8 +56,8 @@ public struct Timeline: Sendable {
         authorIndex.reserveCapacity(total)
         var unknown: Int32 = Int32(history.edits.count)  // units outside the history count as after it
         func edit(_ r: ReplicaID, _ seq: UInt32) -> Int32 {
-            guard let list = editOf[r], Int(seq) < list.count, list[Int(seq)] >= 0 else { return unknown }
-            return list[Int(seq)]
+            guard let slot = slotOf[r], Int(seq) < lists[slot].count, lists[slot][Int(seq)] >= 0 else { return unknown }
+            return lists[slot][Int(seq)]
         }
         var authorsList: [ReplicaID] = []
         doc.forEachElement { e in
@@ -69,25 +76,32 @@ public struct Timeline: Sendable {
         authors = authorsList
         // Concurrency: an edit whose first counter is not above every counter
         // applied before it from other replicas was made without seeing them.
-        var maxOther: [ReplicaID: UInt32] = [:]  // highest counter applied, per replica
-        var globalMax: (UInt32, ReplicaID?) = (0, nil)
-        var secondMax: UInt32 = 0
+        // Track the highest counter applied and the highest of any other replica.
+        var highest: [ReplicaID: UInt32] = [:]
+        var top: (value: UInt32, replica: ReplicaID?) = (0, nil)
+        var second: UInt32 = 0
         concurrent.reserveCapacity(history.edits.count)
         for e in history.edits {
             var isConcurrent = false
             for r in e.ranges {
                 guard let c = doc.counter(ofUnit: r.start, of: r.replica) else { continue }
-                let highestElsewhere = globalMax.1 == r.replica ? secondMax : globalMax.0
-                if (globalMax.1 != nil) && c <= highestElsewhere { isConcurrent = true }
+                if let t = top.replica, c <= (t == r.replica ? second : top.value), t != r.replica || second > 0 {
+                    isConcurrent = true
+                }
             }
             for r in e.ranges {
                 guard let c0 = doc.counter(ofUnit: r.start, of: r.replica) else { continue }
                 let c = c0 &+ r.count &- 1
-                maxOther[r.replica] = max(maxOther[r.replica] ?? 0, c)
-                // Keep the highest and the highest of any other replica.
-                let sorted = maxOther.sorted { $0.value > $1.value }
-                globalMax = (sorted[0].value, sorted[0].key)
-                secondMax = sorted.count > 1 ? sorted[1].value : 0
+                if c <= highest[r.replica] ?? 0, highest[r.replica] != nil { continue }
+                highest[r.replica] = c
+                if top.replica == r.replica {
+                    top.value = max(top.value, c)
+                } else if top.replica == nil || c > top.value {
+                    second = top.value
+                    top = (c, r.replica)
+                } else if c > second {
+                    second = c
+                }
             }
             concurrent.append(isConcurrent)
         }
