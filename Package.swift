@@ -26,7 +26,7 @@ let package = Package(
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
         .target(name: "WeaveTrace", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
         // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
-        .target(name: "WeaveEditor", dependencies: ["WeaveCore"]),
+        .target(name: "WeaveEditor", dependencies: ["WeaveCore", "WeaveHistory"]),
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal: draws Grids, reads keys, event loop, safe file saving.
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
         .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace"]),
-        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveTerminal"],
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal"],
                     exclude: ["Golden"]),
     ]
 )

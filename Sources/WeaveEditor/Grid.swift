@@ -19,10 +19,13 @@ public struct Grid: Sendable, Equatable {
         /// Cells the text covers: 1, 2, or 0 for a continuation.
         public var width: Int
         public var attributes: Attributes
-        public init(_ text: String, width: Int = 1, attributes: Attributes = []) {
+        /// Foreground colour: 0 the terminal's default, else a `Grid.Colour`.
+        public var colour: UInt8
+        public init(_ text: String, width: Int = 1, attributes: Attributes = [], colour: UInt8 = 0) {
             self.text = text
             self.width = width
             self.attributes = attributes
+            self.colour = colour
         }
         public static let blank = Cell(" ")
         public var isContinuation: Bool { width == 0 }
@@ -50,16 +53,25 @@ public struct Grid: Sendable, Equatable {
         if cell.width == 2 {
             guard x + 1 < width else { rows[y][x] = Cell(" ", attributes: cell.attributes); return }
             rows[y][x] = cell
-            rows[y][x + 1] = Cell("", width: 0, attributes: cell.attributes)
+            rows[y][x + 1] = Cell("", width: 0, attributes: cell.attributes, colour: cell.colour)
         } else {
             rows[y][x] = cell
         }
     }
 
+    /// The colours a cell can have (the terminal maps them to colour pairs).
+    public enum Colour: UInt8, Sendable, CaseIterable {
+        case standard = 0, red, green, yellow, blue, magenta, cyan, white
+        /// Colours for authors and peers, in the order they are handed out.
+        public static let authorPalette: [Colour] = [.cyan, .magenta, .yellow, .green, .blue, .red]
+        /// The colour of author or peer number `i`.
+        public static func author(_ i: Int) -> Colour { authorPalette[((i % authorPalette.count) + authorPalette.count) % authorPalette.count] }
+    }
+
     /// Writes `s` from (x, y), one cell per character's width, clipped at the
     /// right edge; returns the column after it. O(s).
     @discardableResult
-    public mutating func write(_ s: String, x: Int, y: Int, attributes: Attributes = []) -> Int {
+    public mutating func write(_ s: String, x: Int, y: Int, attributes: Attributes = [], colour: Colour = .standard) -> Int {
         var x = x
         for u in s.unicodeScalars {
             let w = CharWidth.of(u)
@@ -67,7 +79,7 @@ public struct Grid: Sendable, Equatable {
                 if x > 0, y < height, x - 1 < width { rows[y][x - 1].text.unicodeScalars.append(u) }
                 continue
             }
-            put(Cell(String(u), width: w, attributes: attributes), x: x, y: y)
+            put(Cell(String(u), width: w, attributes: attributes, colour: colour.rawValue), x: x, y: y)
             x += w
         }
         return x
