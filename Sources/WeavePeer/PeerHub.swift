@@ -487,7 +487,7 @@ public final class PeerHub: @unchecked Sendable {
 
     // MARK: Stats
 
-    private func makeStats() -> HubStats {
+    func makeStats() -> HubStats {
         let now = eventLoop.now
         let ours = document.version
         var peers: [PeerStats] = []

@@ -73,3 +73,17 @@ func usleepMillis(_ ms: Int) {
     var ts = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
     nanosleep(&ts, nil)
 }
+
+/// The contents of a file as text ("" when unreadable).
+func readFile(_ path: String) -> String {
+    guard let f = fopen(path, "r") else { return "" }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        if n <= 0 { break }
+        bytes += chunk[0 ..< n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
