@@ -31,10 +31,18 @@ struct SeededRandom: RandomNumberGenerator {
 
 /// Collects a hub's events (any thread).
 final class EventLog: Sendable {
-    let events = NIOLockedValueBox<[PeerEvent]>([])
-    @Sendable func post(_ e: PeerEvent) { events.withLockedValue { $0.append(e) } }
-    func take() -> [PeerEvent] { events.withLockedValue { let e = $0; $0.removeAll(); return e } }
-    var all: [PeerEvent] { events.withLockedValue { $0 } }
+    /// Every event so far, and how many `take` has handed out.
+    let state = NIOLockedValueBox<(events: [PeerEvent], taken: Int)>(([], 0))
+    @Sendable func post(_ e: PeerEvent) { state.withLockedValue { $0.events.append(e) } }
+    /// The events since the last `take`.
+    func take() -> [PeerEvent] {
+        state.withLockedValue { s in
+            let new = Array(s.events[s.taken...])
+            s.taken = s.events.count
+            return new
+        }
+    }
+    var all: [PeerEvent] { state.withLockedValue { $0.events } }
 }
 
 /// Frames `m` as a peer would send it.

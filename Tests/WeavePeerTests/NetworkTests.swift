@@ -1,0 +1,186 @@
+import NIOCore
+import Testing
+import WeaveCore
+@testable import WeavePeer
+
+/// An editor and its hub, as `weave host`/`join` will wire them: the editor
+/// keeps its own replica, submits local operations, and applies remote ones.
+final class SimPeer {
+    var editor: RGA
+    let events = EventLog()
+    let hub: PeerHub
+    var typed = 0
+
+    static var testConfiguration: PeerHub.Configuration {
+        var c = PeerHub.Configuration(name: "sim", colour: 0)
+        c.backoff = Backoff(initial: .milliseconds(20), cap: .milliseconds(200))
+        c.heartbeatInterval = .milliseconds(200)
+        c.deadAfter = .seconds(3)
+        c.handshakeTimeout = .seconds(3)
+        return c
+    }
+
+    init(_ document: RGA, name: String = "sim") {
+        editor = document
+        var c = SimPeer.testConfiguration
+        c.name = name
+        hub = PeerHub(document: document, configuration: c, onEvent: events.post)
+    }
+
+    convenience init(replica: UInt64, name: String = "sim") { self.init(RGA(replica: ReplicaID(replica)), name: name) }
+
+    func listen() throws -> Int { try hub.listen(host: "127.0.0.1", port: 0).port! }
+
+    /// Applies what the hub delivered. Throws if an operation does not apply.
+    func pump() throws {
+        for e in events.take() {
+            if case .remoteOperations(let ops, _) = e { try editor.receive(contentsOf: ops) }
+        }
+    }
+
+    /// One random local edit: mostly typing, sometimes a deletion.
+    func randomEdit(_ g: inout SeededRandom) {
+        let op: Operation?
+        if editor.count > 0 && g.chance(0.25) {
+            let at = g.int(0 ..< editor.count)
+            op = editor.delete(at: at, length: min(editor.count - at, g.int(1 ..< 4)))
+        } else {
+            let n = g.int(1 ..< 4)
+            op = editor.insert(g.text(n), at: g.int(0 ..< editor.count + 1))
+            typed += n
+        }
+        if let op { hub.submit(op) }
+    }
+
+    func type(_ s: String) {
+        if let op = editor.insert(s, at: editor.count) { hub.submit(op); typed += s.unicodeScalars.count }
+    }
+}
+
+/// Waits until every peer's editor and hub hold the same text and nothing waits
+/// in a causal buffer. Bounded in time.
+func converge(_ peers: [SimPeer], seconds: Double = 20) throws -> Bool {
+    try eventually(seconds) {
+        for p in peers { try p.pump() }
+        let texts = try peers.map { p -> String in
+            let (text, pending) = try p.hub.withDocument { ($0.text, $0.pendingCount) }.wait()
+            return pending == 0 && text == p.editor.text ? text : "\u{0}mismatch \(p.hub.replica)"
+        }
+        return Set(texts).count == 1 && !texts[0].hasPrefix("\u{0}")
+    }
+}
+
+@Suite(.serialized) struct NetworkTests {
+    @Test func threePeersEditingAtRandomConverge() throws {
+        let seed = UInt64.random(in: 0 ... 1 << 32)
+        var g = SeededRandom(seed: seed)
+        let a = SimPeer(replica: 0xA), b = SimPeer(replica: 0xB), c = SimPeer(replica: 0xC)
+        defer { for p in [a, b, c] { _ = try? p.hub.shutdown() } }
+        let pa = try a.listen(), pb = try b.listen()
+        b.hub.connect(host: "127.0.0.1", port: pa)
+        c.hub.connect(host: "127.0.0.1", port: pa)
+        c.hub.connect(host: "127.0.0.1", port: pb)
+        for round in 0 ..< 400 {
+            let p = [a, b, c][g.int(0 ..< 3)]
+            p.randomEdit(&g)
+            if round % 10 == 0 {
+                for q in [a, b, c] { try q.pump() }
+                usleepMillis(1)
+            }
+        }
+        #expect(try converge([a, b, c]), "seed \(seed)")
+        for p in [a, b, c] { try p.editor.checkInvariants() }
+        let stats = try b.hub.currentStats()
+        #expect(stats.peers.filter { $0.state == .connected }.count == 2, "seed \(seed)")
+        #expect(stats.peers.allSatisfy { $0.unitsQueued == 0 && $0.rtt != nil || $0.state == .connected }, "seed \(seed)")
+    }
+
+    @Test func chainConverges() throws {
+        let seed = UInt64.random(in: 0 ... 1 << 32)
+        var g = SeededRandom(seed: seed)
+        let a = SimPeer(replica: 1), b = SimPeer(replica: 2), c = SimPeer(replica: 3)
+        defer { for p in [a, b, c] { _ = try? p.hub.shutdown() } }
+        // A – B – C: A and C are not connected.
+        let pa = try a.listen(), pb = try b.listen()
+        b.hub.connect(host: "127.0.0.1", port: pa)
+        c.hub.connect(host: "127.0.0.1", port: pb)
+        a.type("from A. ")
+        for _ in 0 ..< 100 {
+            [a, c][g.int(0 ..< 2)].randomEdit(&g)
+        }
+        #expect(try converge([a, b, c]), "seed \(seed)")
+        #expect(a.editor.text == c.editor.text, "seed \(seed)")
+        #expect(try a.hub.currentStats().peers.count == 1)
+    }
+
+    /// Typing goes on through a cut; after it, both sides exchange what the
+    /// other lacks and nothing typed is lost.
+    @Test func linkCutMidTypingLosesNothing() throws {
+        let host = SimPeer(replica: 0x11, name: "host"), joiner = SimPeer(replica: 0x22, name: "joiner")
+        defer { for p in [host, joiner] { _ = try? p.hub.shutdown() } }
+        let port = try host.listen()
+        let link = joiner.hub.connect(host: "127.0.0.1", port: port)
+        for i in 0 ..< 300 {
+            if i == 100 { joiner.hub.setOnline(false) }
+            if i == 250 { joiner.hub.setOnline(true) }
+            host.type("h")
+            joiner.type("j")
+            if i % 20 == 0 { try host.pump(); try joiner.pump(); usleepMillis(2) }
+            if i == 200 {
+                let stats = try joiner.hub.currentStats()
+                let l = stats.peers.first { $0.link == link }
+                #expect(l?.state == .offline && (l?.unitsQueued ?? 0) > 0)
+            }
+        }
+        #expect(try converge([host, joiner]))
+        let text = host.editor.text
+        #expect(text.filter { $0 == "h" }.count == 300)
+        #expect(text.filter { $0 == "j" }.count == 300)
+        #expect(joiner.events.all.contains { if case .retrying = $0 { return true } else { return false } } == false)
+        #expect(joiner.events.all.filter { if case .peerJoined = $0 { return true } else { return false } }.count == 2)
+    }
+
+    /// A peer that goes away abruptly and comes back on the same port — with
+    /// the replica it had kept, or as a fresh replica — catches up, and the
+    /// other side's reconnecting link finds it.
+    @Test func restartedPeerCatchesUp() throws {
+        let host = SimPeer(replica: 0x33, name: "host"), joiner = SimPeer(replica: 0x44, name: "joiner")
+        defer { _ = try? joiner.hub.shutdown() }
+        let port = try host.listen()
+        joiner.hub.connect(host: "127.0.0.1", port: port)
+        host.type("host typed this. ")
+        joiner.type("joiner typed that. ")
+        #expect(try converge([host, joiner]))
+        // The host goes; the joiner keeps typing and keeps redialling.
+        let kept = try host.hub.shutdown()
+        #expect(try eventually(10) { try joiner.hub.currentStats().peers.allSatisfy { $0.state != .connected } })
+        joiner.type("while away. ")
+        // Back with its kept replica, on the same port.
+        let again = SimPeer(kept, name: "host again")
+        try again.hub.listen(host: "127.0.0.1", port: port)
+        again.type("back. ")
+        #expect(try converge([again, joiner]))
+        #expect(again.editor.text.contains("while away. ") && again.editor.text.contains("back. "))
+        _ = try again.hub.shutdown()
+        // Back as a fresh replica: it receives the whole history.
+        let fresh = SimPeer(replica: 0x55, name: "fresh")
+        defer { _ = try? fresh.hub.shutdown() }
+        try fresh.hub.listen(host: "127.0.0.1", port: port)
+        #expect(try converge([fresh, joiner]))
+        #expect(fresh.editor.text == joiner.editor.text)
+        #expect(fresh.events.all.contains { if case .caughtUp = $0 { return true } else { return false } })
+    }
+
+    @Test func versionMismatchOverASocketStopsTheLink() throws {
+        // A fake "version 2" host: answers any Hello with a Refuse and closes.
+        let a = SimPeer(replica: 0x66)
+        defer { _ = try? a.hub.shutdown() }
+        let port = try a.listen()
+        let b = SimPeer(replica: 0x66)  // same replica: refused for good
+        defer { _ = try? b.hub.shutdown() }
+        let link = b.hub.connect(host: "127.0.0.1", port: port)
+        #expect(try eventually(10) {
+            b.events.all.contains { if case .linkFailed(link, .refused(let r)) = $0 { return r.code == .sameReplica } else { return false } }
+        })
+    }
+}
