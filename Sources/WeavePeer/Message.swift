@@ -217,7 +217,11 @@ public enum Message: Hashable, Sendable {
                 let version = try r.varint("protocol version")
                 m = .refuse(Refusal(code: code, protocolVersion: version, text: try string(&r, "refusal reason", maxBytes: 4096)))
             case .ops:
-                m = .ops(try OpCodec.decode(Array(bytes[1...])))
+                let opBytes = Array(bytes[1...])
+                if Message.hasOperationsWithoutReplicas(opBytes) {
+                    throw DecodeError.inconsistent("operations but an empty replica table")
+                }
+                m = .ops(try OpCodec.decode(opBytes))
                 return m
             case .presence:
                 let replica = ReplicaID(try r.u64le("presence replica"))
@@ -248,6 +252,18 @@ public enum Message: Hashable, Sendable {
         } catch {
             throw .malformed(message: kind.name, .inconsistent("\(error)"))
         }
+    }
+
+    /// Whether `WVOP` bytes declare operations with an empty replica table.
+    /// `OpCodec.decode` (WeaveCore, at this commit) traps on that instead of
+    /// throwing, and these bytes come from the network, so it is refused here first.
+    static func hasOperationsWithoutReplicas(_ bytes: [UInt8]) -> Bool {
+        var r = ByteReader(bytes)
+        guard bytes.count >= 5 else { return false }
+        r.offset = 5
+        guard let replicas = try? r.varint("replica count"), replicas == 0,
+              let ops = try? r.varint("operation count") else { return false }
+        return ops > 0
     }
 
     static func greeting(_ r: inout ByteReader) throws -> Greeting {

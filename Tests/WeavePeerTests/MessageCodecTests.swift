@@ -84,6 +84,15 @@ import WeaveCore
         #expect(throws: PeerError.self) { try Message.decode(p) }
     }
 
+    /// Operations with an empty replica table: refused, not a trap (OpCodec traps on it).
+    @Test func operationsWithoutReplicasAreRefused() {
+        // Ops, WVOP v1, 0 replicas, 1 operation, 1 byte of metadata (tag 0: replica index follows), no text.
+        let bytes: [UInt8] = [4, 0x57, 0x56, 0x4F, 0x50, 1, 0, 1, 2, 0, 0, 0]
+        #expect(throws: PeerError.malformed(message: "Ops", .inconsistent("operations but an empty replica table"))) {
+            try Message.decode(bytes)
+        }
+    }
+
     @Test func longNamesAreCutOnAScalarBoundary() throws {
         let name = String(repeating: "日", count: 200)  // 600 bytes
         let m = Message.hello(Greeting(replica: Self.a, name: name, colour: 0, version: VersionVector()))
