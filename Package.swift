@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "WeaveCore", targets: ["WeaveCore"]),
+        .library(name: "WeaveHistory", targets: ["WeaveHistory"]),
+        .library(name: "WeaveStore", targets: ["WeaveStore"]),
         .executable(name: "weave", targets: ["weave"]),
     ],
     dependencies: [

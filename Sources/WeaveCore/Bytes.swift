@@ -118,7 +118,7 @@ public struct ByteReader: Sendable {
     public mutating func count(_ what: String, atMost limit: Int) throws(DecodeError) -> Int {
         let at = offset
         let v = try varint(what)
-        guard v <= UInt64(limit) else { throw .valueOutOfRange(offset: base + at, field: what) }
+        guard limit >= 0, v <= UInt64(limit) else { throw .valueOutOfRange(offset: base + at, field: what) }
         return Int(v)
     }
 

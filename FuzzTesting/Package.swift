@@ -1,0 +1,13 @@
+// swift-tools-version:6.0
+// libFuzzer targets for Weave's decoders. Build and run with ./run.sh (it builds with
+// --sanitize=fuzzer --sanitize=address, as swift-protobuf's FuzzTesting does).
+import PackageDescription
+
+let package = Package(
+    name: "FuzzTesting",
+    dependencies: [.package(name: "Weave", path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzOpCodec", dependencies: [.product(name: "WeaveCore", package: "Weave")]),
+        .executableTarget(name: "FuzzLogLoader", dependencies: [.product(name: "WeaveStore", package: "Weave")]),
+    ]
+)

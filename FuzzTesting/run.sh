@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for a set time (default 60 s):
+#   FuzzTesting/run.sh [seconds] [target…]
+# New crashes are written to FuzzTesting/Corpus/<target>/crash-*; keep each one
+# there: the test suite (CorpusReplayTests) replays every file in Corpus/.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-60}; shift || true
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(FuzzOpCodec FuzzLogLoader)
+swift build -c debug --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address
+for t in "${targets[@]}"; do
+  mkdir -p "Corpus/$t" ".work/$t"
+  echo "== $t for ${seconds}s"
+  ".build-fuzz/debug/$t" -max_total_time="$seconds" -artifact_prefix="Corpus/$t/" ".work/$t" "Corpus/$t" 2>&1 | tail -n 40 | grep -v "ld.gold"
+done
