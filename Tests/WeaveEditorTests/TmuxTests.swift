@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+
+/// End-to-end: the real `weave` binary in a detached tmux session, driven with
+/// send-keys and read with capture-pane. Every wait is bounded.
+@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed: end-to-end editor tests skipped"))
+struct TmuxTests {
+    @Test func typeUnicodeSaveQuit() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/new.txt"
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("[saved]")
+        tmux.sendText("héllo wörld")
+        tmux.sendKeys("Enter")
+        tmux.sendText("日本語 and 😀 emoji")
+        let screen = try tmux.waitFor("日本語 and 😀 emoji")
+        #expect(screen.contains("héllo wörld"))
+        #expect(screen.contains("[modified]"))
+        #expect(screen.contains("Ln 2, Col 16"))
+        #expect(!FileManager.default.fileExists(atPath: file), "nothing is written before Ctrl-S")
+        tmux.sendKeys("C-s")
+        try tmux.waitFor("Saved new.txt")
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("WEAVE-EXIT=0")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "héllo wörld\n日本語 and 😀 emoji")
+    }
+
+    @Test func editMiddleOfExistingFile() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/existing.txt"
+        let lines = (1 ... 100).map { "line \($0) ✓" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("line 22 ✓")
+        tmux.sendKeys("C-f")
+        tmux.sendText("line 50 ")
+        tmux.sendKeys("Enter", "End")
+        tmux.sendText(" edited 日本")
+        try tmux.waitFor("line 50 ✓ edited 日本")
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("Unsaved changes")
+        tmux.sendKeys("C-s")
+        try tmux.waitFor("Saved existing.txt")
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("WEAVE-EXIT=0")
+        var expected = lines
+        expected[49] += " edited 日本"
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == expected.joined(separator: "\n") + "\n")
+    }
+
+    @Test func binaryFileRefused() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/blob.bin"
+        let bytes: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0, 1, 2, 0xFF]
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor("WEAVE-EXIT=")
+        #expect(screen.contains("not a UTF-8 text file"))
+        #expect(!screen.contains("WEAVE-EXIT=0"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data(bytes))
+    }
+}
+
+/// A temporary directory, removed when released.
+final class TempDir {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// One detached tmux server (own socket) running one command at 80x24.
+struct Tmux {
+    static var available: Bool { (try? run(["tmux", "-V"], capture: false))?.status == 0 }
+
+    let socket: String
+
+    /// The `weave` built next to this test bundle (`.build…/debug/weave`).
+    static func weaveBinary() throws -> String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        if dir.path.hasSuffix(".xctest/Contents/MacOS") {
+            dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        let bin = dir.appendingPathComponent("weave").path
+        guard FileManager.default.isExecutableFile(atPath: bin) else {
+            throw TmuxError("no weave binary at \(bin): build it first (swift build)")
+        }
+        return bin
+    }
+
+    /// Starts `command` in a new session; the pane prints `WEAVE-EXIT=<status>`
+    /// when it ends and stays up a while so the status can be read.
+    init(command: String) throws {
+        socket = "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); echo WEAVE-EXIT=$?; sleep 30"
+        // The server it forks keeps inherited descriptors: give it no pipe to hold.
+        let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", shell],
+                             capture: false)
+        guard r.status == 0 else { throw TmuxError("tmux new-session failed with status \(r.status)") }
+    }
+
+    func sendText(_ s: String) { _ = try? Self.run(["tmux", "-L", socket, "send-keys", "-l", s]) }
+    func sendKeys(_ keys: String...) { _ = try? Self.run(["tmux", "-L", socket, "send-keys"] + keys) }
+    func capture() -> String { (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p"]))?.output ?? "" }
+    func kill() { _ = try? Self.run(["tmux", "-L", socket, "kill-server"], capture: false) }
+
+    /// Polls the screen until it contains `text`; throws after `seconds`.
+    @discardableResult
+    func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var screen = ""
+        while Date() < deadline {
+            screen = capture()
+            if screen.contains(text) { return screen }
+            usleep(50_000)
+        }
+        throw TmuxError("timed out after \(seconds)s waiting for \(text.debugDescription); screen:\n\(screen)")
+    }
+
+    /// Runs a command (found on PATH) to its end, with posix_spawn and waitpid
+    /// (Foundation's Process can hang waiting for a child that forked a
+    /// daemon). With `capture`, returns its stdout and stderr; without, they go
+    /// to /dev/null.
+    static func run(_ args: [String], capture: Bool = true) throws -> (status: Int32, output: String) {
+        var fds: [Int32] = [-1, -1]
+        if capture { guard pipe(&fds) == 0 else { throw TmuxError("pipe failed") } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if capture {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+            posix_spawn_file_actions_addclose(&actions, fds[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, environ)
+        if capture { close(fds[1]) }
+        guard rc == 0 else {
+            if capture { close(fds[0]) }
+            throw TmuxError("cannot run \(args[0]): error \(rc)")
+        }
+        var output: [UInt8] = []
+        if capture {
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fds[0], &buf, buf.count)
+                if n > 0 { output += buf[0 ..< n] } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+            close(fds[0])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exit, String(decoding: output, as: UTF8.self))
+    }
+}
+
+struct TmuxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
