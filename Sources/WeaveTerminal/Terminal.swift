@@ -155,6 +155,12 @@ public final class Terminal {
             sigaction(sig, &action, &old)
             previousSignalActions[Int(sig)] = old
         }
+        // A parent may have left signals blocked (the mask survives exec): the
+        // handlers and SIGWINCH (resize) must get through.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }
 

@@ -50,6 +50,24 @@ struct TmuxTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == expected.joined(separator: "\n") + "\n")
     }
 
+    @Test func sigtermRestoresTerminal() throws {
+        let dir = try TempDir()
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(dir.path)/sig.txt")
+        defer { tmux.kill() }
+        try tmux.waitFor("[saved]")
+        tmux.sendText("abc")
+        try tmux.waitFor("[modified]")
+        // The pane runs a shell whose one child is weave.
+        let shell = try Tmux.run(["tmux", "-L", tmux.socket, "display-message", "-p", "#{pane_pid}"])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        let weave = try #require(children.split(separator: " ").first.flatMap { pid_t($0) })
+        #expect(Glibc.kill(weave, SIGTERM) == 0)
+        let screen = try tmux.waitFor("WEAVE-EXIT=")
+        #expect(screen.contains("WEAVE-EXIT=143"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/sig.txt"))
+    }
+
     @Test func binaryFileRefused() throws {
         let dir = try TempDir()
         let file = dir.path + "/blob.bin"
@@ -145,8 +163,17 @@ struct Tmux {
         }
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
+        // Start with no signal blocked: the mask is inherited by the tmux server
+        // and everything it runs.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, environ)
+        let rc = posix_spawnp(&pid, args[0], &actions, &attr, argv, environ)
         if capture { close(fds[1]) }
         guard rc == 0 else {
             if capture { close(fds[0]) }
