@@ -4,8 +4,7 @@ public enum Help {
     public static let bindings: [(keys: String, action: String)] = [
         ("Arrows", "move by character / visual row"),
         ("Ctrl-Left  Ctrl-Right", "move by word"),
-        ("Home  Ctrl-A", "start of line"),
-        ("End  Ctrl-E", "end of line"),
+        ("Home  End  Ctrl-A  Ctrl-E", "start / end of line"),
         ("PgUp  PgDn", "move by a screen"),
         ("Ctrl-Home  Ctrl-End", "start / end of file"),
         ("Mouse click", "move the cursor there"),
@@ -14,12 +13,10 @@ public enum Help {
         ("Enter  Tab", "new line / tab"),
         ("Ctrl-K", "cut the line (repeat to cut more)"),
         ("Ctrl-U", "paste the cut lines"),
-        ("Ctrl-Z", "undo your last edit"),
-        ("Ctrl-Y", "redo"),
+        ("Ctrl-Z  Ctrl-Y", "undo / redo your own edits"),
         ("Ctrl-F  Ctrl-W", "find"),
         ("F3  F4", "find next / previous"),
-        ("Ctrl-T", "soft wrap on/off"),
-        ("Ctrl-N", "line numbers on/off"),
+        ("Ctrl-T  Ctrl-N", "soft wrap / line numbers on or off"),
         ("Ctrl-L", "redraw the screen"),
         ("Ctrl-S", "save"),
         ("Ctrl-Q", "quit (asks if unsaved)"),
@@ -27,13 +24,12 @@ public enum Help {
         ("Esc", "cancel a prompt / close help"),
     ]
 
-    /// The help screen's lines.
+    /// The help screen's lines (22: they fit an 80x24 terminal's text area).
     public static var lines: [String] {
-        var out = ["Weave help", ""]
+        var out = ["Weave help: keys", ""]
         for b in bindings {
-            out.append("  " + b.keys + String(repeating: " ", count: max(1, 24 - b.keys.count)) + b.action)
+            out.append("  " + b.keys + String(repeating: " ", count: max(1, 28 - b.keys.count)) + b.action)
         }
-        out += ["", "Press any key to return to the text."]
         return out
     }
 }
