@@ -15,7 +15,8 @@ import WeaveCore
 /// deletion was undone) still find them.
 ///
 /// Steps are grouped: a burst of typing, of Backspace or of Delete is one group
-/// until the cursor moves, another kind of edit happens, or `seal()` is called.
+/// until the cursor moves, another kind of edit happens, it reaches
+/// `burstLimit` units, or `seal()` is called.
 public struct UndoHistory: Sendable {
     /// One recorded change, by element IDs in document order.
     public enum Step: Sendable, Equatable {
@@ -58,6 +59,7 @@ public struct UndoHistory: Sendable {
     public mutating func record(_ step: Step, kind: Kind) {
         redoStack.removeAll()
         if open, kind != .other, let last = undoStack.last, last.kind == kind,
+           Self.size(last.steps[last.steps.count - 1]) < Self.burstLimit,
            let merged = Self.merge(last.steps[last.steps.count - 1], step, kind) {
             undoStack[undoStack.count - 1].steps[last.steps.count - 1] = merged
         } else {
@@ -65,6 +67,17 @@ public struct UndoHistory: Sendable {
             if undoStack.count > limit { undoStack.removeFirst(undoStack.count - limit) }
         }
         open = kind != .other
+    }
+
+    /// The most units one burst step holds; merging copies the step, so this
+    /// bounds the cost of a keystroke (a longer burst becomes several groups).
+    static let burstLimit = 256
+
+    static func size(_ step: Step) -> Int {
+        switch step {
+        case .inserted(let ids): return ids.count
+        case .deleted(let ids, _, _): return ids.count
+        }
     }
 
     static func merge(_ a: Step, _ b: Step, _ kind: Kind) -> Step? {

@@ -37,6 +37,11 @@ func press(_ e: inout Editor, _ keys: [Key]) {
     @Test func undoBackspaceBurstPutsCursorAfter() { scenario("abcd|e", [.backspace, .backspace, .ctrl("z")], "abcd|e") }
     @Test func undoDeleteBurstPutsCursorBefore() { scenario("a|bcde", [.delete, .delete, .ctrl("z")], "a|bcde") }
     @Test func undoEnterSeparately() { scenario("|", typing("ab") + [.enter] + typing("cd") + [.ctrl("z"), .ctrl("z")], "ab|") }
+    @Test func longBurstSplitsAtLimit() {
+        let n = UndoHistory.burstLimit + 10
+        scenario("|", typing(String(repeating: "a", count: n)) + [.ctrl("z")],
+                 String(repeating: "a", count: UndoHistory.burstLimit) + "|")
+    }
     @Test func redo() { scenario("|", typing("ab") + [.ctrl("z"), .ctrl("y")], "ab|") }
     @Test func newEditClearsRedo() { scenario("|", typing("ab") + [.ctrl("z"), .char("c"), .ctrl("y")], "c|") }
     @Test func undoCutAndPaste() {
