@@ -20,6 +20,8 @@ extension Editor {
             mode = .edit
         case .prompt(let p):
             handlePrompt(p, key)
+        case .edit where pane != nil:
+            handlePane(key, effects: &effects)
         case .edit:
             message = nil
             let wasArmed = quitArmed
@@ -78,7 +80,10 @@ extension Editor {
             mode = .prompt(Prompt(label: "Find", input: []))
         case .function(3): undo.seal(); findAgain(forward: true)
         case .function(4): undo.seal(); findAgain(forward: false)
-        case .ctrl("t"):
+        case .function(2), .ctrl("t"):
+            undo.seal()
+            effects.append(.openTimeTravel)
+        case .ctrl("o"):
             softWrap.toggle()
             message = softWrap ? "Soft wrap on" : "Soft wrap off"
         case .ctrl("n"):

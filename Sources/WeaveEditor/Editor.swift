@@ -59,6 +59,11 @@ public struct Editor: Sendable {
     public internal(set) var message: String?
     /// Free text for the status line: peer names and link state (set by the host).
     public var peersStatus = ""
+    /// Free text for the status line: whether the history is durable ("history
+    /// saved", "saving…"; set by the host).
+    public var historyStatus = ""
+    /// The time-travel pane, when open (see Editor+TimeTravel.swift).
+    public internal(set) var pane: TimeTravelPane?
 
     // MARK: View
 

@@ -16,10 +16,10 @@ public enum Help {
         ("Ctrl-Z  Ctrl-Y", "undo / redo your own edits"),
         ("Ctrl-F  Ctrl-W", "find"),
         ("F3  F4", "find next / previous"),
-        ("Ctrl-T  Ctrl-N", "soft wrap / line numbers on or off"),
+        ("Ctrl-O  Ctrl-N", "soft wrap / line numbers on or off"),
+        ("F2  Ctrl-T", "time travel: the whole history (Esc closes)"),
         ("Ctrl-L", "redraw the screen"),
-        ("Ctrl-S", "save"),
-        ("Ctrl-Q", "quit (asks if unsaved)"),
+        ("Ctrl-S  Ctrl-Q", "save / quit (asks if unsaved)"),
         ("F1  Ctrl-G", "this help"),
         ("Esc", "cancel a prompt / close help"),
     ]

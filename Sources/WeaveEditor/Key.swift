@@ -38,4 +38,7 @@ public enum Effect: Hashable, Sendable {
     case broadcast([Operation])
     /// Ring the bell (a key with nothing to do).
     case bell
+    /// Open the time-travel pane (F2, Ctrl-T): the host answers with
+    /// `Editor.openTimeTravel(_:)`, handing over the document's timeline.
+    case openTimeTravel
 }

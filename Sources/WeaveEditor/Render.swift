@@ -31,6 +31,12 @@ extension Editor {
             drawText(&grid)
         }
         drawStatus(&grid)
+        if let pane {
+            let top = paneTop, height = min(paneHeight, size.height - 1 - top)
+            for y in top ..< top + max(0, height) { grid.rows[y] = Array(repeating: .blank, count: size.width) }
+            pane.view.render(into: &grid, top: top, height: height)
+            grid.cursor = nil
+        }
         drawMessage(&grid)
         return grid
     }
@@ -92,7 +98,7 @@ extension Editor {
         guard y < size.height else { return }
         let (line, column) = lineAndColumn
         let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(modified ? "[modified]" : "[saved]")"
-        let right = "\(peersStatus.isEmpty ? "" : peersStatus + "  ")Ln \(line + 1), Col \(column + 1) "
+        let right = "\(historyStatus.isEmpty ? "" : historyStatus + "  ")\(peersStatus.isEmpty ? "" : peersStatus + "  ")Ln \(line + 1), Col \(column + 1) "
         let gap = size.width - CharWidth.of(left.unicodeScalars) - CharWidth.of(right.unicodeScalars)
         let text = gap >= 1 ? left + String(repeating: " ", count: gap) + right : left
         grid.setAttributes(.reverse, row: y)
@@ -100,8 +106,17 @@ extension Editor {
     }
 
     private func drawMessage(_ grid: inout Grid) {
-        let y = textHeight + 1
+        let y = pane == nil ? textHeight + 1 : size.height - 1
         guard y < size.height else { return }
+        if let pane, mode == .edit {
+            if let message {
+                grid.write(message, x: 0, y: y, attributes: .bold)
+            } else {
+                grid.write(pane.readOnly ? "Esc or Ctrl-Q quits the replay" : "Esc closes time travel", x: 0, y: y,
+                           attributes: .dim)
+            }
+            return
+        }
         switch mode {
         case .prompt(let p):
             let label = p.label + ": "

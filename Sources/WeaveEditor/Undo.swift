@@ -69,6 +69,16 @@ public struct UndoHistory: Sendable {
         open = kind != .other
     }
 
+    /// Records several steps as one group of their own (a restore: a deletion
+    /// and an insertion undone together). Clears the redo stack.
+    public mutating func record(group steps: [Step]) {
+        guard !steps.isEmpty else { return }
+        redoStack.removeAll()
+        undoStack.append(Group(steps: steps, kind: .other))
+        if undoStack.count > limit { undoStack.removeFirst(undoStack.count - limit) }
+        open = false
+    }
+
     /// The most units one burst step holds; merging copies the step, so this
     /// bounds the cost of a keystroke (a longer burst becomes several groups).
     static let burstLimit = 256

@@ -4,7 +4,7 @@
 /// the message line. With line numbers on, a gutter takes the left columns.
 extension Editor {
     /// Rows for text (at least 1).
-    public var textHeight: Int { max(1, size.height - 2) }
+    public var textHeight: Int { max(1, size.height - 2 - (paneSplits ? paneHeight : 0)) }
 
     /// Columns of the line-number gutter (0 when off): digits of the last line
     /// number (at least 3) plus a space.

@@ -38,6 +38,10 @@ public final class EventLoop {
     public var onInput: (() -> Void)?
     /// Called once after each round of events, to redraw.
     public var afterEvents: (() -> Void)?
+    /// Asked before each wait: the longest wait in milliseconds, or -1 for none
+    /// (timers: the history's group commit, playback). A round that timed out
+    /// only calls `afterEvents`.
+    public var timeout: (() -> Int32)?
 
     /// Creates the wake-up pipe. Throws `.system` when `pipe2` fails.
     public init() throws(DocumentFile.Failure) {
@@ -79,12 +83,13 @@ public final class EventLoop {
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: pipeRead, events: Int16(POLLIN), revents: 0)]
             for (_, s) in extra { fds.append(pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0)) }
-            let n = poll(&fds, nfds_t(fds.count), -1)
+            let n = poll(&fds, nfds_t(fds.count), timeout?() ?? -1)
             if n < 0 {
                 if errno == EINTR { onInput?(); afterEvents?(); continue }
                 running = false
                 break
             }
+            if n == 0 { afterEvents?(); continue }
             let ready = Int16(POLLIN | POLLHUP | POLLERR)
             if fds[0].revents & ready != 0 { onInput?() }
             if fds[1].revents & ready != 0 {

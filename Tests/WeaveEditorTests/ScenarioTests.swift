@@ -65,7 +65,7 @@ import WeaveCore
         scenario("01|23456789abc", [.down], "0123456789ab|c", width: 10)
     }
     @Test func downMovesByLineWithoutWrap() {
-        scenario("01|23456789abc\nxyz", [.ctrl("t"), .down], "0123456789abc\nxy|z", width: 10)
+        scenario("01|23456789abc\nxyz", [.ctrl("o"), .down], "0123456789abc\nxy|z", width: 10)
     }
     @Test func wideCharacterNeverStraddlesRows() {
         let l = LineLayout(Array("abcdefghi日".unicodeScalars), width: 10)
@@ -95,7 +95,7 @@ import WeaveCore
     }
     @Test func horizontalScrollWithoutWrap() {
         var e = makeEditor("|" + String(repeating: "x", count: 100) + "END")
-        _ = e.handle(.ctrl("t"))
+        _ = e.handle(.ctrl("o"))
         _ = e.handle(.end)
         let g = e.render()
         #expect(g.lines[0].hasSuffix("END"))
@@ -186,7 +186,7 @@ import WeaveCore
     }
     @Test func togglesAndRedraw() {
         var e = makeEditor("|")
-        _ = e.handle(.ctrl("t"))
+        _ = e.handle(.ctrl("o"))
         #expect(!e.softWrap)
         _ = e.handle(.ctrl("n"))
         #expect(e.lineNumbers)

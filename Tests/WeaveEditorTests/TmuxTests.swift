@@ -18,7 +18,7 @@ struct TmuxTests {
         #expect(screen.contains("héllo wörld"))
         #expect(screen.contains("[modified]"))
         #expect(screen.contains("Ln 2, Col 16"))
-        #expect(!FileManager.default.fileExists(atPath: file), "nothing is written before Ctrl-S")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "", "the file is created on open, written on Ctrl-S")
         tmux.sendKeys("C-s")
         try tmux.waitFor("Saved new.txt")
         tmux.sendKeys("C-q")
@@ -58,14 +58,43 @@ struct TmuxTests {
         tmux.sendText("abc")
         try tmux.waitFor("[modified]")
         // The pane runs a shell whose one child is weave.
-        let shell = try Tmux.run(["tmux", "-L", tmux.socket, "display-message", "-p", "#{pane_pid}"])
-            .output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
-        let weave = try #require(children.split(separator: " ").first.flatMap { pid_t($0) })
+        let weave = try tmux.weavePID()
         #expect(Glibc.kill(weave, SIGTERM) == 0)
         let screen = try tmux.waitFor("WEAVE-EXIT=")
         #expect(screen.contains("WEAVE-EXIT=143"))
-        #expect(!FileManager.default.fileExists(atPath: dir.path + "/sig.txt"))
+        #expect(try String(contentsOfFile: dir.path + "/sig.txt", encoding: .utf8) == "", "the plain text is written only on Ctrl-S")
+    }
+
+    /// The history is durable once the status line says so: typed text
+    /// survives `kill -9` without Ctrl-S, and the plain file is not rewritten.
+    @Test func killNineKeepsTypedText() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/durable.txt"
+        try "first line\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let before = try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("history saved")
+        tmux.sendKeys("C-End")
+        tmux.sendText("typed 日本 then killed")
+        try tmux.waitFor("typed 日本 then killed")
+        try tmux.waitFor("history saved")
+        let weave = try tmux.weavePID()
+        #expect(Glibc.kill(weave, SIGKILL) == 0)
+        try tmux.waitFor("WEAVE-EXIT=137")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "first line\n", "Ctrl-S was never pressed")
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date == before)
+
+        let again = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { again.kill() }
+        let screen = try again.waitFor("typed 日本 then killed")
+        #expect(screen.contains("first line"))
+        #expect(screen.contains("[modified]") || screen.contains("[saved]"))
+        again.sendKeys("C-s")
+        try again.waitFor("Saved durable.txt")
+        again.sendKeys("C-q")
+        try again.waitFor("WEAVE-EXIT=0")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "first line\ntyped 日本 then killed")
     }
 
     @Test func binaryFileRefused() throws {
@@ -76,7 +105,8 @@ struct TmuxTests {
         let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
         defer { tmux.kill() }
         let screen = try tmux.waitFor("WEAVE-EXIT=")
-        #expect(screen.contains("not a UTF-8 text file"))
+        #expect(screen.replacingOccurrences(of: "\n", with: "").contains("is not a text file Weave can edit"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/.blob.bin.weave"), "no history is created")
         #expect(!screen.contains("WEAVE-EXIT=0"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data(bytes))
     }
@@ -127,6 +157,17 @@ struct Tmux {
     func sendKeys(_ keys: String...) { _ = try? Self.run(["tmux", "-L", socket, "send-keys"] + keys) }
     func capture() -> String { (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p"]))?.output ?? "" }
     func kill() { _ = try? Self.run(["tmux", "-L", socket, "kill-server"], capture: false) }
+
+    /// The pid of the command the pane's shell runs (its one child).
+    func weavePID() throws -> pid_t {
+        let shell = try Self.run(["tmux", "-L", socket, "display-message", "-p", "#{pane_pid}"])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        guard let pid = children.split(separator: " ").first.flatMap({ pid_t($0) }) else {
+            throw TmuxError("no child process under the pane's shell \(shell)")
+        }
+        return pid
+    }
 
     /// Polls the screen until it contains `text`; throws after `seconds`.
     @discardableResult
