@@ -25,6 +25,14 @@ int weave_set_nonblock(int fd) {
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
+int weave_start_colours(void) {
+    if (!has_colors()) return 0;
+    if (start_color() != OK) return 0;
+    short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+    for (short i = 1; i <= 7 && i < COLOR_PAIRS; i++) init_pair(i, i, bg);
+    return 1;
+}
+int weave_colour_pair(int i) { return (int)COLOR_PAIR(i); }
 void weave_attrset(int a) { attrset(a); }
 void weave_restore_terminal(void) {
     static const char seq[] = "\033[?2004l\033[?1000l\033[?1002l\033[?1006l";

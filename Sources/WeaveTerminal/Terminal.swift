@@ -15,6 +15,8 @@ public final class Terminal {
     /// Whether `start` has run without `stop`.
     public private(set) var active = false
     var decoder = KeyDecoder()
+    /// Whether the terminal shows colours (else cells are drawn without).
+    var colours = false
 
     public init() {}
 
@@ -27,6 +29,7 @@ public final class Terminal {
         installSignalHandlers()
         guard initscr() != nil else { throw .cannotStart }
         active = true
+        colours = weave_start_colours() == 1
         raw()
         noecho()
         nonl()
@@ -94,7 +97,8 @@ public final class Terminal {
             for x in 0 ..< w {
                 let cell = grid.rows[y][x]
                 if cell.isContinuation { continue }
-                let a = Self.attr(cell.attributes)
+                var a = Self.attr(cell.attributes)
+                if colours, cell.colour > 0, cell.colour < 8 { a |= Int(weave_colour_pair(Int32(cell.colour))) }
                 if a != lastAttr { weave_attrset(Int32(a)); lastAttr = a }
                 if cell.width == 2 {
                     if x + 1 >= w { continue }

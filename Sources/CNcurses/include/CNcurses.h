@@ -27,6 +27,13 @@ int weave_pipe_nonblock(int fds[2]);
 /* Sets O_NONBLOCK on fd; returns 0 or -1. */
 int weave_set_nonblock(int fd);
 
+/* start_color + use_default_colors, then pair i (1...7) = curses colour i
+ * (red, green, yellow, blue, magenta, cyan, white) on the default background.
+ * Returns 1 when colours are available, else 0. */
+int weave_start_colours(void);
+/* COLOR_PAIR(i) as an attribute. */
+int weave_colour_pair(int i);
+
 /* attrset(a) on stdscr. */
 void weave_attrset(int a);
 /* Writes the restore sequences (bracketed paste and mouse off) to fd 1 and
