@@ -63,10 +63,12 @@ public final class StoredDocument {
                 var diskDoc = RGA(replica: disk.replica)
                 try diskDoc.receive(contentsOf: doc.operations(from: VersionVector(), to: base))
                 let ops = StoredDocument.diff(from: &diskDoc, to: fileText)
-                try doc.receive(contentsOf: ops)
-                registerAuthor(disk)
-                record(ops, time: now)
-                messages.append("\(FileIO.baseName(file)) was changed outside Weave: the change is kept as an edit by \"disk\"")
+                if !ops.isEmpty {
+                    try doc.receive(contentsOf: ops)
+                    registerAuthor(disk)
+                    record(ops, time: now)
+                    messages.append("\(FileIO.baseName(file)) was changed outside Weave: the change is kept as an edit by \"disk\"")
+                }
                 let mark = TextMark(text: fileText, edits: history.edits.count)
                 log.append(textMark: mark)
                 savedMark = mark

@@ -176,3 +176,17 @@ struct OutsideChangeMergeTests {
         #expect(t.isModified)
     }
 }
+
+struct CrashBeforeFirstFlushTests {
+    /// A writer killed right after creating the history (header only, no text
+    /// mark yet) leaves a pair that reopens quietly: no phantom outside change.
+    @Test func aHeaderOnlyHistoryReopensWithoutAnOutsideChange() throws {
+        let dir = temporaryDirectory()
+        let file = dir + "/a.txt"
+        write(file, [])
+        write(OpLog.sidecarPath(for: file), OpLogFormat.header())
+        let s = try StoredDocument(file: file, author: "me")
+        #expect(s.messages.isEmpty)
+        #expect(s.history.edits.isEmpty)
+    }
+}
