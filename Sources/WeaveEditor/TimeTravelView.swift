@@ -83,7 +83,7 @@ public struct TimeTravelView: Sendable {
         let textTop = top + 3, textHeight = height - 4
         renderText(into: &grid, top: textTop, height: textHeight)
         // Keys.
-        let keys = "←→ step  PgUp/PgDn 1%  [ ] burst  0-9 Enter go  Space play  +/- speed  p pace  b blame  m mark  r restore  Esc close"
+        let keys = "←→ step  PgUp/Dn 1%  [ ] burst  0-9⏎ go  Space play  +- speed  p pace  b blame  m mark  r restore"
         grid.write(keys, x: 0, y: top + height - 1, attributes: .dim)
     }
 
