@@ -97,6 +97,73 @@ struct TmuxTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "first line\ntyped 日本 then killed")
     }
 
+    /// F2, step, play, jump, restore: the live document equals the chosen
+    /// version as `weave show --at N` prints it.
+    @Test func timeTravelStepPlayRestore() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/tt.txt"
+        try "alpha\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinary()
+        let tmux = try Tmux(command: "\(weave) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("history saved")
+        tmux.sendKeys("C-End")
+        tmux.sendText("xyz")                      // edits 2, 3, 4 after the imported text
+        try tmux.waitFor("xyz")
+        tmux.sendKeys("F2")
+        try tmux.waitFor("Time travel  4/4")
+        tmux.sendKeys("Left", "Left", "Left")
+        try tmux.waitFor("Time travel  1/4")
+        tmux.sendText(" ")                        // play to the end
+        try tmux.waitFor("Time travel  4/4")
+        tmux.sendText("3")
+        tmux.sendKeys("Enter")
+        try tmux.waitFor("Time travel  3/4")
+        tmux.sendText("r")
+        try tmux.waitFor("after edit 3? (y/n)")
+        tmux.sendText("y")
+        try tmux.waitFor("Restored the version after edit 3")
+        try tmux.waitFor("Time travel  3/5")      // the restore is an edit of the history too
+        tmux.sendKeys("Escape")
+        try tmux.waitFor("history saved")
+        tmux.sendKeys("C-s")
+        try tmux.waitFor("Saved tt.txt")
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("WEAVE-EXIT=0")
+        let version3 = try Tmux.run([weave, "show", file, "--at", "3"])
+        #expect(version3.status == 0)
+        #expect(version3.output == "alpha\nxy")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == version3.output)
+        // The history kept everything before the restore.
+        #expect(try Tmux.run([weave, "show", file, "--at", "4"]).output == "alpha\nxyz")
+        #expect(try Tmux.run([weave, "show", file]).output == "alpha\nxy")
+    }
+
+    @Test func replayIsReadOnly() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/r.txt"
+        try "one two\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinary()
+        let edit = try Tmux(command: "\(weave) edit \(file)")
+        defer { edit.kill() }
+        try edit.waitFor("history saved")
+        edit.sendKeys("C-q")
+        try edit.waitFor("WEAVE-EXIT=0")
+        let sidecar = dir.path + "/.r.txt.weave"
+        let before = try Data(contentsOf: URL(fileURLWithPath: sidecar))
+        let tmux = try Tmux(command: "\(weave) replay \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("Time travel  1/1")
+        tmux.sendKeys("Left")
+        try tmux.waitFor("Time travel  0/1")
+        tmux.sendText("r")
+        try tmux.waitFor("restore is disabled")
+        tmux.sendKeys("Escape")
+        try tmux.waitFor("WEAVE-EXIT=0")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sidecar)) == before)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "one two\n")
+    }
+
     @Test func binaryFileRefused() throws {
         let dir = try TempDir()
         let file = dir.path + "/blob.bin"
