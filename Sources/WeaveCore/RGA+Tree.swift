@@ -136,9 +136,14 @@ extension RGA {
     mutating func insertSpan(_ s: Span, leaf: Int, at k: Int) -> (leaf: Int, span: Int) {
         var leaf = leaf, k = k
         if leafLen[leaf] == RGA.leafCapacity {
-            let right = splitLeaf(leaf)
-            let half = RGA.leafCapacity / 2
-            if k > half { leaf = right; k -= half }
+            let split = splitLeaf(leaf)
+            if split.movedLeft {
+                // Spans before `at` went to the new leaf (before this one).
+                if k <= split.at { leaf = split.newLeaf } else { k -= split.at }
+            } else if k > split.at {
+                leaf = split.newLeaf
+                k -= split.at
+            }
         }
         let base = leaf * RGA.leafCapacity
         var i = leafLen[leaf]
@@ -149,28 +154,66 @@ extension RGA {
         return (leaf, k)
     }
 
-    /// Moves the upper half of a full leaf into a new leaf placed after it.
-    mutating func splitLeaf(_ leaf: Int) -> Int {
-        let half = RGA.leafCapacity / 2
-        let right = leafLen.count
-        spans.append(contentsOf: repeatElement(Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity))
-        leafLen.append(0); leafParent.append(-1); leafNext.append(leafNext[leaf]); leafPrev.append(leaf); leafSlot.append(0)
-        if leafNext[leaf] >= 0 { leafPrev[leafNext[leaf]] = right }
-        leafNext[leaf] = right
-        var moved = 0
-        for i in half ..< RGA.leafCapacity {
-            let s = spans[leaf * RGA.leafCapacity + i]
-            spans[right * RGA.leafCapacity + i - half] = s
-            moved += s.visible
-            setLeaf(of: s, to: right)
+    /// Splits a full leaf in two, moving the side that holds fewer elements into
+    /// a new leaf (before or after it). Moving a span re-points each of its
+    /// elements in the element table, so the split point (between a quarter and
+    /// three quarters of the spans) is chosen to move as few elements as
+    /// possible: a huge span (a big paste or an imported file) then stays put and
+    /// is moved O(1) times in its life instead of at every split.
+    mutating func splitLeaf(_ leaf: Int) -> (newLeaf: Int, at: Int, movedLeft: Bool) {
+        let cap = RGA.leafCapacity
+        let base = leaf * cap
+        var total = 0
+        for i in 0 ..< cap { total += Int(spans[base + i].length) }
+        var best = (cost: Int.max, at: cap / 2, left: false)
+        var prefix = 0
+        for i in 0 ..< cap {
+            if i >= cap / 4 && i <= cap - cap / 4 {
+                if total - prefix < best.cost { best = (total - prefix, i, false) }
+                if prefix < best.cost { best = (prefix, i, true) }
+            }
+            prefix += Int(spans[base + i].length)
         }
-        leafLen[right] = RGA.leafCapacity - half
-        leafLen[leaf] = half
+        let fresh = leafLen.count
+        spans.append(contentsOf: repeatElement(Span(counter: 0, replica: 0, length: 0, deleted: false), count: cap))
+        leafLen.append(0); leafParent.append(-1); leafNext.append(-1); leafPrev.append(-1); leafSlot.append(0)
         let parent = leafParent[leaf]
-        insertChild(right, in: parent, at: slot(of: leaf, in: parent) + 1)
+        var moved = 0
+        if best.left {
+            // The new leaf takes spans 0 ..< at and goes before `leaf`.
+            leafPrev[fresh] = leafPrev[leaf]
+            leafNext[fresh] = leaf
+            if leafPrev[leaf] >= 0 { leafNext[leafPrev[leaf]] = fresh } else { firstLeaf = fresh }
+            leafPrev[leaf] = fresh
+            for i in 0 ..< best.at {
+                let sp = spans[base + i]
+                spans[fresh * cap + i] = sp
+                moved += sp.visible
+                setLeaf(of: sp, to: fresh)
+            }
+            for i in best.at ..< cap { spans[base + i - best.at] = spans[base + i] }
+            leafLen[fresh] = best.at
+            leafLen[leaf] = cap - best.at
+            insertChild(fresh, in: parent, at: slot(of: leaf, in: parent))
+        } else {
+            // The new leaf takes spans at ..< cap and goes after `leaf`.
+            leafNext[fresh] = leafNext[leaf]
+            leafPrev[fresh] = leaf
+            if leafNext[leaf] >= 0 { leafPrev[leafNext[leaf]] = fresh }
+            leafNext[leaf] = fresh
+            for i in best.at ..< cap {
+                let sp = spans[base + i]
+                spans[fresh * cap + i - best.at] = sp
+                moved += sp.visible
+                setLeaf(of: sp, to: fresh)
+            }
+            leafLen[fresh] = cap - best.at
+            leafLen[leaf] = best.at
+            insertChild(fresh, in: parent, at: slot(of: leaf, in: parent) + 1)
+        }
         addVisible(leaf, -moved)
-        addVisible(right, moved)
-        return right
+        addVisible(fresh, moved)
+        return (fresh, best.at, best.left)
     }
 
     /// Inserts `child` (with a count of 0) into `node` at `slot`, splitting full nodes upward.

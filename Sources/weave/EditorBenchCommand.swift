@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import WeaveCore
+import WeaveEditor
+import WeaveHistory
+import WeaveStore
+import WeaveTrace
+
+/// `weave bench-editor`: one keystroke through the editing model and the render
+/// path (no terminal), on large documents, and opening a large file.
+struct BenchEditor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-editor",
+        abstract: "Measure keystroke-to-Grid latency and opening a large file (no terminal).",
+        discussion: """
+        keystroke: Editor.handle(key) plus render() of the next 80x24 Grid, for --keys keys \
+        (typing, Backspace, arrows, PgDn, Enter) at scattered places, median and p99. Documents: \
+        1 MB of generated text, and automerge-paper's final text with its full history \
+        (with --trace). open_10mb: reading a 10 MB file and its new history file \
+        (StoredDocument), building the editor and rendering the first screen. \
+        Run in release: swift run -c release weave bench-editor --trace FILE
+        """)
+
+    @Option(help: "An editing trace whose final document (with its history) is measured too.")
+    var trace: String?
+
+    @Option(help: "Keys per document.")
+    var keys = 5000
+
+    func run() throws {
+        var rows: [(String, Double, Double)] = []
+        let line = "The quick brown fox jumps over the lazy dog; déjà vu 日本語 🙂 and some more words here.\n"
+        var text = ""
+        while text.utf8.count < 1_000_000 { text += line }
+        let (g50, g99) = measure(Editor(fileName: "bench.txt", text: text))
+        rows.append(("1 MB generated", g50, g99))
+        if let trace {
+            let t = try EditingTrace.load(path: trace)
+            let doc = try t.replay()
+            let (t50, t99) = measure(Editor(fileName: "paper.tex", document: doc))
+            rows.append(("\((trace as NSString).lastPathComponent) (\(doc.log.count) ops)", t50, t99))
+        }
+        for (name, p50, p99) in rows {
+            print("keystroke     \(name): median \(String(format: "%.3f", p50)) ms, p99 \(String(format: "%.3f", p99)) ms over \(keys) keys (handle + render 80x24)")
+        }
+        // Opening a 10 MB file: read, refuse-if-binary check, new history (first edit), editor, first Grid.
+        let dir = NSTemporaryDirectory() + "weave-bench-open-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var big = ""
+        while big.utf8.count < 10_000_000 { big += line }
+        let path = dir + "/big.txt"
+        try AtomicFile.write(path, Array(big.utf8))
+        let start = ContinuousClock.now
+        let store = try StoredDocument(file: path, author: "bench")
+        var editor = Editor(fileName: "big.txt", document: store.doc)
+        _ = editor.handle(.resize(width: 80, height: 24))
+        _ = editor.render()
+        let open = ContinuousClock.now - start
+        print("open_10mb     \(String(format: "%.0f", open.ms)) ms   (\(big.utf8.count) bytes: read, check UTF-8, new history, editor, first screen)")
+    }
+
+    /// Median and p99 in milliseconds of one key + one render.
+    func measure(_ initial: Editor) -> (Double, Double) {
+        var editor = initial
+        _ = editor.handle(.resize(width: 80, height: 24))
+        _ = editor.render()
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var times: [Double] = []
+        times.reserveCapacity(keys)
+        let letters = Array("abcdefghij klmnopé日".unicodeScalars)
+        for i in 0 ..< keys {
+            let key: Key
+            switch next() % 20 {
+            case 0: key = .pageDown
+            case 1: key = .down
+            case 2: key = .backspace
+            case 3: key = .enter
+            case 4: key = .right
+            case 5 where i % 200 == 5: key = .ctrlHome
+            default: key = .char(letters[Int(next() % UInt64(letters.count))])
+            }
+            let t0 = ContinuousClock.now
+            _ = editor.handle(key)
+            _ = editor.render()
+            times.append((ContinuousClock.now - t0).ms)
+        }
+        times.sort()
+        return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)])
+    }
+}
