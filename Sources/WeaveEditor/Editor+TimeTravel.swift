@@ -141,6 +141,7 @@ extension Editor {
             followCursor()
             return
         case .ctrl("l"): effects.append(.redraw)
+        case .ctrl("s") where !p.readOnly: effects.append(.save(text: doc.buffer.text))
         case .function(1), .ctrl("g"):
             message = "Time travel: ←→ PgUp PgDn Home End [ ] step, digits+Enter go, Space play, +/- speed, p pace, b blame, m mark, r restore, Esc close"
         default: effects.append(.bell)

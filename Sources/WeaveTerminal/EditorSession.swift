@@ -109,6 +109,9 @@ public final class EditorSession {
         }
     }
 
+    /// Hands one key to the editor (tests drive the session without a terminal).
+    func handleForTests(_ key: Key) -> [Effect] { editor.handle(key) }
+
     func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {

@@ -90,6 +90,7 @@ struct HostedEditor {
         h.press(.char("2"), .enter); #expect(h.position == 2)
         h.press(.char("9"), .char("9"), .enter); #expect(h.position == 5)  // clamped
         #expect(h.editor.text == "ab cd", "pane keys never edit")
+        #expect(h.press(.ctrl("s")) == [.save(text: "ab cd")], "Ctrl-S still saves")
         #expect(h.broadcasts.count == 5)
     }
 
