@@ -177,6 +177,10 @@ public struct Editor: Sendable {
         }
     }
 
+    /// Sets whether the text differs from the saved file (the host knows at
+    /// open: a history with edits never written to the file).
+    public mutating func setModified(_ value: Bool) { modified = value }
+
     /// Shows `text` on the message line until the next key.
     public mutating func notify(_ text: String) { message = text }
 

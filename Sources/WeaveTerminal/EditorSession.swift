@@ -47,6 +47,7 @@ public final class EditorSession {
         // the first edit does not copy it.
         store.doc = RGA(replica: store.doc.localReplica)
         editor.historyStatus = "history saved"
+        editor.setModified(store.isModified(text: editor.text))
         loop = try EventLoop()
         editor.notify(store.messages.isEmpty ? "F1 or Ctrl-G: help  F2: time travel" : store.messages.joined(separator: "; "))
     }
