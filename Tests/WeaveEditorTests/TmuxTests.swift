@@ -213,7 +213,7 @@ struct Tmux {
     /// when it ends and stays up a while so the status can be read.
     init(command: String) throws {
         socket = "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); echo WEAVE-EXIT=$?; sleep 30"
+        let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); s=$?; printf '\\nWEAVE-EXIT=%s\\n' $s; sleep 30"
         // The server it forks keeps inherited descriptors: give it no pipe to hold.
         let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", shell],
                              capture: false)
@@ -243,7 +243,9 @@ struct Tmux {
         var screen = ""
         while Date() < deadline {
             screen = capture()
-            if screen.contains(text) { return screen }
+            // A long line (the shell's "Killed …" note with a long path) wraps at
+            // the pane's width: look in the unwrapped text too.
+            if screen.contains(text) || screen.replacingOccurrences(of: "\n", with: "").contains(text) { return screen }
             usleep(50_000)
         }
         throw TmuxError("timed out after \(seconds)s waiting for \(text.debugDescription); screen:\n\(screen)")
