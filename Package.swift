@@ -52,7 +52,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
+        .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
             "WeaveCore", "WeavePeer",
             .product(name: "NIOCore", package: "swift-nio"),

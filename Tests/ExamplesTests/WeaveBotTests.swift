@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import WeaveCore
+import WeavePeer
+
+/// Runs Examples/WeaveBot for real: a hub listens on loopback, the bot joins it
+/// and types a file; the hub's document must end up holding that text.
+struct WeaveBotTests {
+    static func binary(_ name: String) -> String? {
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        for _ in 0 ..< 4 {
+            let candidate = dir.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test func theBotTypesAFileIntoASharedDocument() throws {
+        guard let bot = Self.binary("weave-bot") else {
+            Issue.record("weave-bot was not built beside the tests (swift build builds it)")
+            return
+        }
+        var start = RGA(replica: ReplicaID(1))
+        start.insert("host text\n", at: 0)
+        let hub = PeerHub(document: start, configuration: PeerHub.Configuration(name: "host", colour: 1))
+        let address = try hub.listen(host: "127.0.0.1", port: 0)
+        defer { _ = try? hub.shutdown() }
+        let file = NSTemporaryDirectory() + "weave-bot-\(UInt32.random(in: 0 ... .max)).txt"
+        let typed = "typed by a bot: é 日本 🙂\n"
+        FileManager.default.createFile(atPath: file, contents: Data(typed.utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bot)
+        process.arguments = ["127.0.0.1:\(address.port!)", file, "--cps", "400", "--name", "test-bot"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate(); Issue.record("the bot did not finish within 20 s") }
+        #expect(process.terminationStatus == 0)
+        #expect(try hub.snapshot().text == "host text\n" + typed)
+    }
+
+    @Test func theBotExplainsABadAddress() throws {
+        guard let bot = Self.binary("weave-bot") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bot)
+        process.arguments = ["nowhere", "/dev/null"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("expected HOST:PORT"))
+    }
+}
