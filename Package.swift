@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "WeaveCore", targets: ["WeaveCore"]),
         .library(name: "WeaveHistory", targets: ["WeaveHistory"]),
         .library(name: "WeaveStore", targets: ["WeaveStore"]),
+        .library(name: "WeavePeer", targets: ["WeavePeer"]),
         .executable(name: "weave", targets: ["weave"]),
     ],
     dependencies: [
@@ -15,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // TLS 1.3 on peer links, each installation's self-signed identity (docs/WIRE.md, "Security").
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // The CRDT: pure, no I/O, standard library only.
@@ -43,6 +48,9 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -55,7 +63,9 @@ let package = Package(
         // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
         .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
-        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer"]),
+        // Shared by the test targets: the tmux driver.
+        .target(name: "WeaveTestSupport", path: "Tests/WeaveTestSupport"),
+        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer", "WeaveTestSupport"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
             "WeaveCore", "WeavePeer",
             .product(name: "NIOCore", package: "swift-nio"),

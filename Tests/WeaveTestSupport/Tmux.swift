@@ -1,0 +1,126 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shared by the test targets: drives a real terminal program in a detached
+/// tmux session (send-keys, capture-pane), every wait bounded.
+public struct Tmux {
+    public static var available: Bool { (try? run(["tmux", "-V"], capture: false))?.status == 0 }
+
+    public let socket: String
+
+    /// The `weave` built next to this test bundle (`.build…/debug/weave`).
+    public static func weaveBinary() throws -> String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        if dir.path.hasSuffix(".xctest/Contents/MacOS") {
+            dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        let bin = dir.appendingPathComponent("weave").path
+        guard FileManager.default.isExecutableFile(atPath: bin) else {
+            throw TmuxError("no weave binary at \(bin): build it first (swift build)")
+        }
+        return bin
+    }
+
+    /// Starts `command` in a new session; the pane prints `WEAVE-EXIT=<status>`
+    /// when it ends and stays up a while so the status can be read.
+    public init(command: String) throws {
+        socket = "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); s=$?; printf '\\nWEAVE-EXIT=%s\\n' $s; sleep 30"
+        // The server it forks keeps inherited descriptors: give it no pipe to hold.
+        let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", shell],
+                             capture: false)
+        guard r.status == 0 else { throw TmuxError("tmux new-session failed with status \(r.status)") }
+    }
+
+    public func sendText(_ s: String) { _ = try? Self.run(["tmux", "-L", socket, "send-keys", "-l", s]) }
+    public func sendKeys(_ keys: String...) { _ = try? Self.run(["tmux", "-L", socket, "send-keys"] + keys) }
+    public func capture() -> String { (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p"]))?.output ?? "" }
+    public func kill() { _ = try? Self.run(["tmux", "-L", socket, "kill-server"], capture: false) }
+
+    /// The pid of the command the pane's shell runs (its one child).
+    public func weavePID() throws -> pid_t {
+        let shell = try Self.run(["tmux", "-L", socket, "display-message", "-p", "#{pane_pid}"])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        guard let pid = children.split(separator: " ").first.flatMap({ pid_t($0) }) else {
+            throw TmuxError("no child process under the pane's shell \(shell)")
+        }
+        return pid
+    }
+
+    /// Polls the screen until it contains `text`; throws after `seconds`.
+    @discardableResult
+    public func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var screen = ""
+        while Date() < deadline {
+            screen = capture()
+            // A long line (the shell's "Killed …" note with a long path) wraps at
+            // the pane's width: look in the unwrapped text too.
+            if screen.contains(text) || screen.replacingOccurrences(of: "\n", with: "").contains(text) { return screen }
+            usleep(50_000)
+        }
+        throw TmuxError("timed out after \(seconds)s waiting for \(text.debugDescription); screen:\n\(screen)")
+    }
+
+    /// Runs a command (found on PATH) to its end, with posix_spawn and waitpid
+    /// (Foundation's Process can hang waiting for a child that forked a
+    /// daemon). With `capture`, returns its stdout and stderr; without, they go
+    /// to /dev/null.
+    public static func run(_ args: [String], capture: Bool = true) throws -> (status: Int32, output: String) {
+        var fds: [Int32] = [-1, -1]
+        if capture { guard pipe(&fds) == 0 else { throw TmuxError("pipe failed") } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if capture {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+            posix_spawn_file_actions_addclose(&actions, fds[0])
+            posix_spawn_file_actions_addclose(&actions, fds[1])
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        // Start with no signal blocked: the mask is inherited by the tmux server
+        // and everything it runs.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, args[0], &actions, &attr, argv, environ)
+        if capture { close(fds[1]) }
+        guard rc == 0 else {
+            if capture { close(fds[0]) }
+            throw TmuxError("cannot run \(args[0]): error \(rc)")
+        }
+        var output: [UInt8] = []
+        if capture {
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fds[0], &buf, buf.count)
+                if n > 0 { output += buf[0 ..< n] } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+            close(fds[0])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exit, String(decoding: output, as: UTF8.self))
+    }
+}
+
+public struct TmuxError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
