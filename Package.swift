@@ -37,7 +37,8 @@ let package = Package(
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal: draws Grids, reads keys, event loop, safe file saving.
-        .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor", "WeaveHistory", "WeaveStore"]),
+        .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor", "WeaveHistory", "WeaveStore", "WeavePeer",
+                                                .product(name: "NIOCore", package: "swift-nio")]),
         // Peers: frames, messages, handshake, sync and relay over SwiftNIO (docs/WIRE.md).
         .target(
             name: "WeavePeer",
@@ -75,7 +76,7 @@ let package = Package(
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
         .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace"]),
-        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveEditor", "WeaveTerminal"],
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveEditor", "WeaveTerminal", "WeavePeer"],
                     exclude: ["Golden"]),
     ]
 )

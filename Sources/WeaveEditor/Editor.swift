@@ -59,6 +59,12 @@ public struct Editor: Sendable {
     public internal(set) var message: String?
     /// Free text for the status line: peer names and link state (set by the host).
     public var peersStatus = ""
+    /// Peer names drawn in their colours on the status line, before `peersStatus`.
+    public var peerBadges: [PeerBadge] = []
+    /// Other peers' cursors (see Editor+Peers.swift).
+    public var remoteCursors: [RemoteCursor] = []
+    /// The peer list, when shown (over the text rows).
+    public var peerList: PeerList?
     /// Free text for the status line: whether the history is durable ("history
     /// saved", "saving…"; set by the host).
     public var historyStatus = ""

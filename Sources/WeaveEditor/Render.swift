@@ -27,8 +27,11 @@ extension Editor {
                 grid.write(line, x: 0, y: y, attributes: y == 0 ? .bold : [])
             }
             grid.cursor = nil
+        } else if let peerList {
+            drawPeerList(&grid, peerList)
         } else {
             drawText(&grid)
+            drawRemoteCursors(&grid)
         }
         drawStatus(&grid)
         if let pane {
@@ -98,11 +101,21 @@ extension Editor {
         guard y < size.height else { return }
         let (line, column) = lineAndColumn
         let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(modified ? "[modified]" : "[saved]")"
-        let right = "\(historyStatus.isEmpty ? "" : historyStatus + "  ")\(peersStatus.isEmpty ? "" : peersStatus + "  ")Ln \(line + 1), Col \(column + 1) "
+        let peers = (peerBadges.map(\.name) + (peersStatus.isEmpty ? [] : [peersStatus])).joined(separator: " ")
+        let right = "\(historyStatus.isEmpty ? "" : historyStatus + "  ")\(peers.isEmpty ? "" : peers + "  ")Ln \(line + 1), Col \(column + 1) "
         let gap = size.width - CharWidth.of(left.unicodeScalars) - CharWidth.of(right.unicodeScalars)
         let text = gap >= 1 ? left + String(repeating: " ", count: gap) + right : left
         grid.setAttributes(.reverse, row: y)
         grid.write(text, x: 0, y: y, attributes: .reverse)
+        // Peer names in their colours, just before `peersStatus` on the right.
+        guard gap >= 1, !peerBadges.isEmpty else { return }
+        var x = size.width - CharWidth.of(right.unicodeScalars) + CharWidth.of(historyStatus.unicodeScalars)
+            + (historyStatus.isEmpty ? 0 : 2)
+        for b in peerBadges {
+            let w = CharWidth.of(b.name.unicodeScalars)
+            for k in 0 ..< w where x + k < size.width { grid.rows[y][x + k].colour = b.colour.rawValue }
+            x += w + 1
+        }
     }
 
     private func drawMessage(_ grid: inout Grid) {

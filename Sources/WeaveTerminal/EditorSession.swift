@@ -25,6 +25,17 @@ public final class EditorSession {
     public let store: StoredDocument?
     /// Receives the operations of each local edit (for peers).
     public var onBroadcast: ([Operation]) -> Void = { _ in }
+    /// Sees each key before the editor (the peer layer's F3/F4/Ctrl-P); returns
+    /// true when it used the key.
+    public var keyFilter: ((Key) -> Bool)?
+    /// Called after each round of keys (the peer layer sends the cursor).
+    public var afterKeys: (() -> Void)?
+    /// Called before each redraw (the peer layer refreshes its view).
+    public var beforeDraw: (() -> Void)?
+    /// Another deadline for the poll timeout, in monotonic nanoseconds.
+    public var extraDeadline: (() -> UInt64?)?
+    /// Why Ctrl-S cannot save, for a session without a file (nil: it can).
+    public var saveRefusal: String?
 
     /// Seconds from the first unflushed record to the group commit.
     public var flushDelay = 0.05
@@ -37,9 +48,9 @@ public final class EditorSession {
     /// file, when missing). Throws `StoreError` for binary or non-UTF-8 files,
     /// a damaged or newer sidecar, a sidecar without its file, or an unwritable
     /// directory.
-    public init(path: String, author: String = EditorSession.defaultAuthor) throws {
+    public init(path: String, author: String = EditorSession.defaultAuthor, replica: ReplicaID = .random()) throws {
         self.path = path
-        let store = try StoredDocument(file: path, author: author,
+        let store = try StoredDocument(file: path, replica: replica, author: author,
                                        colour: Int(UInt32.random(in: 0 ..< UInt32(Grid.Colour.authorPalette.count))))
         self.store = store
         editor = Editor(fileName: Self.baseName(path), document: store.doc)
@@ -62,6 +73,20 @@ public final class EditorSession {
         loop = try EventLoop()
     }
 
+    /// Edits `document` in memory (`weave join` without FILE): no history, and
+    /// Ctrl-S answers `saveRefusal`.
+    public init(memory name: String, document: RGA, saveRefusal: String) throws {
+        path = name
+        store = nil
+        self.saveRefusal = saveRefusal
+        editor = Editor(fileName: name, document: document)
+        editor.historyStatus = "in memory"
+        loop = try EventLoop()
+    }
+
+    /// Lets the host change the model (presence, status) outside a key.
+    public func updateEditor(_ body: (inout Editor) -> Void) { body(&editor) }
+
     /// $USER, or "me".
     public static var defaultAuthor: String {
         if let u = getenv("USER"), let s = String(validatingCString: u), !s.isEmpty { return s }
@@ -81,11 +106,14 @@ public final class EditorSession {
         _ = editor.handle(.resize(width: terminal.size.width, height: terminal.size.height))
         loop.onInput = { [unowned self] in
             for key in terminal.readKeys() {
+                if let keyFilter, keyFilter(key) { continue }
                 perform(editor.handle(key))
             }
+            afterKeys?()
         }
         loop.afterEvents = { [unowned self] in
             serviceTimers()
+            beforeDraw?()
             terminal.draw(editor.render())
         }
         loop.timeout = { [unowned self] in nextTimeout() }
@@ -113,11 +141,19 @@ public final class EditorSession {
     /// Hands one key to the editor (tests drive the session without a terminal).
     func handleForTests(_ key: Key) -> [Effect] { editor.handle(key) }
 
+    /// Hands one key to the session as the terminal would: the key filter, the
+    /// editor, its effects, then `afterKeys` (tests drive peer sessions so).
+    public func press(_ key: Key) {
+        if let keyFilter, keyFilter(key) { afterKeys?(); return }
+        perform(editor.handle(key))
+        afterKeys?()
+    }
+
     func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
             case .save(let text):
-                guard let store else { editor.didSave(error: "read-only replay"); break }
+                guard let store else { editor.didSave(error: saveRefusal ?? "read-only replay"); break }
                 do {
                     try store.savePlainText(text)
                     flushDeadline = nil
@@ -189,13 +225,13 @@ public final class EditorSession {
 
     /// Milliseconds until the next timer, or -1.
     private func nextTimeout() -> Int32 {
-        let next = [flushDeadline, playDeadline].compactMap { $0 }.min()
+        let next = [flushDeadline, playDeadline, extraDeadline?()].compactMap { $0 }.min()
         guard let next else { return -1 }
         let now = Self.now()
         return next <= now ? 0 : Int32(min((next - now + 999_999) / 1_000_000, 60_000))
     }
 
-    static func now() -> UInt64 {
+    public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)

@@ -7,6 +7,7 @@ import ArgumentParser
 import Logging
 import WeaveCore
 import WeavePeer
+import WeaveStore
 import WeaveTerminal
 
 /// `weave serve FILE`: a headless peer. It holds FILE's document, accepts
@@ -44,12 +45,13 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let document: RGA
+        let history: ServeHistory
         do {
-            document = try Serve.loadDocument(file)
+            history = try Serve.loadDocument(file, author: name)
         } catch {
             throw ValidationError("\(error)")
         }
+        let document = history.document
         var config = PeerHub.Configuration(name: name, colour: 0)
         if let log {
             config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
@@ -61,7 +63,10 @@ struct Serve: ParsableCommand {
         sigaddset(&stop, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stop, nil)
 
-        let hub = PeerHub(document: document, configuration: config, onEvent: Serve.report)
+        let hub = PeerHub(document: document, configuration: config, onEvent: { event in
+            if case .remoteOperations(let ops, _) = event { history.record(ops) }
+            Serve.report(event)
+        })
         let address: String
         do {
             let bound = try hub.listen(host: bind, port: port)
@@ -75,25 +80,22 @@ struct Serve: ParsableCommand {
         print("stop with Ctrl-C; the text is saved to \(file)")
         flushOutput()
 
-        var signal: Int32 = 0
-        sigwait(&stop, &signal)
+        // Wait for SIGINT/SIGTERM; meanwhile make recorded batches durable
+        // (group commit: at most ~100 ms after they arrived).
+        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        while sigtimedwait(&stop, nil, &wait) < 0 {
+            history.flushIfNeeded()
+        }
         let final = try hub.shutdown()
-        try Serve.saveDocument(final, to: file)
-        print("saved \(final.count) characters to \(file)")
+        try history.finish(final)
+        print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
     }
 
-    /// The document to serve. For now FILE's plain text, inserted by a fresh
-    /// replica (a missing file is an empty document); this is the one place to
-    /// switch to WeaveStore's history file, which keeps IDs across runs.
-    static func loadDocument(_ path: String) throws -> RGA {
-        var doc = RGA(replica: .random())
-        if let text = try DocumentFile.load(path), !text.isEmpty { doc.insert(text, at: 0) }
-        return doc
-    }
-
-    /// Writes the document's text back to `path` atomically.
-    static func saveDocument(_ document: RGA, to path: String) throws {
-        try DocumentFile.save(document.text, to: path)
+    /// The document to serve, with its history (`StoredDocument`: FILE and
+    /// `.FILE.weave`, created when missing), so element IDs and every peer's
+    /// edits survive restarts.
+    static func loadDocument(_ path: String, author: String) throws -> ServeHistory {
+        try ServeHistory(StoredDocument(file: path, author: author))
     }
 
     /// One line per join and leave, on stdout. Runs on the hub's loop.
@@ -109,3 +111,49 @@ struct Serve: ParsableCommand {
 }
 
 private func flushOutput() { fflush(nil) }
+
+/// `weave serve`'s history: batches recorded from the hub's loop, flushed from
+/// the main thread; a lock between them.
+final class ServeHistory: @unchecked Sendable {
+    private let store: StoredDocument
+    private var lock = pthread_mutex_t()
+    private var dirty = false
+    let document: RGA
+
+    init(_ store: StoredDocument) {
+        self.store = store
+        document = store.doc
+        store.doc = RGA(replica: store.doc.localReplica)
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return try body()
+    }
+
+    /// Records one batch of remote operations as an edit (any thread).
+    func record(_ ops: [Operation]) {
+        locked { store.record(ops); dirty = true }
+    }
+
+    /// Write + fsync when something was recorded; a failure is reported and retried.
+    func flushIfNeeded() {
+        locked {
+            guard dirty else { return }
+            do { try store.flush(); dirty = false } catch { print("! history not saved: \(error)"); fflush(nil) }
+        }
+    }
+
+    /// On exit: the history made durable, the plain text written, a long log compacted.
+    func finish(_ final: RGA) throws {
+        try locked {
+            try store.flush()
+            try store.savePlainText(final.text)
+            try store.compactIfLong(final)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import WeaveCore
+
+/// Presence on screen: other peers' cursors, their names on the status line,
+/// and the peer list (F4/Ctrl-P in a `weave host`/`weave join` session). The
+/// host (WeaveTerminal's `PeerLink`) fills these in from network events; the
+/// model only draws them.
+
+/// Another peer's cursor, held by element ID so it stays on its character
+/// whatever anyone inserts or deletes elsewhere.
+public struct RemoteCursor: Sendable, Equatable {
+    public var name: String
+    public var colour: Grid.Colour
+    /// The element just before the cursor; nil at the document start (the
+    /// convention of `WeavePeer.Presence`).
+    public var after: ElementID?
+
+    public init(name: String, colour: Grid.Colour, after: ElementID?) {
+        self.name = name
+        self.colour = colour
+        self.after = after
+    }
+
+    /// The cursor's visible index in `rga`: just after `after` (after the
+    /// first visible element following it when it was deleted), 0 at the start,
+    /// nil when the element is not known here yet. O(log s).
+    public func index(in rga: RGA) -> Int? {
+        guard let after else { return 0 }
+        guard let (i, visible) = rga.index(of: after) else { return nil }
+        return visible ? i + 1 : i
+    }
+}
+
+/// A name in colour on the status line.
+public struct PeerBadge: Sendable, Equatable {
+    public var name: String
+    public var colour: Grid.Colour
+    public init(name: String, colour: Grid.Colour) { self.name = name; self.colour = colour }
+}
+
+/// The peer list: one row per connection (or outbound link), sync health included.
+public struct PeerList: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var name: String
+        public var colour: Grid.Colour
+        /// "connected", "connecting", "retrying", "offline", …
+        public var state: String
+        public var address: String
+        public var rttMilliseconds: Double?
+        public var lastHeardSeconds: Double?
+        public var opsSent: Int
+        public var opsReceived: Int
+        public var opsQueued: Int
+
+        public init(name: String, colour: Grid.Colour, state: String, address: String, rttMilliseconds: Double?,
+                    lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int) {
+            self.name = name
+            self.colour = colour
+            self.state = state
+            self.address = address
+            self.rttMilliseconds = rttMilliseconds
+            self.lastHeardSeconds = lastHeardSeconds
+            self.opsSent = opsSent
+            self.opsReceived = opsReceived
+            self.opsQueued = opsQueued
+        }
+    }
+
+    /// The first line: this peer and the link state ("me (online)").
+    public var title: String
+    public var rows: [Row]
+
+    public init(title: String, rows: [Row]) { self.title = title; self.rows = rows }
+
+    /// The lines of the list as text with the colour of each name (pure, for
+    /// rendering and tests).
+    public var lines: [(text: String, colour: Grid.Colour, nameWidth: Int)] {
+        func pad(_ s: String, _ n: Int) -> String {
+            let w = CharWidth.of(s.unicodeScalars)
+            return w >= n ? s : s + String(repeating: " ", count: n - w)
+        }
+        func lpad(_ s: String, _ n: Int) -> String {
+            s.count >= n ? s : String(repeating: " ", count: n - s.count) + s
+        }
+        var out: [(String, Grid.Colour, Int)] = [("Peers — \(title)   (F4, Ctrl-P or Esc closes)", .standard, 0)]
+        out.append((pad("name", 14) + pad("state", 12) + lpad("rtt", 9) + lpad("heard", 8) + lpad("sent", 8)
+                    + lpad("recv", 8) + lpad("queued", 8) + "  address", .standard, 0))
+        if rows.isEmpty { out.append(("(no peers yet)", .standard, 0)) }
+        for r in rows {
+            let rtt = r.rttMilliseconds.map { $0 < 10 ? String(format1: $0) + " ms" : "\(Int($0.rounded())) ms" } ?? "—"
+            let heard = r.lastHeardSeconds.map { $0 < 60 ? "\(Int($0))s ago" : "\(Int($0 / 60))m ago" } ?? "—"
+            let name = String(r.name.prefix(13))
+            out.append((pad(name, 14) + pad(r.state, 12) + lpad(rtt, 9) + lpad(heard, 8) + lpad(String(r.opsSent), 8)
+                        + lpad(String(r.opsReceived), 8) + lpad(String(r.opsQueued), 8) + "  " + r.address,
+                        r.colour, CharWidth.of(name.unicodeScalars)))
+        }
+        return out
+    }
+}
+
+extension String {
+    /// One decimal place, without Foundation.
+    init(format1 v: Double) {
+        let tenths = Int((v * 10).rounded())
+        self = "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+extension Editor {
+    /// Draws each remote cursor that is on screen: its cell in reverse video in
+    /// the peer's colour, and the name after the end of that screen row (never
+    /// over text). O(cursors × line length + textHeight).
+    func drawRemoteCursors(_ grid: inout Grid) {
+        guard !remoteCursors.isEmpty else { return }
+        // Screen row of every visual row shown.
+        var rowsShown: [VisualRow: Int] = [:]
+        var t: ViewTop? = top
+        for y in 0 ..< textHeight {
+            guard let row = t else { break }
+            rowsShown[VisualRow(line: row.line, row: row.row)] = y
+            t = rowAfter(row)
+        }
+        let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
+        var labelEnd: [Int: Int] = [:]  // y -> first free column for a label
+        for c in remoteCursors {
+            guard let index = c.index(in: doc.rga), index <= doc.buffer.count else { continue }
+            let line = doc.buffer.line(of: index)
+            let lay = layout(line: line)
+            let p = lay.position(of: index - doc.buffer.lineStarts[line])
+            guard let y = rowsShown[VisualRow(line: line, row: p.row)] else { continue }
+            let x = p.x - shift
+            guard x >= 0, x < textWidth else { continue }
+            var cell = grid.rows[y][gutter + x]
+            if cell.isContinuation { continue }
+            if cell.text.isEmpty { cell.text = " " }
+            cell.attributes.insert(.reverse)
+            cell.colour = c.colour.rawValue
+            grid.rows[y][gutter + x] = cell
+            // The label goes after the row's last character.
+            let r = lay.range(ofRow: p.row)
+            let rowEnd = r.isEmpty ? 0 : (r.upperBound - 1 < lay.count ? lay.columns[r.upperBound - 1] + lay.widths[r.upperBound - 1] : 0)
+            let start = max(labelEnd[y] ?? 0, rowEnd - shift + 1, x + 2)
+            if gutter + start + c.name.count <= size.width {
+                let end = grid.write(c.name, x: gutter + start, y: y, attributes: .bold, colour: c.colour)
+                labelEnd[y] = end - gutter + 1
+            }
+        }
+    }
+
+    /// Draws the peer list over the text rows.
+    func drawPeerList(_ grid: inout Grid, _ list: PeerList) {
+        let lines = list.lines
+        for y in 0 ..< textHeight {
+            grid.rows[y] = Array(repeating: .blank, count: size.width)
+            guard y < lines.count else { continue }
+            let l = lines[y]
+            grid.write(l.text, x: 0, y: y, attributes: y == 0 ? .bold : (y == 1 ? .dim : []))
+            if l.nameWidth > 0 {
+                for x in 0 ..< min(l.nameWidth, size.width) { grid.rows[y][x].colour = l.colour.rawValue; grid.rows[y][x].attributes.insert(.bold) }
+            }
+        }
+        grid.cursor = nil
+    }
+}
+/// A visual row (line, row within it) as a dictionary key.
+struct VisualRow: Hashable { var line: Int, row: Int }

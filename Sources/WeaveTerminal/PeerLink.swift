@@ -1,0 +1,222 @@
+import NIOCore
+import WeaveCore
+import WeaveEditor
+import WeavePeer
+
+/// Wires an `EditorSession` to a `PeerHub` (`weave host`, `weave join`), all on
+/// the session's main thread:
+///
+/// - the inbox's wake-up fd is a source of the session's `EventLoop`; its
+///   events are applied there (remote operations through
+///   `EditorSession.receive`, so they are recorded in the history);
+/// - each local edit (`onBroadcast`) is submitted to the hub; the cursor's
+///   element is sent after each round of keys when it moved;
+/// - presence becomes remote cursors and coloured names on the status line;
+///   joins and leaves go to the message line;
+/// - F3 takes the link offline and back, F4 or Ctrl-P shows the peer list
+///   (refreshed every second while shown).
+public final class PeerLink {
+    public let hub: PeerHub
+    public let inbox: PeerInbox
+    public let session: EditorSession
+    /// Connected peers by connection.
+    public private(set) var connected: [Int: PeerInfo] = [:]
+    /// Latest presence of every other replica heard of.
+    public private(set) var presences: [ReplicaID: Presence] = [:]
+    public private(set) var online = true
+    /// Local edits made while no peer was connected (sent on reconnection).
+    public private(set) var queuedEdits = 0
+    /// Whether this side dials out (a joiner): "connecting…" when not connected.
+    public var dialsOut = false
+    private var lastCursor: ElementID?? = .none
+    private var listShown = false
+    private var statsDeadline: UInt64?
+    /// Milliseconds between peer-list refreshes.
+    public var statsInterval: UInt64 = 1000
+
+    public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
+        self.session = session
+        self.hub = hub
+        self.inbox = inbox
+    }
+
+    /// Installs the hooks on the session. Call once, before `session.run()`.
+    public func attach() {
+        session.onBroadcast = { [unowned self] ops in
+            hub.submit(ops)
+            if !online || connected.isEmpty { queuedEdits += 1 }
+        }
+        session.keyFilter = { [unowned self] key in filter(key) }
+        session.afterKeys = { [unowned self] in sendCursor() }
+        session.beforeDraw = { [unowned self] in refresh() }
+        session.extraDeadline = { [unowned self] in listShown ? statsDeadline : nil }
+        session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
+            for event in inbox.drain() { handle(event) }
+        }
+        refresh()
+    }
+
+    /// Goes offline or back online (F3; `--offline` at start).
+    public func setOnline(_ on: Bool) {
+        online = on
+        hub.setOnline(on)
+        session.updateEditor { $0.notify(on ? "Going back online…" : "Offline (F3 goes back online): edits are kept and sent on reconnection") }
+        refresh()
+    }
+
+    /// Applies one hub event (on the main thread).
+    public func handle(_ event: PeerEvent) {
+        switch event {
+        case .remoteOperations(let ops, _):
+            do {
+                try session.receive(ops)
+            } catch {
+                session.updateEditor { $0.notify("Could not apply a peer's edit: \(error)") }
+            }
+        case .presence(let p):
+            guard p.replica != hub.replica else { break }
+            presences[p.replica] = p
+        case .peerJoined(let info):
+            connected[info.connection] = info
+            queuedEdits = 0
+            session.updateEditor { $0.notify("\(Self.display(info.name)) joined (\(info.address))") }
+            lastCursor = .none  // resend so the newcomer has it
+            sendCursor()
+        case .caughtUp:
+            break
+        case .peerLeft(let info, let reason):
+            connected[info.connection] = nil
+            if !connected.values.contains(where: { $0.replica == info.replica }) { presences[info.replica] = nil }
+            let why: String
+            switch reason {
+            case .closedLocally: why = ""
+            case .peerLeft(let r): why = r.isEmpty ? "" : " (\(r))"
+            default: why = " (\(reason))"
+            }
+            session.updateEditor { $0.notify("\(Self.display(info.name)) left\(why)") }
+        case .connecting:
+            break
+        case .retrying(_, let delay, let reason):
+            if online {
+                let ms = delay.nanoseconds / 1_000_000
+                session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
+            }
+        case .linkFailed(_, let reason):
+            session.updateEditor { $0.notify("Link stopped: \(reason)") }
+        case .connectionError(let address, let reason):
+            session.updateEditor { $0.notify("\(address): \(reason)") }
+        case .onlineChanged(let on):
+            online = on
+            session.updateEditor { $0.notify(on ? "Back online" : "Offline (F3 goes back online)") }
+        }
+    }
+
+    /// F3, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
+    func filter(_ key: Key) -> Bool {
+        if listShown {
+            if case .resize = key { return false }
+            listShown = false
+            session.updateEditor { $0.peerList = nil }
+            return true
+        }
+        guard session.editor.mode == .edit, session.editor.pane == nil else { return false }
+        switch key {
+        case .function(3):
+            setOnline(!online)
+            return true
+        case .function(4), .ctrl("p"):
+            listShown = true
+            statsDeadline = nil
+            refresh()
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Sends the cursor's element when it changed.
+    func sendCursor() {
+        let e = session.editor
+        let element = Presence.cursorElement(at: e.cursor, in: e.doc.rga)
+        if case .some(let last) = lastCursor, last == element { return }
+        lastCursor = .some(element)
+        hub.setCursor(element)
+    }
+
+    /// The status line, remote cursors and (when shown) the peer list.
+    func refresh() {
+        let peers = Self.uniquePeers(connected.values)
+        let cursors = presences.values.sorted { $0.name < $1.name }.map {
+            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor)
+        }
+        let status: String
+        if !online {
+            status = "offline — \(queuedEdits) edit\(queuedEdits == 1 ? "" : "s") queued"
+        } else if peers.isEmpty {
+            status = dialsOut ? "connecting…" : "online, no peers"
+        } else {
+            status = "online"
+        }
+        var list: PeerList?
+        if listShown {
+            let now = EditorSession.now()
+            if statsDeadline == nil || now >= statsDeadline! {
+                statsDeadline = now + statsInterval * 1_000_000
+                list = makeList()
+            } else {
+                list = session.editor.peerList ?? makeList()
+            }
+        }
+        session.updateEditor { ed in
+            ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour))) }
+            ed.peersStatus = status
+            ed.remoteCursors = cursors
+            ed.peerList = list
+        }
+    }
+
+    /// The peer list from the hub's current stats (blocks briefly on the hub's loop).
+    func makeList() -> PeerList {
+        let stats = try? hub.currentStats()
+        let rows = (stats?.peers ?? []).map { s -> PeerList.Row in
+            let name = s.peer.map { Self.display($0.name) } ?? "(\(s.address))"
+            let colour = Grid.Colour.author(Int(s.peer?.colour ?? 0))
+            return PeerList.Row(
+                name: name, colour: colour, state: s.state.rawValue, address: s.address,
+                rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
+                lastHeardSeconds: s.sinceLastHeard.map { Double($0.nanoseconds) / 1e9 },
+                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued)
+        }
+        let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
+        return PeerList(title: me, rows: rows)
+    }
+
+    static func display(_ name: String) -> String { name.isEmpty ? "?" : name }
+
+    /// One entry per replica (a peer connected twice shows once), by name.
+    static func uniquePeers<S: Sequence>(_ infos: S) -> [PeerInfo] where S.Element == PeerInfo {
+        var seen = Set<ReplicaID>()
+        return infos.sorted { ($0.name, $0.connection) < ($1.name, $1.connection) }.filter { seen.insert($0.replica).inserted }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PeerLink {
+    /// A hub whose event-loop thread blocks the terminal's signals (SIGWINCH,
+    /// SIGINT, SIGTERM, SIGHUP, SIGQUIT), so they reach the main thread, which
+    /// polls and owns the terminal.
+    public static func makeHub(document: RGA, configuration: PeerHub.Configuration, inbox: PeerInbox) -> PeerHub {
+        var set = sigset_t(), old = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        let hub = PeerHub(document: document, configuration: configuration, onEvent: inbox.post)
+        // Start the loop's thread now, while the mask is inherited.
+        _ = try? hub.eventLoop.submit {}.wait()
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        return hub
+    }
+}

@@ -1,0 +1,284 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Logging
+import WeaveCore
+import WeaveEditor
+import WeavePeer
+import WeaveStore
+import WeaveTerminal
+
+/// Options shared by `weave host` and `weave join`.
+private func hubConfiguration(name: String, colour: UInt8, log: String?) throws -> PeerHub.Configuration {
+    var config = PeerHub.Configuration(name: name, colour: colour)
+    if let log {
+        do {
+            config.logger = KeyValueLogHandler.logger(label: "weave.peer", file: try KeyValueLogHandler.File(path: log))
+        } catch {
+            throw ValidationFailure("cannot open the log \(log): \(error)")
+        }
+    }
+    return config
+}
+
+/// Runs the session; the hub is shut down (Bye to every peer) on the way out.
+private func runSession(_ session: EditorSession, hub: PeerHub) throws {
+    defer { _ = try? hub.shutdown() }
+    do {
+        try session.run()
+    } catch let error as TerminalError {
+        throw ValidationFailure(error.description)
+    } catch {
+        throw ValidationFailure("history not saved on quit: \(error)")
+    }
+}
+
+/// `weave host FILE`: edit FILE (with its history, like `weave edit`) and let
+/// peers join.
+struct Host: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Edit FILE and let others join (prints the command that joins).",
+        discussion: """
+        Binds 127.0.0.1 unless --bind says otherwise. In the editor: F3 goes offline and back, \
+        F4 or Ctrl-P shows the peers (round trip, last heard, operations sent/received/queued). \
+        --log FILE appends a structured log of connections, handshakes, errors and catch-up sizes.
+        """)
+
+    @Argument(help: "The file to edit and share; created if missing.")
+    var file: String
+
+    @Option(help: "TCP port to listen on (0: any free port).")
+    var port: Int = 7070
+
+    @Option(help: "Address to bind (127.0.0.1 keeps it on this machine; 0.0.0.0 for every interface).")
+    var bind: String = "127.0.0.1"
+
+    @Option(help: "Your name, shown to peers.")
+    var name: String = EditorSession.defaultAuthor
+
+    @Option(help: "Append a structured log to this file.")
+    var log: String?
+
+    @Flag(help: "Start offline (F3 goes online).")
+    var offline = false
+
+    mutating func validate() throws {
+        if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() throws {
+        let session: EditorSession
+        do {
+            session = try EditorSession(path: file, author: name)
+        } catch {
+            throw ValidationFailure("\(error)")
+        }
+        let inbox = try PeerInbox()
+        let hub = PeerLink.makeHub(document: session.editor.doc.rga,
+                                   configuration: try hubConfiguration(name: name, colour: 0, log: log), inbox: inbox)
+        let bound: Int
+        do {
+            bound = try hub.listen(host: bind, port: port).port ?? port
+        } catch {
+            _ = try? hub.shutdown()
+            throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
+        }
+        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
+        let command = "weave join \(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
+        print("hosting \(file) on \(bind):\(bound)")
+        print("join with: \(command)")
+        fflush(nil)
+        let link = PeerLink(session: session, hub: hub, inbox: inbox)
+        link.attach()
+        if offline { link.setOnline(false) }
+        session.updateEditor { $0.notify("join with: \(command)   F3 offline/online  F4 peers") }
+        try runSession(session, hub: hub)
+    }
+}
+
+/// `weave join HOST:PORT [FILE]`: receive the shared document with its
+/// history, then edit it live.
+struct Join: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join a shared document: weave join HOST:PORT [FILE].",
+        discussion: """
+        Without FILE the document is edited in memory. With FILE you also keep your own \
+        saved copy and its history (.FILE.weave); a FILE with other content is not overwritten \
+        without asking. The link reconnects by itself; F3 goes offline and back, F4 or Ctrl-P \
+        shows the peers.
+        """)
+
+    @Argument(help: "The host to join, HOST:PORT (as printed by weave host or weave serve).")
+    var address: String
+
+    @Argument(help: "Keep a copy of the shared document and its history in this file.")
+    var file: String?
+
+    @Option(help: "Your name, shown to peers.")
+    var name: String = EditorSession.defaultAuthor
+
+    @Option(help: "Append a structured log to this file.")
+    var log: String?
+
+    @Flag(help: "Start offline (F3 goes online): edit FILE's copy and merge later.")
+    var offline = false
+
+    @Option(help: "Seconds to wait for the document before giving up.")
+    var timeout: Double = 10
+
+    func run() throws {
+        guard let (host, port) = Join.parse(address) else {
+            throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address))")
+        }
+        let replica = ReplicaID.random()
+        let inbox = try PeerInbox()
+        let colour = UInt8.random(in: 1 ..< UInt8(Grid.Colour.authorPalette.count))
+        let hub = PeerLink.makeHub(document: RGA(replica: replica),
+                                   configuration: try hubConfiguration(name: name, colour: colour, log: log), inbox: inbox)
+        var shared = RGA(replica: replica)
+        var early: [PeerEvent] = []
+        if offline {
+            hub.setOnline(false)
+            hub.connect(host: host, port: port)
+        } else {
+            hub.connect(host: host, port: port)
+            print("joining \(host):\(port)…")
+            fflush(nil)
+            do {
+                try Join.receiveDocument(inbox: inbox, into: &shared, early: &early, seconds: timeout)
+            } catch {
+                _ = try? hub.shutdown()
+                throw error
+            }
+        }
+        let session: EditorSession
+        do {
+            session = try openSession(replica: replica, shared: shared, hub: hub)
+        } catch {
+            _ = try? hub.shutdown()
+            throw error
+        }
+        let link = PeerLink(session: session, hub: hub, inbox: inbox)
+        link.dialsOut = true
+        link.attach()
+        for e in early { link.handle(e) }
+        if offline { link.setOnline(false) }
+        session.updateEditor {
+            $0.notify(offline ? "Offline (F3 joins \(host):\(port))"
+                              : "Joined \(host):\(port) (\(shared.count) characters)   F3 offline/online  F4 peers")
+        }
+        try runSession(session, hub: hub)
+    }
+
+    /// HOST:PORT, [IPv6]:PORT.
+    static func parse(_ s: String) -> (String, Int)? {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (1 ... 65535).contains(port)
+        else { return nil }
+        var host = String(s[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    /// Waits (bounded) until the hub has caught up with the host: the
+    /// operations go to `shared`, other events to `early`.
+    static func receiveDocument(inbox: PeerInbox, into shared: inout RGA, early: inout [PeerEvent], seconds: Double) throws {
+        let deadline = EditorSession.now() + UInt64(seconds * 1e9)
+        var lastError = "no answer"
+        var caughtUp = false
+        while !caughtUp {
+            let now = EditorSession.now()
+            guard now < deadline else {
+                throw ValidationFailure("could not join: \(lastError) (is weave host or weave serve running there?)")
+            }
+            var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+            _ = poll(&fds, 1, Int32(min(1000, (deadline - now) / 1_000_000 + 1)))
+            for event in inbox.drain() {
+                switch event {
+                case .remoteOperations(let ops, _):
+                    do { try shared.receive(contentsOf: ops) } catch {
+                        throw ValidationFailure("could not join: the host sent an operation that does not apply: \(error)")
+                    }
+                case .caughtUp:
+                    caughtUp = true
+                    early.append(event)
+                case .retrying(_, _, let reason):
+                    lastError = "\(reason)"
+                    early.append(event)
+                case .linkFailed(_, let reason):
+                    throw ValidationFailure("could not join: \(reason)")
+                default:
+                    early.append(event)
+                }
+            }
+        }
+    }
+
+    /// The editor session: in memory without FILE; with FILE, its stored copy
+    /// merged with the shared document (asking first when FILE holds something else).
+    func openSession(replica: ReplicaID, shared: RGA, hub: PeerHub) throws -> EditorSession {
+        guard let file else {
+            return try EditorSession(
+                memory: "[\(address)]", document: shared,
+                saveRefusal: "no file: this copy is in memory (weave join \(address) FILE keeps one)")
+        }
+        let sidecar = OpLog.sidecarPath(for: file)
+        let hasSidecar = access(sidecar, F_OK) == 0
+        let fileText: String?
+        do { fileText = try StoredDocument.readText(file) } catch { throw ValidationFailure("\(error)") }
+        var replace = false
+        if let fileText, !fileText.isEmpty || hasSidecar {
+            if hasSidecar {
+                // A copy kept by an earlier join shares replicas with the shared document.
+                let loaded: RGA
+                do { loaded = try OpLog.load(path: sidecar).document(as: replica) } catch { throw ValidationFailure("\(error)") }
+                let related = loaded.count == 0 || shared.version.total == 0
+                    || loaded.version.counts.contains { shared.seen($0.key) > 0 && $0.value > 0 }
+                replace = !related
+            } else {
+                replace = true  // even the same text needs the shared history (its element IDs)
+            }
+            if replace && fileText != shared.text {
+                try Join.confirmOverwrite(file: file, fileCount: fileText.unicodeScalars.count, sharedCount: shared.count)
+            }
+        }
+        if replace {
+            if hasSidecar { rename(sidecar, sidecar + ".before-join") }
+            do { try DocumentFile.save("", to: file) } catch { throw ValidationFailure("\(error)") }
+        }
+        let session: EditorSession
+        do {
+            session = try EditorSession(path: file, author: name, replica: replica)
+        } catch {
+            throw ValidationFailure("\(error)")
+        }
+        let mine = session.editor.doc.rga
+        do {
+            try session.receive(shared.operations(since: mine.version))
+        } catch {
+            throw ValidationFailure("the shared document does not merge with \(file)'s history: \(error)")
+        }
+        hub.submit(mine.operations(since: shared.version))
+        if fileText == nil || replace || fileText == "" {
+            // A new copy: FILE holds the shared text from the start.
+            try? session.store?.savePlainText(session.editor.text)
+            try? session.store?.flush()
+            session.updateEditor { $0.setModified(false) }
+        }
+        return session
+    }
+
+    /// Asks on the terminal before replacing FILE; refuses without an answer.
+    static func confirmOverwrite(file: String, fileCount: Int, sharedCount: Int) throws {
+        let refusal = ValidationFailure(
+            "not joined: \(file) (\(fileCount) characters) differs from the shared document (\(sharedCount) characters). "
+            + "Join with another FILE, or without FILE to edit in memory.")
+        guard isatty(0) != 0 else { throw refusal }
+        print("\(file) (\(fileCount) characters) differs from the shared document (\(sharedCount) characters).")
+        print("Replace \(file) with the shared document (its history is kept aside)? [y/N] ", terminator: "")
+        fflush(nil)
+        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { throw refusal }
+    }
+}
