@@ -38,7 +38,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
     /// Takes one whole frame's payload off `buffer`, or nil (buffer untouched)
     /// when it is not all here. Throws `.frameTooLarge` from the length alone.
-    static func nextFrame(_ buffer: inout ByteBuffer, maxFrameSize: Int) throws(PeerError) -> [UInt8]? {
+    public static func nextFrame(_ buffer: inout ByteBuffer, maxFrameSize: Int) throws(PeerError) -> [UInt8]? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else { return nil }
         guard Int(length) <= maxFrameSize else { throw .frameTooLarge(length: UInt64(length), limit: maxFrameSize) }
         guard buffer.readableBytes >= 4 + Int(length) else { return nil }

@@ -34,6 +34,8 @@ public struct Refusal: Hashable, Sendable, CustomStringConvertible {
         case sameReplica = 2
         case offline = 3
         case shuttingDown = 4
+        /// Not authorized: no invitation, plaintext to a TLS host, or a read-only peer's edits.
+        case unauthorized = 5
     }
     public var code: Code
     /// The refusing peer's protocol version.

@@ -39,6 +39,13 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     private var handshakeTimer: Scheduled<Void>?
     private var heartbeat: RepeatedTask?
     private(set) var wasActive = false
+    /// False until the `AuthHandler` (TLS links) says the peer is authenticated:
+    /// nothing is sent before. Plaintext links start authenticated.
+    var authenticated = true
+    /// The link was made with a read-only invitation: the host refuses the joiner's Ops.
+    private(set) var readOnly = false
+    /// The peer's certificate fingerprint (TLS links).
+    private(set) var peerFingerprint: [UInt8]?
     private var finished = false
 
     // Stats.
@@ -77,7 +84,18 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             fail(.handshakeTimeout(seconds: Double(timeout.nanoseconds) / 1e9))
         }
         hub.connectionActive(self)
-        if outbound {
+        if outbound && authenticated {
+            send(.hello(hub.greeting()))
+            flush()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let auth = event as? PeerAuthenticated else { return context.fireUserInboundEventTriggered(event) }
+        authenticated = true
+        readOnly = auth.readOnly
+        peerFingerprint = auth.peerFingerprint
+        if outbound && wasActive && state == .greeting {
             send(.hello(hub.greeting()))
             flush()
         }
@@ -123,8 +141,10 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             } else {
                 open(g)
             }
-        case (.greeting, .refuse(let r)):
+        case (_, .refuse(let r)):
             fail(.refused(r))
+        case (.open, .ops) where readOnly && !outbound:
+            refuse(Refusal(code: .unauthorized, text: AuthFailure.readOnly.description), error: .unauthorized(.readOnly))
         case (.open, .ops(let ops)):
             do throws(PeerError) {
                 try hub.received(ops, from: self)
@@ -156,7 +176,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         known = g.version
         catchUpTarget = g.version
         catchUpPending = true
-        info = PeerInfo(connection: id, replica: g.replica, name: g.name, colour: g.colour, address: address, outbound: outbound)
+        info = PeerInfo(connection: id, replica: g.replica, name: g.name, colour: g.colour, address: address, outbound: outbound,
+                        readOnly: readOnly, fingerprint: peerFingerprint.map(PeerIdentity.hex))
         let interval = hub.configuration.heartbeatInterval
         let deadAfter = hub.configuration.deadAfter
         heartbeat = context?.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
@@ -190,7 +211,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Writes an already encoded message (not flushed). Returns its size.
     @discardableResult
     func sendPayload(_ payload: [UInt8]) -> Int {
-        guard let context, state != .closing else { return 0 }
+        guard let context, state != .closing, authenticated else { return 0 }
         var buffer = context.channel.allocator.buffer(capacity: payload.count + 4)
         FrameEncoder.write(payload, to: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)

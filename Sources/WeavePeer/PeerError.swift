@@ -34,6 +34,8 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     case closedLocally(reason: String)
     /// The connection failed at the socket level.
     case io(String)
+    /// Authentication failed (TLS, fingerprint, invitation, read-only): see `AuthFailure`.
+    case unauthorized(AuthFailure)
 
     public var description: String {
         switch self {
@@ -52,6 +54,7 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .peerLeft(let r): return "the peer left (\(r))"
         case .closedLocally(let r): return "closed (\(r))"
         case .io(let s): return s
+        case .unauthorized(let f): return "not authorized: \(f)"
         }
     }
 
@@ -59,7 +62,10 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isPermanent: Bool {
         switch self {
         case .versionMismatch, .notWeave, .sameReplica: return true
-        case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica
+        case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica || r.code == .unauthorized
+        case .unauthorized(let f):
+            if case .tls = f { return false }
+            return true
         default: return false
         }
     }

@@ -18,6 +18,10 @@ public struct PeerInfo: Hashable, Sendable {
     public var address: String
     /// True when this side connected (a link it will re-establish), false when it accepted.
     public var outbound: Bool
+    /// (Host side) the peer joined with a read-only invitation: its edits are refused.
+    public var readOnly = false
+    /// The peer's certificate fingerprint (hex) on a TLS link; nil on a plaintext one.
+    public var fingerprint: String?
 }
 
 /// Identifies an outbound link made by `PeerHub.connect`.

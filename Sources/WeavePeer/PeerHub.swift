@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import WeaveCore
 
 /// A peer: one replica of a document, shared live with any number of peers.
@@ -53,6 +54,10 @@ public final class PeerHub: @unchecked Sendable {
         public var writeBufferHighWaterMark = 1 << 20
         /// The document's causal buffer bound (`RGA.pendingLimit`); nil keeps the document's.
         public var pendingLimit: Int?
+        /// TLS 1.3 on every link: `listen` then accepts only invited peers
+        /// (`security.invitations`), and `connect(…, invitation:)` uses this identity.
+        /// nil: plaintext (a `connect` with an invitation then uses a throwaway identity).
+        public var security: PeerSecurity?
         public var logger = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(name: String = "weave", colour: UInt8 = 0) {
@@ -84,6 +89,9 @@ public final class PeerHub: @unchecked Sendable {
     private var presences: [ReplicaID: Presence] = [:]
     private var presenceSequence: UInt64
     private var rng = SystemRandomNumberGenerator()
+    /// TLS contexts, made at the first TLS link (loop-confined).
+    private var tlsContexts: PeerSecurity.Contexts?
+    private var tlsIdentity: PeerIdentity?
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -121,13 +129,22 @@ public final class PeerHub: @unchecked Sendable {
     /// until bound; returns the bound address. Throws when binding fails.
     @discardableResult
     public func listen(host: String = "127.0.0.1", port: Int = 0) throws -> SocketAddress {
+        if configuration.security != nil { _ = try eventLoop.submit { [self] in try tls() }.wait() }
         let channel = try ServerBootstrap(group: eventLoop)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.install(on: channel, link: nil) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let security = self.configuration.security, let contexts = self.tlsContexts {
+                        let book = security.invitations, own = security.identity.fingerprint
+                        try channel.pipeline.syncOperations.addHandler(TLSSniffer(tls: contexts.server) {
+                            AuthHandler(role: .host(book), ownFingerprint: own)
+                        })
+                    }
+                    try self.install(on: channel, link: nil)
+                }
             }
             .bind(host: host, port: port).wait()
         let address = channel.localAddress!
@@ -142,11 +159,18 @@ public final class PeerHub: @unchecked Sendable {
     /// or a drop it retries after `configuration.backoff`'s delays (reset by
     /// every successful handshake) until `disconnect`, `shutdown`, or a refusal
     /// that would repeat (another protocol version). Returns at once.
+    ///
+    /// With an `invitation` the link runs over TLS 1.3: the host's certificate
+    /// must have the invitation's fingerprint, and this side proves it holds the
+    /// invitation's secret before the Weave handshake. Refusals (wrong secret,
+    /// fingerprint mismatch, expired or revoked invitation) stop the link
+    /// (`PeerEvent.linkFailed` with `PeerError.unauthorized` or `.refused`).
     @discardableResult
-    public func connect(host: String, port: Int) -> LinkID {
+    public func connect(host: String, port: Int, invitation: Invitation? = nil) -> LinkID {
         let id = linkIDs.withLockedValue { $0 += 1; return $0 }
         eventLoop.execute { [self] in
             let link = OutboundLink(id: id, host: host, port: port, backoff: configuration.backoff)
+            link.invitation = invitation
             links[id] = link
             dial(link)
         }
@@ -256,6 +280,8 @@ public final class PeerHub: @unchecked Sendable {
     func install(on channel: Channel, link: Int?) throws -> PeerConnection {
         eventLoop.preconditionInEventLoop()
         let c = PeerConnection(hub: self, id: nextConnection, link: link)
+        let ops = channel.pipeline.syncOperations
+        c.authenticated = (try? ops.handler(type: AuthHandler.self)) == nil && (try? ops.handler(type: TLSSniffer.self)) == nil
         nextConnection += 1
         connections[c.id] = c
         try channel.pipeline.syncOperations.addHandler(FrameDecoder.handler(maxFrameSize: configuration.maxFrameSize))
@@ -440,7 +466,18 @@ public final class PeerHub: @unchecked Sendable {
             .channelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
             .connectTimeout(configuration.handshakeTimeout)
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { _ = try self.install(on: channel, link: id) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let invitation = link.invitation {
+                        let contexts = try self.tls()
+                        let pin = PinnedFingerprint(invitation.hostFingerprint)
+                        let client = try NIOSSLClientHandler(context: contexts.client, serverHostname: nil,
+                                                             customVerificationCallback: pin.verify)
+                        try channel.pipeline.syncOperations.addHandlers([
+                            client, AuthHandler(role: .joiner(invitation, pin), ownFingerprint: self.tlsIdentity!.fingerprint),
+                        ])
+                    }
+                    _ = try self.install(on: channel, link: id)
+                }
             }
             .connect(host: link.host, port: link.port)
             .whenComplete { [self] result in
@@ -483,6 +520,17 @@ public final class PeerHub: @unchecked Sendable {
         listeners.removeAll()
         for c in connections.values { if let ch = c.context?.channel { futures.append(ch.closeFuture) } }
         return EventLoopFuture.andAllComplete(futures, on: eventLoop).map { [self] in document }
+    }
+
+    /// The TLS contexts, made once (on the loop).
+    @discardableResult
+    func tls() throws -> PeerSecurity.Contexts {
+        if let tlsContexts { return tlsContexts }
+        let identity = try configuration.security?.identity ?? PeerIdentity.generate()
+        let contexts = try PeerSecurity.Contexts(identity)
+        tlsIdentity = identity
+        tlsContexts = contexts
+        return contexts
     }
 
     // MARK: Stats
@@ -558,6 +606,8 @@ final class OutboundLink: @unchecked Sendable {
     /// What the peer was known to have when the link last dropped.
     var lastKnown: VersionVector?
     var lastPeer: PeerInfo?
+    /// Set: the link runs over TLS and authenticates with it.
+    var invitation: Invitation?
 
     init(id: Int, host: String, port: Int, backoff: Backoff) {
         self.id = id

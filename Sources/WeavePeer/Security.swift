@@ -1,0 +1,364 @@
+import Crypto
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// TLS for every link of a hub (`PeerHub.Configuration.security`).
+///
+/// The host (`listen`) accepts only TLS 1.3 peers that prove they hold one of
+/// `invitations`' secrets; a joiner (`connect(…, invitation:)`) pins the host's
+/// certificate by the invitation's fingerprint. See docs/WIRE.md, "Security".
+public struct PeerSecurity: Sendable {
+    /// This installation's key and certificate (`PeerIdentity.loadOrCreate()`).
+    public var identity: PeerIdentity
+    /// The invitations this host accepts (host side).
+    public var invitations: InvitationBook
+
+    public init(identity: PeerIdentity, invitations: InvitationBook = InvitationBook()) {
+        self.identity = identity
+        self.invitations = invitations
+    }
+
+    /// The TLS contexts, made once per hub.
+    final class Contexts: Sendable {
+        let server: NIOSSLContext
+        let client: NIOSSLContext
+
+        init(_ identity: PeerIdentity) throws {
+            let cert = try identity.sslCertificate(), key = try identity.sslKey()
+            var s = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(cert)], privateKey: .privateKey(key))
+            s.minimumTLSVersion = .tlsv13
+            s.certificateVerification = .noHostnameVerification  // the joiner must show its certificate
+            server = try NIOSSLContext(configuration: s)
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.minimumTLSVersion = .tlsv13
+            c.certificateVerification = .noHostnameVerification
+            c.certificateChain = [.certificate(cert)]
+            c.privateKey = .privateKey(key)
+            client = try NIOSSLContext(configuration: c)
+        }
+    }
+}
+
+/// Fired inbound by `AuthHandler` once the peer is authenticated.
+struct PeerAuthenticated {
+    var readOnly: Bool
+    var peerFingerprint: [UInt8]
+}
+
+/// What the joiner's certificate callback saw (it runs before the `AuthHandler` can).
+final class PinnedFingerprint: Sendable {
+    let expected: [UInt8]
+    let seen = NIOLockedValueBox<[UInt8]?>(nil)
+    init(_ expected: [UInt8]) { self.expected = expected }
+
+    /// NIOSSL's custom verification: the leaf must have the pinned fingerprint; no CA.
+    func verify(_ chain: [NIOSSLCertificate], _ promise: EventLoopPromise<NIOSSLVerificationResult>) {
+        let fp = chain.first.flatMap(PeerIdentity.fingerprint(of:))
+        seen.withLockedValue { $0 = fp }
+        promise.succeed(fp == expected ? .certificateVerified : .failed)
+    }
+}
+
+/// The authentication step, inside TLS and before any Weave frame (docs/WIRE.md, "Security").
+///
+/// ```
+/// host → joiner  Challenge: 0x41 "WVAU" varint(version 1) host nonce (32)
+/// joiner → host  Proof:     0x42 "WVAU" varint(1) invitation ID (8) joiner nonce (32)
+///                           HMAC-SHA256(secret, "weave-auth-v1" ‖ host fp ‖ joiner fp ‖ host nonce ‖ joiner nonce ‖ ID)
+/// host → joiner  Accept:    0x43 flags (bit 0: read-only)   or   Refuse: 0x44 code, reason (UTF-8)
+/// ```
+/// each in a frame (4-byte big-endian length, at most 4096). The fingerprints
+/// are the SHA-256 of the two TLS certificates, so a proof is valid only on the
+/// TLS session it was made for, and the host's fresh nonce makes a replayed
+/// proof fail. Until it succeeds nothing passes in either direction: the
+/// handler swallows reads and fails writes, so no document byte can leave.
+final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Role {
+        case host(InvitationBook)
+        case joiner(Invitation, PinnedFingerprint?)
+    }
+    enum State { case waitingTLS, waitingChallenge, waitingProof, waitingResult, done, failed }
+
+    static let version: UInt64 = 1
+    static let magic: [UInt8] = Array("WVAU".utf8)
+    static let maxMessage = 4096
+    static let nonceBytes = 32
+
+    let role: Role
+    let ownFingerprint: [UInt8]
+    /// The peer's certificate fingerprint once TLS is up (from the NIOSSLHandler; injected in tests).
+    let peerFingerprint: (ChannelHandlerContext) -> [UInt8]?
+    private(set) var state = State.waitingTLS
+    private var buffer: ByteBuffer?
+    private var hostNonce: [UInt8] = []
+    /// Set when this handler reported a failure (so it reports only one).
+    private var reported = false
+
+    init(role: Role, ownFingerprint: [UInt8], peerFingerprint: @escaping (ChannelHandlerContext) -> [UInt8]? = AuthHandler.tlsPeerFingerprint) {
+        self.role = role
+        self.ownFingerprint = ownFingerprint
+        self.peerFingerprint = peerFingerprint
+    }
+
+    static func tlsPeerFingerprint(_ context: ChannelHandlerContext) -> [UInt8]? {
+        guard let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLHandler.self),
+              let cert = tls.peerCertificate else { return nil }
+        return PeerIdentity.fingerprint(of: cert)
+    }
+
+    var isHost: Bool { if case .host = role { return true } else { return false } }
+
+    /// Starts the exchange: on TLS's handshakeCompleted (or at once, for tests without TLS).
+    func start(context: ChannelHandlerContext) {
+        guard state == .waitingTLS else { return }
+        switch role {
+        case .host:
+            hostNonce = AuthHandler.random(AuthHandler.nonceBytes)
+            state = .waitingProof
+            var m: [UInt8] = [0x41] + AuthHandler.magic
+            writeVarint(AuthHandler.version, to: &m)
+            sendAuth(context, m + hostNonce)
+        case .joiner:
+            state = .waitingChallenge
+        }
+    }
+
+    // MARK: Inbound
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { start(context: context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        if state == .done { context.fireChannelRead(data); return }
+        guard state != .failed else { return }
+        guard state != .waitingTLS else { return fail(context, .malformed("data before the TLS handshake completed")) }
+        if buffer == nil { buffer = bytes } else { buffer!.writeBuffer(&bytes) }
+        while state != .done, state != .failed, var b = buffer, let length = b.getInteger(at: b.readerIndex, as: UInt32.self) {
+            guard length > 0, Int(length) <= AuthHandler.maxMessage else {
+                return fail(context, .malformed("authentication message of \(length) bytes (limit \(AuthHandler.maxMessage))"))
+            }
+            guard b.readableBytes >= 4 + Int(length) else { return }
+            b.moveReaderIndex(forwardBy: 4)
+            let payload = b.readBytes(length: Int(length))!
+            buffer = b
+            handle(context, payload)
+        }
+        if state == .done, let rest = buffer, rest.readableBytes > 0 {
+            buffer = nil
+            context.fireChannelRead(wrapInboundOut(rest))
+        }
+    }
+
+    private func handle(_ context: ChannelHandlerContext, _ p: [UInt8]) {
+        if p[0] == 0x44 {  // Refuse, from either side
+            let code = p.count > 1 ? p[1] : 0
+            let text = p.count > 2 ? String(decoding: p[2...], as: UTF8.self) : ""
+            return fail(context, .fromWire(code: code, text: text), send: false)
+        }
+        switch (state, role) {
+        case (.waitingChallenge, .joiner(let invitation, _)):
+            guard p[0] == 0x41 else { return fail(context, .malformed("expected the host's challenge")) }
+            var i = 1
+            guard let v = readHeader(p, &i) else { return fail(context, .malformed("bad challenge")) }
+            guard v == AuthHandler.version else { return fail(context, .protocolVersion(theirs: v, ours: AuthHandler.version)) }
+            guard p.count - i == AuthHandler.nonceBytes else { return fail(context, .malformed("bad challenge nonce")) }
+            let nonce = Array(p[i...])
+            guard let hostFP = peerFingerprint(context) else { return fail(context, .tls("no host certificate")) }
+            let joinerNonce = AuthHandler.random(AuthHandler.nonceBytes)
+            let mac = AuthHandler.mac(secret: invitation.secret, hostFingerprint: hostFP, joinerFingerprint: ownFingerprint,
+                                      hostNonce: nonce, joinerNonce: joinerNonce, id: invitation.id)
+            var m: [UInt8] = [0x42] + AuthHandler.magic
+            writeVarint(AuthHandler.version, to: &m)
+            state = .waitingResult
+            sendAuth(context, m + invitation.id + joinerNonce + mac)
+        case (.waitingProof, .host(let book)):
+            guard p[0] == 0x42 else { return fail(context, .malformed("expected the joiner's proof")) }
+            var i = 1
+            guard let v = readHeader(p, &i) else { return fail(context, .malformed("bad proof")) }
+            guard v == AuthHandler.version else { return fail(context, .protocolVersion(theirs: v, ours: AuthHandler.version)) }
+            guard p.count - i == Invitation.idBytes + AuthHandler.nonceBytes + 32 else { return fail(context, .malformed("bad proof length")) }
+            let id = Array(p[i..<(i + Invitation.idBytes)])
+            i += Invitation.idBytes
+            let joinerNonce = Array(p[i..<(i + AuthHandler.nonceBytes)])
+            let mac = Array(p[(i + AuthHandler.nonceBytes)...])
+            let invitation: Invitation
+            switch book.lookup(id: id) {
+            case .failure(let f): return fail(context, f)
+            case .success(let inv): invitation = inv
+            }
+            guard let joinerFP = peerFingerprint(context) else { return fail(context, .tls("the joiner showed no certificate")) }
+            let key = SymmetricKey(data: invitation.secret)
+            let data = AuthHandler.transcript(hostFingerprint: ownFingerprint, joinerFingerprint: joinerFP,
+                                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id)
+            guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: key) else {
+                return fail(context, .wrongSecret)
+            }
+            sendAuth(context, [0x43, invitation.readOnly ? 1 : 0])
+            succeed(context, readOnly: invitation.readOnly, peer: joinerFP)
+        case (.waitingResult, .joiner):
+            guard p[0] == 0x43, p.count == 2 else { return fail(context, .malformed("expected the host's answer")) }
+            succeed(context, readOnly: p[1] & 1 != 0, peer: peerFingerprint(context) ?? [])
+        default:
+            fail(context, .malformed("unexpected authentication message \(p[0])"))
+        }
+    }
+
+    private func readHeader(_ p: [UInt8], _ i: inout Int) -> UInt64? {
+        guard p.count >= 6, Array(p[1..<5]) == AuthHandler.magic else { return nil }
+        i = 5
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while i < p.count, shift < 64 {
+            let b = p[i]; i += 1
+            v |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return v }
+            shift += 7
+        }
+        return nil
+    }
+
+    private func succeed(_ context: ChannelHandlerContext, readOnly: Bool, peer: [UInt8]) {
+        state = .done
+        context.fireUserInboundEventTriggered(PeerAuthenticated(readOnly: readOnly, peerFingerprint: peer))
+    }
+
+    /// Refuses (host: tells the joiner why first), then reports `f` to the connection, which closes.
+    private func fail(_ context: ChannelHandlerContext, _ f: AuthFailure, send: Bool = true) {
+        guard state != .failed else { return }
+        state = .failed
+        buffer = nil
+        if send {
+            sendAuth(context, [0x44, f.code] + Array(f.description.utf8))
+        }
+        report(context, f)
+    }
+
+    private func report(_ context: ChannelHandlerContext, _ f: AuthFailure) {
+        guard !reported else { return }
+        reported = true
+        context.fireErrorCaught(PeerError.unauthorized(f))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard state != .done else { return context.fireErrorCaught(error) }
+        if error is PeerError { return context.fireErrorCaught(error) }
+        state = .failed
+        if case .joiner(let inv, let pin?) = role, let seen = pin.seen.withLockedValue({ $0 }), seen != pin.expected {
+            return report(context, .fingerprintMismatch(expected: PeerIdentity.hex(inv.hostFingerprint), got: PeerIdentity.hex(seen)))
+        }
+        report(context, .tls(AuthHandler.describeTLS(error, host: isHost)))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if state != .done, state != .failed {
+            state = .failed
+            report(context, .tls(isHost ? "the joiner closed the connection before authenticating"
+                                        : "the host closed the connection before authentication (a plaintext host, or an older Weave?)"))
+        }
+        context.fireChannelInactive()
+    }
+
+    static func describeTLS(_ error: Error, host: Bool) -> String {
+        let s = "\(error)"
+        if s.contains("CERTIFICATE") || s.contains("certificate") {
+            return host ? "the joiner rejected this host's certificate (its invitation names another host): \(s)" : s
+        }
+        if let e = error as? NIOSSLError, e == .uncleanShutdown {
+            return host ? "the joiner left during the TLS handshake" : "the host closed the connection during the TLS handshake (a plaintext host, or an older Weave?)"
+        }
+        return s
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard state == .done else {
+            // Nothing of the document (nor the Weave handshake) leaves before authentication.
+            promise?.fail(PeerError.closedLocally(reason: "not authenticated"))
+            return
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func sendAuth(_ context: ChannelHandlerContext, _ payload: [UInt8]) {
+        var b = context.channel.allocator.buffer(capacity: payload.count + 4)
+        FrameEncoder.write(payload, to: &b)
+        context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+    }
+
+    // MARK: Crypto
+
+    static func transcript(hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8], id: [UInt8]) -> [UInt8] {
+        Array("weave-auth-v1".utf8) + hostFingerprint + joinerFingerprint + hostNonce + joinerNonce + id
+    }
+
+    static func mac(secret: [UInt8], hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8], id: [UInt8]) -> [UInt8] {
+        let data = transcript(hostFingerprint: hostFingerprint, joinerFingerprint: joinerFingerprint,
+                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id)
+        return Array(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: secret)))
+    }
+
+    static func random(_ n: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+}
+
+private func writeVarint(_ v: UInt64, to out: inout [UInt8]) {
+    var v = v
+    while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+    out.append(UInt8(v))
+}
+
+/// On a host that requires TLS: looks at the first byte a newcomer sends. A TLS
+/// ClientHello (0x16) gets the TLS and authentication handlers; anything else
+/// (a plaintext Weave Hello) is answered with a plaintext Refuse saying why, and closed.
+final class TLSSniffer: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let tls: NIOSSLContext
+    let makeAuth: () -> AuthHandler
+    private var done = false
+
+    init(tls: NIOSSLContext, makeAuth: @escaping () -> AuthHandler) {
+        self.tls = tls
+        self.makeAuth = makeAuth
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done else { return }
+        let bytes = unwrapInboundIn(data)
+        guard let first = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else { return }
+        done = true
+        if first == 0x16 {
+            do {
+                let server = NIOSSLServerHandler(context: tls, customVerificationCallback: { _, promise in
+                    promise.succeed(.certificateVerified)  // any joiner certificate: the secret authenticates it
+                })
+                try context.pipeline.syncOperations.addHandlers([server, makeAuth()], position: .after(self))
+                context.fireChannelRead(data)
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            } catch {
+                context.fireErrorCaught(error)
+            }
+        } else {
+            let f = AuthFailure.plaintextPeer
+            let refuse = Message.refuse(Refusal(code: .unauthorized, text: f.description)).encode()
+            var b = context.channel.allocator.buffer(capacity: refuse.count + 4)
+            FrameEncoder.write(refuse, to: &b)
+            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            context.fireErrorCaught(PeerError.unauthorized(f))
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOTLS
+import Testing
+import WeaveCore
+@testable import WeavePeer
+
+/// The authentication step on `EmbeddedChannel`s (TLS itself is replaced by
+/// injected certificate fingerprints; the loopback tests run the real TLS):
+/// each refusal with its reason, and no document byte before authentication.
+@Suite struct SecurityEmbeddedTests {
+    static let hostFP = Array(repeating: UInt8(0xAA), count: 32)
+    static let joinerFP = Array(repeating: UInt8(0xBB), count: 32)
+
+    struct Host {
+        let loop = EmbeddedEventLoop()
+        let events = EventLog()
+        let hub: PeerHub
+        let book = InvitationBook()
+        let invitation: Invitation
+
+        init(readOnly: Bool = false) {
+            var doc = RGA(replica: ReplicaID(0xA))
+            doc.insert("secret document", at: 0)
+            hub = PeerHub(document: doc, configuration: PeerHub.Configuration(name: "host"), eventLoop: loop, onEvent: events.post)
+            invitation = Invitation(hostFingerprint: SecurityEmbeddedTests.hostFP, id: Array(repeating: 7, count: 8),
+                                    secret: Array(repeating: 42, count: 20), readOnly: readOnly)
+            book.add(invitation)
+        }
+
+        /// An accepted connection behind an AuthHandler, TLS "done": returns it and the host's challenge nonce.
+        func connection() throws -> (EmbeddedChannel, [UInt8]) {
+            let ch = EmbeddedChannel(loop: loop)
+            try ch.pipeline.syncOperations.addHandler(AuthHandler(role: .host(book), ownFingerprint: SecurityEmbeddedTests.hostFP,
+                                                                  peerFingerprint: { _ in SecurityEmbeddedTests.joinerFP }))
+            try hub.install(on: ch, link: nil)
+            try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
+            ch.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
+            loop.run()
+            let out = try authFrames(ch)
+            guard out.count == 1, out[0].first == 0x41, out[0].count == 6 + 32 else { throw PeerError.io("no challenge: \(out)") }
+            return (ch, Array(out[0][6...]))
+        }
+
+        var reasons: [PeerError] {
+            events.all.compactMap { e -> PeerError? in if case .connectionError(_, let r) = e { return r } else { return nil } }
+        }
+    }
+
+    /// Every frame written, as raw payloads.
+    static func authFrames(_ ch: EmbeddedChannel) throws -> [[UInt8]] {
+        var all = ByteBuffer()
+        while let b = try ch.readOutbound(as: ByteBuffer.self) { all.writeImmutableBuffer(b) }
+        var out: [[UInt8]] = []
+        while let p = try FrameDecoder.nextFrame(&all, maxFrameSize: 1 << 30) { out.append(p) }
+        #expect(all.readableBytes == 0)
+        return out
+    }
+
+    static func proof(_ inv: Invitation, secret: [UInt8]? = nil, hostNonce: [UInt8], joinerNonce: [UInt8] = Array(repeating: 3, count: 32)) -> [UInt8] {
+        let mac = AuthHandler.mac(secret: secret ?? inv.secret, hostFingerprint: hostFP, joinerFingerprint: joinerFP,
+                                  hostNonce: hostNonce, joinerNonce: joinerNonce, id: inv.id)
+        return FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [1] + inv.id + joinerNonce + mac)
+    }
+
+    static func hello() -> [UInt8] {
+        frameBytes(.hello(Greeting(replica: ReplicaID(0xB), name: "joiner", colour: 2, version: VersionVector())))
+    }
+
+    /// A refusal frame: code and reason, and nothing else was written (no Weave frame: no document byte).
+    static func expectOnlyRefusal(_ out: [[UInt8]], code: UInt8, _ comment: Comment? = nil) {
+        #expect(out.count == 1, comment)
+        #expect(out.first?.first == 0x44 && out.first?.dropFirst().first == code, comment)
+        #expect(!out.contains { $0.first.map { (1...8).contains($0) } ?? false }, "a Weave frame was sent before authentication")
+    }
+
+    @Test func rightSecretJoinsAndGetsTheDocument() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection()
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce) + Self.hello()))
+        h.loop.run()
+        let out = try Self.authFrames(ch)
+        #expect(out.first == [0x43, 0])
+        let messages = try out.dropFirst().map { try Message.decode($0) }
+        guard case .welcome = messages.first else { Issue.record("\(messages)"); return }
+        #expect(messages.contains { if case .ops = $0 { return true } else { return false } })
+        #expect(ch.isActive)
+    }
+
+    @Test func wrongSecretIsRefusedBeforeAnyDocumentByte() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection()
+        // An eager joiner sends its Hello right behind the proof: it must not be answered.
+        try ch.writeInbound(buffer(Self.proof(h.invitation, secret: Array(repeating: 43, count: 20), hostNonce: nonce) + Self.hello()))
+        h.loop.run()
+        let out = try Self.authFrames(ch)
+        Self.expectOnlyRefusal(out, code: 1)
+        #expect(String(decoding: out[0].dropFirst(2), as: UTF8.self).contains("wrong secret"))
+        #expect(!ch.isActive)
+        #expect(h.reasons == [.unauthorized(.wrongSecret)])
+    }
+
+    @Test func replayedProofIsRefused() throws {
+        let h = Host()
+        let (ch1, nonce1) = try h.connection()
+        let proof = Self.proof(h.invitation, hostNonce: nonce1)
+        try ch1.writeInbound(buffer(proof))
+        h.loop.run()
+        #expect(try Self.authFrames(ch1) == [[0x43, 0]])
+        // An eavesdropper (or the TLS session's other end) replays the same proof on a new connection.
+        let (ch2, nonce2) = try h.connection()
+        #expect(nonce2 != nonce1)
+        try ch2.writeInbound(buffer(proof + Self.hello()))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch2), code: 1)
+        #expect(!ch2.isActive)
+        #expect(h.reasons.contains(.unauthorized(.wrongSecret)))
+    }
+
+    @Test func revokedExpiredAndUnknownInvitationsAreRefused() throws {
+        let h = Host()
+        var expired = Invitation.make(for: try PeerIdentity.generate(), validFor: 0)
+        expired.hostFingerprint = Self.hostFP
+        expired.expires = 1
+        h.book.add(expired)
+        let stranger = Invitation(hostFingerprint: Self.hostFP, id: Array(repeating: 9, count: 8), secret: Array(repeating: 1, count: 20))
+        for (inv, code, reason) in [(expired, UInt8(3), PeerError.unauthorized(.invitationExpired)),
+                                    (stranger, 2, .unauthorized(.unknownInvitation))] {
+            let (ch, nonce) = try h.connection()
+            try ch.writeInbound(buffer(Self.proof(inv, hostNonce: nonce) + Self.hello()))
+            h.loop.run()
+            Self.expectOnlyRefusal(try Self.authFrames(ch), code: code, "\(reason)")
+            #expect(h.reasons.last == reason)
+        }
+        h.book.revoke(h.invitation)
+        let (ch, nonce) = try h.connection()
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce) + Self.hello()))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 4)
+        #expect(h.reasons.last == .unauthorized(.invitationRevoked))
+    }
+
+    @Test func otherAuthVersionIsRefusedNamingBoth() throws {
+        let h = Host()
+        let (ch, _) = try h.connection()
+        try ch.writeInbound(buffer(FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + Array(repeating: 0, count: 72))))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 6)
+        #expect(h.reasons.last == .unauthorized(.protocolVersion(theirs: 2, ours: 1)))
+    }
+
+    @Test func weaveHelloInsteadOfProofIsRefused() throws {
+        let h = Host()
+        let (ch, _) = try h.connection()
+        try ch.writeInbound(buffer(Self.hello()))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 10)
+        #expect(!ch.isActive)
+    }
+
+    @Test func fourGiBLengthDuringAuthenticationIsRefusedAtOnce() throws {
+        let h = Host()
+        let (ch, _) = try h.connection()
+        try ch.writeInbound(buffer([0xFF, 0xFF, 0xFF, 0xFF]))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 10)
+        #expect(!ch.isActive)
+        guard case .unauthorized(.malformed(let s))? = h.reasons.last else { Issue.record("\(h.reasons)"); return }
+        #expect(s.contains("4294967295"))
+    }
+
+    @Test func readOnlyPeerGetsTheDocumentButItsEditsAreRefused() throws {
+        let h = Host(readOnly: true)
+        let (ch, nonce) = try h.connection()
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce) + Self.hello()))
+        h.loop.run()
+        let out = try Self.authFrames(ch)
+        #expect(out.first == [0x43, 1])
+        let messages = try out.dropFirst().map { try Message.decode($0) }
+        #expect(messages.contains { if case .ops = $0 { return true } else { return false } }, "the document is still sent")
+        var mine = RGA(replica: ReplicaID(0xB))
+        let op = mine.insert("x", at: 0)!
+        try ch.writeInbound(buffer(frameBytes(.ops([op]))))
+        h.loop.run()
+        let after = try Self.authFrames(ch).map { try Message.decode($0) }
+        guard case .refuse(let r)? = after.last else { Issue.record("\(after)"); return }
+        #expect(r.code == .unauthorized && r.text.contains("read-only"))
+        #expect(!ch.isActive)
+        #expect(h.hub.document.text == "secret document")
+        #expect(h.events.all.contains { if case .peerLeft(_, .unauthorized(.readOnly)) = $0 { return true } else { return false } })
+    }
+
+    @Test func handshakeTimeoutClosesASilentJoiner() throws {
+        let h = Host()
+        let (ch, _) = try h.connection()
+        try ch.writeInbound(buffer([0, 0]))  // a byte at a time, never finishing
+        h.loop.advanceTime(by: .seconds(6))
+        #expect(!ch.isActive)
+        #expect(h.reasons.last == .handshakeTimeout(seconds: 5))
+    }
+
+    @Test func invitationTokenRoundTrips() throws {
+        let id = try PeerIdentity.generate()
+        for inv in [Invitation.make(for: id), Invitation.make(for: id, readOnly: true, validFor: 3600)] {
+            let token = inv.token
+            #expect(token.hasPrefix("wv1-") && !token.contains("=") && !token.contains("/") && !token.contains("+"))
+            #expect(Invitation(token: token) == inv)
+            #expect(inv.secret.count * 8 >= 128)
+        }
+        #expect(Invitation(token: "wv1-AAAA") == nil)
+        #expect(Invitation(token: "nonsense") == nil)
+    }
+
+    @Test func identityIsMadeOnceAndKeptPrivate() throws {
+        let dir = NSTemporaryDirectory() + "weave-identity-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = try PeerIdentity.loadOrCreate(directory: dir)
+        let b = try PeerIdentity.loadOrCreate(directory: dir)
+        #expect(a.fingerprint == b.fingerprint && a.fingerprint.count == 32)
+        for f in [PeerIdentity.keyFile, PeerIdentity.certificateFile] {
+            let attrs = try FileManager.default.attributesOfItem(atPath: dir + "/" + f)
+            #expect((attrs[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(f)")
+        }
+        #expect(PeerIdentity.defaultDirectory(environment: ["XDG_CONFIG_HOME": "/x"]) == "/x/weave")
+        #expect(PeerIdentity.defaultDirectory(environment: ["HOME": "/h"]) == "/h/.config/weave")
+        #expect(PeerIdentity.defaultDirectory(environment: ["WEAVE_CONFIG_DIR": "/w", "HOME": "/h"]) == "/w")
+    }
+}
