@@ -97,7 +97,9 @@ public final class PeerLink {
         case .connecting:
             break
         case .retrying(_, let delay, let reason):
-            if online {
+            // Said once, when nothing else is on the message line (a leave
+            // announcement stays); the status line says "connecting…" meanwhile.
+            if online, session.editor.message == nil {
                 let ms = delay.nanoseconds / 1_000_000
                 session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
             }

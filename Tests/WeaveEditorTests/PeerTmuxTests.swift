@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// End-to-end: `weave host` in one tmux server and `weave join` in another, on
+/// 127.0.0.1. Every wait is bounded; both tmux servers are killed at the end.
+@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed: end-to-end peer tests skipped"))
+struct PeerTmuxTests {
+    /// The port from the host's "join with: weave join 127.0.0.1:PORT" message.
+    func port(in screen: String) throws -> Int {
+        let marker = "weave join 127.0.0.1:"
+        guard let r = screen.range(of: marker) else { throw TmuxError("no join command on the host's screen:\n\(screen)") }
+        let digits = screen[r.upperBound...].prefix { $0.isNumber }
+        guard let p = Int(digits) else { throw TmuxError("no port after \(marker)") }
+        return p
+    }
+
+    @Test func hostAndJoinTypeGoOfflineEditSameLineAndConverge() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try "hello\nsecond line\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinary()
+        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice --log \(dir.path)/host.log")
+        defer { host.kill() }
+        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        let copy = dir.path + "/copy.txt"
+        let join = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob")
+        defer { join.kill() }
+        try join.waitFor("second line")
+        try join.waitFor("alice online")
+        try host.waitFor("bob joined")
+        try host.waitFor("bob online")
+
+        // Live: each side's typing appears on the other.
+        host.sendKeys("C-End")
+        host.sendText("from alice")
+        try join.waitFor("from alice")
+        join.sendKeys("Down")
+        join.sendKeys("End")
+        join.sendText(" and bob")
+        try host.waitFor("second line and bob")
+
+        // The peer list on F4, closed by Esc.
+        join.sendKeys("F4")
+        try join.waitFor("Peers — bob (online)")
+        try join.waitFor("connected")
+        join.sendKeys("Escape")
+        try join.waitFor("second line and bob")
+
+        // F3: the joiner goes offline; both edit the first line.
+        join.sendKeys("F3")
+        try join.waitFor("offline — 0 edits queued")
+        try host.waitFor("bob left")
+        join.sendKeys("C-Home")
+        join.sendKeys("End")
+        join.sendText("!!")
+        try join.waitFor("offline — 2 edits queued")
+        host.sendKeys("C-Home")
+        host.sendText("> ")
+        try host.waitFor("> hello")
+        usleep(300_000)
+        #expect(!host.capture().contains("hello!!"), "nothing crosses while offline")
+        #expect(!join.capture().contains("> hello"))
+
+        // Back online: both screens converge.
+        join.sendKeys("F3")
+        try join.waitFor("> hello!!")
+        try host.waitFor("> hello!!")
+        try join.waitFor("alice online")
+
+        // Save and quit both; the files agree.
+        host.sendKeys("C-s")
+        try host.waitFor("Saved shared.txt")
+        join.sendKeys("C-s")
+        try join.waitFor("Saved copy.txt")
+        host.sendKeys("C-q")
+        try host.waitFor("WEAVE-EXIT=0")
+        try join.waitFor("alice left")
+        try join.waitFor("connecting…")
+        join.sendKeys("C-q")
+        try join.waitFor("WEAVE-EXIT=0")
+        let expected = "> hello!!\nsecond line and bob\nfrom alice"
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == expected)
+        #expect(try String(contentsOfFile: copy, encoding: .utf8) == expected)
+        let log = try String(contentsOfFile: dir.path + "/host.log", encoding: .utf8)
+        #expect(log.contains("handshake"))
+    }
+
+    @Test func joinRefusesToOverwriteADifferentFileWithoutAnAnswer() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try "shared text\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let mine = dir.path + "/mine.txt"
+        try "my own notes\n".write(toFile: mine, atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinary()
+        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice")
+        defer { host.kill() }
+        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        let join = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(mine) --name bob")
+        defer { join.kill() }
+        try join.waitFor("[y/N]")
+        join.sendText("n")
+        join.sendKeys("Enter")
+        let screen = try join.waitFor("WEAVE-EXIT=1")
+        #expect(screen.contains("not joined"))
+        #expect(try String(contentsOfFile: mine, encoding: .utf8) == "my own notes\n")
+        host.sendKeys("C-q")
+        try host.waitFor("WEAVE-EXIT=0")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+import WeaveCore
+import WeavePeer
+@testable import WeaveEditor
+@testable import WeaveTerminal
+
+/// Presence on the pure model: remote cursors, status badges, the peer list.
+@Suite struct PresenceRenderTests {
+    func editor(_ text: String) -> Editor {
+        var e = Editor(fileName: "p.txt", text: text, replica: ReplicaID(1))
+        _ = e.handle(.resize(width: 40, height: 8))
+        return e
+    }
+
+    @Test func remoteCursorIsDrawnInColourWithNameAfterTheRow() throws {
+        var e = editor("hello world\nsecond")
+        e.remoteCursors = [RemoteCursor(name: "bob", colour: .magenta, after: e.doc.rga.id(at: 4))]
+        let g = e.render()
+        #expect(g.lines[0] == "hello world bob")
+        #expect(g.rows[0][5].colour == Grid.Colour.magenta.rawValue)
+        #expect(g.rows[0][5].attributes.contains(.reverse))
+        #expect(g.rows[0][12].colour == Grid.Colour.magenta.rawValue, "the name is in the peer's colour")
+        #expect(g.rows[0][4].colour == 0)
+        #expect(g.lines[1] == "second")
+    }
+
+    @Test func remoteCursorStaysOnItsCharacterWhenOthersEdit() throws {
+        var e = editor("hello world")
+        let anchor = e.doc.rga.id(at: 6)  // "w": the cursor sits before "o" of "world"? no: after "w"
+        e.remoteCursors = [RemoteCursor(name: "bob", colour: .green, after: anchor)]
+        #expect(e.render().rows[0][7].colour == Grid.Colour.green.rawValue)
+        // Another replica inserts two characters at the start.
+        var other = RGA(replica: ReplicaID(9))
+        try other.receive(contentsOf: e.doc.rga.operations(since: other.version))
+        let op = other.insert(["X", "Y"], at: 0)!
+        try e.receive(op)
+        let g = e.render()
+        #expect(g.lines[0].hasPrefix("XYhello world"))
+        #expect(g.rows[0][9].colour == Grid.Colour.green.rawValue, "still just after the w")
+        #expect(g.rows[0][7].colour == 0)
+        // The element before it deleted: the cursor lands on the next visible place.
+        let del = other.delete(at: 8, length: 1)!  // the "w"
+        try e.receive(del)
+        #expect(e.render().rows[0][8].colour == Grid.Colour.green.rawValue)
+    }
+
+    @Test func cursorAtStartAndUnknownElement() {
+        var e = editor("abc\n")
+        e.remoteCursors = [RemoteCursor(name: "zed", colour: .cyan, after: nil),
+                           RemoteCursor(name: "ghost", colour: .red, after: ElementID(counter: 3, replica: ReplicaID(55)))]
+        let g = e.render()
+        #expect(g.rows[0][0].colour == Grid.Colour.cyan.rawValue)
+        #expect(g.lines[0] == "abc zed")
+        #expect(!g.lines.joined().contains("ghost"), "an element not known yet is not drawn")
+    }
+
+    @Test func cursorOnEmptyLineAndAtEnd() {
+        var e = editor("ab\n\ncd")
+        let n = e.doc.rga.count
+        e.remoteCursors = [RemoteCursor(name: "end", colour: .yellow, after: e.doc.rga.id(at: n - 1)),
+                           RemoteCursor(name: "mid", colour: .blue, after: e.doc.rga.id(at: 2))]
+        let g = e.render()
+        #expect(g.lines[1] == "  mid")
+        #expect(g.rows[1][0].colour == Grid.Colour.blue.rawValue)
+        #expect(g.lines[2] == "cd  end")
+        #expect(g.rows[2][2].colour == Grid.Colour.yellow.rawValue)
+    }
+
+    @Test func statusLineShowsPeerNamesInColour() throws {
+        var e = editor("x")
+        _ = e.handle(.resize(width: 60, height: 8))
+        e.peerBadges = [PeerBadge(name: "alice", colour: .cyan), PeerBadge(name: "bob", colour: .magenta)]
+        e.peersStatus = "online"
+        let g = e.render()
+        let status = g.lines[6]
+        #expect(status.contains("alice bob online  Ln 1, Col 1"))
+        let x = try #require(status.range(of: "alice")).lowerBound.utf16Offset(in: status)
+        #expect(g.rows[6][x].colour == Grid.Colour.cyan.rawValue)
+        #expect(g.rows[6][x + 6].colour == Grid.Colour.magenta.rawValue)
+        #expect(g.rows[6][x + 10].colour == 0, "the link state is not coloured")
+    }
+
+    @Test func peerListShowsHealthAndClosesOnAnyKeyViaTheHost() {
+        var e = editor("text")
+        e.peerList = PeerList(title: "me (online)", rows: [
+            .init(name: "bob", colour: .magenta, state: "connected", address: "127.0.0.1:5000",
+                  rttMilliseconds: 1.25, lastHeardSeconds: 3.4, opsSent: 12, opsReceived: 7, opsQueued: 0),
+            .init(name: "(127.0.0.1:7070)", colour: .cyan, state: "offline", address: "127.0.0.1:7070",
+                  rttMilliseconds: nil, lastHeardSeconds: nil, opsSent: 0, opsReceived: 0, opsQueued: 5),
+        ])
+        _ = e.handle(.resize(width: 100, height: 10))
+        let g = e.render()
+        #expect(g.lines[0].hasPrefix("Peers — me (online)"))
+        #expect(g.lines[1].contains("rtt") && g.lines[1].contains("queued"))
+        #expect(g.lines[2].hasPrefix("bob"))
+        #expect(g.lines[2].contains("connected") && g.lines[2].contains("1.3 ms") && g.lines[2].contains("3s ago"))
+        #expect(g.lines[2].contains("12") && g.lines[2].contains("7"))
+        #expect(g.rows[2][0].colour == Grid.Colour.magenta.rawValue)
+        #expect(g.lines[3].contains("offline") && g.lines[3].contains("—") && g.lines[3].hasSuffix("5  127.0.0.1:7070"))
+        #expect(!g.lines.contains("text"), "the list replaces the text rows")
+        #expect(g.cursor == nil)
+    }
+}
+
+/// PeerLink between two sessions over real loopback sockets (no terminal):
+/// typing, presence, the peer list, F3 offline with queued edits, convergence.
+@Suite(.serialized) struct PeerLinkTests {
+    /// Applies inbox events on both sides until `done` or the deadline.
+    func pump(_ links: [PeerLink], seconds: Double = 10, until done: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            for l in links { for e in l.inbox.drain() { l.handle(e) }; l.refresh() }
+            if done() { return true }
+            usleep(2000)
+        }
+        return false
+    }
+
+    @Test func twoSessionsEditLiveGoOfflineAndConverge() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try "hello\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let hostSession = try EditorSession(path: file, author: "alice")
+        let hostInbox = try PeerInbox()
+        let hostHub = PeerLink.makeHub(document: hostSession.editor.doc.rga,
+                                       configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
+        defer { _ = try? hostHub.shutdown() }
+        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
+        let host = PeerLink(session: hostSession, hub: hostHub, inbox: hostInbox)
+        host.attach()
+
+        let joinInbox = try PeerInbox()
+        let replica = ReplicaID.random()
+        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
+        defer { _ = try? joinHub.shutdown() }
+        let joinSession = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
+        let join = PeerLink(session: joinSession, hub: joinHub, inbox: joinInbox)
+        join.dialsOut = true
+        join.attach()
+        #expect(joinSession.editor.peersStatus == "connecting…")
+        joinHub.connect(host: "127.0.0.1", port: port)
+        #expect(pump([host, join]) { joinSession.editor.text == "hello\n" && !host.connected.isEmpty })
+        #expect(joinSession.editor.peersStatus == "online")
+        #expect(joinSession.editor.peerBadges.map(\.name) == ["alice"])
+        #expect(hostSession.editor.message?.contains("bob joined") == true)
+
+        // Typing on each side appears on the other; the cursor travels too.
+        for c in "bob: " { joinSession.press(.char(c.unicodeScalars.first!)) }
+        #expect(pump([host, join]) { hostSession.editor.text == "bob: hello\n" })
+        #expect(pump([host, join]) { host.presences.values.first?.cursor != nil })
+        #expect(hostSession.editor.render().lines[0].contains("bob"), "bob's cursor and name on alice's screen")
+        hostSession.press(.ctrlEnd)
+        for c in "end" { hostSession.press(.char(c.unicodeScalars.first!)) }
+        #expect(pump([host, join]) { joinSession.editor.text == "bob: hello\nend" })
+
+        // Ctrl-S without a file explains; the peer list shows the host.
+        joinSession.press(.ctrl("s"))
+        #expect(joinSession.editor.message == "Not saved: no file")
+        joinSession.press(.function(4))
+        let list = try #require(joinSession.editor.peerList)
+        #expect(list.rows.first?.name == "alice")
+        #expect(list.rows.first?.state == "connected")
+        joinSession.press(.escape)
+        #expect(joinSession.editor.peerList == nil)
+
+        // F3: offline; both edit the same line; the joiner counts its queued edits.
+        joinSession.press(.function(3))
+        #expect(pump([host, join]) { host.connected.isEmpty })
+        joinSession.press(.ctrlHome)
+        joinSession.press(.end)
+        for c in "!!" { joinSession.press(.char(c.unicodeScalars.first!)) }
+        join.refresh()
+        #expect(joinSession.editor.peersStatus == "offline — 2 edits queued")
+        hostSession.press(.ctrlHome)
+        for c in "> " { hostSession.press(.char(c.unicodeScalars.first!)) }
+        _ = pump([host, join], seconds: 0.3) { false }
+        #expect(hostSession.editor.text == "> bob: hello\nend")
+        #expect(joinSession.editor.text == "bob: hello!!\nend")
+        joinSession.press(.function(3))
+        #expect(pump([host, join]) {
+            hostSession.editor.text == "> bob: hello!!\nend" && joinSession.editor.text == hostSession.editor.text
+        })
+        #expect(pump([host, join]) { joinSession.editor.peersStatus == "online" })
+        try hostSession.editor.checkInvariants()
+        try joinSession.editor.checkInvariants()
+    }
+}
