@@ -58,16 +58,18 @@ let package = Package(
         .executableTarget(
             name: "weave",
             dependencies: [
-                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `weave demo`: replicas side by side in one terminal, scripted.
+        .target(name: "WeaveDemo", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal", "WeavePeer"]),
         // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
         .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
         // Shared by the test targets: the tmux driver.
         .target(name: "WeaveTestSupport", path: "Tests/WeaveTestSupport"),
-        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer", "WeaveTestSupport"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer", "WeaveDemo", "WeaveTestSupport"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
             "WeaveCore", "WeavePeer",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -26,11 +26,11 @@ public struct Tmux {
 
     /// Starts `command` in a new session; the pane prints `WEAVE-EXIT=<status>`
     /// when it ends and stays up a while so the status can be read.
-    public init(command: String) throws {
+    public init(command: String, width: Int = 80, height: Int = 24) throws {
         socket = "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); s=$?; printf '\\nWEAVE-EXIT=%s\\n' $s; sleep 30"
         // The server it forks keeps inherited descriptors: give it no pipe to hold.
-        let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", shell],
+        let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width), "-y", String(height), shell],
                              capture: false)
         guard r.status == 0 else { throw TmuxError("tmux new-session failed with status \(r.status)") }
     }

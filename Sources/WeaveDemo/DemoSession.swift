@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeaveCore
+import WeaveEditor
+import WeaveHistory
+import WeavePeer
+import WeaveTerminal
+
+/// `weave demo`: two or three real replicas in one terminal, each an editor
+/// with its own PeerHub, linked over loopback TCP, driven by a script (see
+/// `DemoScript`). The viewer can pause (Space), take over a pane (Tab; Esc gives
+/// it back), and quit (q, or Ctrl-Q while in a pane).
+public final class DemoSession {
+    struct Pane {
+        var editor: Editor
+        var history = History()
+        let hub: PeerHub
+        let inbox: PeerInbox
+    }
+
+    public let scenario: DemoScenario
+    let names = ["A", "B", "C"]
+    var panes: [Pane] = []
+    let script: [DemoAction]
+    var index = 0
+    var due = 0.0
+    var waitingSince: Double?
+    var paused = false
+    var focus: Int?
+    var banner = ""
+    var history: TimeTravelView?
+    var playDue = 0.0
+    /// Keys per second of the scripted typist.
+    let speed: Double
+    let terminal = Terminal()
+    let loop: EventLoop
+    /// Set when the script ends: what happened (for scripts and tests).
+    public private(set) var converged = false
+
+    public init(scenario: DemoScenario, peers: Int, speed: Double) throws {
+        self.scenario = scenario
+        self.speed = speed
+        script = DemoScript.make(scenario, peers: peers)
+        loop = try EventLoop()
+        for i in 0 ..< peers {
+            let replica = ReplicaID(UInt64(0xA0 + i))
+            let doc = RGA(replica: replica)
+            let inbox = try PeerInbox()
+            let hub = PeerHub(document: doc, configuration: PeerHub.Configuration(name: names[i], colour: UInt8(i)),
+                              onEvent: inbox.post)
+            var editor = Editor(fileName: "replica \(names[i])", document: doc)
+            editor.peersStatus = "online"
+            panes.append(Pane(editor: editor, hub: hub, inbox: inbox))
+        }
+        var authors: [ReplicaID: Author] = [:]
+        for i in 0 ..< peers {
+            let id = ReplicaID(UInt64(0xA0 + i))
+            authors[id] = Author(replica: id, name: names[i], colour: i)
+        }
+        for i in panes.indices { panes[i].history.authors = authors }
+        let address = try panes[0].hub.listen(host: "127.0.0.1", port: 0)
+        for i in 1 ..< peers { _ = panes[i].hub.connect(host: "127.0.0.1", port: address.port ?? 0) }
+        banner = "Weave demo: \(scenario.title)"
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Runs until the viewer quits. The terminal is restored on return.
+    public func run() throws {
+        try terminal.start()
+        defer {
+            terminal.stop()
+            for p in panes { _ = try? p.hub.shutdown() }
+        }
+        for i in panes.indices {
+            loop.addSource(fd: panes[i].inbox.fileDescriptor) { [unowned self] in self.absorb(i) }
+        }
+        loop.onInput = { [unowned self] in
+            for key in terminal.readKeys() { viewer(key) }
+        }
+        loop.timeout = { [unowned self] in
+            if paused && history?.scrubber.playing != true { return -1 }
+            let next = min(paused ? .infinity : due, history?.scrubber.playing == true ? playDue : .infinity)
+            if next == .infinity { return -1 }
+            return Int32(max(0, min(1000, (next - DemoSession.now()) * 1000)))
+        }
+        loop.afterEvents = { [unowned self] in
+            tick()
+            terminal.draw(screen())
+        }
+        due = DemoSession.now() + 0.5
+        terminal.draw(screen())
+        loop.run()
+    }
+
+    func screen() -> Grid {
+        let size = terminal.size
+        let state = paused ? "  [paused]" : focus.map { "  [you are typing in \(names[$0]) — Esc gives it back]" } ?? ""
+        return DemoView.render(banner: banner + state, panes: panes.map(\.editor), history: history, focus: focus, size: size)
+    }
+
+    /// Applies what pane `i`'s hub reported.
+    func absorb(_ i: Int) {
+        for event in panes[i].inbox.drain() {
+            switch event {
+            case .remoteOperations(let ops, _):
+                do {
+                    try panes[i].editor.receive(ops)
+                    panes[i].history.edits.append(Edit(time: Int64(DemoSession.now() * 1000), ops: ops))
+                } catch {
+                    banner = "replica \(names[i]) refused operations: \(error)"
+                }
+            case .onlineChanged(let on):
+                panes[i].editor.peersStatus = on ? "online" : "offline"
+            default:
+                break
+            }
+        }
+    }
+
+    /// A key from the viewer.
+    func viewer(_ key: Key) {
+        if let f = focus {
+            switch key {
+            case .escape: focus = nil
+            case .tab: focus = (f + 1) % panes.count
+            case .ctrl("q"): loop.stop()
+            default: perform(f, panes[f].editor.handle(key))
+            }
+            return
+        }
+        switch key {
+        case .char("q"), .char("Q"), .ctrl("q"): loop.stop()
+        case .char(" "): paused.toggle()
+        case .tab: focus = 0; paused = true
+        case .resize(let w, let h): for i in panes.indices { _ = panes[i].editor.handle(.resize(width: w, height: h)) }
+        default:
+            if var h = history {
+                switch key {
+                case .left: h.scrubber.apply(.back)
+                case .right: h.scrubber.apply(.forward)
+                case .home: h.scrubber.apply(.start)
+                case .end: h.scrubber.apply(.end)
+                default: break
+                }
+                history = h
+            }
+        }
+    }
+
+    /// Carries out what a pane's editor asked for: operations go to its hub and history.
+    func perform(_ i: Int, _ effects: [Effect]) {
+        for e in effects {
+            if case .broadcast(let ops) = e, !ops.isEmpty {
+                panes[i].hub.submit(ops)
+                panes[i].history.edits.append(Edit(time: Int64(DemoSession.now() * 1000), ops: ops))
+                if let id = panes[i].editor.cursor < panes[i].editor.doc.rga.count ? panes[i].editor.doc.rga.id(at: panes[i].editor.cursor) : nil {
+                    panes[i].hub.setCursor(id)
+                }
+            }
+        }
+    }
+
+    /// Runs the script (and the replay) as far as their clocks allow.
+    func tick() {
+        let now = DemoSession.now()
+        if var h = history, h.scrubber.playing, now >= playDue {
+            h.scrubber.step()
+            history = h
+            playDue = now + (h.delay(now) ?? 0.05)
+        }
+        var budget = 64
+        while !paused, index < script.count, now >= due, budget > 0 {
+            budget -= 1
+            run(script[index], now)
+        }
+    }
+
+    func run(_ action: DemoAction, _ now: Double) {
+        switch action {
+        case .key(let p, let k):
+            perform(p, panes[p].editor.handle(k))
+            index += 1
+            due = now + 1 / speed
+        case .setOnline(let on):
+            for p in panes { p.hub.setOnline(on) }
+            for i in panes.indices { panes[i].editor.peersStatus = on ? "online" : "offline" }
+            index += 1
+        case .say(let s):
+            banner = s
+            index += 1
+            due = now + 1.2
+        case .wait(let t):
+            index += 1
+            due = now + t
+        case .waitConverged:
+            let first = panes[0].editor.text
+            let same = panes.allSatisfy { $0.editor.text == first && $0.editor.doc.rga.pendingCount == 0 }
+            let versions = panes.allSatisfy { $0.editor.doc.rga.version == panes[0].editor.doc.rga.version }
+            if same && versions {
+                converged = true
+                let shown = first.replacingOccurrences(of: "\n", with: " ⏎ ")
+                banner = "Converged: every pane shows \"\(shown)\""
+                waitingSince = nil
+                index += 1
+                due = now + 1
+            } else {
+                converged = false
+                if waitingSince == nil { waitingSince = now }
+                if now - waitingSince! > 10 {
+                    banner = "Not converged after 10 s (a bug: please report it)"
+                    waitingSince = nil
+                    index += 1
+                }
+                due = now + 0.05
+            }
+        case .replayHistory:
+            let timeline = Timeline(doc: panes[0].editor.doc.rga, history: panes[0].history)
+            var view = TimeTravelView(timeline: timeline)
+            view.scrubber.apply(.start)
+            // Play the whole history in about six seconds.
+            while view.scrubber.speed < Double(max(1, timeline.editCount)) / 6 { view.scrubber.apply(.faster) }
+            view.scrubber.apply(.playPause)
+            history = view
+            playDue = now
+            index += 1
+            due = now + 0.1
+        case .waitReplay:
+            if history?.scrubber.playing == true { due = now + 0.1 } else { index += 1; due = now + 0.5 }
+        }
+    }
+}
+
+extension TimeTravelView {
+    /// Seconds until the next replay step.
+    func delay(_ now: Double) -> Double? {
+        scrubber.delay(times: timeline.history.edits.map(\.time))
+    }
+}
