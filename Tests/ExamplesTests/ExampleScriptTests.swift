@@ -37,3 +37,50 @@ struct ExampleScriptTests {
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
     }
 }
+
+/// The two peer scripts, run for real against two `weave` processes.
+struct PeerScriptTests {
+    var root: String { ExampleScriptTests.root }
+
+    @Test func mergeDemoConvergesAndBothFilesMatch() throws {
+        guard Tmux.available else { print("skipping: tmux is not installed"); return }
+        let weave = try Tmux.weaveBinary()
+        let dir = NSTemporaryDirectory() + "weave-merge-\(UInt32.random(in: 0 ... .max))"
+        let port = Int.random(in: 20000 ... 40000)
+        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_PORT=\(port)", "timeout", "90", "bash", root + "/Examples/merge-demo.sh", dir])
+        #expect(r.status == 0, "merge-demo.sh failed:\n\(r.output)")
+        #expect(r.output.contains("converged: alice.txt and bob.txt both hold: The team meeting is on Monday (10:00)."))
+        let alice = try String(contentsOfFile: dir + "/alice.txt", encoding: .utf8)
+        let bob = try String(contentsOfFile: dir + "/bob.txt", encoding: .utf8)
+        #expect(alice == bob)
+        #expect(alice == "The team meeting is on Monday (10:00).\n")
+    }
+
+    @Test func twoTerminalsShareTyping() throws {
+        guard Tmux.available else { print("skipping: tmux is not installed"); return }
+        let weave = try Tmux.weaveBinary()
+        let dir = NSTemporaryDirectory() + "weave-two-\(UInt32.random(in: 0 ... .max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let socket = "weave-two-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let port = Int.random(in: 20000 ... 40000)
+        defer { _ = try? Tmux.run(["tmux", "-L", socket, "kill-server"], capture: false) }
+        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_TMUX_SOCKET=\(socket)", "bash", root + "/Examples/two-terminals.sh", dir + "/shared.txt", String(port)])
+        #expect(r.status == 0, "\(r.output)")
+        func screen(_ pane: String) -> String {
+            (try? Tmux.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", pane]))?.output ?? ""
+        }
+        func waitFor(_ pane: String, _ text: String) -> Bool {
+            for _ in 0 ..< 150 {
+                if screen(pane).contains(text) { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        #expect(waitFor("weave-two:0.1", "alice"), "the joiner did not start:\n\(screen("weave-two:0.1"))")
+        _ = try Tmux.run(["tmux", "-L", socket, "send-keys", "-t", "weave-two:0.0", "-l", "hello from alice "], capture: false)
+        #expect(waitFor("weave-two:0.1", "hello from alice"), "bob did not see alice's text:\n\(screen("weave-two:0.1"))")
+        _ = try Tmux.run(["tmux", "-L", socket, "send-keys", "-t", "weave-two:0.1", "C-End"], capture: false)
+        _ = try Tmux.run(["tmux", "-L", socket, "send-keys", "-t", "weave-two:0.1", "-l", "and bob"], capture: false)
+        #expect(waitFor("weave-two:0.0", "hello from alice and bob"), "alice did not see bob's text:\n\(screen("weave-two:0.0"))")
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Opens a tmux session with `weave host` and `weave join` side by side: type in
+# either pane and watch the other.
+#
+#   Examples/two-terminals.sh [FILE] [PORT]
+#
+# FILE defaults to shared.txt, PORT to 7070. The weave binary is $WEAVE, else
+# `weave` on PATH, else the debug build. WEAVE_TMUX_SOCKET runs it on a private
+# tmux server (tmux -L), as the tests do.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+weave=${WEAVE:-$(command -v weave || echo "$here/../.build/debug/weave")}
+file=${1:-shared.txt}
+port=${2:-7070}
+session=weave-two
+t() { tmux ${WEAVE_TMUX_SOCKET:+-L "$WEAVE_TMUX_SOCKET"} "$@"; }
+t kill-session -t "$session" 2>/dev/null || true
+t new-session -d -s "$session" -x 160 -y 30 "env LANG=C.UTF-8 '$weave' host '$file' --port $port --name alice; sleep 2"
+# The joiner starts once the host listens.
+t split-window -h -t "$session" "sleep 1; env LANG=C.UTF-8 '$weave' join 127.0.0.1:$port --name bob; sleep 2"
+if [ -t 1 ] && [ -z "${WEAVE_TMUX_SOCKET:-}" ]; then
+  if [ -n "${TMUX:-}" ]; then t switch-client -t "$session"; else t attach -t "$session"; fi
+else
+  echo "started tmux session $session: alice hosts $file on port $port, bob joins (tmux attach -t $session)"
+fi
