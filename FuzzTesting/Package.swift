@@ -5,9 +5,15 @@ import PackageDescription
 
 let package = Package(
     name: "FuzzTesting",
-    dependencies: [.package(name: "Weave", path: "..")],
+    dependencies: [
+        .package(name: "Weave", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
     targets: [
         .executableTarget(name: "FuzzOpCodec", dependencies: [.product(name: "WeaveCore", package: "Weave")]),
         .executableTarget(name: "FuzzLogLoader", dependencies: [.product(name: "WeaveStore", package: "Weave")]),
+        .executableTarget(name: "FuzzFrameDecoder", dependencies: [
+            .product(name: "WeavePeer", package: "Weave"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
     ]
 )

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(FuzzOpCodec FuzzLogLoader)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(FuzzOpCodec FuzzLogLoader FuzzFrameDecoder)
 swift build -c debug --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address
 for t in "${targets[@]}"; do
   mkdir -p "Corpus/$t" ".work/$t"
