@@ -26,7 +26,8 @@ import WeaveCore
     func killedServerRestartsAndCatchesUp() throws {
         let weave = try #require(Self.weave)
         let file = "/tmp/weave-serve-test-\(getpid())-\(UInt32.random(in: 0 ... .max)).txt"
-        defer { unlink(file) }
+        let sidecar = "/tmp/." + String(file.dropFirst(5)) + ".weave"
+        defer { unlink(file); unlink(sidecar) }
         let first = try Child(weave, ["serve", file, "--port", "0"])
         let port = try #require(first.port())
         let joiner = SimPeer(replica: 0x99, name: "joiner")
@@ -45,6 +46,18 @@ import WeaveCore
         kill(second.pid, SIGTERM)
         #expect(second.wait() == 0)
         #expect(readFile(file) == "before the kill. while it was down. ")
+        // The history was kept (StoredDocument): a third run has the same
+        // elements, so the joiner reconnecting to it does not get the text twice.
+        #expect(access(sidecar, F_OK) == 0)
+        let third = try Child(weave, ["serve", file, "--port", "\(port)"])
+        #expect(third.port() == port)
+        joiner.type("after. ")
+        #expect(try synced(joiner))
+        usleepMillis(500)
+        kill(third.pid, SIGTERM)
+        #expect(third.wait() == 0)
+        #expect(readFile(file) == "before the kill. while it was down. after. ")
+        #expect(joiner.editor.text == "before the kill. while it was down. after. ")
     }
 
     /// Whether the joiner is connected with nothing queued, within 20 s.
