@@ -34,10 +34,14 @@ struct BenchPeers: ParsableCommand {
     @Option(help: "Operations per second per peer in the load.")
     var rate = 10_000
 
+    @Option(help: "Which measurements, comma-separated: join, latency, load.")
+    var parts = "join,latency,load"
+
     func run() throws {
-        try benchJoin()
-        try benchLatency()
-        if seconds > 0 { try benchLoad() }
+        let want = Set(parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        if want.contains("join") { try benchJoin() }
+        if want.contains("latency") { try benchLatency() }
+        if want.contains("load"), seconds > 0 { try benchLoad() }
     }
 
     func tracePath() -> String? {
@@ -94,7 +98,7 @@ struct BenchPeers: ParsableCommand {
             let total = ContinuousClock.now - start
             _ = try joiner.shutdown()
             guard caughtUp, shared.text == doc.text else { throw ValidationFailure("join: the joiner did not get the document") }
-            print("join          round \(round + 1): \(String(format: "%.0f", total.ms)) ms to the first screen (\(String(format: "%.0f", received.ms)) ms to caughtUp; \(ops) ops, \(doc.log.count) in the trace's log, \(doc.count) characters)")
+            print("join          round \(round + 1): \(String(format: "%.0f", total.ms)) ms to the first screen (\(String(format: "%.0f", received.ms)) ms to caughtUp; \(ops) ops carrying \(doc.version.total) units, \(doc.count) characters)")
         }
     }
 
@@ -160,6 +164,7 @@ struct BenchPeers: ParsableCommand {
         var next = start
         var sent = 0
         var rss: [Int] = [Self.rssKB()]
+        var unitSamples: [Int] = [0]
         var nextSample = start + .seconds(1)
         var rng = SystemRandomNumberGenerator()
         while ContinuousClock.now - start < .seconds(seconds) {
@@ -177,7 +182,11 @@ struct BenchPeers: ParsableCommand {
                 hubs[p].submit(batch)
                 sent += batch.count
             }
-            if ContinuousClock.now >= nextSample { rss.append(Self.rssKB()); nextSample += .seconds(1) }
+            if ContinuousClock.now >= nextSample {
+                rss.append(Self.rssKB())
+                unitSamples.append((try? hubs[0].withDocument { $0.version.total }.wait()) ?? 0)
+                nextSample += .seconds(1)
+            }
             next += .milliseconds(10)
             let wait = next - ContinuousClock.now
             if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
@@ -200,6 +209,9 @@ struct BenchPeers: ParsableCommand {
         let achieved = Double(sent) / 3 / (Double(produced.components.seconds) + Double(produced.components.attoseconds) / 1e18)
         print("load          3 peers × \(Int(achieved)) ops/s for \(seconds) s: \(sent) ops, \(converged ? "converged" : "DID NOT CONVERGE") \(String(format: "%.0f", settle.ms)) ms after the last op; \(units.first ?? 0) units, \(texts.first?.unicodeScalars.count ?? 0) characters")
         print("load          RSS (MB, each second, whole process: 3 hubs + 3 mirrors): " + rss.map { String(format: "%.0f", Double($0) / 1024) }.joined(separator: " "))
+        print("load          units in A's document at those samples (k): " + unitSamples.map { String($0 / 1000) }.joined(separator: " ")
+              + "; RSS growth per unit held by the six replicas: "
+              + String(format: "%.0f", Double(rss[rss.count - 1] - rss[0]) * 1024 / Double(max(1, (units.first ?? 1) * 6))) + " bytes")
         if !converged { throw ValidationFailure("load: peers did not converge") }
     }
 
