@@ -234,7 +234,9 @@ struct Join: ParsableCommand {
                 // A copy kept by an earlier join shares replicas with the shared document.
                 let loaded: RGA
                 do { loaded = try OpLog.load(path: sidecar).document(as: replica) } catch { throw ValidationFailure("\(error)") }
-                let related = loaded.count == 0 || shared.version.total == 0
+                // (An empty shared document shares nothing: FILE's text would be pushed
+                // into someone else's document, so that is asked too.)
+                let related = loaded.count == 0
                     || loaded.version.counts.contains { shared.seen($0.key) > 0 && $0.value > 0 }
                 replace = !related
             } else {
