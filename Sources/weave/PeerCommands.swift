@@ -230,7 +230,13 @@ struct Join: ParsableCommand {
         do { fileText = try StoredDocument.readText(file) } catch { throw ValidationFailure("\(error)") }
         var replace = false
         if let fileText, !fileText.isEmpty || hasSidecar {
-            if hasSidecar {
+            if offline {
+                // Nothing received yet to compare with: only a copy kept by an
+                // earlier join (its history) can be edited offline and merged later.
+                guard hasSidecar else {
+                    throw ValidationFailure("--offline needs a copy kept by an earlier join; \(file) has no history (join online once)")
+                }
+            } else if hasSidecar {
                 // A copy kept by an earlier join shares replicas with the shared document.
                 let loaded: RGA
                 do { loaded = try OpLog.load(path: sidecar).document(as: replica) } catch { throw ValidationFailure("\(error)") }
@@ -247,7 +253,13 @@ struct Join: ParsableCommand {
             }
         }
         if replace {
-            if hasSidecar { rename(sidecar, sidecar + ".before-join") }
+            if offline {
+                // Nothing received yet to compare with: only a copy kept by an
+                // earlier join (its history) can be edited offline and merged later.
+                guard hasSidecar else {
+                    throw ValidationFailure("--offline needs a copy kept by an earlier join; \(file) has no history (join online once)")
+                }
+            } else if hasSidecar { rename(sidecar, sidecar + ".before-join") }
             do { try DocumentFile.save("", to: file) } catch { throw ValidationFailure("\(error)") }
         }
         let session: EditorSession

@@ -106,4 +106,53 @@ struct PeerTmuxTests {
         host.sendKeys("C-q")
         try host.waitFor("WEAVE-EXIT=0")
     }
+
+    /// A copy kept by an earlier join merges both ways on the next join: what
+    /// the host typed meanwhile arrives, what was typed offline in the copy is
+    /// sent, and nothing is duplicated. Without FILE, Ctrl-S explains.
+    @Test func rejoinWithTheSameCopyMergesWithoutDuplicating() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try "one\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let copy = dir.path + "/copy.txt"
+        let weave = try Tmux.weaveBinary()
+        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice")
+        defer { host.kill() }
+        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        let first = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob")
+        defer { first.kill() }
+        try first.waitFor("alice online")
+        #expect(try String(contentsOfFile: copy, encoding: .utf8) == "one\n", "a new copy holds the shared text at once")
+        first.sendKeys("C-q")
+        try first.waitFor("WEAVE-EXIT=0")
+        host.sendKeys("C-End")
+        host.sendText("two")
+        try host.waitFor("two")
+        // Offline in the copy first, then online.
+        let second = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob --offline")
+        defer { second.kill() }
+        try second.waitFor("offline — 0 edits queued")
+        second.sendText("zero ")
+        try second.waitFor("offline — 5 edits queued")
+        second.sendKeys("F3")
+        try second.waitFor("zero one")
+        try second.waitFor("two")
+        try host.waitFor("zero one")
+        let screen = host.capture()
+        #expect(screen.components(separatedBy: "one").count == 2, "no duplicated text:\n\(screen)")
+        second.sendKeys("C-q")
+        second.sendKeys("C-q")
+        try second.waitFor("WEAVE-EXIT=0")
+        // In memory: Ctrl-S explains that there is no file.
+        let memory = try Tmux(command: "\(weave) join 127.0.0.1:\(port) --name carol")
+        defer { memory.kill() }
+        try memory.waitFor("zero one")
+        memory.sendKeys("C-s")
+        try memory.waitFor("Not saved: no file")
+        memory.sendKeys("C-q")
+        try memory.waitFor("WEAVE-EXIT=0")
+        host.sendKeys("C-q")
+        host.sendKeys("C-q")
+        try host.waitFor("WEAVE-EXIT=0")
+    }
 }
