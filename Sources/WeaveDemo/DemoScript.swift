@@ -95,7 +95,7 @@ public enum DemoScript {
         s.append(.say("The time-travel pane replays the merged history; ⑂ marks the concurrent edits."))
         s.append(.replayHistory)
         s.append(.waitReplay)
-        s.append(.say("Done. Tab takes over a pane, Space pauses, q quits."))
+        s.append(.say("Done. Tab takes over a pane, Space pauses (n steps), q quits."))
         return s
     }
 }

@@ -9,8 +9,9 @@ import WeaveTerminal
 
 /// `weave demo`: two or three real replicas in one terminal, each an editor
 /// with its own PeerHub, linked over loopback TCP, driven by a script (see
-/// `DemoScript`). The viewer can pause (Space), take over a pane (Tab; Esc gives
-/// it back), and quit (q, or Ctrl-Q while in a pane).
+/// `DemoScript`). The viewer can pause (Space), step one action while paused
+/// (n or →), take over a pane (Tab; Esc gives it back), and quit (q, or Ctrl-Q
+/// while in a pane).
 public final class DemoSession {
     struct Pane {
         var editor: Editor
@@ -100,7 +101,7 @@ public final class DemoSession {
 
     func screen() -> Grid {
         let size = terminal.size
-        let state = paused ? "  [paused]" : focus.map { "  [you are typing in \(names[$0]) — Esc gives it back]" } ?? ""
+        let state = paused ? "  [paused: Space resumes, n steps]" : focus.map { "  [you are typing in \(names[$0]) — Esc gives it back]" } ?? ""
         return DemoView.render(banner: banner + state, panes: panes.map(\.editor), history: history, focus: focus, size: size)
     }
 
@@ -137,6 +138,9 @@ public final class DemoSession {
         switch key {
         case .char("q"), .char("Q"), .ctrl("q"): loop.stop()
         case .char(" "): paused.toggle()
+        case .char("n") where paused, .right where paused && history == nil:
+            // Step: one action of the script (one keystroke while typing).
+            if index < script.count { run(script[index], DemoSession.now()) }
         case .tab: focus = 0; paused = true
         case .resize(let w, let h): for i in panes.indices { _ = panes[i].editor.handle(.resize(width: w, height: h)) }
         default:

@@ -5,7 +5,7 @@ import WeaveDemo
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Two or three live replicas in one terminal: type, cut the link, edit concurrently, heal, replay.",
-        discussion: "Space pauses, Tab takes over a pane (Esc gives it back), q quits.")
+        discussion: "Space pauses, n (or →) steps while paused, Tab takes over a pane (Esc gives it back), q quits.")
 
     @Option(help: "Replicas side by side (2 or 3).")
     var peers = 2

@@ -43,6 +43,14 @@ struct BenchEditor: ParsableCommand {
         for (name, p50, p99) in rows {
             print("keystroke     \(name): median \(String(format: "%.3f", p50)) ms, p99 \(String(format: "%.3f", p99)) ms over \(keys) keys (handle + render 80x24)")
         }
+        // A 1 MB bracketed paste: one key, one edit, then the next screen.
+        var pasting = Editor(fileName: "paste.txt", text: "before\nafter\n")
+        _ = pasting.handle(.resize(width: 80, height: 24))
+        let pasteStart = ContinuousClock.now
+        _ = pasting.handle(.paste(text))
+        _ = pasting.render()
+        let paste = ContinuousClock.now - pasteStart
+        print("paste_1mb     \(String(format: "%.1f", paste.ms)) ms   (\(text.utf8.count) bytes pasted as one edit, then the next Grid)")
         // Opening a 10 MB file: read, refuse-if-binary check, new history (first edit), editor, first Grid.
         let dir = NSTemporaryDirectory() + "weave-bench-open-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

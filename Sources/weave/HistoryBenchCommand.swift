@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeaveCore
+import WeaveEditor
 import WeaveHistory
 import WeaveStore
 
@@ -11,6 +12,8 @@ struct BenchHistory: ParsableCommand {
         discussion: """
         build_ms: building the timeline from the history (once, when the pane opens). \
         seek: producing the whole text after N edits for --seeks random N (median and worst). \
+        play: rendering the time-travel pane (100x30 Grid) for 600 consecutive steps, as playing \
+        at 60 steps a second does; frames slower than 16.7 ms would be dropped. \
         timeline_mb: the timeline's arrays; document_mb: the replica's own arrays. \
         Run in release: swift run -c release weave bench-history FILE
         """)
@@ -44,10 +47,24 @@ struct BenchHistory: ParsableCommand {
             times.append(ContinuousClock.now - t0)
         }
         times.sort()
+        // Playback: 600 steps from a random point, one pane render each.
+        var view = TimeTravelView(timeline: timeline)
+        view.scrubber = Scrubber(edits: timeline.editCount, position: timeline.editCount / 2)
+        var frames: [Double] = []
+        for _ in 0 ..< 600 {
+            let t0 = ContinuousClock.now
+            view.scrubber.apply(.forward)
+            var grid = Grid(width: 100, height: 30)
+            view.render(into: &grid, top: 0, height: 30)
+            frames.append((ContinuousClock.now - t0).ms)
+        }
+        frames.sort()
+        let dropped = frames.filter { $0 > 1000.0 / 60 }.count
         let timelineBytes = timeline.scalars.count * (4 + 4 + 4 + 2)
         print("history       \(timeline.editCount) edits, \(timeline.scalars.count) elements (checksum \(checksum))")
         print("build_ms      \(String(format: "%.1f", build.ms))")
         print("seek_ms       median \(String(format: "%.3f", times[times.count / 2].ms)), worst \(String(format: "%.3f", times.last!.ms)) over \(seeks) random points (whole text after N edits)")
+        print("play_ms       per frame median \(String(format: "%.2f", frames[frames.count / 2])), p99 \(String(format: "%.2f", frames[frames.count * 99 / 100])), worst \(String(format: "%.2f", frames.last!)); \(dropped) of 600 over 16.7 ms (60 steps/s)")
         print("timeline_mb   \(String(format: "%.2f", Double(timelineBytes) / 1_048_576))   document_mb \(String(format: "%.2f", Double(doc.estimatedMemoryBytes) / 1_048_576))")
     }
 }

@@ -37,6 +37,22 @@ struct DemoTests {
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
     }
 
+    @Test func pauseAndStep() throws {
+        guard Tmux.available else { return }
+        let weave = try Tmux.weaveBinary()
+        let tmux = try Tmux(command: "\(weave) demo --speed 2", width: 100, height: 24)
+        defer { tmux.kill() }
+        try tmux.waitFor("2 replicas")
+        tmux.sendText(" ")
+        try tmux.waitFor("[paused")
+        let before = tmux.capture()
+        for _ in 0 ..< 5 { tmux.sendText("n") }
+        let after = try tmux.waitFor("The ")   // five steps typed "The " (after the banner step)
+        #expect(before != after)
+        tmux.sendText("q")
+        try tmux.waitFor("WEAVE-EXIT=0")
+    }
+
     @Test func scriptsArePlainData() {
         let s = DemoScript.make(.samePosition, peers: 2)
         #expect(s.contains(.setOnline(false)))

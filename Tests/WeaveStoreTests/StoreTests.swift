@@ -190,3 +190,25 @@ struct CrashBeforeFirstFlushTests {
         #expect(s.history.edits.isEmpty)
     }
 }
+
+struct SaveFailureTests {
+    /// A save that cannot complete leaves FILE exactly as it was and says why.
+    /// (The temporary file's name is taken by a directory, which works as root too.)
+    @Test func aFailedSaveLeavesTheOldFileAndSaysWhy() throws {
+        let dir = temporaryDirectory()
+        let file = dir + "/a.txt"
+        write(file, Array("original\n".utf8))
+        let s = try StoredDocument(file: file, author: "me")
+        s.record([s.doc.insert("changed ", at: 0)!])
+        try FileManager.default.createDirectory(atPath: dir + "/.a.txt.tmp-\(getpid())", withIntermediateDirectories: false)
+        do {
+            try s.savePlainText()
+            Issue.record("the save succeeded")
+        } catch let e as StoreError {
+            #expect(e.description.contains(".a.txt.tmp-"))
+            #expect(e.description.contains("directory"))
+        }
+        #expect(String(decoding: read(file), as: UTF8.self) == "original\n")
+        #expect(s.isModified)
+    }
+}
