@@ -65,8 +65,15 @@ struct Host: ParsableCommand {
     @Flag(help: "Start offline (F3 goes online).")
     var offline = false
 
+    @Flag(help: "Run every link over TLS 1.3 and admit only holders of the invitation printed in the join command.")
+    var secure = false
+
+    @Flag(help: "With --secure: the invitation lets joiners watch and time-travel but not edit.")
+    var readOnly = false
+
     mutating func validate() throws {
         if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+        if readOnly && !secure { throw ValidationError("--read-only needs --secure (invitations are what carry it)") }
     }
 
     func run() throws {
@@ -77,8 +84,16 @@ struct Host: ParsableCommand {
             throw ValidationFailure("\(error)")
         }
         let inbox = try PeerInbox()
-        let hub = PeerLink.makeHub(document: session.editor.doc.rga,
-                                   configuration: try hubConfiguration(name: name, colour: 0, log: log), inbox: inbox)
+        var config = try hubConfiguration(name: name, colour: 0, log: log)
+        var inviteSuffix = ""
+        if secure {
+            let identity: PeerIdentity
+            do { identity = try PeerIdentity.loadOrCreate() } catch { throw ValidationFailure("cannot load or create this installation's identity: \(error)") }
+            let invitation = Invitation.make(for: identity, readOnly: readOnly)
+            config.security = PeerSecurity(identity: identity, invitations: InvitationBook([invitation]))
+            inviteSuffix = " --invite \(invitation.token)"
+        }
+        let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
         let bound: Int
         do {
             bound = try hub.listen(host: bind, port: port).port ?? port
@@ -87,7 +102,7 @@ struct Host: ParsableCommand {
             throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
         }
         let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
-        let command = "weave join \(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
+        let command = "weave join \(shown.contains(":") ? "[\(shown)]" : shown):\(bound)" + inviteSuffix
         print("hosting \(file) on \(bind):\(bound)")
         print("join with: \(command)")
         fflush(nil)
@@ -129,6 +144,9 @@ struct Join: ParsableCommand {
     @Option(help: "Seconds to wait for the document before giving up.")
     var timeout: Double = 10
 
+    @Option(help: "The invitation from `weave host --secure`'s join command (TLS 1.3, host fingerprint pinned).")
+    var invite: String?
+
     func run() throws {
         guard let (host, port) = Join.parse(address) else {
             throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address))")
@@ -136,15 +154,25 @@ struct Join: ParsableCommand {
         let replica = ReplicaID.random()
         let inbox = try PeerInbox()
         let colour = UInt8.random(in: 1 ..< UInt8(Grid.Colour.authorPalette.count))
-        let hub = PeerLink.makeHub(document: RGA(replica: replica),
-                                   configuration: try hubConfiguration(name: name, colour: colour, log: log), inbox: inbox)
+        var config = try hubConfiguration(name: name, colour: colour, log: log)
+        var invitation: Invitation?
+        if let invite {
+            guard let parsed = Invitation(token: invite) else {
+                throw ValidationFailure("--invite: not an invitation (expected the wv1-… token that weave host --secure printed)")
+            }
+            do { config.security = PeerSecurity(identity: try PeerIdentity.loadOrCreate()) } catch {
+                throw ValidationFailure("cannot load or create this installation's identity: \(error)")
+            }
+            invitation = parsed
+        }
+        let hub = PeerLink.makeHub(document: RGA(replica: replica), configuration: config, inbox: inbox)
         var shared = RGA(replica: replica)
         var early: [PeerEvent] = []
         if offline {
             hub.setOnline(false)
-            hub.connect(host: host, port: port)
+            hub.connect(host: host, port: port, invitation: invitation)
         } else {
-            hub.connect(host: host, port: port)
+            hub.connect(host: host, port: port, invitation: invitation)
             print("joining \(host):\(port)…")
             fflush(nil)
             do {
