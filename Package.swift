@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
         .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace"]),
-        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveEditor", "WeaveTerminal", "WeavePeer"],
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveTestSupport"],
                     exclude: ["Golden"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeaveTestSupport
 
 /// End-to-end: `weave host` in one tmux server and `weave join` in another, on
 /// 127.0.0.1. Every wait is bounded; both tmux servers are killed at the end.
