@@ -24,10 +24,20 @@ public enum Help {
         ("Esc", "cancel a prompt / close help"),
     ]
 
+    /// In a session with peers (`weave host`/`join`), F3 and F4 drive the link.
+    public static let peerBinding = (keys: "F3  F4  Ctrl-P", action: "go offline / online; the peer list")
+
     /// The help screen's lines (22: they fit an 80x24 terminal's text area).
-    public static var lines: [String] {
+    public static var lines: [String] { lines(peers: false) }
+
+    /// The help screen's lines; with `peers`, F3/F4 are the link's keys, not find's.
+    public static func lines(peers: Bool) -> [String] {
         var out = ["Weave help: keys", ""]
         for b in bindings {
+            if peers && b.keys == "F3  F4" {
+                out.append("  " + peerBinding.keys + String(repeating: " ", count: max(1, 28 - peerBinding.keys.count)) + peerBinding.action)
+                continue
+            }
             out.append("  " + b.keys + String(repeating: " ", count: max(1, 28 - b.keys.count)) + b.action)
         }
         return out

@@ -23,7 +23,7 @@ extension Editor {
     private func renderFitted() -> Grid {
         var grid = Grid(width: size.width, height: size.height)
         if mode == .help {
-            for (y, line) in Help.lines.prefix(textHeight).enumerated() {
+            for (y, line) in Help.lines(peers: !peersStatus.isEmpty).prefix(textHeight).enumerated() {
                 grid.write(line, x: 0, y: y, attributes: y == 0 ? .bold : [])
             }
             grid.cursor = nil

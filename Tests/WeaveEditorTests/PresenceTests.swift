@@ -186,3 +186,18 @@ import WeavePeer
         try joinSession.editor.checkInvariants()
     }
 }
+
+@Suite struct PeerHelpTests {
+    /// With peers, F3/F4 drive the link, and the help screen says so; alone, they find.
+    @Test func helpListsTheKeysThatApply() {
+        var alone = Editor(fileName: "a.txt", text: "x")
+        _ = alone.handle(.function(1))
+        #expect(alone.render().lines.contains { $0.contains("F3  F4") && $0.contains("find next / previous") })
+        var shared = Editor(fileName: "a.txt", text: "x")
+        shared.peersStatus = "online"
+        _ = shared.handle(.function(1))
+        let lines = shared.render().lines
+        #expect(lines.contains { $0.contains("F3  F4  Ctrl-P") && $0.contains("offline / online") })
+        #expect(!lines.contains { $0.contains("find next / previous") })
+    }
+}
