@@ -79,6 +79,13 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         wasActive = true
         address = context.channel.remoteAddress.map(PeerHub.describe) ?? "?"
         lastHeard = context.eventLoop.now
+        if let local = context.channel.localAddress, let remote = context.channel.remoteAddress, local == remote {
+            // A dial to a free loopback port can connect to itself (TCP simultaneous
+            // open, source port = destination port). That is no peer: drop it, and the
+            // link dials again after its backoff, freeing the port for a listener.
+            context.close(promise: nil)
+            return
+        }
         let timeout = hub.configuration.handshakeTimeout
         handshakeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
             fail(.handshakeTimeout(seconds: Double(timeout.nanoseconds) / 1e9))
