@@ -79,7 +79,7 @@ public struct PeerIdentity: Sendable {
     }
 
     /// Writes `text` to a new file created 0600 (never readable by others, not even briefly).
-    private static func writePrivate(_ text: String, to path: String) throws {
+    static func writePrivate(_ text: String, to path: String) throws {
         let tmp = path + ".tmp"
         unlink(tmp)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600)

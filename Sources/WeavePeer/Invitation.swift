@@ -71,31 +71,76 @@ public struct Invitation: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The invitations a host has issued, revoked or not. Thread-safe.
+///
+/// Backed by an `InvitationStore` (`init(store:for:)`), `refresh()` re-reads
+/// the file when it changed (cheap otherwise: one stat), so an invitation
+/// revoked from another process stops working at once; the hub then also closes
+/// the links made with it.
 public final class InvitationBook: Sendable {
     private struct Entry { var invitation: Invitation; var revoked: Bool }
-    private let entries = NIOLockedValueBox<[[UInt8]: Entry]>([:])
+    private struct State {
+        var entries: [[UInt8]: Entry] = [:]
+        var stamp: InvitationStore.FileStamp?
+    }
+    private let state = NIOLockedValueBox(State())
+    private let store: InvitationStore?
+    /// Only invitations to this host key are loaded from the store.
+    private let fingerprint: [UInt8]?
 
     public init(_ invitations: [Invitation] = []) {
+        store = nil
+        fingerprint = nil
         for i in invitations { add(i) }
+    }
+
+    /// The invitations kept in `store` that name `identity`'s certificate. Throws when the file is damaged.
+    public init(store: InvitationStore, for identity: PeerIdentity) throws {
+        self.store = store
+        fingerprint = identity.fingerprint
+        try reload()
     }
 
     /// Accepts joiners holding `invitation` from now on.
     public func add(_ invitation: Invitation) {
-        entries.withLockedValue { $0[invitation.id] = Entry(invitation: invitation, revoked: false) }
+        state.withLockedValue { $0.entries[invitation.id] = Entry(invitation: invitation, revoked: false) }
     }
 
-    /// Refuses `invitation` from now on (connections already in stay).
+    /// Refuses `invitation` from now on (the hub closes the connections made with it).
     public func revoke(_ invitation: Invitation) { revoke(id: invitation.id) }
 
     public func revoke(id: [UInt8]) {
-        entries.withLockedValue { $0[id]?.revoked = true }
+        state.withLockedValue { $0.entries[id]?.revoked = true }
     }
 
-    public var invitations: [Invitation] { entries.withLockedValue { $0.values.filter { !$0.revoked }.map(\.invitation) } }
+    public var invitations: [Invitation] { state.withLockedValue { $0.entries.values.filter { !$0.revoked }.map(\.invitation) } }
+
+    /// Re-reads the store when its file changed since the last read. A damaged
+    /// or unreadable file keeps what was loaded before (and is reported). No-op without a store.
+    @discardableResult
+    public func refresh() -> InvitationStoreError? {
+        guard let store else { return nil }
+        let stamp = store.modificationStamp()
+        if state.withLockedValue({ $0.stamp == stamp }) { return nil }
+        do { try reload() } catch let e as InvitationStoreError { return e } catch { return .io("\(error)") }
+        return nil
+    }
+
+    private func reload() throws {
+        guard let store else { return }
+        let stamp = store.modificationStamp()
+        let records = try store.load().records
+        state.withLockedValue { s in
+            s.stamp = stamp
+            // Entries added in memory stay; the file's records replace their own.
+            for r in records where fingerprint == nil || r.invitation.hostFingerprint == fingerprint! {
+                s.entries[r.invitation.id] = Entry(invitation: r.invitation, revoked: r.revoked)
+            }
+        }
+    }
 
     /// The invitation named `id`, or why it cannot be used.
     func lookup(id: [UInt8], now: UInt64 = UInt64(Date().timeIntervalSince1970)) -> Result<Invitation, AuthFailure> {
-        guard let e = entries.withLockedValue({ $0[id] }) else { return .failure(.unknownInvitation) }
+        guard let e = state.withLockedValue({ $0.entries[id] }) else { return .failure(.unknownInvitation) }
         if e.revoked { return .failure(.invitationRevoked) }
         if let exp = e.invitation.expires, exp <= now { return .failure(.invitationExpired) }
         return .success(e.invitation)
@@ -120,6 +165,10 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case tls(String)
     /// The authentication messages were malformed or out of order.
     case malformed(String)
+    /// The host's user did not let the newcomer in (approval required).
+    case notApproved
+    /// The host's user did not answer the request to join in time.
+    case approvalTimedOut(seconds: Int)
     /// The other side refused with a code this side does not know.
     case other(String)
 
@@ -136,6 +185,8 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .readOnly: return 8
         case .tls: return 9
         case .malformed: return 10
+        case .notApproved: return 11
+        case .approvalTimedOut: return 12
         case .other: return 0
         }
     }
@@ -154,6 +205,8 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .readOnly: return "read-only invitation: edits are not accepted"
         case .tls(let s): return "TLS handshake failed: \(s)"
         case .malformed(let s): return "malformed authentication: \(s)"
+        case .notApproved: return "the host did not let you in"
+        case .approvalTimedOut(let s): return "the host did not answer the request to join within \(s) s"
         case .other(let s): return s
         }
     }
@@ -167,6 +220,8 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case 4: return .invitationRevoked
         case 7: return .plaintextPeer
         case 8: return .readOnly
+        case 11: return .notApproved
+        case 12: return .approvalTimedOut(seconds: Int(text.split(separator: " ").dropLast().last ?? "") ?? 0)
         default: return .other(text)
         }
     }

@@ -46,6 +46,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     private(set) var readOnly = false
     /// The peer's certificate fingerprint (TLS links).
     private(set) var peerFingerprint: [UInt8]?
+    /// (Host side) the invitation the peer joined with: revoking it closes this connection.
+    private(set) var invitationID: [UInt8]?
     private var finished = false
 
     // Stats.
@@ -98,10 +100,20 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let wait = event as? AuthAwaitingApproval {
+            // The host's user is asked: the handshake may take that long.
+            handshakeTimer?.cancel()
+            handshakeTimer = context.eventLoop.scheduleTask(in: wait.timeout) { [self] in
+                fail(.handshakeTimeout(seconds: Double(wait.timeout.nanoseconds) / 1e9))
+            }
+            if outbound { hub.awaitingApproval(self) }
+            return
+        }
         guard let auth = event as? PeerAuthenticated else { return context.fireUserInboundEventTriggered(event) }
         authenticated = true
         readOnly = auth.readOnly
         peerFingerprint = auth.peerFingerprint
+        invitationID = auth.invitationID
         if outbound && wasActive && state == .greeting {
             send(.hello(hub.greeting()))
             flush()
@@ -200,7 +212,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Sends a refusal, then closes.
-    private func refuse(_ r: Refusal, error: PeerError) {
+    func refuse(_ r: Refusal, error: PeerError) {
         guard state != .closing else { return }
         if closeReason == nil { closeReason = error }
         send(.refuse(r))

@@ -57,6 +57,13 @@ public enum PeerEvent: Sendable {
     case connectionError(address: String, reason: PeerError)
     /// `PeerHub.setOnline` took effect.
     case onlineChanged(Bool)
+    /// (Host with `PeerSecurity.requireApproval`) an invited newcomer waits to
+    /// be let in: answer with `PeerHub.answer(newcomer.request, allow:)`.
+    case approvalRequested(Newcomer)
+    /// That newcomer left, or its time ran out, before an answer.
+    case approvalWithdrawn(request: Int)
+    /// (Joiner) the host's user is being asked to let this side in.
+    case awaitingApproval(LinkID)
 }
 
 /// A thread-safe queue of `PeerEvent`s with a wake-up file descriptor, for a UI

@@ -58,6 +58,9 @@ public final class PeerHub: @unchecked Sendable {
         /// (`security.invitations`), and `connect(…, invitation:)` uses this identity.
         /// nil: plaintext (a `connect` with an invitation then uses a throwaway identity).
         public var security: PeerSecurity?
+        /// How often a TLS host re-reads its invitations (`InvitationBook.refresh`)
+        /// and closes the links whose invitation was revoked or has expired.
+        public var revocationCheckInterval: TimeAmount = .seconds(1)
         public var logger = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(name: String = "weave", colour: UInt8 = 0) {
@@ -92,6 +95,13 @@ public final class PeerHub: @unchecked Sendable {
     /// TLS contexts, made at the first TLS link (loop-confined).
     private var tlsContexts: PeerSecurity.Contexts?
     private var tlsIdentity: PeerIdentity?
+    /// Newcomers waiting for the user's answer, by request number.
+    private var admissions: [Int: (key: String, answer: (Bool) -> Void)] = [:]
+    private var nextAdmission = 1
+    /// Keys the user let in during this run (their reconnections are not asked again).
+    private var admittedKeys: Set<String> = []
+    /// Re-reads the invitations and closes revoked links (TLS hosts).
+    private var revocationSweep: RepeatedTask?
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -139,8 +149,10 @@ public final class PeerHub: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let security = self.configuration.security, let contexts = self.tlsContexts {
                         let book = security.invitations, own = security.identity.fingerprint
+                        let gate: AdmissionControl? = security.requireApproval ? self : nil
+                        let timeout = security.approvalTimeout
                         try channel.pipeline.syncOperations.addHandler(TLSSniffer(tls: contexts.server) {
-                            AuthHandler(role: .host(book), ownFingerprint: own)
+                            AuthHandler(role: .host(book), ownFingerprint: own, admission: gate, approvalTimeout: timeout)
                         })
                     }
                     try self.install(on: channel, link: nil)
@@ -151,6 +163,12 @@ public final class PeerHub: @unchecked Sendable {
         try eventLoop.submit { [self] in
             listeners.append(channel)
             logger.info("listening", metadata: ["address": "\(PeerHub.describe(address))"])
+            if configuration.security != nil, revocationSweep == nil {
+                revocationSweep = eventLoop.scheduleRepeatedTask(initialDelay: configuration.revocationCheckInterval,
+                                                                 delay: configuration.revocationCheckInterval) { [self] _ in
+                    enforceInvitations()
+                }
+            }
         }.wait()
         return address
     }
@@ -236,6 +254,18 @@ public final class PeerHub: @unchecked Sendable {
                 for c in connections.values { c.leave("offline") }
             }
             emit(.onlineChanged(on))
+        }
+    }
+
+    /// Answers a newcomer's request to join (`PeerEvent.approvalRequested`):
+    /// `allow` lets it in (and its key, for the rest of this run), otherwise it
+    /// is refused ("the host did not let you in"). A request already withdrawn is ignored.
+    public func answer(_ request: Int, allow: Bool) {
+        eventLoop.execute { [self] in
+            guard let a = admissions.removeValue(forKey: request) else { return }
+            if allow { admittedKeys.insert(a.key) }
+            logger.info(allow ? "newcomer let in" : "newcomer refused", metadata: ["request": "\(request)", "key": "\(a.key.prefix(16))"])
+            a.answer(allow)
         }
     }
 
@@ -473,7 +503,8 @@ public final class PeerHub: @unchecked Sendable {
                         let client = try NIOSSLClientHandler(context: contexts.client, serverHostname: nil,
                                                              customVerificationCallback: pin.verify)
                         try channel.pipeline.syncOperations.addHandlers([
-                            client, AuthHandler(role: .joiner(invitation, pin), ownFingerprint: self.tlsIdentity!.fingerprint),
+                            client, AuthHandler(role: .joiner(invitation, pin), ownFingerprint: self.tlsIdentity!.fingerprint,
+                                                name: self.configuration.name),
                         ])
                     }
                     _ = try self.install(on: channel, link: id)
@@ -508,9 +539,31 @@ public final class PeerHub: @unchecked Sendable {
         }
     }
 
+    /// Closes every link whose invitation is no longer valid (revoked, perhaps
+    /// by `weave revoke` in another process, or expired). On the loop.
+    func enforceInvitations() {
+        guard let book = configuration.security?.invitations else { return }
+        if let e = book.refresh() { logger.error("invitations not re-read", metadata: ["error": "\(e)"]) }
+        for c in connections.values where c.state == .open {
+            guard let id = c.invitationID, case .failure(let why) = book.lookup(id: id) else { continue }
+            logger.warning("closing a revoked link", metadata: meta(c, ["reason": "\(why)"]))
+            c.refuse(Refusal(code: .unauthorized, text: why.description), error: .unauthorized(why))
+        }
+    }
+
+    /// (Joiner) the host's user is asked to let this side in.
+    func awaitingApproval(_ c: PeerConnection) {
+        guard let id = c.link else { return }
+        logger.info("waiting for the host's approval", metadata: meta(c))
+        emit(.awaitingApproval(LinkID(rawValue: id)))
+    }
+
     private func beginShutdown() -> EventLoopFuture<RGA> {
         if !closing {
             closing = true
+            revocationSweep?.cancel()
+            for (id, a) in admissions { a.answer(false); emit(.approvalWithdrawn(request: id)) }
+            admissions.removeAll()
             online = false
             logger.info("shutting down")
             for link in links.values { link.stopped = true; link.retry?.cancel() }
@@ -651,4 +704,27 @@ public struct HubStats: Sendable {
     public var units: Int
     /// Operations waiting in the causal buffer.
     public var pendingOperations: Int
+}
+
+extension PeerHub: AdmissionControl {
+    func requestAdmission(_ newcomer: Newcomer, answer: @escaping (Bool) -> Void) -> Int? {
+        eventLoop.preconditionInEventLoop()
+        if admittedKeys.contains(newcomer.fingerprint) { return nil }
+        let id = nextAdmission
+        nextAdmission += 1
+        var n = newcomer
+        n.request = id
+        admissions[id] = (newcomer.fingerprint, answer)
+        logger.info("newcomer waiting for approval", metadata: [
+            "request": "\(id)", "name": "\(n.name)", "address": "\(n.address)", "key": "\(n.fingerprint.prefix(16))",
+        ])
+        emit(.approvalRequested(n))
+        return id
+    }
+
+    func withdrawAdmission(_ request: Int) {
+        eventLoop.preconditionInEventLoop()
+        guard admissions.removeValue(forKey: request) != nil else { return }
+        emit(.approvalWithdrawn(request: request))
+    }
 }

@@ -14,10 +14,17 @@ public struct PeerSecurity: Sendable {
     public var identity: PeerIdentity
     /// The invitations this host accepts (host side).
     public var invitations: InvitationBook
+    /// Host side: each newcomer whose key was not let in before during this
+    /// run waits for the user's answer (`PeerEvent.approvalRequested`,
+    /// `PeerHub.answer`). Nothing of the document is sent before.
+    public var requireApproval = false
+    /// How long a newcomer waits for that answer before it is refused.
+    public var approvalTimeout: TimeAmount = .seconds(120)
 
-    public init(identity: PeerIdentity, invitations: InvitationBook = InvitationBook()) {
+    public init(identity: PeerIdentity, invitations: InvitationBook = InvitationBook(), requireApproval: Bool = false) {
         self.identity = identity
         self.invitations = invitations
+        self.requireApproval = requireApproval
     }
 
     /// The TLS contexts, made once per hub.
@@ -45,6 +52,42 @@ public struct PeerSecurity: Sendable {
 struct PeerAuthenticated {
     var readOnly: Bool
     var peerFingerprint: [UInt8]
+    /// (Host side) the invitation the joiner used: its link closes when it is revoked.
+    var invitationID: [UInt8]?
+}
+
+/// Fired inbound by `AuthHandler` (both sides) while the host's user is asked
+/// to let the newcomer in: the connection's handshake deadline moves to `timeout` from now.
+struct AuthAwaitingApproval {
+    var timeout: TimeAmount
+}
+
+/// A joiner that proved it holds a valid invitation, waiting to be let in
+/// (`PeerSecurity.requireApproval`; `PeerEvent.approvalRequested`).
+public struct Newcomer: Hashable, Sendable {
+    /// Answer with `PeerHub.answer(_:allow:)`.
+    public var request: Int
+    /// The name the joiner gave (unverified: anyone holding the invitation chooses it).
+    public var name: String
+    /// "host:port" it connects from.
+    public var address: String
+    /// Its certificate's fingerprint (hex): the same installation shows the same key.
+    public var fingerprint: String
+    /// The invitation it used (ID, hex) and whether it is read-only.
+    public var invitation: String
+    public var readOnly: Bool
+
+    /// Its key, short, as the approval prompt shows it.
+    public var shortKey: String { String(fingerprint.prefix(8)) }
+}
+
+/// Who decides whether an authenticated newcomer is let in (the hub, on its loop).
+protocol AdmissionControl: AnyObject {
+    /// nil: admitted at once. Otherwise a request number; `answer` is called
+    /// later on the loop (at most once).
+    func requestAdmission(_ newcomer: Newcomer, answer: @escaping (Bool) -> Void) -> Int?
+    /// The newcomer left, or timed out, before an answer.
+    func withdrawAdmission(_ request: Int)
 }
 
 /// What the joiner's certificate callback saw (it runs before the `AuthHandler` can).
@@ -64,9 +107,11 @@ final class PinnedFingerprint: Sendable {
 /// The authentication step, inside TLS and before any Weave frame (docs/WIRE.md, "Security").
 ///
 /// ```
-/// host → joiner  Challenge: 0x41 "WVAU" varint(version 1) host nonce (32)
-/// joiner → host  Proof:     0x42 "WVAU" varint(1) invitation ID (8) joiner nonce (32)
-///                           HMAC-SHA256(secret, "weave-auth-v1" ‖ host fp ‖ joiner fp ‖ host nonce ‖ joiner nonce ‖ ID)
+/// host → joiner  Challenge: 0x41 "WVAU" varint(version 2) host nonce (32)
+/// joiner → host  Proof:     0x42 "WVAU" varint(2) invitation ID (8) joiner nonce (32)
+///                           HMAC-SHA256(secret, "weave-auth-v2" ‖ host fp ‖ joiner fp ‖ host nonce ‖ joiner nonce ‖ ID ‖ name)
+///                           name (UTF-8, 0–64 bytes)
+/// host → joiner  [Pending:  0x45 varint(seconds the host's user has to answer)]   (approval required)
 /// host → joiner  Accept:    0x43 flags (bit 0: read-only)   or   Refuse: 0x44 code, reason (UTF-8)
 /// ```
 /// each in a frame (4-byte big-endian length, at most 4096). The fingerprints
@@ -84,9 +129,10 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         case host(InvitationBook)
         case joiner(Invitation, PinnedFingerprint?)
     }
-    enum State { case waitingTLS, waitingChallenge, waitingProof, waitingResult, done, failed }
+    enum State { case waitingTLS, waitingChallenge, waitingProof, waitingApproval, waitingResult, done, failed }
 
-    static let version: UInt64 = 1
+    static let version: UInt64 = 2
+    static let maxName = 64
     static let magic: [UInt8] = Array("WVAU".utf8)
     static let maxMessage = 4096
     static let nonceBytes = 32
@@ -100,10 +146,22 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
     private var hostNonce: [UInt8] = []
     /// Set when this handler reported a failure (so it reports only one).
     private var reported = false
+    /// Joiner: the name sent in the proof (shown to a host that asks its user).
+    let name: String
+    /// Host: who lets authenticated newcomers in (nil: everyone with a valid invitation).
+    let admission: AdmissionControl?
+    let approvalTimeout: TimeAmount
+    private var approvalRequest: Int?
+    private var approvalTimer: Scheduled<Void>?
 
-    init(role: Role, ownFingerprint: [UInt8], peerFingerprint: @escaping (ChannelHandlerContext) -> [UInt8]? = AuthHandler.tlsPeerFingerprint) {
+    init(role: Role, ownFingerprint: [UInt8], name: String = "", admission: AdmissionControl? = nil,
+         approvalTimeout: TimeAmount = .seconds(120),
+         peerFingerprint: @escaping (ChannelHandlerContext) -> [UInt8]? = AuthHandler.tlsPeerFingerprint) {
         self.role = role
         self.ownFingerprint = ownFingerprint
+        self.name = String(decoding: Array(name.utf8).prefix(AuthHandler.maxName), as: UTF8.self)
+        self.admission = admission
+        self.approvalTimeout = approvalTimeout
         self.peerFingerprint = peerFingerprint
     }
 
@@ -143,7 +201,15 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         guard state != .failed else { return }
         guard state != .waitingTLS else { return fail(context, .malformed("data before the TLS handshake completed")) }
         if buffer == nil { buffer = bytes } else { buffer!.writeBuffer(&bytes) }
-        while state != .done, state != .failed, var b = buffer, let length = b.getInteger(at: b.readerIndex, as: UInt32.self) {
+        if state == .waitingApproval {
+            // An eager joiner's first frames wait with it (bounded).
+            if (buffer?.readableBytes ?? 0) > AuthHandler.maxMessage {
+                return fail(context, .malformed("more than \(AuthHandler.maxMessage) bytes sent while waiting to be let in"))
+            }
+            return
+        }
+        while state != .done, state != .failed, state != .waitingApproval, var b = buffer,
+              let length = b.getInteger(at: b.readerIndex, as: UInt32.self) {
             guard length > 0, Int(length) <= AuthHandler.maxMessage else {
                 return fail(context, .malformed("authentication message of \(length) bytes (limit \(AuthHandler.maxMessage))"))
             }
@@ -153,6 +219,11 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
             buffer = b
             handle(context, payload)
         }
+        forwardRest(context)
+    }
+
+    /// Once authenticated: what arrived behind the last authentication message goes on.
+    private func forwardRest(_ context: ChannelHandlerContext) {
         if state == .done, let rest = buffer, rest.readableBytes > 0 {
             buffer = nil
             context.fireChannelRead(wrapInboundOut(rest))
@@ -175,22 +246,27 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
             let nonce = Array(p[i...])
             guard let hostFP = peerFingerprint(context) else { return fail(context, .tls("no host certificate")) }
             let joinerNonce = AuthHandler.random(AuthHandler.nonceBytes)
+            let nameBytes = Array(name.utf8)
             let mac = AuthHandler.mac(secret: invitation.secret, hostFingerprint: hostFP, joinerFingerprint: ownFingerprint,
-                                      hostNonce: nonce, joinerNonce: joinerNonce, id: invitation.id)
+                                      hostNonce: nonce, joinerNonce: joinerNonce, id: invitation.id, name: nameBytes)
             var m: [UInt8] = [0x42] + AuthHandler.magic
             writeVarint(AuthHandler.version, to: &m)
             state = .waitingResult
-            sendAuth(context, m + invitation.id + joinerNonce + mac)
+            sendAuth(context, m + invitation.id + joinerNonce + mac + nameBytes)
         case (.waitingProof, .host(let book)):
             guard p[0] == 0x42 else { return fail(context, .malformed("expected the joiner's proof")) }
             var i = 1
             guard let v = readHeader(p, &i) else { return fail(context, .malformed("bad proof")) }
             guard v == AuthHandler.version else { return fail(context, .protocolVersion(theirs: v, ours: AuthHandler.version)) }
-            guard p.count - i == Invitation.idBytes + AuthHandler.nonceBytes + 32 else { return fail(context, .malformed("bad proof length")) }
+            let fixed = Invitation.idBytes + AuthHandler.nonceBytes + 32
+            guard p.count - i >= fixed, p.count - i <= fixed + AuthHandler.maxName else { return fail(context, .malformed("bad proof length")) }
             let id = Array(p[i..<(i + Invitation.idBytes)])
             i += Invitation.idBytes
             let joinerNonce = Array(p[i..<(i + AuthHandler.nonceBytes)])
-            let mac = Array(p[(i + AuthHandler.nonceBytes)...])
+            i += AuthHandler.nonceBytes
+            let mac = Array(p[i..<(i + 32)])
+            let nameBytes = Array(p[(i + 32)...])
+            guard let joinerName = String(validating: nameBytes, as: UTF8.self) else { return fail(context, .malformed("the name is not UTF-8")) }
             let invitation: Invitation
             switch book.lookup(id: id) {
             case .failure(let f): return fail(context, f)
@@ -199,15 +275,49 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
             guard let joinerFP = peerFingerprint(context) else { return fail(context, .tls("the joiner showed no certificate")) }
             let key = SymmetricKey(data: invitation.secret)
             let data = AuthHandler.transcript(hostFingerprint: ownFingerprint, joinerFingerprint: joinerFP,
-                                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id)
+                                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id, name: nameBytes)
             guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: key) else {
                 return fail(context, .wrongSecret)
             }
-            sendAuth(context, [0x43, invitation.readOnly ? 1 : 0])
-            succeed(context, readOnly: invitation.readOnly, peer: joinerFP)
+            let newcomer = Newcomer(request: 0, name: joinerName,
+                                    address: context.channel.remoteAddress.map(PeerHub.describe) ?? "?",
+                                    fingerprint: PeerIdentity.hex(joinerFP), invitation: PeerIdentity.hex(id),
+                                    readOnly: invitation.readOnly)
+            let admit = { [self] in
+                sendAuth(context, [0x43, invitation.readOnly ? 1 : 0])
+                succeed(context, readOnly: invitation.readOnly, peer: joinerFP, invitationID: id)
+            }
+            guard let admission else { return admit() }
+            state = .waitingApproval
+            let request = admission.requestAdmission(newcomer) { [self] allowed in
+                guard state == .waitingApproval else { return }
+                approvalRequest = nil
+                approvalTimer?.cancel()
+                if allowed { admit(); forwardRest(context) } else { fail(context, .notApproved) }
+            }
+            guard let request else { return admit() }
+            approvalRequest = request
+            let seconds = Int(approvalTimeout.nanoseconds / 1_000_000_000)
+            var pending: [UInt8] = [0x45]
+            writeVarint(UInt64(seconds), to: &pending)
+            sendAuth(context, pending)
+            context.fireUserInboundEventTriggered(AuthAwaitingApproval(timeout: approvalTimeout + .seconds(5)))
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            approvalTimer = context.eventLoop.scheduleTask(in: approvalTimeout) { [self] in
+                guard state == .waitingApproval else { return }
+                withdraw()
+                fail(bound.value, .approvalTimedOut(seconds: seconds))
+            }
         case (.waitingResult, .joiner):
+            if p[0] == 0x45 {  // Pending: the host's user is asked
+                var v: UInt64 = 0, shift: UInt64 = 0, i = 1
+                while i < p.count, shift < 64 { v |= UInt64(p[i] & 0x7f) << shift; if p[i] & 0x80 == 0 { break }; shift += 7; i += 1 }
+                let wait = TimeAmount.seconds(Int64(min(v, 3600)) + 10)
+                context.fireUserInboundEventTriggered(AuthAwaitingApproval(timeout: wait))
+                return
+            }
             guard p[0] == 0x43, p.count == 2 else { return fail(context, .malformed("expected the host's answer")) }
-            succeed(context, readOnly: p[1] & 1 != 0, peer: peerFingerprint(context) ?? [])
+            succeed(context, readOnly: p[1] & 1 != 0, peer: peerFingerprint(context) ?? [], invitationID: nil)
         default:
             fail(context, .malformed("unexpected authentication message \(p[0])"))
         }
@@ -226,14 +336,22 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         return nil
     }
 
-    private func succeed(_ context: ChannelHandlerContext, readOnly: Bool, peer: [UInt8]) {
+    private func succeed(_ context: ChannelHandlerContext, readOnly: Bool, peer: [UInt8], invitationID: [UInt8]?) {
         state = .done
-        context.fireUserInboundEventTriggered(PeerAuthenticated(readOnly: readOnly, peerFingerprint: peer))
+        context.fireUserInboundEventTriggered(PeerAuthenticated(readOnly: readOnly, peerFingerprint: peer, invitationID: invitationID))
+    }
+
+    /// Takes back a question put to the host's user.
+    private func withdraw() {
+        approvalTimer?.cancel()
+        approvalTimer = nil
+        if let r = approvalRequest { approvalRequest = nil; admission?.withdrawAdmission(r) }
     }
 
     /// Refuses (host: tells the joiner why first), then reports `f` to the connection, which closes.
     private func fail(_ context: ChannelHandlerContext, _ f: AuthFailure, send: Bool = true) {
         guard state != .failed else { return }
+        withdraw()
         state = .failed
         buffer = nil
         if send {
@@ -251,6 +369,7 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         guard state != .done else { return context.fireErrorCaught(error) }
         if error is PeerError { return context.fireErrorCaught(error) }
+        withdraw()
         state = .failed
         if case .joiner(let inv, let pin?) = role, let seen = pin.seen.withLockedValue({ $0 }), seen != pin.expected {
             return report(context, .fingerprintMismatch(expected: PeerIdentity.hex(inv.hostFingerprint), got: PeerIdentity.hex(seen)))
@@ -259,6 +378,7 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        withdraw()
         if state != .done, state != .failed {
             state = .failed
             report(context, .tls(isHost ? "the joiner closed the connection before authenticating"
@@ -297,13 +417,15 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
 
     // MARK: Crypto
 
-    static func transcript(hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8], id: [UInt8]) -> [UInt8] {
-        Array("weave-auth-v1".utf8) + hostFingerprint + joinerFingerprint + hostNonce + joinerNonce + id
+    static func transcript(hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8],
+                           id: [UInt8], name: [UInt8]) -> [UInt8] {
+        Array("weave-auth-v2".utf8) + hostFingerprint + joinerFingerprint + hostNonce + joinerNonce + id + name
     }
 
-    static func mac(secret: [UInt8], hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8], id: [UInt8]) -> [UInt8] {
+    static func mac(secret: [UInt8], hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8],
+                    id: [UInt8], name: [UInt8] = []) -> [UInt8] {
         let data = transcript(hostFingerprint: hostFingerprint, joinerFingerprint: joinerFingerprint,
-                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id)
+                              hostNonce: hostNonce, joinerNonce: joinerNonce, id: id, name: name)
         return Array(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: secret)))
     }
 

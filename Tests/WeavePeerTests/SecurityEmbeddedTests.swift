@@ -12,6 +12,7 @@ import WeaveCore
 @Suite struct SecurityEmbeddedTests {
     static let hostFP = Array(repeating: UInt8(0xAA), count: 32)
     static let joinerFP = Array(repeating: UInt8(0xBB), count: 32)
+    static let identity = try! PeerIdentity.generate()
 
     struct Host {
         let loop = EmbeddedEventLoop()
@@ -23,17 +24,22 @@ import WeaveCore
         init(readOnly: Bool = false) {
             var doc = RGA(replica: ReplicaID(0xA))
             doc.insert("secret document", at: 0)
-            hub = PeerHub(document: doc, configuration: PeerHub.Configuration(name: "host"), eventLoop: loop, onEvent: events.post)
+            var config = PeerHub.Configuration(name: "host")
+            // The hub re-checks its links against the same book (revocation).
+            config.security = PeerSecurity(identity: SecurityEmbeddedTests.identity, invitations: book)
+            hub = PeerHub(document: doc, configuration: config, eventLoop: loop, onEvent: events.post)
             invitation = Invitation(hostFingerprint: SecurityEmbeddedTests.hostFP, id: Array(repeating: 7, count: 8),
                                     secret: Array(repeating: 42, count: 20), readOnly: readOnly)
             book.add(invitation)
         }
 
         /// An accepted connection behind an AuthHandler, TLS "done": returns it and the host's challenge nonce.
-        func connection() throws -> (EmbeddedChannel, [UInt8]) {
+        /// `approval`: the hub asks its user before letting the newcomer in.
+        func connection(approval: Bool = false, fingerprint: [UInt8] = SecurityEmbeddedTests.joinerFP) throws -> (EmbeddedChannel, [UInt8]) {
             let ch = EmbeddedChannel(loop: loop)
             try ch.pipeline.syncOperations.addHandler(AuthHandler(role: .host(book), ownFingerprint: SecurityEmbeddedTests.hostFP,
-                                                                  peerFingerprint: { _ in SecurityEmbeddedTests.joinerFP }))
+                                                                  admission: approval ? hub : nil,
+                                                                  peerFingerprint: { _ in fingerprint }))
             try hub.install(on: ch, link: nil)
             try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
             ch.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
@@ -58,10 +64,11 @@ import WeaveCore
         return out
     }
 
-    static func proof(_ inv: Invitation, secret: [UInt8]? = nil, hostNonce: [UInt8], joinerNonce: [UInt8] = Array(repeating: 3, count: 32)) -> [UInt8] {
+    static func proof(_ inv: Invitation, secret: [UInt8]? = nil, hostNonce: [UInt8], joinerNonce: [UInt8] = Array(repeating: 3, count: 32),
+                      name: String = "") -> [UInt8] {
         let mac = AuthHandler.mac(secret: secret ?? inv.secret, hostFingerprint: hostFP, joinerFingerprint: joinerFP,
-                                  hostNonce: hostNonce, joinerNonce: joinerNonce, id: inv.id)
-        return FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [1] + inv.id + joinerNonce + mac)
+                                  hostNonce: hostNonce, joinerNonce: joinerNonce, id: inv.id, name: Array(name.utf8))
+        return FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + inv.id + joinerNonce + mac + Array(name.utf8))
     }
 
     static func hello() -> [UInt8] {
@@ -144,10 +151,10 @@ import WeaveCore
     @Test func otherAuthVersionIsRefusedNamingBoth() throws {
         let h = Host()
         let (ch, _) = try h.connection()
-        try ch.writeInbound(buffer(FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + Array(repeating: 0, count: 72))))
+        try ch.writeInbound(buffer(FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [1] + Array(repeating: 0, count: 72))))
         h.loop.run()
         Self.expectOnlyRefusal(try Self.authFrames(ch), code: 6)
-        #expect(h.reasons.last == .unauthorized(.protocolVersion(theirs: 2, ours: 1)))
+        #expect(h.reasons.last == .unauthorized(.protocolVersion(theirs: 1, ours: 2)))
     }
 
     @Test func weaveHelloInsteadOfProofIsRefused() throws {
@@ -225,5 +232,129 @@ import WeaveCore
         #expect(PeerIdentity.defaultDirectory(environment: ["XDG_CONFIG_HOME": "/x"]) == "/x/weave")
         #expect(PeerIdentity.defaultDirectory(environment: ["HOME": "/h"]) == "/h/.config/weave")
         #expect(PeerIdentity.defaultDirectory(environment: ["WEAVE_CONFIG_DIR": "/w", "HOME": "/h"]) == "/w")
+    }
+
+    // MARK: Approval on screen (weave host --approve)
+
+    func requests(_ h: Host) -> [Newcomer] {
+        h.events.all.compactMap { if case .approvalRequested(let n) = $0 { return n } else { return nil } }
+    }
+
+    @Test func approvalHoldsEveryDocumentByteUntilTheUserLetsTheNewcomerIn() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob") + Self.hello()))
+        h.loop.run()
+        // Only "Pending" (0x45, the seconds the user has): no Accept, no Weave frame.
+        #expect(try Self.authFrames(ch) == [[0x45, 120]])
+        let asked = requests(h)
+        #expect(asked.count == 1)
+        #expect(asked.first?.name == "bob")
+        #expect(asked.first?.fingerprint == PeerIdentity.hex(Self.joinerFP))
+        #expect(asked.first?.invitation == PeerIdentity.hex(h.invitation.id))
+        // The 5 s handshake timeout does not apply while the user is asked.
+        h.loop.advanceTime(by: .seconds(30))
+        #expect(ch.isActive)
+        #expect(try Self.authFrames(ch).isEmpty)
+        h.hub.answer(asked[0].request, allow: true)
+        h.loop.run()
+        let out = try Self.authFrames(ch)
+        #expect(out.first == [0x43, 0])
+        let messages = try out.dropFirst().map { try Message.decode($0) }
+        guard case .welcome = messages.first else { Issue.record("\(messages)"); return }
+        #expect(messages.contains { if case .ops = $0 { return true } else { return false } })
+        #expect(h.events.all.contains { if case .peerJoined(let p) = $0 { return p.name == "joiner" } else { return false } })
+        // The same key reconnecting (a dropped link) is not asked again.
+        let (ch2, nonce2) = try h.connection(approval: true)
+        try ch2.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce2, name: "bob")))
+        h.loop.run()
+        #expect(try Self.authFrames(ch2) == [[0x43, 0]])
+        #expect(requests(h).count == 1)
+        // Another key is.
+        let (ch3, nonce3) = try h.connection(approval: true, fingerprint: Array(repeating: 0xCC, count: 32))
+        let mac = AuthHandler.mac(secret: h.invitation.secret, hostFingerprint: Self.hostFP, joinerFingerprint: Array(repeating: 0xCC, count: 32),
+                                  hostNonce: nonce3, joinerNonce: Array(repeating: 3, count: 32), id: h.invitation.id, name: Array("eve".utf8))
+        try ch3.writeInbound(buffer(FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + h.invitation.id
+                                                       + Array(repeating: 3, count: 32) + mac + Array("eve".utf8))))
+        h.loop.run()
+        #expect(try Self.authFrames(ch3) == [[0x45, 120]])
+        #expect(requests(h).last?.name == "eve")
+    }
+
+    @Test func refusedNewcomerGetsTheReasonAndNothingElse() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "mallory") + Self.hello()))
+        h.loop.run()
+        let pending = try Self.authFrames(ch)
+        #expect(pending == [[0x45, 120]], "\(pending) \(h.reasons)")
+        h.hub.answer(requests(h)[0].request, allow: false)
+        h.loop.run()
+        let out = try Self.authFrames(ch)
+        Self.expectOnlyRefusal(out, code: 11)
+        #expect(String(decoding: out[0].dropFirst(2), as: UTF8.self) == "the host did not let you in")
+        #expect(!ch.isActive)
+        #expect(h.reasons.last == .unauthorized(.notApproved))
+        #expect(!h.events.all.contains { if case .peerJoined = $0 { return true } else { return false } })
+    }
+
+    @Test func unansweredNewcomerIsRefusedAtTheApprovalTimeoutAndTheQuestionWithdrawn() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob")))
+        h.loop.run()
+        _ = try Self.authFrames(ch)
+        let request = requests(h)[0].request
+        h.loop.advanceTime(by: .seconds(121))
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 12)
+        #expect(!ch.isActive)
+        #expect(h.reasons.last == .unauthorized(.approvalTimedOut(seconds: 120)))
+        #expect(h.events.all.contains { if case .approvalWithdrawn(request) = $0 { return true } else { return false } })
+        // A late answer is ignored.
+        h.hub.answer(request, allow: true)
+        h.loop.run()
+        #expect(!h.events.all.contains { if case .peerJoined = $0 { return true } else { return false } })
+    }
+
+    @Test func newcomerLeavingWhileAskedWithdrawsTheQuestion() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob")))
+        h.loop.run()
+        let request = requests(h)[0].request
+        _ = try ch.close().wait()
+        h.loop.run()
+        #expect(h.events.all.contains { if case .approvalWithdrawn(request) = $0 { return true } else { return false } })
+    }
+
+    @Test func nameLongerThanTheLimitIsMalformed() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: String(repeating: "n", count: 65))))
+        h.loop.run()
+        Self.expectOnlyRefusal(try Self.authFrames(ch), code: 10)
+        #expect(requests(h).isEmpty)
+    }
+
+    // MARK: Revocation of a live link
+
+    @Test func revokingAnInvitationClosesTheLinksMadeWithIt() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection()
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce) + Self.hello()))
+        h.loop.run()
+        _ = try Self.authFrames(ch)
+        #expect(ch.isActive)
+        h.hub.enforceInvitations()
+        h.loop.run()
+        #expect(ch.isActive, "a valid invitation keeps its link")
+        h.book.revoke(h.invitation)
+        h.hub.enforceInvitations()
+        h.loop.run()
+        let after = try Self.authFrames(ch).map { try Message.decode($0) }
+        guard case .refuse(let r)? = after.last else { Issue.record("\(after)"); return }
+        #expect(r.code == .unauthorized && r.text == AuthFailure.invitationRevoked.description)
+        #expect(!ch.isActive)
+        #expect(h.events.all.contains { if case .peerLeft(_, .unauthorized(.invitationRevoked)) = $0 { return true } else { return false } })
     }
 }
