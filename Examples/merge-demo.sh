@@ -30,7 +30,9 @@ printf 'The meeting is on Monday.\n' > "$dir/alice.txt"
 step "alice hosts alice.txt; bob joins and keeps his copy in bob.txt"
 t -f /dev/null new-session -d -s merge -x 120 -y 20 "cd '$dir' && env LANG=C.UTF-8 '$weave' host alice.txt --port $port --name alice; sleep 5"
 wait_for merge:0.0 "join with"
-t split-window -v -t merge "cd '$dir' && env LANG=C.UTF-8 '$weave' join 127.0.0.1:$port bob.txt --name bob; sleep 5"
+# The join command alice's host printed (weave invite prints it again).
+join_args=$(cd "$dir" && "$weave" invite alice.txt | sed -n 's/^weave join //p')
+t split-window -v -t merge "cd '$dir' && env LANG=C.UTF-8 '$weave' join $join_args bob.txt --name bob; sleep 5"
 wait_for merge:0.1 "The meeting is on Monday."
 step "bob goes offline (F3); both change the same sentence"
 t send-keys -t merge:0.1 F3

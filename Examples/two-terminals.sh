@@ -15,9 +15,13 @@ port=${2:-7070}
 session=weave-two
 t() { tmux ${WEAVE_TMUX_SOCKET:+-L "$WEAVE_TMUX_SOCKET"} "$@"; }
 t kill-session -t "$session" 2>/dev/null || true
+# Every link is TLS and needs an invitation: FILE's standing invitation, which
+# weave host will print too (made now if there is none yet).
+join_args=$("$weave" invite "$file" --address "127.0.0.1:$port" | sed -n 's/^weave join //p')
+[ -n "$join_args" ] || { echo "weave invite printed no join command" >&2; exit 1; }
 t new-session -d -s "$session" -x 160 -y 30 "env LANG=C.UTF-8 '$weave' host '$file' --port $port --name alice; sleep 2"
 # The joiner starts once the host listens.
-t split-window -h -t "$session" "sleep 1; env LANG=C.UTF-8 '$weave' join 127.0.0.1:$port --name bob; sleep 2"
+t split-window -h -t "$session" "sleep 1; env LANG=C.UTF-8 '$weave' join $join_args --name bob; sleep 2"
 if [ -t 1 ] && [ -z "${WEAVE_TMUX_SOCKET:-}" ]; then
   if [ -n "${TMUX:-}" ]; then t switch-client -t "$session"; else t attach -t "$session"; fi
 else

@@ -3,7 +3,10 @@
 // example of using Weave as a library: WeaveCore for the document, WeavePeer
 // for the link.
 //
-//   swift run weave-bot 127.0.0.1:7070 notes.txt --cps 15 --name bot
+//   swift run weave-bot 127.0.0.1:7070 notes.txt --invite wv1-… --cps 15 --name bot
+//
+// The invitation is the one in the host's join command: the link runs over
+// TLS 1.3 with the host's certificate pinned (a throwaway identity of its own).
 //
 // It keeps its own replica (a mirror of the shared document), makes each
 // keystroke there as a local edit, and hands the operation to the hub, which
@@ -33,9 +36,12 @@ enum WeaveBot {
         }
         let cps = Double(option("--cps") ?? "15") ?? 15
         let name = option("--name") ?? "bot"
-        guard args.count == 2 else { fail("usage: weave-bot HOST:PORT FILE [--cps N] [--name NAME]") }
+        let token = option("--invite")
+        guard args.count == 2 else { fail("usage: weave-bot HOST:PORT FILE --invite TOKEN [--cps N] [--name NAME]") }
         let parts = args[0].split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), port > 0, port < 65536 else { fail("expected HOST:PORT, got \(args[0])") }
+        guard let token else { fail("--invite TOKEN is required: the wv1-… invitation in the host's join command") }
+        guard let invitation = Invitation(token: token) else { fail("--invite: not an invitation (expected wv1-…)") }
         guard let data = FileManager.default.contents(atPath: args[1]), let text = String(data: data, encoding: .utf8) else {
             fail("cannot read \(args[1]) as UTF-8 text")
         }
@@ -45,7 +51,7 @@ enum WeaveBot {
         let inbox: PeerInbox
         do { inbox = try PeerInbox() } catch { fail("\(error)") }
         let hub = PeerHub(document: mirror, configuration: PeerHub.Configuration(name: name, colour: 4), onEvent: inbox.post)
-        hub.connect(host: String(parts[0]), port: port)
+        hub.connect(host: String(parts[0]), port: port, invitation: invitation)
 
         /// Applies whatever the hub reported; returns whether we are caught up with a peer.
         func absorb() -> Bool {

@@ -44,12 +44,17 @@ public final class DemoSession {
         self.speed = speed
         script = DemoScript.make(scenario, peers: peers)
         loop = try EventLoop()
+        // Every link runs over TLS 1.3 here too: the first replica hosts with a
+        // throwaway identity and one invitation, which the others join with.
+        let hostIdentity = try PeerIdentity.generate(name: "weave demo")
+        let invitation = Invitation.make(for: hostIdentity)
         for i in 0 ..< peers {
             let replica = ReplicaID(UInt64(0xA0 + i))
             let doc = RGA(replica: replica)
             let inbox = try PeerInbox()
-            let hub = PeerHub(document: doc, configuration: PeerHub.Configuration(name: names[i], colour: UInt8(i)),
-                              onEvent: inbox.post)
+            var config = PeerHub.Configuration(name: names[i], colour: UInt8(i))
+            if i == 0 { config.security = PeerSecurity(identity: hostIdentity, invitations: InvitationBook([invitation])) }
+            let hub = PeerHub(document: doc, configuration: config, onEvent: inbox.post)
             var editor = Editor(fileName: "replica \(names[i])", document: doc)
             editor.peersStatus = "online"
             panes.append(Pane(editor: editor, hub: hub, inbox: inbox))
@@ -61,7 +66,7 @@ public final class DemoSession {
         }
         for i in panes.indices { panes[i].history.authors = authors }
         let address = try panes[0].hub.listen(host: "127.0.0.1", port: 0)
-        for i in 1 ..< peers { _ = panes[i].hub.connect(host: "127.0.0.1", port: address.port ?? 0) }
+        for i in 1 ..< peers { _ = panes[i].hub.connect(host: "127.0.0.1", port: address.port ?? 0, invitation: invitation) }
         banner = "Weave demo: \(scenario.title)"
     }
 

@@ -65,6 +65,10 @@ public struct Editor: Sendable {
     public var remoteCursors: [RemoteCursor] = []
     /// The peer list, when shown (over the text rows).
     public var peerList: PeerList?
+    /// A question the host asks the user (a newcomer waiting to be let in):
+    /// drawn on the message line, above any message, until it is cleared.
+    /// The host reads the answer (its key filter); the editor only shows it.
+    public var question: String?
     /// Free text for the status line: whether the history is durable ("history
     /// saved", "saving…"; set by the host).
     public var historyStatus = ""

@@ -121,6 +121,12 @@ extension Editor {
     private func drawMessage(_ grid: inout Grid) {
         let y = pane == nil ? textHeight + 1 : size.height - 1
         guard y < size.height else { return }
+        if let question, mode == .edit {
+            grid.setAttributes(.reverse, row: y)
+            let end = grid.write(question, x: 0, y: y, attributes: .reverse)
+            grid.cursor = (min(size.width - 1, end), y)
+            return
+        }
         if let pane, mode == .edit {
             if let message {
                 grid.write(message, x: 0, y: y, attributes: .bold)

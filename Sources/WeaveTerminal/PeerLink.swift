@@ -33,6 +33,9 @@ public final class PeerLink {
     private var statsDeadline: UInt64?
     /// Milliseconds between peer-list refreshes.
     public var statsInterval: UInt64 = 1000
+    /// Newcomers waiting to be let in (`weave host --approve`), oldest first:
+    /// the first is asked on the message line, y lets it in, n or Esc refuses.
+    public private(set) var waiting: [Newcomer] = []
 
     public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
         self.session = session
@@ -105,16 +108,58 @@ public final class PeerLink {
             }
         case .linkFailed(_, let reason):
             session.updateEditor { $0.notify("Link stopped: \(reason)") }
+        case .connectionError(_, .unauthorized(.notApproved)):
+            break  // this side refused it ("Refused NAME" is on the message line)
         case .connectionError(let address, let reason):
             session.updateEditor { $0.notify("\(address): \(reason)") }
         case .onlineChanged(let on):
             online = on
             session.updateEditor { $0.notify(on ? "Back online" : "Offline (F3 goes back online)") }
+        case .approvalRequested(let n):
+            waiting.append(n)
+            askNext()
+        case .approvalWithdrawn(let request):
+            if let n = waiting.first(where: { $0.request == request }) {
+                waiting.removeAll { $0.request == request }
+                session.updateEditor { $0.notify("\(Self.display(n.name)) stopped waiting to join") }
+                askNext()
+            }
+        case .awaitingApproval:
+            session.updateEditor { $0.notify("Waiting for the host to let you in…") }
         }
+    }
+
+    /// Puts the first waiting newcomer's question on the message line (or clears it).
+    func askNext() {
+        let q = waiting.first.map { n in
+            "\(Self.display(n.name)) (\(n.address), key \(n.shortKey)\(n.readOnly ? ", read-only" : "")) wants to join. Let in? y/n"
+                + (waiting.count > 1 ? "  (+\(waiting.count - 1) waiting)" : "")
+        }
+        session.updateEditor { $0.question = q }
+    }
+
+    /// Answers the first waiting newcomer.
+    public func answerFirst(allow: Bool) {
+        guard let n = waiting.first else { return }
+        waiting.removeFirst()
+        hub.answer(n.request, allow: allow)
+        session.updateEditor { $0.notify(allow ? "Let \(Self.display(n.name)) in" : "Refused \(Self.display(n.name))") }
+        askNext()
     }
 
     /// F3, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
     func filter(_ key: Key) -> Bool {
+        if !waiting.isEmpty, session.editor.mode == .edit {
+            // The question holds the keyboard until it is answered (typing
+            // must not let someone in by accident).
+            switch key {
+            case .char("y"), .char("Y"): answerFirst(allow: true)
+            case .char("n"), .char("N"), .escape, .ctrl("c"): answerFirst(allow: false)
+            case .resize, .ctrl("q"): return false
+            default: break
+            }
+            return true
+        }
         if listShown {
             if case .resize = key { return false }
             listShown = false

@@ -42,9 +42,15 @@ struct Host: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Edit FILE and let others join (prints the command that joins).",
         discussion: """
-        Binds 127.0.0.1 unless --bind says otherwise. In the editor: F3 goes offline and back, \
-        F4 or Ctrl-P shows the peers (round trip, last heard, operations sent/received/queued). \
-        --log FILE appends a structured log of connections, handshakes, errors and catch-up sizes.
+        Every link runs over TLS 1.3, and only holders of an invitation get in: the join \
+        command printed carries FILE's standing invitation (this host's certificate \
+        fingerprint and a 160-bit secret), the same each run until revoked. weave invite \
+        makes more, weave invitations lists them, weave revoke revokes them (a running host \
+        closes their links within a second). --approve also asks you on screen (y/n) before \
+        each newcomer's key gets in. Binds 127.0.0.1 unless --bind says otherwise. In the \
+        editor: F3 goes offline and back, F4 or Ctrl-P shows the peers (round trip, last heard, \
+        operations sent/received/queued). --log FILE appends a structured log of connections, \
+        handshakes, errors and catch-up sizes.
         """)
 
     @Argument(help: "The file to edit and share; created if missing.")
@@ -65,15 +71,18 @@ struct Host: ParsableCommand {
     @Flag(help: "Start offline (F3 goes online).")
     var offline = false
 
-    @Flag(help: "Run every link over TLS 1.3 and admit only holders of the invitation printed in the join command.")
-    var secure = false
-
-    @Flag(help: "With --secure: the invitation lets joiners watch and time-travel but not edit.")
+    @Flag(help: "Print the read-only invitation: its joiners watch and time-travel but cannot edit.")
     var readOnly = false
+
+    @Flag(help: "Ask on screen (y/n) before letting in each newcomer's key, even with a valid invitation.")
+    var approve = false
+
+    @Option(help: "Print a new invitation that expires after this long (90s, 30m, 2h, 7d) instead of the standing one.")
+    var expires: String?
 
     mutating func validate() throws {
         if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
-        if readOnly && !secure { throw ValidationError("--read-only needs --secure (invitations are what carry it)") }
+        if let expires, DurationText.parse(expires) == nil { throw ValidationError("--expires: expected a duration such as 90s, 30m, 2h or 7d (got \(expires))") }
     }
 
     func run() throws {
@@ -85,14 +94,8 @@ struct Host: ParsableCommand {
         }
         let inbox = try PeerInbox()
         var config = try hubConfiguration(name: name, colour: 0, log: log)
-        var inviteSuffix = ""
-        if secure {
-            let identity: PeerIdentity
-            do { identity = try PeerIdentity.loadOrCreate() } catch { throw ValidationFailure("cannot load or create this installation's identity: \(error)") }
-            let invitation = Invitation.make(for: identity, readOnly: readOnly)
-            config.security = PeerSecurity(identity: identity, invitations: InvitationBook([invitation]))
-            inviteSuffix = " --invite \(invitation.token)"
-        }
+        let invitations = try HostInvitations(document: file)
+        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
         let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
         let bound: Int
         do {
@@ -102,8 +105,18 @@ struct Host: ParsableCommand {
             throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
         }
         let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
-        let command = "weave join \(shown.contains(":") ? "[\(shown)]" : shown):\(bound)" + inviteSuffix
-        print("hosting \(file) on \(bind):\(bound)")
+        let address = "\(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
+        let invitation: Invitation
+        do {
+            invitation = try invitations.forHost(readOnly: readOnly, validFor: expires.flatMap(DurationText.parse), address: address)
+        } catch {
+            _ = try? hub.shutdown()
+            throw error
+        }
+        config.security?.invitations.add(invitation)
+        _ = config.security?.invitations.refresh()
+        let command = HostInvitations.joinCommand(address: address, invitation)
+        print("hosting \(file) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")
         print("join with: \(command)")
         fflush(nil)
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
@@ -144,8 +157,15 @@ struct Join: ParsableCommand {
     @Option(help: "Seconds to wait for the document before giving up.")
     var timeout: Double = 10
 
-    @Option(help: "The invitation from `weave host --secure`'s join command (TLS 1.3, host fingerprint pinned).")
+    @Option(help: "The invitation in the host's join command (wv1-…): TLS 1.3 with the host's fingerprint pinned.")
     var invite: String?
+
+    mutating func validate() throws {
+        guard invite != nil else {
+            throw ValidationError("weave join needs the invitation from the host's join command (--invite wv1-…); "
+                + "the host prints it, and weave invite FILE prints it again on the host's machine")
+        }
+    }
 
     func run() throws {
         guard let (host, port) = Join.parse(address) else {
@@ -158,7 +178,7 @@ struct Join: ParsableCommand {
         var invitation: Invitation?
         if let invite {
             guard let parsed = Invitation(token: invite) else {
-                throw ValidationFailure("--invite: not an invitation (expected the wv1-… token that weave host --secure printed)")
+                throw ValidationFailure("--invite: not an invitation (expected the wv1-… token in the host's join command)")
             }
             do { config.security = PeerSecurity(identity: try PeerIdentity.loadOrCreate()) } catch {
                 throw ValidationFailure("cannot load or create this installation's identity: \(error)")
@@ -213,7 +233,7 @@ struct Join: ParsableCommand {
     /// Waits (bounded) until the hub has caught up with the host: the
     /// operations go to `shared`, other events to `early`.
     static func receiveDocument(inbox: PeerInbox, into shared: inout RGA, early: inout [PeerEvent], seconds: Double) throws {
-        let deadline = EditorSession.now() + UInt64(seconds * 1e9)
+        var deadline = EditorSession.now() + UInt64(seconds * 1e9)
         var lastError = "no answer"
         var caughtUp = false
         while !caughtUp {
@@ -237,6 +257,12 @@ struct Join: ParsableCommand {
                     early.append(event)
                 case .linkFailed(_, let reason):
                     throw ValidationFailure("could not join: \(reason)")
+                case .awaitingApproval:
+                    // The host's user is asked; the host refuses after its own timeout.
+                    print("waiting for the host to let you in…")
+                    fflush(nil)
+                    lastError = "the host did not answer the request to join"
+                    deadline = max(deadline, EditorSession.now() + 130 * 1_000_000_000)
                 default:
                     early.append(event)
                 }

@@ -17,7 +17,9 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a headless peer that keeps FILE's document and relays between peers.",
         discussion: """
-        Binds 127.0.0.1 unless --bind says otherwise, and prints the command that joins it. \
+        Binds 127.0.0.1 unless --bind says otherwise, and prints the command that joins it: \
+        links run over TLS 1.3 and admit holders of FILE's invitations only (the standing one, \
+        as weave host prints it, or one from weave invite; weave revoke closes their links). \
         Peers that are not directly connected converge through it. On Ctrl-C (SIGINT) or \
         SIGTERM the text is written back to FILE (a temporary file renamed over it). \
         --log FILE appends a structured key=value log of connections, handshakes, errors \
@@ -40,6 +42,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Append a structured log to this file.")
     var log: String?
 
+    @Flag(help: "Print the read-only invitation: its joiners watch but cannot edit.")
+    var readOnly = false
+
     mutating func validate() throws {
         if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
     }
@@ -53,6 +58,8 @@ struct Serve: ParsableCommand {
         }
         let document = history.document
         var config = PeerHub.Configuration(name: name, colour: 0)
+        let invitations = try HostInvitations(document: file)
+        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
         if let log {
             config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
         }
@@ -75,8 +82,15 @@ struct Serve: ParsableCommand {
             _ = try? hub.shutdown()
             throw ValidationError("cannot listen on \(bind):\(port): \(error)")
         }
-        print("serving \(file) (\(document.count) characters) on \(address)")
-        print("join with: weave join \(address)")
+        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE:\(address.split(separator: ":").last ?? "")" : address
+        let invitation: Invitation
+        do { invitation = try invitations.forHost(readOnly: readOnly, validFor: nil, address: shown) } catch {
+            _ = try? hub.shutdown()
+            throw error
+        }
+        config.security?.invitations.add(invitation)
+        print("serving \(file) (\(document.count) characters) on \(address) (TLS 1.3, invited peers only)")
+        print("join with: \(HostInvitations.joinCommand(address: shown, invitation))")
         print("stop with Ctrl-C; the text is saved to \(file)")
         flushOutput()
 

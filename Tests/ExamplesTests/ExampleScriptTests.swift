@@ -47,7 +47,8 @@ struct PeerScriptTests {
         let weave = try Tmux.weaveBinary()
         let dir = NSTemporaryDirectory() + "weave-merge-\(UInt32.random(in: 0 ... .max))"
         let port = Int.random(in: 20000 ... 40000)
-        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_PORT=\(port)", "timeout", "90", "bash", root + "/Examples/merge-demo.sh", dir])
+        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_PORT=\(port)", "WEAVE_CONFIG_DIR=\(dir)/config", "timeout", "90", "bash",
+                             root + "/Examples/merge-demo.sh", dir])
         #expect(r.status == 0, "merge-demo.sh failed:\n\(r.output)")
         #expect(r.output.contains("converged: alice.txt and bob.txt both hold: The team meeting is on Monday (10:00)."))
         let alice = try String(contentsOfFile: dir + "/alice.txt", encoding: .utf8)
@@ -64,7 +65,8 @@ struct PeerScriptTests {
         let socket = "weave-two-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let port = Int.random(in: 20000 ... 40000)
         defer { _ = try? Tmux.run(["tmux", "-L", socket, "kill-server"], capture: false) }
-        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_TMUX_SOCKET=\(socket)", "bash", root + "/Examples/two-terminals.sh", dir + "/shared.txt", String(port)])
+        let r = try Tmux.run(["env", "WEAVE=\(weave)", "WEAVE_TMUX_SOCKET=\(socket)", "WEAVE_CONFIG_DIR=\(dir)/config", "bash",
+                             root + "/Examples/two-terminals.sh", dir + "/shared.txt", String(port)])
         #expect(r.status == 0, "\(r.output)")
         func screen(_ pane: String) -> String {
             (try? Tmux.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", pane]))?.output ?? ""

@@ -23,7 +23,12 @@ struct WeaveBotTests {
         }
         var start = RGA(replica: ReplicaID(1))
         start.insert("host text\n", at: 0)
-        let hub = PeerHub(document: start, configuration: PeerHub.Configuration(name: "host", colour: 1))
+        // A TLS host, as every weave host is: the bot joins with an invitation.
+        let identity = try PeerIdentity.generate()
+        let invitation = Invitation.make(for: identity)
+        var config = PeerHub.Configuration(name: "host", colour: 1)
+        config.security = PeerSecurity(identity: identity, invitations: InvitationBook([invitation]))
+        let hub = PeerHub(document: start, configuration: config)
         let address = try hub.listen(host: "127.0.0.1", port: 0)
         defer { _ = try? hub.shutdown() }
         let file = NSTemporaryDirectory() + "weave-bot-\(UInt32.random(in: 0 ... .max)).txt"
@@ -31,7 +36,7 @@ struct WeaveBotTests {
         FileManager.default.createFile(atPath: file, contents: Data(typed.utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bot)
-        process.arguments = ["127.0.0.1:\(address.port!)", file, "--cps", "400", "--name", "test-bot"]
+        process.arguments = ["127.0.0.1:\(address.port!)", file, "--invite", invitation.token, "--cps", "400", "--name", "test-bot"]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(20)
@@ -53,5 +58,19 @@ struct WeaveBotTests {
         #expect(process.terminationStatus == 1)
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("expected HOST:PORT"))
+    }
+
+    @Test func theBotNeedsAnInvitation() throws {
+        guard let bot = Self.binary("weave-bot") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bot)
+        process.arguments = ["127.0.0.1:7070", "/dev/null"]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("--invite TOKEN is required"))
     }
 }

@@ -15,16 +15,21 @@ struct PeerTmuxTests {
         return p
     }
 
+    /// The join arguments (address and invitation) of the host of `file` run with `dir`/alice-config.
+    func invite(_ file: String, _ dir: TempDir) throws -> String {
+        try Tmux.joinArguments(weave: try Tmux.weaveBinary(), file: file, config: dir.path + "/alice-config")
+    }
+
     @Test func hostAndJoinTypeGoOfflineEditSameLineAndConverge() throws {
         let dir = try TempDir()
         let file = dir.path + "/shared.txt"
         try "hello\nsecond line\n".write(toFile: file, atomically: false, encoding: .utf8)
         let weave = try Tmux.weaveBinary()
-        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice --log \(dir.path)/host.log")
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice-config \(weave) host \(file) --port 0 --name alice --log \(dir.path)/host.log")
         defer { host.kill() }
-        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        _ = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
         let copy = dir.path + "/copy.txt"
-        let join = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob")
+        let join = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) \(copy) --name bob")
         defer { join.kill() }
         try join.waitFor("second line")
         try join.waitFor("alice online")
@@ -93,10 +98,10 @@ struct PeerTmuxTests {
         let mine = dir.path + "/mine.txt"
         try "my own notes\n".write(toFile: mine, atomically: false, encoding: .utf8)
         let weave = try Tmux.weaveBinary()
-        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice")
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice-config \(weave) host \(file) --port 0 --name alice")
         defer { host.kill() }
-        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
-        let join = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(mine) --name bob")
+        _ = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        let join = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) \(mine) --name bob")
         defer { join.kill() }
         try join.waitFor("[y/N]")
         join.sendText("n")
@@ -117,10 +122,10 @@ struct PeerTmuxTests {
         try "one\n".write(toFile: file, atomically: false, encoding: .utf8)
         let copy = dir.path + "/copy.txt"
         let weave = try Tmux.weaveBinary()
-        let host = try Tmux(command: "\(weave) host \(file) --port 0 --name alice")
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice-config \(weave) host \(file) --port 0 --name alice")
         defer { host.kill() }
-        let port = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
-        let first = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob")
+        _ = try port(in: try host.waitFor("join with: weave join 127.0.0.1:"))
+        let first = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) \(copy) --name bob")
         defer { first.kill() }
         try first.waitFor("alice online")
         #expect(try String(contentsOfFile: copy, encoding: .utf8) == "one\n", "a new copy holds the shared text at once")
@@ -130,7 +135,7 @@ struct PeerTmuxTests {
         host.sendText("two")
         try host.waitFor("two")
         // Offline in the copy first, then online.
-        let second = try Tmux(command: "\(weave) join 127.0.0.1:\(port) \(copy) --name bob --offline")
+        let second = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) \(copy) --name bob --offline")
         defer { second.kill() }
         try second.waitFor("offline — 0 edits queued")
         second.sendText("zero ")
@@ -145,7 +150,7 @@ struct PeerTmuxTests {
         second.sendKeys("C-q")
         try second.waitFor("WEAVE-EXIT=0")
         // In memory: Ctrl-S explains that there is no file.
-        let memory = try Tmux(command: "\(weave) join 127.0.0.1:\(port) --name carol")
+        let memory = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) --name carol")
         defer { memory.kill() }
         try memory.waitFor("zero one")
         memory.sendKeys("C-s")

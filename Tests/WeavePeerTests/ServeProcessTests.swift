@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Testing
 import WeaveCore
 @testable import WeavePeer
@@ -27,19 +28,21 @@ import WeaveCore
         let weave = try #require(Self.weave)
         let file = "/tmp/weave-serve-test-\(getpid())-\(UInt32.random(in: 0 ... .max)).txt"
         let sidecar = "/tmp/." + String(file.dropFirst(5)) + ".weave"
-        defer { unlink(file); unlink(sidecar) }
-        let first = try Child(weave, ["serve", file, "--port", "0"])
-        let port = try #require(first.port())
+        let config = "WEAVE_CONFIG_DIR=" + file + ".config"
+        defer { unlink(file); unlink(sidecar); _ = try? FileManager.default.removeItem(atPath: file + ".config") }
+        let first = try Child(weave, ["serve", file, "--port", "0"], environment: [config])
+        let (port, invitation) = try #require(first.join())
         let joiner = SimPeer(replica: 0x99, name: "joiner")
         defer { _ = try? joiner.hub.shutdown() }
-        joiner.hub.connect(host: "127.0.0.1", port: port)
+        // Over TLS with the invitation the server printed; the same one works after each restart.
+        joiner.hub.connect(host: "127.0.0.1", port: port, invitation: invitation)
         joiner.type("before the kill. ")
         #expect(try synced(joiner))
         kill(first.pid, SIGKILL)
         _ = first.wait()
         joiner.type("while it was down. ")
-        let second = try Child(weave, ["serve", file, "--port", "\(port)"])
-        #expect(second.port() == port)
+        let second = try Child(weave, ["serve", file, "--port", "\(port)"], environment: [config])
+        #expect(second.join()?.port == port)
         #expect(try synced(joiner))
         // Sent is not yet read: give the server a few heartbeats before stopping it.
         usleepMillis(500)
@@ -49,8 +52,10 @@ import WeaveCore
         // The history was kept (StoredDocument): a third run has the same
         // elements, so the joiner reconnecting to it does not get the text twice.
         #expect(access(sidecar, F_OK) == 0)
-        let third = try Child(weave, ["serve", file, "--port", "\(port)"])
-        #expect(third.port() == port)
+        let third = try Child(weave, ["serve", file, "--port", "\(port)"], environment: [config])
+        let again = third.join()
+        #expect(again?.port == port)
+        #expect(again?.invitation == invitation, "the standing invitation is printed again")
         joiner.type("after. ")
         #expect(try synced(joiner))
         usleepMillis(500)
@@ -75,7 +80,7 @@ final class Child {
     let pid: pid_t
     let out: Int32
 
-    init(_ path: String, _ args: [String]) throws {
+    init(_ path: String, _ args: [String], environment: [String] = []) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw PeerError.io("pipe") }
         var actions = posix_spawn_file_actions_t()
@@ -85,8 +90,13 @@ final class Child {
         posix_spawn_file_actions_addclose(&actions, fds[0])
         let argv = ([path] + args).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
+        var env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
+        var e = environ
+        while let entry = e.pointee { env.append(strdup(entry)); e += 1 }
+        env.append(nil)
+        defer { for v in env { free(v) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, env)
         close(fds[1])
         guard rc == 0 else { close(fds[0]); throw PeerError.io("posix_spawn \(path): \(rc)") }
         self.pid = pid
@@ -95,8 +105,9 @@ final class Child {
 
     deinit { close(out) }
 
-    /// Reads stdout until a "join with: weave join HOST:PORT" line (10 s at most).
-    func port() -> Int? {
+    /// Reads stdout until a "join with: weave join HOST:PORT --invite TOKEN" line
+    /// (10 s at most): the port and the invitation.
+    func join() -> (port: Int, invitation: Invitation)? {
         var text = ""
         let deadline = time(nil) + 10
         while time(nil) < deadline {
@@ -108,7 +119,12 @@ final class Child {
             if n <= 0 { return nil }
             text += String(decoding: buf[0 ..< n], as: UTF8.self)
             for line in text.split(separator: "\n") where line.hasPrefix("join with: weave join ") {
-                if let colon = line.lastIndex(of: ":"), let port = Int(line[line.index(after: colon)...]) { return port }
+                let words = line.split(separator: " ")
+                // join with: weave join HOST:PORT --invite TOKEN
+                guard words.count == 7, words[5] == "--invite", let colon = words[4].lastIndex(of: ":"),
+                      let port = Int(words[4][words[4].index(after: colon)...]), let inv = Invitation(token: String(words[6]))
+                else { return nil }
+                return (port, inv)
             }
         }
         return nil

@@ -124,3 +124,16 @@ public struct TmuxError: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
 }
+
+extension Tmux {
+    /// What follows `weave join` in the join command of FILE's host, as
+    /// `weave invite FILE` prints it with the host's config directory:
+    /// "HOST:PORT --invite wv1-…" (the standing invitation the host printed).
+    public static func joinArguments(weave: String, file: String, config: String, readOnly: Bool = false) throws -> String {
+        let r = try run(["env", "WEAVE_CONFIG_DIR=\(config)", weave, "invite", file] + (readOnly ? ["--read-only"] : []))
+        guard r.status == 0, let line = r.output.split(separator: "\n").first(where: { $0.hasPrefix("weave join ") }) else {
+            throw TmuxError("weave invite \(file) failed (\(r.status)): \(r.output)")
+        }
+        return String(line.dropFirst("weave join ".count))
+    }
+}
