@@ -68,8 +68,10 @@ public struct PeerList: Sendable, Equatable {
     /// The first line: this peer and the link state ("me (online)").
     public var title: String
     public var rows: [Row]
+    /// Lines under the rows (the host's join command), wrapped at the screen's width.
+    public var footer: [String] = []
 
-    public init(title: String, rows: [Row]) { self.title = title; self.rows = rows }
+    public init(title: String, rows: [Row], footer: [String] = []) { self.title = title; self.rows = rows; self.footer = footer }
 
     /// The lines of the list as text with the colour of each name (pure, for
     /// rendering and tests).
@@ -148,7 +150,19 @@ extension Editor {
 
     /// Draws the peer list over the text rows.
     func drawPeerList(_ grid: inout Grid, _ list: PeerList) {
-        let lines = list.lines
+        var lines = list.lines
+        if !list.footer.isEmpty {
+            lines.append(("", .standard, 0))
+            for f in list.footer {
+                // Wrapped by characters: a join command is one long word.
+                var rest = Substring(f)
+                repeat {
+                    let cut = rest.prefix(max(1, size.width))
+                    lines.append((String(cut), .standard, 0))
+                    rest = rest.dropFirst(cut.count)
+                } while !rest.isEmpty
+            }
+        }
         for y in 0 ..< textHeight {
             grid.rows[y] = Array(repeating: .blank, count: size.width)
             guard y < lines.count else { continue }

@@ -28,6 +28,10 @@ public final class PeerLink {
     public private(set) var queuedEdits = 0
     /// Whether this side dials out (a joiner): "connecting…" when not connected.
     public var dialsOut = false
+    /// Set when the outbound link stopped for good (refused: revoked, not let in…): no more "connecting…".
+    public private(set) var linkStopped: String?
+    /// The command that joins this host (with its invitation), shown under the peer list.
+    public var joinCommand: String?
     private var lastCursor: ElementID?? = .none
     private var listShown = false
     private var statsDeadline: UInt64?
@@ -107,6 +111,7 @@ public final class PeerLink {
                 session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
             }
         case .linkFailed(_, let reason):
+            linkStopped = "\(reason)"
             session.updateEditor { $0.notify("Link stopped: \(reason)") }
         case .connectionError(_, .unauthorized(.notApproved)):
             break  // this side refused it ("Refused NAME" is on the message line)
@@ -200,7 +205,7 @@ public final class PeerLink {
         if !online {
             status = "offline — \(queuedEdits) edit\(queuedEdits == 1 ? "" : "s") queued"
         } else if peers.isEmpty {
-            status = dialsOut ? "connecting…" : "online, no peers"
+            status = dialsOut ? (linkStopped != nil ? "link stopped" : "connecting…") : "online, no peers"
         } else {
             status = "online"
         }
@@ -235,7 +240,7 @@ public final class PeerLink {
                 opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued)
         }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
-        return PeerList(title: me, rows: rows)
+        return PeerList(title: me, rows: rows, footer: joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? [])
     }
 
     static func display(_ name: String) -> String { name.isEmpty ? "?" : name }

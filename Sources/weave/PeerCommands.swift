@@ -120,9 +120,10 @@ struct Host: ParsableCommand {
         print("join with: \(command)")
         fflush(nil)
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
+        link.joinCommand = command
         link.attach()
         if offline { link.setOnline(false) }
-        session.updateEditor { $0.notify("join with: \(command)   F3 offline/online  F4 peers") }
+        session.updateEditor { $0.notify("F4: peers + join command  join with: \(command)") }
         try runSession(session, hub: hub)
     }
 }

@@ -101,6 +101,31 @@ import WeavePeer
         #expect(!g.lines.contains("text"), "the list replaces the text rows")
         #expect(g.cursor == nil)
     }
+
+    @Test func peerListFooterWrapsTheJoinCommandAtTheWidth() {
+        var e = editor("text")
+        let command = "weave join 127.0.0.1:7070 --invite wv1-" + String(repeating: "x", count: 60)
+        e.peerList = PeerList(title: "me (online)", rows: [], footer: ["Others join with:", command])
+        _ = e.handle(.resize(width: 40, height: 12))
+        let lines = e.render().lines
+        guard let start = lines.firstIndex(of: "Others join with:") else { Issue.record("\(lines)"); return }
+        let wrapped = lines[(start + 1)...].prefix { !$0.isEmpty && !$0.contains("[saved]") }
+        #expect(wrapped.joined() == command, "the whole command, cut at the width only")
+        #expect(wrapped.allSatisfy { $0.count <= 40 })
+    }
+
+    @Test func questionTakesTheMessageLineUntilCleared() {
+        var e = editor("text")
+        e.notify("bob joined")
+        e.question = "bob (127.0.0.1:5000, key 1a2b3c4d) wants to join. Let in? y/n"
+        var g = e.render()
+        #expect(g.lines[7].hasPrefix("bob (127.0.0.1:5000, key 1a2b3c4d) want"))
+        #expect(g.rows[7][0].attributes.contains(.reverse))
+        #expect(g.cursor?.y == 7, "the cursor waits on the question")
+        e.question = nil
+        g = e.render()
+        #expect(g.lines[7] == "bob joined")
+    }
 }
 
 /// PeerLink between two sessions over real loopback sockets (no terminal):
