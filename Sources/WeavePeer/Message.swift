@@ -63,13 +63,18 @@ public struct Presence: Hashable, Sendable {
     public var colour: UInt8
     /// The element just before the cursor; nil when the cursor is at the document start.
     public var cursor: ElementID?
+    /// The replica has left the session (its last link closed): forget its
+    /// cursor. Sent on by the peer that saw it go, so peers reached only
+    /// through that one do not keep a ghost cursor.
+    public var departed = false
 
-    public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?) {
+    public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?, departed: Bool = false) {
         self.replica = replica
         self.sequence = sequence
         self.name = name
         self.colour = colour
         self.cursor = cursor
+        self.departed = departed
     }
 
     /// The cursor's visible index in `document`: just after `cursor` (after the
@@ -153,7 +158,9 @@ public enum Message: Hashable, Sendable {
             w.varint(p.sequence)
             Message.string(p.name, into: &w)
             w.bytes.append(p.colour)
-            if let c = p.cursor {
+            if p.departed {
+                w.bytes.append(2)
+            } else if let c = p.cursor {
                 w.bytes.append(1)
                 w.varint(c.counter)
                 w.u64le(c.replica.rawValue)
@@ -232,14 +239,16 @@ public enum Message: Hashable, Sendable {
                 let colour = try r.byte("presence colour")
                 let flagAt = r.offset
                 var cursor: ElementID?
+                var departed = false
                 switch try r.byte("cursor flag") {
                 case 0: cursor = nil
+                case 2: departed = true
                 case 1:
                     let counter = try r.u32("cursor counter")
                     cursor = ElementID(counter: counter, replica: ReplicaID(try r.u64le("cursor replica")))
                 default: throw DecodeError.valueOutOfRange(offset: flagAt, field: "cursor flag")
                 }
-                m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor))
+                m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor, departed: departed))
             case .ping: m = .ping(try r.u64le("ping time"))
             case .pong: m = .pong(try r.u64le("pong time"))
             case .bye: m = .bye(try string(&r, "bye reason", maxBytes: 4096))

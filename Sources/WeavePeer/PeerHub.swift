@@ -90,6 +90,11 @@ public final class PeerHub: @unchecked Sendable {
     private var flushScheduled = false
     /// The latest presence of every replica heard of, this one's included.
     private var presences: [ReplicaID: Presence] = [:]
+    /// The connection each other replica's latest presence came through: when
+    /// it closes, those replicas are gone from here unless directly connected.
+    private var presenceVia: [ReplicaID: Int] = [:]
+    /// The sequence of the last departure heard of each replica (older presences of it are stale).
+    private var departedSequence: [ReplicaID: UInt64] = [:]
     private var presenceSequence: UInt64
     private var rng = SystemRandomNumberGenerator()
     /// TLS contexts, made at the first TLS link (loop-confined).
@@ -353,10 +358,20 @@ public final class PeerHub: @unchecked Sendable {
         m["units_received"] = "\(c.unitsReceived)"
         if quiet { logger.info("connection closed", metadata: m) } else { logger.warning("connection closed", metadata: m) }
         if let info = c.info {
-            if presences[info.replica] != nil, !connections.values.contains(where: { $0.remote?.replica == info.replica }) {
-                presences.removeValue(forKey: info.replica)
-            }
             emit(.peerLeft(info, reason: reason))
+            // Who is no longer reachable here: the peer itself, and the replicas
+            // whose presence came through it — unless still directly connected.
+            var gone = presenceVia.filter { $0.value == c.id }.map(\.key)
+            if presences[info.replica] != nil, !gone.contains(info.replica) { gone.append(info.replica) }
+            for r in gone where r != replica && !connections.values.contains(where: { $0.remote?.replica == r }) {
+                let last = presences.removeValue(forKey: r)
+                presenceVia.removeValue(forKey: r)
+                let p = Presence(replica: r, sequence: last?.sequence ?? 0, name: last?.name ?? "", colour: last?.colour ?? 0,
+                                 cursor: nil, departed: true)
+                departedSequence[r] = p.sequence
+                if r != info.replica { emit(.presence(p)) }
+                broadcast(.presence(p), except: nil)
+            }
         } else if c.wasActive {
             emit(.connectionError(address: c.address, reason: reason))
         }
@@ -400,8 +415,23 @@ public final class PeerHub: @unchecked Sendable {
     }
 
     func received(_ p: Presence, from c: PeerConnection) {
-        guard p.replica != replica, (presences[p.replica]?.sequence ?? 0) < p.sequence || presences[p.replica] == nil else { return }
-        presences[p.replica] = p
+        guard p.replica != replica else { return }
+        if p.departed {
+            // It ends the presence it names (same sequence) and older ones; a
+            // direct link to that replica says more than a relayed departure.
+            guard let current = presences[p.replica], current.sequence <= p.sequence,
+                  !connections.values.contains(where: { $0.state == .open && $0.remote?.replica == p.replica }) else { return }
+            departedSequence[p.replica] = p.sequence
+            presences.removeValue(forKey: p.replica)
+            presenceVia.removeValue(forKey: p.replica)
+        } else {
+            // Newer than the last presence seen; not older than its departure
+            // (a peer that comes back without moving its cursor resends the same sequence).
+            if let current = presences[p.replica], current.sequence >= p.sequence { return }
+            if let gone = departedSequence[p.replica], p.sequence < gone { return }
+            presences[p.replica] = p
+            presenceVia[p.replica] = c.id
+        }
         emit(.presence(p))
         broadcast(.presence(p), except: c)
     }

@@ -82,7 +82,7 @@ public final class PeerLink {
             }
         case .presence(let p):
             guard p.replica != hub.replica else { break }
-            presences[p.replica] = p
+            presences[p.replica] = p.departed ? nil : p
         case .peerJoined(let info):
             connected[info.connection] = info
             queuedEdits = 0

@@ -78,9 +78,14 @@ import WeaveCore
         #expect(throws: PeerError.malformed(message: "Ping", .trailingBytes(offset: 9))) { try Message.decode(bytes) }
         // Bye with a lone continuation byte as its reason.
         #expect(throws: PeerError.malformed(message: "Bye", .invalidUTF8(offset: 2))) { try Message.decode([8, 1, 0x80]) }
-        // Presence cursor flag 2.
+        // Presence cursor flag 3 (0 start, 1 element, 2 departed).
         var p = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
+        p[p.count - 1] = 3
+        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: p.count - 1, field: "cursor flag"))) { try Message.decode(p) }
+        // Flag 2: the replica departed, and nothing follows.
         p[p.count - 1] = 2
+        #expect(try Message.decode(p) == .presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil, departed: true)))
+        p.append(0)
         #expect(throws: PeerError.self) { try Message.decode(p) }
     }
 

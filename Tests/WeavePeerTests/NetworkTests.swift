@@ -116,6 +116,34 @@ func converge(_ peers: [SimPeer], seconds: Double = 20) throws -> Bool {
         #expect(try a.hub.currentStats().peers.count == 1)
     }
 
+    /// A – B – C: A sees C's cursor through B; when C's link to B goes, B
+    /// tells A that C departed (no ghost cursor); when C comes back without
+    /// moving its cursor, A sees it again.
+    @Test func relayedCursorIsForgottenWhenItsPeerLeavesAndShownWhenItReturns() throws {
+        let a = SimPeer(replica: 1, name: "a"), b = SimPeer(replica: 2, name: "b"), c = SimPeer(replica: 3, name: "c")
+        defer { for p in [a, b, c] { _ = try? p.hub.shutdown() } }
+        let pa = try a.listen(), pb = try b.listen()
+        b.hub.connect(host: "127.0.0.1", port: pa)
+        c.hub.connect(host: "127.0.0.1", port: pb)
+        c.type("hello")
+        #expect(try converge([a, b, c]))
+        c.hub.setCursor(c.editor.id(at: 2))
+        func presences(_ p: SimPeer) -> [Presence] {
+            p.events.all.compactMap { if case .presence(let x) = $0, x.replica == ReplicaID(3) { return x } else { return nil } }
+        }
+        #expect(try eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
+                "A sees C's cursor through B")
+        c.hub.setOnline(false)
+        #expect(try eventually(10) { presences(a).last?.departed == true }, "B forwards C's departure to A")
+        #expect(try eventually(10) { presences(b).last?.departed != true && b.events.all.contains {
+            if case .peerLeft(let info, _) = $0 { return info.replica == ReplicaID(3) } else { return false } } })
+        c.hub.setOnline(true)
+        #expect(try eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
+                "C is shown again on its return, though its cursor did not move")
+        // A direct peer's departure is its peerLeft; no second event for it.
+        #expect(!presences(b).contains { $0.departed })
+    }
+
     /// Typing goes on through a cut; after it, both sides exchange what the
     /// other lacks and nothing typed is lost.
     @Test func linkCutMidTypingLosesNothing() throws {
