@@ -336,6 +336,39 @@ import WeaveCore
         #expect(requests(h).isEmpty)
     }
 
+    /// Every truncation and every single-byte change of a valid proof (with a
+    /// name) is refused with a reason, and nothing of the document is sent.
+    @Test func everyDamagedProofIsRefusedWithoutADocumentByte() throws {
+        let h = Host()
+        var refusals: [UInt8: Int] = [:]
+        // The payload of a valid proof for a fixed nonce pattern; rebuilt per connection below.
+        for variant in 0 ..< 2 {
+            let (probe, probeNonce) = try h.connection()
+            let valid = Array(Self.proof(h.invitation, hostNonce: probeNonce, name: "bob").dropFirst(4))
+            _ = try probe.close().wait()
+            for i in 0 ..< valid.count {
+                let (ch, nonce) = try h.connection()
+                var payload = Array(Self.proof(h.invitation, hostNonce: nonce, name: "bob").dropFirst(4))
+                if variant == 0 {
+                    guard i > 0 else { continue }
+                    payload = Array(payload.prefix(i))  // truncated, with a length that says so
+                } else {
+                    payload[i] ^= 0x5A
+                }
+                try ch.writeInbound(buffer(FrameEncoder.frame(payload) + Self.hello()))
+                h.loop.run()
+                let out = try Self.authFrames(ch)
+                Self.expectOnlyRefusal(out, code: out.first?.dropFirst().first ?? 0, "variant \(variant) byte \(i)")
+                #expect(!ch.isActive, "variant \(variant) byte \(i)")
+                if let code = out.first?.dropFirst().first { refusals[code, default: 0] += 1 }
+            }
+            #expect(valid.count == 1 + 4 + 1 + 8 + 32 + 32 + 3)
+        }
+        // Each kind of damage meets its own check: malformed, unknown invitation, version, wrong secret.
+        #expect(Set(refusals.keys).isSuperset(of: [1, 2, 6, 10]), "\(refusals)")
+        #expect(!h.events.all.contains { if case .peerJoined = $0 { return true } else { return false } })
+    }
+
     // MARK: Revocation of a live link
 
     @Test func revokingAnInvitationClosesTheLinksMadeWithIt() throws {
