@@ -1,3 +1,4 @@
+@preconcurrency import CNcurses
 import WeaveEditor
 import WeaveCore
 import WeaveHistory
@@ -36,9 +37,16 @@ public final class EditorSession {
     public var extraDeadline: (() -> UInt64?)?
     /// Why Ctrl-S cannot save, for a session without a file (nil: it can).
     public var saveRefusal: String?
+    /// Runs when SIGTERM or SIGHUP ends the session, after the history was
+    /// flushed and before the process dies of the signal (the peer layer says Bye).
+    public var beforeSignalExit: (() -> Void)?
 
-    /// Seconds from the first unflushed record to the group commit.
-    public var flushDelay = 0.05
+    /// Seconds from the first unflushed record to the group commit
+    /// (`$WEAVE_GROUP_COMMIT_MS` overrides it: tests that must catch edits not yet flushed).
+    public var flushDelay: Double = {
+        if let v = getenv("WEAVE_GROUP_COMMIT_MS"), let ms = Double(String(cString: v)), ms >= 0 { return ms / 1000 }
+        return 0.05
+    }()
     private var flushDeadline: UInt64?
     /// Whether the history changed since the pane's timeline was built.
     private var timelineStale = false
@@ -117,9 +125,35 @@ public final class EditorSession {
             terminal.draw(editor.render())
         }
         loop.timeout = { [unowned self] in nextTimeout() }
+        // SIGTERM/SIGHUP (kill, a closed terminal window): end the loop, make the
+        // last edits durable (the group commit's ≤ 50 ms), then die of the signal.
+        var signalFDs: [Int32] = [-1, -1]
+        var dyingOf: Int32?
+        if weave_pipe_nonblock(&signalFDs) == 0 {
+            loop.addSource(fd: signalFDs[0]) { [unowned self] in
+                var b: UInt8 = 0
+                if read(signalFDs[0], &b, 1) == 1 { dyingOf = Int32(b) }
+                loop.stop()
+            }
+            Terminal.reportTermination(to: signalFDs[1])
+        }
+        defer {
+            Terminal.reportTermination(to: -1)
+            if signalFDs[0] >= 0 { close(signalFDs[0]); close(signalFDs[1]) }
+        }
         terminal.draw(editor.render())
         loop.run()
         terminal.stop()
+        if let sig = dyingOf {
+            var failure: Error?
+            do { try store?.flush() } catch { failure = error }
+            beforeSignalExit?()
+            if let failure {
+                let text = "weave: history not saved on \(sig == SIGHUP ? "SIGHUP" : "SIGTERM"): \(failure)\n"
+                _ = Array(text.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            }
+            Terminal.exit(dyingOf: sig)
+        }
         if let store {
             try store.flush()
             try store.compactIfLong(editor.doc.rga)

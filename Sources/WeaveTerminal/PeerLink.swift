@@ -57,6 +57,7 @@ public final class PeerLink {
         session.afterKeys = { [unowned self] in sendCursor() }
         session.beforeDraw = { [unowned self] in refresh() }
         session.extraDeadline = { [unowned self] in listShown ? statsDeadline : nil }
+        session.beforeSignalExit = { [unowned self] in _ = try? hub.shutdown() }
         session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
             for event in inbox.drain() { handle(event) }
         }

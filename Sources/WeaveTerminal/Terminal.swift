@@ -10,7 +10,8 @@ import Glibc
 /// restored by `stop()`, and also when the process dies of SIGINT, SIGTERM,
 /// SIGHUP, SIGQUIT or a crash signal (a Swift trap is SIGILL/SIGTRAP): the
 /// handlers restore the screen, then re-raise the signal with its default
-/// action so the exit status is unchanged.
+/// action so the exit status is unchanged. (SIGTERM and SIGHUP first go to the
+/// session's loop when one listens: `reportTermination(to:)`.)
 public final class Terminal {
     /// Whether `start` has run without `stop`.
     public private(set) var active = false
@@ -145,6 +146,15 @@ public final class Terminal {
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
+                // SIGTERM or SIGHUP with a session listening: tell its loop (one
+                // async-signal-safe write) and let it make the history durable
+                // and end the same way; a second signal ends at once.
+                if sig == SIGTERM || sig == SIGHUP, terminationFD >= 0, terminationRequested == 0 {
+                    terminationRequested = 1
+                    var b = UInt8(truncatingIfNeeded: sig)
+                    _ = write(terminationFD, &b, 1)
+                    return
+                }
                 weave_restore_terminal()
                 if sig >= 0 && sig < 64, var old = previousSignalActions[Int(sig)] {
                     sigaction(sig, &old, nil)
@@ -171,6 +181,32 @@ public final class Terminal {
 /// The handlers replaced by `Terminal`, by signal number; written before the
 /// handlers are installed, only read by them.
 nonisolated(unsafe) private var previousSignalActions: [sigaction?] = Array(repeating: nil, count: 64)
+/// Where the handlers report SIGTERM/SIGHUP (`Terminal.reportTermination(to:)`); -1: nowhere.
+nonisolated(unsafe) private var terminationFD: Int32 = -1
+nonisolated(unsafe) private var terminationRequested: sig_atomic_t = 0
+
+extension Terminal {
+    /// From now on SIGTERM and SIGHUP write their number to `fd` (non-blocking)
+    /// instead of killing the process at once, so that the main loop can make
+    /// the history durable first (then `exit(dyingOf:)`). A second signal, or
+    /// one arriving while the loop is not running, kills as before. -1 turns it off.
+    public static func reportTermination(to fd: Int32) {
+        terminationRequested = 0
+        terminationFD = fd
+    }
+
+    /// Restores the terminal, then dies of `signal` with its default action (so the exit status says so).
+    public static func exit(dyingOf sig: Int32) -> Never {
+        weave_restore_terminal()
+        signal(sig, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(sig)
+        Glibc.exit(128 + sig)
+    }
+}
 
 /// Why the terminal could not start.
 public enum TerminalError: Error, CustomStringConvertible {

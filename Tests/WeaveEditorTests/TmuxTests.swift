@@ -66,6 +66,28 @@ struct TmuxTests {
         #expect(try String(contentsOfFile: dir.path + "/sig.txt", encoding: .utf8) == "", "the plain text is written only on Ctrl-S")
     }
 
+    /// SIGTERM or SIGHUP (a closed terminal window) while edits wait for the
+    /// group commit: they are made durable before the process dies of the signal.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func terminationSignalFlushesTheHistoryFirst(_ sig: Int32) throws {
+        let dir = try TempDir()
+        let file = dir.path + "/late.txt"
+        let weave = try Tmux.weaveBinary()
+        // A 10 s group commit: the typed text is certainly not flushed when the signal comes.
+        let tmux = try Tmux(command: "env WEAVE_GROUP_COMMIT_MS=10000 \(weave) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("history saved")
+        tmux.sendText("typed just before the end")
+        try tmux.waitFor("saving…")
+        #expect(Glibc.kill(try tmux.weavePID(), sig) == 0)
+        let screen = try tmux.waitFor("WEAVE-EXIT=")
+        #expect(screen.contains("WEAVE-EXIT=\(128 + sig)"), "dies of the signal: \(screen)")
+        let shown = try Tmux.run([weave, "show", file])
+        #expect(shown.status == 0)
+        #expect(shown.output.hasPrefix("typed just before the end"), "\(shown.output)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "", "the plain text is still written only on Ctrl-S")
+    }
+
     /// The history is durable once the status line says so: typed text
     /// survives `kill -9` without Ctrl-S, and the plain file is not rewritten.
     @Test func killNineKeepsTypedText() throws {
