@@ -39,6 +39,9 @@ public enum OpCodec {
         }
     }
 
+    /// Encodes a replica's log (`RGA.log`). O(total size).
+    public static func encode(_ log: OperationLog) -> [UInt8] { encode(Array(log)) }
+
     /// Encodes `ops`. O(total size).
     public static func encode(_ ops: [Operation]) -> [UInt8] {
         var ids: [ReplicaID] = []

@@ -130,19 +130,26 @@ public struct Operation: Hashable, Sendable {
 
     /// Appends a deleted run, joining it to the last one when they continue each other.
     static func appendRun(_ run: DeletedRun, to runs: inout [DeletedRun]) {
-        if var last = runs.last, last.start.replica == run.start.replica {
-            let nextUp = last.start.counter &+ last.length, nextDown = last.start.counter &- last.length
-            let joinsUp = (!last.backward || last.length == 1) && (!run.backward || run.length == 1)
-                && run.start.counter == nextUp
-            let joinsDown = (last.backward || last.length == 1) && (run.backward || run.length == 1)
-                && run.start.counter == nextDown
-            if joinsUp || joinsDown {
-                last.backward = joinsDown && !joinsUp
-                last.length &+= run.length
-                runs[runs.count - 1] = last
-                return
-            }
+        if let last = runs.last, let joined = joined(last, run) {
+            runs[runs.count - 1] = joined
+        } else {
+            runs.append(run)
         }
-        runs.append(run)
+    }
+
+    /// `last` and `run` as one run when `run` continues `last` (same replica, the
+    /// next counters up or down; a one-element run goes either way), else nil. O(1).
+    static func joined(_ last: DeletedRun, _ run: DeletedRun) -> DeletedRun? {
+        guard last.start.replica == run.start.replica else { return nil }
+        let nextUp = last.start.counter &+ last.length, nextDown = last.start.counter &- last.length
+        let joinsUp = (!last.backward || last.length == 1) && (!run.backward || run.length == 1)
+            && run.start.counter == nextUp
+        let joinsDown = (last.backward || last.length == 1) && (run.backward || run.length == 1)
+            && run.start.counter == nextDown
+        guard joinsUp || joinsDown else { return nil }
+        var out = last
+        out.backward = joinsDown && !joinsUp
+        out.length &+= run.length
+        return out
     }
 }

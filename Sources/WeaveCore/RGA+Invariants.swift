@@ -73,33 +73,12 @@ extension RGA {
         for r in replicas {
             var next: UInt32 = 0
             for i in r.logIndexes {
-                let op = log[i]
-                if op.replica != r.id || op.seq != next { throw fail("log of \(r.id) has seq \(op.seq), expected \(next)") }
-                next = op.seqEnd
+                if log.replica(at: i) != r.id || log.seq(at: i) != next {
+                    throw fail("log of \(r.id) has seq \(log.seq(at: i)), expected \(next)")
+                }
+                next = log.seqEnd(at: i)
             }
             if next != r.seqEnd { throw fail("log of \(r.id) ends at \(next), version says \(r.seqEnd)") }
         }
-    }
-}
-
-extension RGA {
-    /// Bytes held by this replica's arrays (capacity, not count), history
-    /// included; an estimate that ignores allocator overhead. O(replicas + log).
-    public var estimatedMemoryBytes: Int {
-        func bytes<T>(_ a: [T]) -> Int { a.capacity * MemoryLayout<T>.stride }
-        var total = bytes(spans) + bytes(leafLen) + bytes(leafParent) + bytes(leafNext) + bytes(leafPrev)
-        total += bytes(nodeChildren) + bytes(nodeCounts) + bytes(nodeLen) + bytes(nodeParent) + bytes(nodeBottom) + bytes(leafSlot) + bytes(nodeSlot)
-        for r in replicas {
-            total += bytes(r.pages) + bytes(r.logIndexes)
-            for p in r.pages { total += bytes(p) }
-        }
-        total += bytes(log)
-        for op in log {
-            switch op.body {
-            case .insert(_, let text): total += bytes(text)
-            case .delete(let runs): total += bytes(runs)
-            }
-        }
-        return total
     }
 }

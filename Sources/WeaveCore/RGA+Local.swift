@@ -93,10 +93,7 @@ extension RGA {
 
     /// Appends `op` to the log, joining it to the last entry when it continues it.
     mutating func appendToLog(_ op: Operation) {
-        if !log.isEmpty, log[log.count - 1].canAppend(op) {
-            log[log.count - 1].append(op)
-        } else {
-            log.append(op)
+        if log.append(op) {
             replicas[slot(of: op.replica)!].logIndexes.append(log.count - 1)
         }
     }

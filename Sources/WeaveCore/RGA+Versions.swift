@@ -21,19 +21,20 @@ extension RGA {
             var a = 0, b = idx.count
             while a < b {
                 let m = (a + b) / 2
-                if log[idx[m]].seqEnd <= lo { a = m + 1 } else { b = m }
+                if log.seqEnd(at: idx[m]) <= lo { a = m + 1 } else { b = m }
             }
             if a < idx.count { first = min(first, idx[a]) }
         }
         var out: [Operation] = []
         var i = first
         while i < log.count {
-            let op = log[i]
+            let replica = log.replica(at: i)
+            let lo = from[replica]
+            let hi = to.map { $0[replica] } ?? UInt32.max
+            let s = log.seq(at: i), e = log.seqEnd(at: i)
             i += 1
-            let lo = from[op.replica]
-            let hi = to.map { $0[op.replica] } ?? UInt32.max
-            let s = op.seq, e = op.seqEnd
             if e <= lo || s >= hi { continue }
+            let op = log[i - 1]
             if s >= lo && e <= hi { out.append(op); continue }
             out.append(op.slice(Int(max(s, lo) - s), Int(min(e, hi) - s)))
         }
@@ -142,9 +143,8 @@ extension RGA {
         var a = 0, b = idx.count
         while a < b {
             let m = (a + b) / 2
-            if log[idx[m]].seqEnd <= seq { a = m + 1 } else { b = m }
+            if log.seqEnd(at: idx[m]) <= seq { a = m + 1 } else { b = m }
         }
-        let op = log[idx[a]]
-        return op.counter &+ (seq &- op.seq)
+        return log.counter(at: idx[a]) &+ (seq &- log.seq(at: idx[a]))
     }
 }

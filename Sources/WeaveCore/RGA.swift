@@ -70,8 +70,9 @@ public struct RGA: Sendable {
     // MARK: History
 
     /// Every operation applied, in the order this replica applied them, adjacent
-    /// ones merged where `Operation.canAppend` allows.
-    public internal(set) var log: [Operation] = []
+    /// ones merged where `Operation.canAppend` allows (stored compactly; see
+    /// OperationLog.swift).
+    public internal(set) var log = OperationLog()
     /// Deleters beyond the first of an element (concurrent deletes of one element).
     var extraDeleters: [ElementKey: [UnitRef]] = [:]
     /// Operations waiting for their causal dependencies (see RGA+Causal.swift).

@@ -98,7 +98,7 @@ struct Bench: ParsableCommand {
             clock = ContinuousClock.now
             let decoded = try OpCodec.decode(try Gzip.uncompress(packed, originalSize: raw.count))
             decodeTimes.append(ContinuousClock.now - clock)
-            decodeOK = decodeOK && decoded == doc.log
+            decodeOK = decodeOK && decoded.elementsEqual(doc.log)
         }
         let replay = median(replayTimes), merge = median(mergeTimes)
         let encode = median(encodeTimes), decode = median(decodeTimes)

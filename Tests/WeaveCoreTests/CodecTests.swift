@@ -11,7 +11,7 @@ struct CodecTests {
         for p in stride(from: 5, through: 3, by: -1) { a.delete(at: p, length: 1) }
         _ = try? a.receive(contentsOf: b.operations(since: a.version))
         a.insert("end", at: a.count)
-        return a.log
+        return Array(a.log)
     }
 
     @Test func roundTripsExactly() throws {

@@ -1,0 +1,179 @@
+/// Every operation a replica has applied, in the order it applied them, with
+/// adjacent ones joined where `Operation.canAppend` allows: a collection of
+/// `Operation`s stored compactly.
+///
+/// An `Operation` owns its payload array, one heap allocation each, which for a
+/// single typed or deleted character costs more than the unit itself. The log
+/// instead keeps one fixed-size entry per operation (32 bytes) and puts every
+/// inserted scalar in one shared array and every deleted run in another, naming
+/// replicas by a small slot. Reading an element builds the `Operation` (O(its
+/// length)); appending one is amortised O(its length).
+///
+/// Laws: `Array(log)` is exactly the list the previous representation held:
+/// appending `b` after `a` gives one element `a.appending(b)` when
+/// `a.canAppend(b)`, else two.
+public struct OperationLog: RandomAccessCollection, Sendable {
+    /// One operation as stored.
+    struct Entry: Sendable {
+        /// Slot in `ids` of the operation's replica.
+        var replica: UInt32
+        var seq: UInt32
+        var counter: UInt32
+        /// Units.
+        var length: UInt32
+        /// An insert's reference: its replica slot, or `documentStart`; a delete: `deleteMark`.
+        var refReplica: UInt32
+        /// An insert's reference counter; a delete's number of runs.
+        var refCounter: UInt32
+        /// Index in `scalars` of an insert's first scalar, or in `runs` of a delete's first run.
+        var payload: Int
+
+        var isDelete: Bool { refReplica == OperationLog.deleteMark }
+        var seqEnd: UInt32 { seq &+ length }
+    }
+
+    /// A deleted run with its replica as a slot in `ids`.
+    struct StoredRun: Sendable {
+        var replica: UInt32
+        var counter: UInt32
+        var length: UInt32
+        var backward: Bool
+    }
+
+    static let documentStart = UInt32.max
+    static let deleteMark = UInt32.max - 1
+
+    var entries: [Entry] = []
+    /// Every inserted scalar, operation after operation.
+    var scalars: [Unicode.Scalar] = []
+    /// Every deleted run, operation after operation.
+    var runs: [StoredRun] = []
+    /// Replica IDs by slot, in order of first appearance.
+    var ids: [ReplicaID] = []
+    var slotIndex: [ReplicaID: UInt32] = [:]
+
+    /// An empty log.
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { entries.count }
+
+    /// The operation at `i`, built from its entry. O(its length).
+    public subscript(i: Int) -> Operation {
+        let e = entries[i]
+        let body: Operation.Body
+        if e.isDelete {
+            var out: [DeletedRun] = []
+            out.reserveCapacity(Int(e.refCounter))
+            for k in e.payload ..< e.payload + Int(e.refCounter) { out.append(deletedRun(runs[k])) }
+            body = .delete(out)
+        } else {
+            let after = e.refReplica == OperationLog.documentStart ? nil
+                : ElementID(counter: e.refCounter, replica: ids[Int(e.refReplica)])
+            body = .insert(after: after, text: Array(scalars[e.payload ..< e.payload + Int(e.length)]))
+        }
+        return Operation(replica: ids[Int(e.replica)], seq: e.seq, counter: e.counter, body: body)
+    }
+
+    // MARK: Fields without building the operation (O(1))
+
+    func replica(at i: Int) -> ReplicaID { ids[Int(entries[i].replica)] }
+    func seq(at i: Int) -> UInt32 { entries[i].seq }
+    func seqEnd(at i: Int) -> UInt32 { entries[i].seqEnd }
+    func counter(at i: Int) -> UInt32 { entries[i].counter }
+
+    // MARK: Appending
+
+    /// Appends `op`, joining it to the last entry when that entry `canAppend` it.
+    /// Returns whether a new entry was made. Amortised O(op.length).
+    @discardableResult
+    mutating func append(_ op: Operation) -> Bool {
+        let r = slot(op.replica)
+        let n = UInt32(op.length)
+        if let last = entries.last, last.replica == r, op.seq == last.seqEnd, op.counter == last.counter &+ last.length {
+            switch op.body {
+            case .insert(let after, let text):
+                if !last.isDelete, let after, after.replica == op.replica, after.counter == last.counter &+ last.length &- 1 {
+                    scalars.append(contentsOf: text)
+                    entries[entries.count - 1].length &+= n
+                    return false
+                }
+            case .delete(let more):
+                if last.isDelete {
+                    var added: UInt32 = 0
+                    for run in more {
+                        let stored = storedRun(run)
+                        if let joined = OperationLog.join(runs[runs.count - 1], stored) {
+                            runs[runs.count - 1] = joined
+                        } else {
+                            runs.append(stored)
+                            added += 1
+                        }
+                    }
+                    entries[entries.count - 1].length &+= n
+                    entries[entries.count - 1].refCounter &+= added
+                    return false
+                }
+            }
+        }
+        switch op.body {
+        case .insert(let after, let text):
+            entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
+                                 refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
+                                 refCounter: after?.counter ?? 0, payload: scalars.count))
+            scalars.append(contentsOf: text)
+        case .delete(let more):
+            let first = runs.count
+            for run in more {
+                let stored = storedRun(run)
+                if runs.count > first, let joined = OperationLog.join(runs[runs.count - 1], stored) {
+                    runs[runs.count - 1] = joined
+                } else {
+                    runs.append(stored)
+                }
+            }
+            entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
+                                 refReplica: OperationLog.deleteMark, refCounter: UInt32(runs.count - first),
+                                 payload: first))
+        }
+        return true
+    }
+
+    /// The slot of `id`, registering it when new. O(1); a linear scan while there are few.
+    private mutating func slot(_ id: ReplicaID) -> UInt32 {
+        if ids.count <= 8 {
+            for i in ids.indices where ids[i] == id { return UInt32(i) }
+        } else if let s = slotIndex[id] {
+            return s
+        }
+        ids.append(id)
+        slotIndex[id] = UInt32(ids.count - 1)
+        return UInt32(ids.count - 1)
+    }
+
+    private mutating func storedRun(_ run: DeletedRun) -> StoredRun {
+        StoredRun(replica: slot(run.start.replica), counter: run.start.counter, length: run.length, backward: run.backward)
+    }
+
+    private func deletedRun(_ s: StoredRun) -> DeletedRun {
+        DeletedRun(start: ElementID(counter: s.counter, replica: ids[Int(s.replica)]), length: s.length, backward: s.backward)
+    }
+
+    /// `Operation.joined` on stored runs (the same replica slot means the same replica).
+    private static func join(_ last: StoredRun, _ run: StoredRun) -> StoredRun? {
+        guard last.replica == run.replica else { return nil }
+        let a = DeletedRun(start: ElementID(counter: last.counter, replica: ReplicaID(0)), length: last.length, backward: last.backward)
+        let b = DeletedRun(start: ElementID(counter: run.counter, replica: ReplicaID(0)), length: run.length, backward: run.backward)
+        guard let j = Operation.joined(a, b) else { return nil }
+        return StoredRun(replica: last.replica, counter: j.start.counter, length: j.length, backward: j.backward)
+    }
+
+    /// Adds the log's heap storage to `usage.history` (see `MemoryUsage`). O(1).
+    func addHeap(to usage: inout MemoryUsage) {
+        usage.add(entries, to: \.history)
+        usage.add(scalars, to: \.history)
+        usage.add(runs, to: \.history)
+        usage.add(ids, to: \.history)
+        usage.history += MemoryUsage.heap(slotIndex)
+    }
+}
