@@ -18,8 +18,13 @@ struct BenchPeers: ParsableCommand {
         latency: one single-character insert submitted on one hub until the other hub's \
         event has been taken from its inbox and applied to an Editor, --edits times (median, p99). \
         load: three peers (B and C joined to A) each submitting 10,000 operations per second \
-        (batches of 100 every 10 ms) for --seconds, then waiting until all three documents \
-        are equal; RSS sampled every second. Run in release: swift run -c release weave bench-peers
+        (batches of 100 every 10 ms, each operation one unit) for --seconds, then waiting until \
+        all three documents are equal. Each second (heap trimmed first): RSS, the bytes the six \
+        replicas in the process (3 hubs' documents, 3 mirrors the load edits) account for, the \
+        residual (RSS minus that: queues, buffers, connection state, allocator slack), and each \
+        hub's queued units. Fails if the peers do not converge or the residual grows from second \
+        5 to the end of the load by more than --residual-limit-mb plus 5% of the replicas' own \
+        growth. Run in release: swift run -c release weave bench-peers
         """)
 
     @Option(help: "The automerge-paper trace (.json or .json.gz).")
@@ -36,6 +41,18 @@ struct BenchPeers: ParsableCommand {
 
     @Option(help: "Which measurements, comma-separated: join, latency, load.")
     var parts = "join,latency,load"
+
+    @Option(help: "The load's editing: random (single characters at random places, 3 inserts to 1 delete: the text grows) or steady (each peer types runs at its cursor and deletes as much as it types: the text stays bounded).")
+    var mix: LoadMix = .random
+
+    @Option(help: "Seed of the load's editing (random when absent; printed).")
+    var seed: UInt64?
+
+    @Option(help: "How far the residual (RSS minus the six replicas' own count) may grow from second 5 to the end of the load, in MB, on top of 5% of the replicas' own growth.")
+    var residualLimitMb = 16.0
+
+    @Flag(help: "Also print the load's figures as one JSON line.")
+    var json = false
 
     func run() throws {
         let want = Set(parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -149,71 +166,7 @@ struct BenchPeers: ParsableCommand {
         print("latency       median \(String(format: "%.3f", p50)) ms, p99 \(String(format: "%.3f", p99)) ms, max \(String(format: "%.3f", samples.last!)) ms over \(samples.count) edits (submit on A → applied to B's Editor)")
     }
 
-    // MARK: load
-
-    func benchLoad() throws {
-        var mirrors = (0 ..< 3).map { _ in RGA(replica: .random()) }
-        let hubs = mirrors.enumerated().map { i, m in PeerHub(document: m, configuration: .init(name: "p\(i)", colour: UInt8(i))) }
-        defer { for h in hubs { _ = try? h.shutdown() } }
-        let port = try hubs[0].listen(host: "127.0.0.1", port: 0).port!
-        hubs[1].connect(host: "127.0.0.1", port: port)
-        hubs[2].connect(host: "127.0.0.1", port: port)
-        Thread.sleep(forTimeInterval: 0.3)
-        let perTick = max(1, rate / 100)
-        let start = ContinuousClock.now
-        var next = start
-        var sent = 0
-        var rss: [Int] = [Self.rssKB()]
-        var unitSamples: [Int] = [0]
-        var nextSample = start + .seconds(1)
-        var rng = SystemRandomNumberGenerator()
-        while ContinuousClock.now - start < .seconds(seconds) {
-            for p in 0 ..< 3 {
-                var batch: [WeaveCore.Operation] = []
-                batch.reserveCapacity(perTick)
-                for k in 0 ..< perTick {
-                    let n = mirrors[p].count
-                    if k % 4 == 3, n > 0, let op = mirrors[p].delete(at: Int.random(in: 0 ..< n, using: &rng), length: 1) {
-                        batch.append(op)
-                    } else if let op = mirrors[p].insert([Unicode.Scalar(UInt8(97 + k % 26))], at: Int.random(in: 0 ... n, using: &rng)) {
-                        batch.append(op)
-                    }
-                }
-                hubs[p].submit(batch)
-                sent += batch.count
-            }
-            if ContinuousClock.now >= nextSample {
-                rss.append(Self.rssKB())
-                unitSamples.append((try? hubs[0].withDocument { $0.version.total }.wait()) ?? 0)
-                nextSample += .seconds(1)
-            }
-            next += .milliseconds(10)
-            let wait = next - ContinuousClock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
-        }
-        let produced = ContinuousClock.now - start
-        // Converge: all three documents equal (bounded).
-        let deadline = ContinuousClock.now + .seconds(60)
-        var converged = false
-        var units: [Int] = []
-        while ContinuousClock.now < deadline {
-            let versions = try hubs.map { try $0.withDocument { $0.version }.wait() }
-            units = versions.map(\.total)
-            if versions.allSatisfy({ $0 == versions[0] }) { converged = true; break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let settle = ContinuousClock.now - start - produced
-        let texts = try hubs.map { try $0.snapshot().text }
-        converged = converged && texts.allSatisfy { $0 == texts[0] }
-        rss.append(Self.rssKB())
-        let achieved = Double(sent) / 3 / (Double(produced.components.seconds) + Double(produced.components.attoseconds) / 1e18)
-        print("load          3 peers × \(Int(achieved)) ops/s for \(seconds) s: \(sent) ops, \(converged ? "converged" : "DID NOT CONVERGE") \(String(format: "%.0f", settle.ms)) ms after the last op; \(units.first ?? 0) units, \(texts.first?.unicodeScalars.count ?? 0) characters")
-        print("load          RSS (MB, each second, whole process: 3 hubs + 3 mirrors): " + rss.map { String(format: "%.0f", Double($0) / 1024) }.joined(separator: " "))
-        print("load          units in A's document at those samples (k): " + unitSamples.map { String($0 / 1000) }.joined(separator: " ")
-              + "; RSS growth per unit held by the six replicas: "
-              + String(format: "%.0f", Double(rss[rss.count - 1] - rss[0]) * 1024 / Double(max(1, (units.first ?? 1) * 6))) + " bytes")
-        if !converged { throw ValidationFailure("load: peers did not converge") }
-    }
+    // MARK: load (see PeerLoadBench below)
 
     static func rssKB() -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -222,4 +175,235 @@ struct BenchPeers: ParsableCommand {
         }
         return 0
     }
+}
+
+// MARK: - load
+
+/// How the load edits.
+enum LoadMix: String, ExpressibleByArgument, CaseIterable, Codable {
+    /// Single characters at random places, three inserts to one delete: the text grows
+    /// by half an element per operation and almost every element is its own span.
+    case random
+    /// Each peer types a run at its cursor, then jumps elsewhere and backspaces a
+    /// run as long: once its text reaches `LoadTypist.steadyLength` it deletes as much
+    /// as it types, as real editing does.
+    case steady
+}
+
+/// One peer's editing in the load, on its mirror document.
+struct LoadTypist {
+    /// Visible scalars each peer keeps its text at in the steady mix.
+    static let steadyLength = 3_000
+    var rng: SplitMix64
+    var cursor = 0
+    var runLeft = 0
+    var typing = true
+    var typed = 0
+
+    /// The next one-unit operation (nil only when there is nothing to do, never in practice).
+    mutating func next(_ doc: inout RGA, mix: LoadMix) -> WeaveCore.Operation? {
+        let letter = Unicode.Scalar(UInt8(97 + typed % 26))
+        typed += 1
+        let n = doc.count
+        switch mix {
+        case .random:
+            if typed % 4 == 0, n > 0 { return doc.delete(at: Int.random(in: 0 ..< n, using: &rng), length: 1) }
+            return doc.insert([letter], at: Int.random(in: 0 ... n, using: &rng))
+        case .steady:
+            if runLeft == 0 {
+                // A new run somewhere else: typing until the text has its length, then
+                // alternately typing and deleting runs of the same lengths.
+                runLeft = Int.random(in: 1 ... 40, using: &rng)
+                typing = n < LoadTypist.steadyLength || !typing || n < runLeft
+                cursor = Int.random(in: 0 ... n, using: &rng)
+            }
+            runLeft -= 1
+            cursor = min(cursor, n)
+            if !typing, n > 0 {
+                if cursor > 0 { cursor -= 1; return doc.delete(at: cursor, length: 1) }  // Backspace
+                return doc.delete(at: 0, length: 1)  // Delete, at the start
+            }
+            defer { cursor += 1 }
+            return doc.insert([typed % 9 == 0 ? " " : letter], at: cursor)
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so a load can be repeated.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One sample of the load, taken with the heap trimmed.
+struct LoadSample: Codable {
+    var second: Double
+    var rss_mb: Double
+    /// Bytes the six replicas count for themselves as in use (`RGA.memoryUsage.live`).
+    var accounted_mb: Double
+    /// With their arrays' spare capacity (`RGA.memoryUsage.total`).
+    var allocated_mb: Double
+    var residual_mb: Double
+    /// Units in each hub's document.
+    var units: [Int]
+    /// Units each hub has that some peer is not known to have, summed over its peers.
+    var queued_units: [Int]
+    /// Operations in each hub's causal buffer.
+    var pending_operations: [Int]
+}
+
+struct LoadResult: Codable {
+    var mix: LoadMix
+    var seed: UInt64
+    var seconds: Int
+    var ops_per_second_per_peer: Int
+    var operations: Int
+    var converged: Bool
+    var settle_ms: Double
+    var units: Int
+    var characters: Int
+    var elements: Int
+    var samples: [LoadSample]
+    /// The six replicas' usage at the end, summed, by part.
+    var usage_end: MemoryUsage
+    /// Units held by the six replicas at the end (3 × the hub's, plus each mirror's own).
+    var units_held: Int
+    var elements_held: Int
+    var accounted_bytes_per_unit: Double
+    var accounted_bytes_per_element: Double
+    var history_bytes_per_unit: Double
+    var rss_bytes_per_unit: Double
+    var residual_growth_mb: Double
+    var residual_limit_mb: Double
+    var flat: Bool
+}
+
+extension BenchPeers {
+    func benchLoad() throws {
+        let seed = self.seed ?? UInt64.random(in: 0 ... .max)
+        var mirrors = (0 ..< 3).map { _ in RGA(replica: .random()) }
+        var typists = (0 ..< 3).map { LoadTypist(rng: SplitMix64(state: seed &+ UInt64($0))) }
+        let hubs = mirrors.enumerated().map { i, m in PeerHub(document: m, configuration: .init(name: "p\(i)", colour: UInt8(i))) }
+        defer { for h in hubs { _ = try? h.shutdown() } }
+        let port = try hubs[0].listen(host: "127.0.0.1", port: 0).port!
+        hubs[1].connect(host: "127.0.0.1", port: port)
+        hubs[2].connect(host: "127.0.0.1", port: port)
+        Thread.sleep(forTimeInterval: 0.3)
+
+        let perTick = max(1, rate / 100)
+        let start = ContinuousClock.now
+        func sample() throws -> (LoadSample, MemoryUsage) {
+            trimHeap()
+            let rss = residentBytes()
+            var usage = mirrors.reduce(MemoryUsage()) { $0 + $1.memoryUsage }
+            var units: [Int] = [], queued: [Int] = [], pending: [Int] = []
+            for h in hubs {
+                usage = usage + (try h.withDocument { $0.memoryUsage }.wait())
+                let st = try h.currentStats()
+                units.append(st.units)
+                queued.append(st.peers.reduce(0) { $0 + $1.unitsQueued })
+                pending.append(st.pendingOperations)
+            }
+            let mb = 1_048_576.0
+            return (LoadSample(second: (ContinuousClock.now - start).ms / 1000, rss_mb: Double(rss) / mb,
+                               accounted_mb: Double(usage.live) / mb, allocated_mb: Double(usage.total) / mb,
+                               residual_mb: Double(rss - usage.live) / mb,
+                               units: units, queued_units: queued, pending_operations: pending), usage)
+        }
+        var samples = [try sample().0]
+        var next = start
+        var sent = 0
+        var nextSample = start + .seconds(1)
+        while ContinuousClock.now - start < .seconds(seconds) {
+            for p in 0 ..< 3 {
+                var batch: [WeaveCore.Operation] = []
+                batch.reserveCapacity(perTick)
+                for _ in 0 ..< perTick {
+                    if let op = typists[p].next(&mirrors[p], mix: mix) { batch.append(op) }
+                }
+                hubs[p].submit(batch)
+                sent += batch.count
+            }
+            if ContinuousClock.now >= nextSample {
+                samples.append(try sample().0)
+                nextSample += .seconds(1)
+            }
+            next += .milliseconds(10)
+            let wait = next - ContinuousClock.now
+            if wait > .zero { Thread.sleep(forTimeInterval: wait.ms / 1000) }
+        }
+        let produced = ContinuousClock.now - start
+        let inLoad = samples.count  // samples taken while the load ran (the first at 0 s)
+
+        // Converge: all three versions equal (bounded wait), then the texts.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var converged = false
+        while ContinuousClock.now < deadline {
+            let versions = try hubs.map { try $0.withDocument { $0.version }.wait() }
+            if versions.allSatisfy({ $0 == versions[0] }) { converged = true; break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let settle = ContinuousClock.now - start - produced
+        let finals = try hubs.map { try $0.snapshot() }
+        let text = finals[0].text
+        converged = converged && finals.allSatisfy { $0.text == text }
+        let (last, usage) = try sample()
+        samples.append(last)
+
+        // What must grow (the replicas) against what must not (everything else).
+        let units = finals[0].version.total
+        let unitsHeld = 3 * units + mirrors.reduce(0) { $0 + $1.version.total }
+        let elementsHeld = 3 * finals[0].elementCount + mirrors.reduce(0) { $0 + $1.elementCount }
+        let from = samples[min(5, inLoad - 1)], to = samples[inLoad - 1]
+        let residualGrowth = to.residual_mb - from.residual_mb
+        let limit = residualLimitMb + 0.05 * max(0, to.accounted_mb - from.accounted_mb)
+        let flat = residualGrowth <= limit
+        let result = LoadResult(
+            mix: mix, seed: seed, seconds: seconds,
+            ops_per_second_per_peer: Int(Double(sent) / 3 / (produced.ms / 1000)), operations: sent,
+            converged: converged, settle_ms: settle.ms, units: units, characters: text.unicodeScalars.count,
+            elements: finals[0].elementCount, samples: samples, usage_end: usage,
+            units_held: unitsHeld, elements_held: elementsHeld,
+            accounted_bytes_per_unit: Double(usage.live) / Double(max(1, unitsHeld)),
+            accounted_bytes_per_element: Double(usage.live) / Double(max(1, elementsHeld)),
+            history_bytes_per_unit: Double(usage.history) / Double(max(1, unitsHeld)),
+            rss_bytes_per_unit: (last.rss_mb - samples[0].rss_mb) * 1_048_576 / Double(max(1, unitsHeld)),
+            residual_growth_mb: residualGrowth, residual_limit_mb: limit, flat: flat)
+        printLoad(result, fromSecond: from.second, toSecond: to.second)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(result), as: UTF8.self))
+        }
+        if !converged { throw ValidationFailure("load: peers did not converge (seed \(seed))") }
+        if !flat {
+            throw ValidationFailure("load: the residual grew \(String(format: "%.1f", residualGrowth)) MB from second 5 to the end of the load, more than \(String(format: "%.1f", limit)) MB (seed \(seed))")
+        }
+    }
+
+    func printLoad(_ r: LoadResult, fromSecond: Double, toSecond: Double) {
+        func f(_ x: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", x) }
+        print("load          mix \(r.mix.rawValue), seed \(r.seed): 3 peers × \(r.ops_per_second_per_peer) ops/s for \(r.seconds) s: \(r.operations) ops, \(r.converged ? "converged" : "DID NOT CONVERGE") \(f(r.settle_ms)) ms after the last op")
+        print("load          each hub's document: \(r.units) units, \(r.elements) elements (tombstones included), \(r.characters) characters; the six replicas hold \(r.units_held) units, \(r.elements_held) elements")
+        print("load             s    RSS MB  replicas MB  (allocated)  residual MB   units (A)   queued units (A B C)   pending ops")
+        for s in r.samples {
+            print("load          " + [f(s.second, 1).leftPad(4), f(s.rss_mb).leftPad(9), f(s.accounted_mb).leftPad(12), ("(" + f(s.allocated_mb) + ")").leftPad(12),
+                                      f(s.residual_mb).leftPad(12), String(s.units[0]).leftPad(11),
+                                      s.queued_units.map(String.init).joined(separator: " ").leftPad(22),
+                                      s.pending_operations.map(String.init).joined(separator: " ").leftPad(13)].joined(separator: " "))
+        }
+        let u = r.usage_end, held = Double(max(1, r.units_held))
+        print("load          replicas' bytes per unit held: \(f(r.accounted_bytes_per_unit, 1)) (history \(f(Double(u.history) / held, 1)), element tables \(f(Double(u.elements) / held, 1)), span tree \(f(Double(u.tree) / held, 1)), pending \(f(Double(u.pending) / held, 1)); spare capacity \(f(Double(u.spare) / held, 1)) more); per element held \(f(r.accounted_bytes_per_element, 1)); RSS growth per unit held \(f(r.rss_bytes_per_unit, 1))")
+        print("load          flat: residual from \(f(fromSecond, 1)) s to \(f(toSecond, 1)) s grew \(f(r.residual_growth_mb, 1)) MB; bound \(f(r.residual_limit_mb, 1)) MB (\(f(residualLimitMb)) MB + 5% of the replicas' growth): \(r.flat ? "ok" : "EXCEEDED")")
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
