@@ -569,13 +569,15 @@ public final class PeerHub: @unchecked Sendable {
         }
     }
 
-    /// Closes every link whose invitation is no longer valid (revoked, perhaps
-    /// by `weave revoke` in another process, or expired). On the loop.
+    /// Closes every link whose invitation was revoked (perhaps by `weave revoke`
+    /// in another process) or is no longer in the book. An invitation that
+    /// expires admits no one from then on, but does not cut the links already
+    /// in (they end at their next drop). On the loop.
     func enforceInvitations() {
         guard let book = configuration.security?.invitations else { return }
         if let e = book.refresh() { logger.error("invitations not re-read", metadata: ["error": "\(e)"]) }
         for c in connections.values where c.state == .open {
-            guard let id = c.invitationID, case .failure(let why) = book.lookup(id: id) else { continue }
+            guard let id = c.invitationID, case .failure(let why) = book.lookup(id: id), why != .invitationExpired else { continue }
             logger.warning("closing a revoked link", metadata: meta(c, ["reason": "\(why)"]))
             c.refuse(Refusal(code: .unauthorized, text: why.description), error: .unauthorized(why))
         }

@@ -279,7 +279,11 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
             guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: data, using: key) else {
                 return fail(context, .wrongSecret)
             }
-            let newcomer = Newcomer(request: 0, name: joinerName,
+            // Shown on the host's screen: no control characters (escape sequences) from a stranger.
+            let shown = String(String.UnicodeScalarView(joinerName.unicodeScalars.map {
+                $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
+            }))
+            let newcomer = Newcomer(request: 0, name: shown,
                                     address: context.channel.remoteAddress.map(PeerHub.describe) ?? "?",
                                     fingerprint: PeerIdentity.hex(joinerFP), invitation: PeerIdentity.hex(id),
                                     readOnly: invitation.readOnly)

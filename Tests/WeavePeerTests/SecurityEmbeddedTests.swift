@@ -327,6 +327,14 @@ import WeaveCore
         #expect(h.events.all.contains { if case .approvalWithdrawn(request) = $0 { return true } else { return false } })
     }
 
+    @Test func aNewcomersNameReachesTheScreenWithoutControlCharacters() throws {
+        let h = Host()
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob\u{1B}[2J\u{7}\u{200B}")))
+        h.loop.run()
+        #expect(requests(h).first?.name == "bob?[2J??")
+    }
+
     @Test func nameLongerThanTheLimitIsMalformed() throws {
         let h = Host()
         let (ch, nonce) = try h.connection(approval: true)
@@ -381,6 +389,14 @@ import WeaveCore
         h.hub.enforceInvitations()
         h.loop.run()
         #expect(ch.isActive, "a valid invitation keeps its link")
+        // An invitation that expires admits no one new, but leaves the link in place.
+        var expiring = h.invitation
+        expiring.expires = 1
+        h.book.add(expiring)
+        h.hub.enforceInvitations()
+        h.loop.run()
+        #expect(ch.isActive, "expiry is about admission")
+        #expect(try Self.authFrames(ch).isEmpty)
         h.book.revoke(h.invitation)
         h.hub.enforceInvitations()
         h.loop.run()
