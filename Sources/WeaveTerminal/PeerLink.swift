@@ -244,7 +244,14 @@ public final class PeerLink {
         return PeerList(title: me, rows: rows, footer: joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? [])
     }
 
-    static func display(_ name: String) -> String { name.isEmpty ? "?" : name }
+    /// A peer's name as drawn: "?" when empty, control and format characters
+    /// (escape sequences a stranger could send) as "?".
+    static func display(_ name: String) -> String {
+        guard !name.isEmpty else { return "?" }
+        return String(String.UnicodeScalarView(name.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
+        }))
+    }
 
     /// One entry per replica (a peer connected twice shows once), by name.
     static func uniquePeers<S: Sequence>(_ infos: S) -> [PeerInfo] where S.Element == PeerInfo {

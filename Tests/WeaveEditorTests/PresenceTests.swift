@@ -114,6 +114,12 @@ import WeavePeer
         #expect(wrapped.allSatisfy { $0.count <= 40 })
     }
 
+    @Test func peerNamesAreDrawnWithoutControlCharacters() {
+        #expect(PeerLink.display("eve\u{1B}]0;owned\u{7}") == "eve?]0;owned?")
+        #expect(PeerLink.display("") == "?")
+        #expect(PeerLink.display("zoë 日本") == "zoë 日本")
+    }
+
     @Test func questionTakesTheMessageLineUntilCleared() {
         var e = editor("text")
         e.notify("bob joined")
