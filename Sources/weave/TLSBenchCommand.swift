@@ -27,7 +27,7 @@ struct BenchTLS: ParsableCommand {
     var edits = 500
 
     @Option(help: "Rounds (each one plaintext and one TLS).")
-    var rounds = 3
+    var rounds = 5
 
     @Flag(help: "Also print one JSON object.")
     var json = false
