@@ -132,7 +132,7 @@ struct Host: ParsableCommand {
 /// history, then edit it live.
 struct Join: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Join a shared document: weave join HOST:PORT [FILE].",
+        abstract: "Join a shared document: weave join HOST:PORT --invite TOKEN [FILE].",
         discussion: """
         Without FILE the document is edited in memory. With FILE you also keep your own \
         saved copy and its history (.FILE.weave); a FILE with other content is not overwritten \
