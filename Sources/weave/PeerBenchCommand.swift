@@ -61,19 +61,7 @@ struct BenchPeers: ParsableCommand {
         if want.contains("load"), seconds > 0 { try benchLoad() }
     }
 
-    func tracePath() -> String? {
-        if let trace { return trace }
-        var dirs: [String] = []
-        if let env = ProcessInfo.processInfo.environment["WEAVE_TRACES"] { dirs.append(env) }
-        dirs += ["../shared/traces", "/work/shared/traces"]
-        for d in dirs {
-            for name in ["automerge-paper.json.gz", "automerge-paper.json"] {
-                let p = d + "/" + name
-                if FileManager.default.fileExists(atPath: p) { return p }
-            }
-        }
-        return nil
-    }
+    func tracePath() -> String? { automergePaperTrace(trace) }
 
     // MARK: join
 

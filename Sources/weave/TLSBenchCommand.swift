@@ -50,7 +50,7 @@ struct BenchTLS: ParsableCommand {
     }
 
     func run() throws {
-        guard let path = BenchTLS.tracePath(trace) else {
+        guard let path = automergePaperTrace(trace) else {
             throw ValidationFailure("bench-tls needs automerge-paper.json.gz: --trace FILE, WEAVE_TRACES, or ../shared/traces")
         }
         let doc = try EditingTrace.load(path: path).replay()
@@ -135,19 +135,6 @@ struct BenchTLS: ParsableCommand {
             if inbox.drain().contains(where: match) { return true }
         }
         return false
-    }
-
-    static func tracePath(_ explicit: String?) -> String? {
-        if let explicit { return explicit }
-        var dirs: [String] = []
-        if let env = ProcessInfo.processInfo.environment["WEAVE_TRACES"] { dirs.append(env) }
-        dirs += ["../shared/traces"]
-        for d in dirs {
-            for name in ["automerge-paper.json.gz", "automerge-paper.json"] where FileManager.default.fileExists(atPath: d + "/" + name) {
-                return d + "/" + name
-            }
-        }
-        return nil
     }
 }
 

@@ -46,31 +46,28 @@ struct WeaveBotTests {
         #expect(try hub.snapshot().text == "host text\n" + typed)
     }
 
-    @Test func theBotExplainsABadAddress() throws {
-        guard let bot = Self.binary("weave-bot") else { return }
+    /// Runs the bot with `arguments` to its end: exit status and standard error.
+    static func runBot(_ arguments: [String]) throws -> (status: Int32, stderr: String)? {
+        guard let bot = binary("weave-bot") else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bot)
-        process.arguments = ["nowhere", "/dev/null"]
+        process.arguments = arguments
         let err = Pipe()
         process.standardError = err
         try process.run()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(message.contains("expected HOST:PORT"))
+        return (process.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test func theBotExplainsABadAddress() throws {
+        guard let r = try Self.runBot(["nowhere", "/dev/null"]) else { return }
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("expected HOST:PORT"))
     }
 
     @Test func theBotNeedsAnInvitation() throws {
-        guard let bot = Self.binary("weave-bot") else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bot)
-        process.arguments = ["127.0.0.1:7070", "/dev/null"]
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(message.contains("--invite TOKEN is required"))
+        guard let r = try Self.runBot(["127.0.0.1:7070", "/dev/null"]) else { return }
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("--invite TOKEN is required"))
     }
 }

@@ -240,6 +240,17 @@ import WeaveCore
         h.events.all.compactMap { if case .approvalRequested(let n) = $0 { return n } else { return nil } }
     }
 
+    /// A newcomer named `name` with a valid proof, on a host that asks its user:
+    /// its channel, once the host has sent Pending (which is checked and taken).
+    func asked(_ h: Host, name: String, eager: Bool = false) throws -> EmbeddedChannel {
+        let (ch, nonce) = try h.connection(approval: true)
+        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: name) + (eager ? Self.hello() : [])))
+        h.loop.run()
+        let pending = try Self.authFrames(ch)
+        #expect(pending == [[0x45, 120]], "\(pending) \(h.reasons)")
+        return ch
+    }
+
     @Test func approvalHoldsEveryDocumentByteUntilTheUserLetsTheNewcomerIn() throws {
         let h = Host()
         let (ch, nonce) = try h.connection(approval: true)
@@ -283,11 +294,7 @@ import WeaveCore
 
     @Test func refusedNewcomerGetsTheReasonAndNothingElse() throws {
         let h = Host()
-        let (ch, nonce) = try h.connection(approval: true)
-        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "mallory") + Self.hello()))
-        h.loop.run()
-        let pending = try Self.authFrames(ch)
-        #expect(pending == [[0x45, 120]], "\(pending) \(h.reasons)")
+        let ch = try asked(h, name: "mallory", eager: true)
         h.hub.answer(requests(h)[0].request, allow: false)
         h.loop.run()
         let out = try Self.authFrames(ch)
@@ -300,10 +307,7 @@ import WeaveCore
 
     @Test func unansweredNewcomerIsRefusedAtTheApprovalTimeoutAndTheQuestionWithdrawn() throws {
         let h = Host()
-        let (ch, nonce) = try h.connection(approval: true)
-        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob")))
-        h.loop.run()
-        _ = try Self.authFrames(ch)
+        let ch = try asked(h, name: "bob")
         let request = requests(h)[0].request
         h.loop.advanceTime(by: .seconds(121))
         Self.expectOnlyRefusal(try Self.authFrames(ch), code: 12)
@@ -318,9 +322,7 @@ import WeaveCore
 
     @Test func newcomerLeavingWhileAskedWithdrawsTheQuestion() throws {
         let h = Host()
-        let (ch, nonce) = try h.connection(approval: true)
-        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob")))
-        h.loop.run()
+        let ch = try asked(h, name: "bob")
         let request = requests(h)[0].request
         _ = try ch.close().wait()
         h.loop.run()
@@ -329,9 +331,7 @@ import WeaveCore
 
     @Test func aNewcomersNameReachesTheScreenWithoutControlCharacters() throws {
         let h = Host()
-        let (ch, nonce) = try h.connection(approval: true)
-        try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce, name: "bob\u{1B}[2J\u{7}\u{200B}")))
-        h.loop.run()
+        _ = try asked(h, name: "bob\u{1B}[2J\u{7}\u{200B}")
         #expect(requests(h).first?.name == "bob?[2J??")
     }
 
