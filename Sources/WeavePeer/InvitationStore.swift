@@ -141,9 +141,11 @@ public struct InvitationStore: Sendable {
         return inv
     }
 
-    /// A new invitation, saved.
-    public func issue(for identity: PeerIdentity, readOnly: Bool, validFor seconds: UInt64?, label: String) throws -> Invitation {
+    /// A new invitation, saved (with `address` as where the host listens, when given).
+    public func issue(for identity: PeerIdentity, readOnly: Bool, validFor seconds: UInt64?, label: String,
+                      address: String? = nil) throws -> Invitation {
         var c = try load()
+        if let address { c.address = address }
         let inv = Invitation.make(for: identity, readOnly: readOnly, validFor: seconds)
         c.records.append(Record(invitation: inv, created: UInt64(Date().timeIntervalSince1970), revoked: false,
                                 standing: false, label: label))

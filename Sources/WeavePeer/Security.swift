@@ -84,6 +84,14 @@ public struct Newcomer: Hashable, Sendable {
 
     /// Its key, short, as the approval prompt shows it.
     public var shortKey: String { String(fingerprint.prefix(8)) }
+
+    /// `name` with control and format characters (escape sequences a stranger
+    /// could send to a terminal) shown as "?". For any peer name a screen shows.
+    public static func printable(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
+        }))
+    }
 }
 
 /// Who decides whether an authenticated newcomer is let in (the hub, on its loop).
@@ -285,10 +293,7 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
                 return fail(context, .wrongSecret)
             }
             // Shown on the host's screen: no control characters (escape sequences) from a stranger.
-            let shown = String(String.UnicodeScalarView(joinerName.unicodeScalars.map {
-                $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
-            }))
-            let newcomer = Newcomer(request: 0, name: shown,
+            let newcomer = Newcomer(request: 0, name: Newcomer.printable(joinerName),
                                     address: context.channel.remoteAddress.map(PeerHub.describe) ?? "?",
                                     fingerprint: PeerIdentity.hex(joinerFP), invitation: PeerIdentity.hex(id),
                                     readOnly: invitation.readOnly)
@@ -319,9 +324,9 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
             }
         case (.waitingResult, .joiner):
             if p[0] == 0x45 {  // Pending: the host's user is asked
-                var v: UInt64 = 0, shift: UInt64 = 0, i = 1
-                while i < p.count, shift < 64 { v |= UInt64(p[i] & 0x7f) << shift; if p[i] & 0x80 == 0 { break }; shift += 7; i += 1 }
-                let wait = TimeAmount.seconds(Int64(min(v, 3600)) + 10)
+                var i = 1
+                let seconds = AuthHandler.readVarint(p, &i) ?? 0
+                let wait = TimeAmount.seconds(Int64(min(seconds, 3600)) + 10)
                 context.fireUserInboundEventTriggered(AuthAwaitingApproval(timeout: wait))
                 return
             }
@@ -332,9 +337,15 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         }
     }
 
+    /// The magic and version after the type byte; `i` ends after them.
     private func readHeader(_ p: [UInt8], _ i: inout Int) -> UInt64? {
         guard p.count >= 6, Array(p[1..<5]) == AuthHandler.magic else { return nil }
         i = 5
+        return AuthHandler.readVarint(p, &i)
+    }
+
+    /// A LEB128 varint at `i` (advanced past it); nil when it does not end.
+    static func readVarint(_ p: [UInt8], _ i: inout Int) -> UInt64? {
         var v: UInt64 = 0, shift: UInt64 = 0
         while i < p.count, shift < 64 {
             let b = p[i]; i += 1

@@ -247,10 +247,7 @@ public final class PeerLink {
     /// A peer's name as drawn: "?" when empty, control and format characters
     /// (escape sequences a stranger could send) as "?".
     static func display(_ name: String) -> String {
-        guard !name.isEmpty else { return "?" }
-        return String(String.UnicodeScalarView(name.unicodeScalars.map {
-            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
-        }))
+        name.isEmpty ? "?" : Newcomer.printable(name)
     }
 
     /// One entry per replica (a peer connected twice shows once), by name.

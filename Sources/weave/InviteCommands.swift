@@ -20,11 +20,8 @@ struct HostInvitations {
     func forHost(readOnly: Bool, validFor: UInt64?, address: String) throws -> Invitation {
         do {
             if let validFor {
-                var c = try store.load()
-                c.address = address
-                try store.save(c)
                 return try store.issue(for: identity, readOnly: readOnly, validFor: validFor,
-                                       label: "host, \(DurationText.describe(validFor))")
+                                       label: "host, \(DurationText.describe(validFor))", address: address)
             }
             return try store.standing(for: identity, readOnly: readOnly, address: address)
         } catch {

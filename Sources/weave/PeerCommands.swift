@@ -114,7 +114,6 @@ struct Host: ParsableCommand {
             throw error
         }
         config.security?.invitations.add(invitation)
-        _ = config.security?.invitations.refresh()
         let command = HostInvitations.joinCommand(address: address, invitation)
         print("hosting \(file) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")
         print("join with: \(command)")
