@@ -1,76 +1,76 @@
-/// The paged per-replica element table: counter → `ElementEntry`.
-///
-/// Counters of one replica are not contiguous (its Lamport clock jumps when it
-/// hears others), so the table is paged: a page of `pageSize` entries exists only
-/// once a counter in it is used. Lookup and update are O(1).
+/// The per-replica element tables (see ElementTable.swift): counter → leaf,
+/// scalar, inserting seq and first deleter, run-length encoded.
 extension RGA {
-    static let pageShift = 10
-    static let pageSize = 1 << pageShift
-
-    /// The entry for (replica slot, counter); `leaf == absent` if unknown. O(1).
+    /// The entry for (replica slot, counter); `leaf == absent` if unknown. O(log runs in a page).
     @inline(__always)
     func entry(_ replica: Int, _ counter: UInt32) -> ElementEntry {
-        let p = Int(counter >> UInt32(RGA.pageShift))
-        guard p < replicas[replica].pages.count, !replicas[replica].pages[p].isEmpty else { return ElementEntry() }
-        return replicas[replica].pages[p][Int(counter) & (RGA.pageSize - 1)]
+        guard let run = replicas[replica].elements.run(holding: counter) else { return ElementEntry() }
+        return entry(run, counter &- run.start)
     }
 
-    /// Whether the element exists here (inserted, possibly since deleted). O(1).
+    /// The entry for element `k` of `run`. O(1).
+    @inline(__always)
+    func entry(_ run: ElementRun, _ k: UInt32) -> ElementEntry {
+        ElementEntry(leaf: run.leaf, scalar: log.scalars[Int(run.scalar &+ k)].value, seq: run.seq &+ k,
+                     deleterReplica: run.deleterReplica, deleterSeq: run.deleterSeq(k))
+    }
+
+    /// The leaf holding element (replica slot, counter), which must exist. O(log runs in a page).
+    @inline(__always)
+    func leaf(of replica: Int, _ counter: UInt32) -> Int {
+        guard let run = replicas[replica].elements.run(holding: counter) else {
+            preconditionFailure("element \(counter)@\(replica) is not in the table")
+        }
+        return Int(run.leaf)
+    }
+
+    /// Whether the element exists here (inserted, possibly since deleted). O(log runs in a page).
     @inline(__always)
     func contains(_ replica: Int, _ counter: UInt32) -> Bool {
-        entry(replica, counter).leaf != ElementEntry.absent
+        replicas[replica].elements.run(holding: counter) != nil
     }
 
-    /// Makes sure the pages for `counter ..< counter + length` exist.
-    @inline(__always)
-    mutating func reservePages(_ replica: Int, _ counter: UInt32, _ length: UInt32) {
-        let last = Int((counter &+ length &- 1) >> UInt32(RGA.pageShift))
-        if replicas[replica].pages.count <= last {
-            replicas[replica].pages.append(contentsOf: repeatElement([], count: last + 1 - replicas[replica].pages.count))
-        }
-        var p = Int(counter >> UInt32(RGA.pageShift))
-        while p <= last {
-            if replicas[replica].pages[p].isEmpty {
-                replicas[replica].pages[p] = Array(repeating: ElementEntry(), count: RGA.pageSize)
-            }
-            p += 1
-        }
+    /// Records new elements, in `leaf`, inserted by units `seq …`; their scalars
+    /// are the next ones the log will take (`integrate` appends the operation
+    /// right after). O(pages touched).
+    mutating func recordElements(_ replica: Int, counter: UInt32, seq: UInt32, length: Int, leaf: Int) {
+        replicas[replica].elements.append(counter: counter, length: UInt32(length), seq: seq,
+                                          scalar: UInt32(log.scalars.count), leaf: Int32(leaf))
     }
 
-    /// Records new elements: scalars, the leaf they are in and their seqs. O(length).
-    mutating func recordElements(_ replica: Int, counter: UInt32, seq: UInt32, text: [Unicode.Scalar], leaf: Int) {
-        reservePages(replica, counter, UInt32(text.count))
-        var c = counter, s = seq
-        for scalar in text {
-            replicas[replica].pages[Int(c >> UInt32(RGA.pageShift))][Int(c) & (RGA.pageSize - 1)] =
-                ElementEntry(leaf: Int32(leaf), scalar: scalar.value, seq: s)
-            c &+= 1
-            s &+= 1
-        }
-    }
-
-    /// Points the elements of `span` at `leaf` (after the span moved). O(span.length).
+    /// Points the elements of `span` at `leaf` (after the span moved). O(runs in its pages).
     mutating func setLeaf(of span: Span, to leaf: Int) {
-        let r = Int(span.replica)
-        var c = span.counter
-        let end = span.counter &+ span.length
         let l = Int32(leaf)
-        while c != end {
-            replicas[r].pages[Int(c >> UInt32(RGA.pageShift))][Int(c) & (RGA.pageSize - 1)].leaf = l
-            c &+= 1
+        replicas[Int(span.replica)].elements.modify(span.counter, span.counter &+ span.length) { $0.leaf = l }
+    }
+
+    /// Records that the units of replica slot `deleter` deleted the elements
+    /// `counter ..< counter + length` of replica slot `replica`, the first of them
+    /// by unit `seq` and each next one by `seq + step` (`step` ±1). An element
+    /// deleted before keeps its first deleter; this one goes to `extraDeleters`.
+    mutating func recordDeleter(_ replica: Int, _ counter: UInt32, length: UInt32, deleter: Int, seq: UInt32, step: Int8) {
+        var extra: [(UInt32, UInt32)] = []
+        replicas[replica].elements.modify(counter, counter &+ length) { run in
+            let k = run.start &- counter
+            let first = step > 0 ? seq &+ k : seq &- k
+            if run.isDeleted {
+                for i in 0 ..< run.length { extra.append((run.start &+ i, step > 0 ? first &+ i : first &- i)) }
+            } else {
+                run.deleterReplica = UInt32(deleter)
+                run.deleterSeq = first
+                run.deleterStep = step
+            }
+        }
+        for (c, s) in extra {
+            extraDeleters[ElementKey(replica: UInt32(replica), counter: c), default: []]
+                .append(UnitRef(replica: UInt32(deleter), seq: s))
         }
     }
 
-    /// Records that unit (deleter, seq) deleted element (replica, counter).
-    mutating func recordDeleter(_ replica: Int, _ counter: UInt32, deleter: Int, seq: UInt32) {
-        let p = Int(counter >> UInt32(RGA.pageShift)), i = Int(counter) & (RGA.pageSize - 1)
-        if replicas[replica].pages[p][i].deleterReplica == ElementEntry.noDeleter {
-            replicas[replica].pages[p][i].deleterReplica = UInt32(deleter)
-            replicas[replica].pages[p][i].deleterSeq = seq
-        } else {
-            extraDeleters[ElementKey(replica: UInt32(replica), counter: counter), default: []]
-                .append(UnitRef(replica: UInt32(deleter), seq: seq))
-        }
+    /// Calls `body` with the element runs of `span`, in counter order. O(log + runs).
+    @inline(__always)
+    func forEachRun(of span: Span, _ body: (ElementRun) -> Void) {
+        replicas[Int(span.replica)].elements.forEachRun(span.counter, span.counter &+ span.length, body)
     }
 
     /// Calls `body` with each run of visible scalars in document order. O(n).
@@ -82,11 +82,8 @@ extension RGA {
                 let s = spans[leaf * RGA.leafCapacity + k]
                 if s.deleted { continue }
                 buffer.removeAll(keepingCapacity: true)
-                let pages = replicas[Int(s.replica)].pages
-                var c = s.counter
-                for _ in 0 ..< s.length {
-                    buffer.append(Unicode.Scalar(pages[Int(c >> UInt32(RGA.pageShift))][Int(c) & (RGA.pageSize - 1)].scalar)!)
-                    c &+= 1
+                forEachRun(of: s) { run in
+                    buffer.append(contentsOf: log.scalars[Int(run.scalar) ..< Int(run.scalar &+ run.length)])
                 }
                 body(buffer)
             }

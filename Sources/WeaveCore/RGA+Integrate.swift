@@ -21,7 +21,7 @@ extension RGA {
     func cursor(after id: ElementID?) -> Cursor {
         guard let id else { return Cursor(leaf: firstLeaf, span: 0, offset: 0) }
         let r = slot(of: id.replica)!
-        let leaf = Int(entry(r, id.counter).leaf)
+        let leaf = self.leaf(of: r, id.counter)
         let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
         return cursor(after: leaf, span: k, offset: off)
     }
@@ -85,7 +85,7 @@ extension RGA {
                 (home, homeSpan) = insertSpan(new, leaf: leaf, at: k)
             }
         }
-        recordElements(r, counter: counter, seq: seq, text: text, leaf: home)
+        recordElements(r, counter: counter, seq: seq, length: text.count, leaf: home)
         elementCount += Int(n)
         return (position, home, homeSpan)
     }
@@ -99,15 +99,12 @@ extension RGA {
         var c = run.lowCounter
         let end = c &+ run.length
         while c != end {
-            let leaf = Int(entry(r, c).leaf)
+            let leaf = self.leaf(of: r, c)
             let (k, off) = findSpan(in: leaf, replica: r, counter: c)
             let s = span(leaf, k)
             let take = min(s.length - UInt32(off), end &- c)
-            for i in 0 ..< take {
-                let target = c &+ i
-                let unit = run.backward ? run.start.counter &- target : target &- run.start.counter
-                recordDeleter(r, target, deleter: d, seq: seqBase &+ unit)
-            }
+            let unit = run.backward ? run.start.counter &- c : c &- run.start.counter
+            recordDeleter(r, c, length: take, deleter: d, seq: seqBase &+ unit, step: run.backward ? -1 : 1)
             if !s.deleted {
                 if edits != nil {
                     edits!.append(TextEdit(position: visiblePosition(leaf: leaf, span: k, offset: off),
@@ -141,7 +138,7 @@ extension RGA {
             let (tl, _) = insertSpan(tail, leaf: leaf, at: k + 1)
             if tl != leaf { setLeaf(of: tail, to: tl) }
             // The insert may have split the leaf and moved our span: find it again.
-            leaf = Int(entry(r, counter).leaf)
+            leaf = self.leaf(of: r, counter)
             k = findSpan(in: leaf, replica: r, counter: counter).span
         }
         spans[leaf * RGA.leafCapacity + k].deleted = true

@@ -11,7 +11,8 @@ extension RGA {
     ///   inner count equals the visible elements below it;
     /// - the leaf chain visits every leaf once, in tree order;
     /// - every element's table entry points at the leaf holding it, and no element
-    ///   appears twice; `elementCount` counts them;
+    ///   appears twice; `elementCount` counts them, and so do the element tables,
+    ///   whose runs are sorted, disjoint and maximal;
     /// - each replica's log entries are in seq order and cover exactly 0..<seqEnd.
     public func checkInvariants() throws {
         func fail(_ s: String) -> InvariantViolation { InvariantViolation(description: s) }
@@ -63,6 +64,7 @@ extension RGA {
                 if s.length == 0 { throw fail("empty span in leaf \(leaf)") }
                 for c in s.counter ..< s.counter &+ s.length {
                     let e = entry(Int(s.replica), c)
+                    if e.leaf == ElementEntry.absent { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but not in its table") }
                     if Int(e.leaf) != leaf { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but indexed at \(e.leaf)") }
                     if s.deleted != (e.deleterReplica != ElementEntry.noDeleter) { throw fail("element \(c)@\(s.replica) deletion flag disagrees with its deleters") }
                     if !seen.insert(ElementKey(replica: s.replica, counter: c)).inserted { throw fail("element \(c)@\(s.replica) appears twice") }
@@ -70,6 +72,17 @@ extension RGA {
             }
         }
         if seen.count != elementCount { throw fail("elementCount \(elementCount), found \(seen.count)") }
+        var tabled = 0
+        for (slot, r) in replicas.enumerated() {
+            if let broken = r.elements.violation() { throw fail("replica \(slot): \(broken)") }
+            for page in r.elements.pages {
+                for run in page {
+                    tabled += Int(run.length)
+                    if Int(run.scalar &+ run.length) > log.scalars.count { throw fail("element run \(run.start)@\(slot) has scalars beyond the log") }
+                }
+            }
+        }
+        if tabled != elementCount { throw fail("element tables hold \(tabled) elements, the tree \(elementCount)") }
         for r in replicas {
             var next: UInt32 = 0
             for i in r.logIndexes {

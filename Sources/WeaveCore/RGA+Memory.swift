@@ -15,7 +15,7 @@
 public struct MemoryUsage: Sendable, Equatable, Codable {
     /// The span tree: spans, leaf and inner-node arrays.
     public var tree = 0
-    /// The per-replica element tables (pages) and extra deleters.
+    /// The per-replica element tables (pages of runs) and extra deleters.
     public var elements = 0
     /// The operation log and each replica's index into it.
     public var history = 0
@@ -91,8 +91,8 @@ extension RGA {
         m.add(replicas, to: \.replicas)
         m.replicas += MemoryUsage.heap(replicaIndex)
         for r in replicas {
-            m.add(r.pages, to: \.elements)
-            for p in r.pages { m.add(p, to: \.elements) }
+            m.add(r.elements.pages, to: \.elements)
+            for p in r.elements.pages { m.add(p, to: \.elements) }
             m.add(r.logIndexes, to: \.history)
         }
         m.elements += MemoryUsage.heap(extraDeleters)

@@ -53,11 +53,13 @@ extension RGA {
             for k in 0 ..< leafLen[leaf] {
                 let s = span(leaf, k)
                 let r = Int(s.replica)
-                for c in s.counter ..< s.counter &+ s.length {
-                    let e = entry(r, c)
-                    if e.seq >= limits[r] { continue }
-                    if s.deleted && deletedAt(r, c, e, limits) { continue }
-                    out.append(Unicode.Scalar(e.scalar)!)
+                forEachRun(of: s) { run in
+                    for i in 0 ..< run.length {
+                        let e = entry(run, i)
+                        if e.seq >= limits[r] { continue }
+                        if s.deleted && deletedAt(r, run.start &+ i, e, limits) { continue }
+                        out.append(Unicode.Scalar(e.scalar)!)
+                    }
                 }
             }
             leaf = leafNext[leaf]
@@ -88,13 +90,13 @@ extension RGA {
     /// element is unknown. O(log s).
     public func index(of id: ElementID) -> (index: Int, visible: Bool)? {
         guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }
-        let leaf = Int(entry(r, id.counter).leaf)
+        let leaf = self.leaf(of: r, id.counter)
         let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
         let s = span(leaf, k)
         return (visiblePosition(leaf: leaf, span: k, offset: off), !s.deleted)
     }
 
-    /// The scalar of a known element (visible or not). O(1).
+    /// The scalar of a known element (visible or not). O(log runs in a page).
     public func scalar(of id: ElementID) -> Unicode.Scalar? {
         guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }
         return Unicode.Scalar(entry(r, id.counter).scalar)
@@ -124,12 +126,14 @@ extension RGA {
                 let s = span(leaf, k)
                 let r = Int(s.replica)
                 let id = replicas[r].id
-                for c in s.counter ..< s.counter &+ s.length {
-                    let e = entry(r, c)
-                    let deleter = e.deleterReplica == ElementEntry.noDeleter ? nil
-                        : (replica: replicas[Int(e.deleterReplica)].id, seq: e.deleterSeq)
-                    body(ElementInfo(id: ElementID(counter: c, replica: id), scalar: Unicode.Scalar(e.scalar)!,
-                                     seq: e.seq, deletedBy: deleter))
+                forEachRun(of: s) { run in
+                    for i in 0 ..< run.length {
+                        let e = entry(run, i)
+                        let deleter = e.deleterReplica == ElementEntry.noDeleter ? nil
+                            : (replica: replicas[Int(e.deleterReplica)].id, seq: e.deleterSeq)
+                        body(ElementInfo(id: ElementID(counter: run.start &+ i, replica: id), scalar: Unicode.Scalar(e.scalar)!,
+                                         seq: e.seq, deletedBy: deleter))
+                    }
                 }
             }
             leaf = leafNext[leaf]

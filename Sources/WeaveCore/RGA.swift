@@ -5,8 +5,9 @@
 /// in a B-tree of *spans* (runs of elements of one replica with consecutive
 /// counters, all visible or all deleted) whose inner nodes count visible
 /// elements, so visible index → element and element → visible index are both
-/// O(log n). A paged per-replica table maps each element's counter to its leaf,
-/// its scalar, the seq that inserted it and the first unit that deleted it.
+/// O(log n). A per-replica run-length table maps each element's counter to its
+/// leaf, its scalar (in the log), the seq that inserted it and the first unit
+/// that deleted it.
 ///
 /// Laws (checked by the tests): applying the same set of operations in any
 /// causal order gives the same text; applying an operation twice is harmless;
@@ -24,8 +25,8 @@ public struct RGA: Sendable {
         var seqEnd: UInt32 = 0
         /// One past the largest counter this replica has used (its counters only grow).
         var counterEnd: UInt32 = 0
-        /// Elements by counter, in pages of `pageSize`.
-        var pages: [[ElementEntry]] = []
+        /// Elements by counter, run-length encoded (see ElementTable.swift).
+        var elements = ElementTable()
         /// Indexes into `log` of this replica's operations, in seq order.
         var logIndexes: [Int] = []
     }
@@ -156,7 +157,7 @@ struct UnitRef: Hashable, Sendable {
     var seq: UInt32
 }
 
-/// What the document knows about one element.
+/// What the document knows about one element (read from its `ElementRun`).
 struct ElementEntry: Sendable {
     static let absent: Int32 = -1
     static let noDeleter = UInt32.max

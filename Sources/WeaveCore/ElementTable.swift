@@ -1,0 +1,235 @@
+/// One replica's elements by counter, run-length encoded: counter → (leaf, seq,
+/// scalar, first deleter).
+///
+/// A run is a stretch of consecutive counters whose elements sit in one leaf,
+/// were inserted by consecutive units, have their scalars consecutive in the
+/// log, and were deleted by consecutive units of one replica going up or down
+/// (or not at all). Typing makes one run per burst; a burst later deleted by
+/// Backspace stays one run. Counters a replica spent on deletes, or skipped when
+/// its Lamport clock jumped, are simply not in any run, so they cost nothing.
+///
+/// Runs live in pages of `pageSize` counters (a run never crosses a page), each
+/// page a sorted array, so a lookup is a binary search in one page and a split
+/// moves at most one page's runs.
+///
+/// Laws (checked by `checkInvariants`): runs in a page are sorted, disjoint,
+/// non-empty and inside the page; no two neighbours could be joined (runs are
+/// maximal). Costs: lookup O(log runs in a page); `append` amortised O(1) per
+/// page touched; `modify` O(runs in the pages touched).
+struct ElementTable: Sendable {
+    static let pageShift = 10
+    static let pageSize = 1 << pageShift
+
+    /// Runs by page (`counter >> pageShift`); a page no counter of which is an element is empty.
+    var pages: [[ElementRun]] = []
+
+    init() {}
+
+    /// Index of the first page past the one holding `c`, as a counter (UInt64: no overflow).
+    @inline(__always)
+    static func pageEnd(_ c: UInt32) -> UInt64 { (UInt64(c >> UInt32(pageShift)) + 1) << UInt64(pageShift) }
+
+    /// The run holding counter `c`, or nil when `c` is not an element here. O(log runs in its page).
+    @inline(__always)
+    func run(holding c: UInt32) -> ElementRun? {
+        let p = Int(c >> UInt32(ElementTable.pageShift))
+        guard p < pages.count else { return nil }
+        return pages[p].withUnsafeBufferPointer { runs -> ElementRun? in
+            let i = ElementTable.lastStarting(atOrBefore: c, in: runs)
+            guard i >= 0, c < runs[i].end else { return nil }
+            return runs[i]
+        }
+    }
+
+    /// Index of the last run starting at or before `c`, or -1. O(log runs).
+    @inline(__always)
+    static func lastStarting(atOrBefore c: UInt32, in runs: UnsafeBufferPointer<ElementRun>) -> Int {
+        var lo = 0, hi = runs.count
+        while lo < hi {
+            let m = (lo + hi) >> 1
+            if runs[m].start <= c { lo = m + 1 } else { hi = m }
+        }
+        return lo - 1
+    }
+
+    // MARK: Adding elements
+
+    /// Records `length` new elements from counter `counter`, inserted by units
+    /// `seq …`, whose scalars are at `scalar …` in the log, all in `leaf`. Their
+    /// counters must lie above every element already here (a replica's counters
+    /// only grow). Amortised O(pages touched).
+    mutating func append(counter: UInt32, length: UInt32, seq: UInt32, scalar: UInt32, leaf: Int32) {
+        var c = counter, s = seq, x = scalar, left = length
+        while left > 0 {
+            let p = Int(c >> UInt32(ElementTable.pageShift))
+            let n = UInt32(min(UInt64(left), ElementTable.pageEnd(c) - UInt64(c)))
+            if pages.count <= p { pages.append(contentsOf: repeatElement([], count: p + 1 - pages.count)) }
+            let new = ElementRun(start: c, length: n, leaf: leaf, seq: s, scalar: x)
+            if let last = pages[p].last {
+                precondition(last.end <= c, "element counters must grow")
+                if let joined = ElementRun.joined(last, new) {
+                    pages[p][pages[p].count - 1] = joined
+                } else {
+                    pages[p].append(new)
+                }
+            } else {
+                pages[p].append(new)
+            }
+            c &+= n; s &+= n; x &+= n; left -= n
+        }
+    }
+
+    // MARK: Changing elements
+
+    /// Calls `body` on runs covering exactly the counters `lo ..< hi` (splitting
+    /// runs at both ends first), then joins what became joinable. Every counter
+    /// in the range must be an element. O(runs in the pages touched).
+    mutating func modify(_ lo: UInt32, _ hi: UInt32, _ body: (inout ElementRun) -> Void) {
+        var c = lo
+        while c < hi {
+            let p = Int(c >> UInt32(ElementTable.pageShift))
+            let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
+            let i = split(page: p, at: c)
+            let j = split(page: p, at: stop)
+            precondition(i < j && pages[p][i].start == c, "modified counters must be elements")
+            for k in i ..< j { body(&pages[p][k]) }
+            coalesce(page: p, from: max(i - 1, 0), through: j)
+            c = stop
+        }
+    }
+
+    /// Makes a run of page `p` start at `c` when one holds it, and returns the
+    /// index of the first run starting at or after `c`. O(runs in the page).
+    private mutating func split(page p: Int, at c: UInt32) -> Int {
+        let i = pages[p].withUnsafeBufferPointer { ElementTable.lastStarting(atOrBefore: c, in: $0) }
+        if i < 0 { return 0 }
+        let r = pages[p][i]
+        if r.start == c { return i }
+        if c >= r.end { return i + 1 }
+        let (left, right) = r.split(at: c &- r.start)
+        pages[p][i] = left
+        pages[p].insert(right, at: i + 1)
+        return i + 1
+    }
+
+    /// Joins neighbouring runs of page `p` between indexes `a` and `b` (inclusive, clamped).
+    private mutating func coalesce(page p: Int, from a: Int, through b: Int) {
+        var k = a + 1
+        var last = min(b, pages[p].count - 1)
+        while k <= last {
+            if let joined = ElementRun.joined(pages[p][k - 1], pages[p][k]) {
+                pages[p][k - 1] = joined
+                pages[p].remove(at: k)
+                last -= 1
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    // MARK: Reading ranges
+
+    /// Calls `body` with the runs covering `lo ..< hi`, cut to that range, in
+    /// counter order. Every counter in the range must be an element. O(log + runs).
+    func forEachRun(_ lo: UInt32, _ hi: UInt32, _ body: (ElementRun) -> Void) {
+        var c = lo
+        while c < hi {
+            let p = Int(c >> UInt32(ElementTable.pageShift))
+            let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
+            pages[p].withUnsafeBufferPointer { runs in
+                var i = ElementTable.lastStarting(atOrBefore: c, in: runs)
+                precondition(i >= 0, "counter \(c) is not an element")
+                while c < stop {
+                    let r = runs[i]
+                    precondition(r.start <= c && c < r.end, "counter \(c) is not an element")
+                    let from = c &- r.start
+                    let to = min(r.end, stop) &- r.start
+                    body(r.cut(from, to))
+                    c = r.start &+ to
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// Number of runs (a measure of fragmentation). O(pages).
+    var runCount: Int { pages.reduce(0) { $0 + $1.count } }
+
+    /// Checks the laws above; returns the first one broken. O(runs).
+    func violation() -> String? {
+        for (p, runs) in pages.enumerated() {
+            let base = UInt64(p) << UInt64(ElementTable.pageShift)
+            for (i, r) in runs.enumerated() {
+                if r.length == 0 { return "empty element run in page \(p)" }
+                if UInt64(r.start) < base || UInt64(r.end) > base + UInt64(ElementTable.pageSize) {
+                    return "element run \(r.start)+\(r.length) outside page \(p)"
+                }
+                if i > 0 {
+                    if runs[i - 1].end > r.start { return "element runs overlap at \(r.start)" }
+                    if ElementRun.joined(runs[i - 1], r) != nil { return "element runs at \(runs[i - 1].start) and \(r.start) are not joined" }
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// A run of a replica's elements with consecutive counters; see `ElementTable`.
+struct ElementRun: Sendable, Equatable {
+    static let noDeleter = UInt32.max
+    /// Counter of the first element.
+    var start: UInt32
+    var length: UInt32
+    /// The leaf holding every element of the run.
+    var leaf: Int32
+    /// Seq of the unit that inserted the first element (the k-th: `seq + k`).
+    var seq: UInt32
+    /// Index in the log's scalars of the first element's scalar.
+    var scalar: UInt32
+    /// Replica slot of every element's first deleter, or `noDeleter`.
+    var deleterReplica: UInt32 = ElementRun.noDeleter
+    /// Seq of the unit that first deleted the first element; the k-th's is
+    /// `deleterSeq + deleterStep · k` (Backspace deletes going down).
+    var deleterSeq: UInt32 = 0
+    var deleterStep: Int8 = 1
+
+    @inline(__always) var end: UInt32 { start &+ length }
+    @inline(__always) var isDeleted: Bool { deleterReplica != ElementRun.noDeleter }
+
+    /// Deleter seq of element `k` of the run.
+    @inline(__always)
+    func deleterSeq(_ k: UInt32) -> UInt32 { deleterStep > 0 ? deleterSeq &+ k : deleterSeq &- k }
+
+    /// Elements `from ..< to` of the run as a run. O(1).
+    @inline(__always)
+    func cut(_ from: UInt32, _ to: UInt32) -> ElementRun {
+        var r = self
+        r.start = start &+ from
+        r.length = to - from
+        r.seq = seq &+ from
+        r.scalar = scalar &+ from
+        r.deleterSeq = deleterSeq(from)
+        return r
+    }
+
+    /// The run cut before element `k` (0 < k < length). O(1).
+    func split(at k: UInt32) -> (ElementRun, ElementRun) { (cut(0, k), cut(k, length)) }
+
+    /// `a` and `b` as one run when `b` continues `a` in every field, else nil. O(1).
+    static func joined(_ a: ElementRun, _ b: ElementRun) -> ElementRun? {
+        guard a.end == b.start, a.leaf == b.leaf, b.seq == a.seq &+ a.length, b.scalar == a.scalar &+ a.length,
+              a.deleterReplica == b.deleterReplica else { return nil }
+        var out = a
+        out.length = a.length + b.length
+        if a.deleterReplica == ElementRun.noDeleter { return out }
+        // A single element's deleter goes either way.
+        for step: Int8 in [1, -1] {
+            let continues = step > 0 ? b.deleterSeq == a.deleterSeq &+ a.length : b.deleterSeq == a.deleterSeq &- a.length
+            if continues && (a.length == 1 || a.deleterStep == step) && (b.length == 1 || b.deleterStep == step) {
+                out.deleterStep = step
+                return out
+            }
+        }
+        return nil
+    }
+}
