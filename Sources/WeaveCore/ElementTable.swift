@@ -175,6 +175,7 @@ struct ElementTable: Sendable {
 }
 
 /// A run of a replica's elements with consecutive counters; see `ElementTable`.
+/// 28 bytes, whatever its length.
 struct ElementRun: Sendable, Equatable {
     static let noDeleter = UInt32.max
     /// Counter of the first element.
@@ -186,12 +187,39 @@ struct ElementRun: Sendable, Equatable {
     var seq: UInt32
     /// Index in the log's scalars of the first element's scalar.
     var scalar: UInt32
-    /// Replica slot of every element's first deleter, or `noDeleter`.
-    var deleterReplica: UInt32 = ElementRun.noDeleter
+    /// Replica slot of every element's first deleter (`noDeleter`: none), and
+    /// in the top bit whether `deleterStep` is -1.
+    private var deleterAndStep: UInt32 = ElementRun.noDeleter
     /// Seq of the unit that first deleted the first element; the k-th's is
     /// `deleterSeq + deleterStep · k` (Backspace deletes going down).
     var deleterSeq: UInt32 = 0
-    var deleterStep: Int8 = 1
+
+    init(start: UInt32, length: UInt32, leaf: Int32, seq: UInt32, scalar: UInt32,
+         deleterReplica: UInt32 = ElementRun.noDeleter, deleterSeq: UInt32 = 0, deleterStep: Int8 = 1) {
+        self.start = start
+        self.length = length
+        self.leaf = leaf
+        self.seq = seq
+        self.scalar = scalar
+        self.deleterSeq = deleterSeq
+        self.deleterReplica = deleterReplica
+        self.deleterStep = deleterStep
+    }
+
+    private static let downBit: UInt32 = 1 << 31
+    /// Replica slot of every element's first deleter, or `noDeleter` (slots are below 2³¹).
+    var deleterReplica: UInt32 {
+        @inline(__always) get {
+            let r = deleterAndStep & ~ElementRun.downBit
+            return r == ElementRun.noDeleter & ~ElementRun.downBit ? ElementRun.noDeleter : r
+        }
+        set { deleterAndStep = (newValue & ~ElementRun.downBit) | (deleterAndStep & ElementRun.downBit) }
+    }
+    /// +1 or -1.
+    var deleterStep: Int8 {
+        @inline(__always) get { deleterAndStep & ElementRun.downBit != 0 ? -1 : 1 }
+        set { deleterAndStep = newValue < 0 ? deleterAndStep | ElementRun.downBit : deleterAndStep & ~ElementRun.downBit }
+    }
 
     @inline(__always) var end: UInt32 { start &+ length }
     @inline(__always) var isDeleted: Bool { deleterReplica != ElementRun.noDeleter }

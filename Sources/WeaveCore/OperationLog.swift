@@ -4,7 +4,7 @@
 ///
 /// An `Operation` owns its payload array, one heap allocation each, which for a
 /// single typed or deleted character costs more than the unit itself. The log
-/// instead keeps one fixed-size entry per operation (32 bytes) and puts every
+/// instead keeps one fixed-size entry per operation (28 bytes) and puts every
 /// inserted scalar in one shared array and every deleted run in another, naming
 /// replicas by a small slot. Reading an element builds the `Operation` (O(its
 /// length)); appending one is amortised O(its length).
@@ -26,18 +26,29 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         /// An insert's reference counter; a delete's number of runs.
         var refCounter: UInt32
         /// Index in `scalars` of an insert's first scalar, or in `runs` of a delete's first run.
-        var payload: Int
+        var payloadIndex: UInt32
+        @inline(__always) var payload: Int { Int(payloadIndex) }
 
         var isDelete: Bool { refReplica == OperationLog.deleteMark }
         var seqEnd: UInt32 { seq &+ length }
     }
 
-    /// A deleted run with its replica as a slot in `ids`.
+    /// A deleted run with its replica as a slot in `ids` (12 bytes: the
+    /// direction is the slot's top bit).
     struct StoredRun: Sendable {
-        var replica: UInt32
+        private var replicaAndDirection: UInt32
         var counter: UInt32
         var length: UInt32
-        var backward: Bool
+
+        init(replica: UInt32, counter: UInt32, length: UInt32, backward: Bool) {
+            replicaAndDirection = replica | (backward ? StoredRun.backwardBit : 0)
+            self.counter = counter
+            self.length = length
+        }
+
+        static let backwardBit: UInt32 = 1 << 31
+        var replica: UInt32 { replicaAndDirection & ~StoredRun.backwardBit }
+        var backward: Bool { replicaAndDirection & StoredRun.backwardBit != 0 }
     }
 
     static let documentStart = UInt32.max
@@ -120,7 +131,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         case .insert(let after, let text):
             entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
                                  refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
-                                 refCounter: after?.counter ?? 0, payload: scalars.count))
+                                 refCounter: after?.counter ?? 0, payloadIndex: UInt32(scalars.count)))
             scalars.append(contentsOf: text)
         case .delete(let more):
             let first = runs.count
@@ -134,7 +145,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
             }
             entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
                                  refReplica: OperationLog.deleteMark, refCounter: UInt32(runs.count - first),
-                                 payload: first))
+                                 payloadIndex: UInt32(first)))
         }
         return true
     }

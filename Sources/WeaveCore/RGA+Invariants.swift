@@ -85,7 +85,7 @@ extension RGA {
         if tabled != elementCount { throw fail("element tables hold \(tabled) elements, the tree \(elementCount)") }
         for r in replicas {
             var next: UInt32 = 0
-            for i in r.logIndexes {
+            for i in r.logIndexes.lazy.map({ Int($0) }) {
                 if log.replica(at: i) != r.id || log.seq(at: i) != next {
                     throw fail("log of \(r.id) has seq \(log.seq(at: i)), expected \(next)")
                 }

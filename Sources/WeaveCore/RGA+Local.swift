@@ -94,7 +94,7 @@ extension RGA {
     /// Appends `op` to the log, joining it to the last entry when it continues it.
     mutating func appendToLog(_ op: Operation) {
         if log.append(op) {
-            replicas[slot(of: op.replica)!].logIndexes.append(log.count - 1)
+            replicas[slot(of: op.replica)!].logIndexes.append(UInt32(log.count - 1))
         }
     }
 }

@@ -21,9 +21,9 @@ extension RGA {
             var a = 0, b = idx.count
             while a < b {
                 let m = (a + b) / 2
-                if log.seqEnd(at: idx[m]) <= lo { a = m + 1 } else { b = m }
+                if log.seqEnd(at: Int(idx[m])) <= lo { a = m + 1 } else { b = m }
             }
-            if a < idx.count { first = min(first, idx[a]) }
+            if a < idx.count { first = min(first, Int(idx[a])) }
         }
         var out: [Operation] = []
         var i = first
@@ -147,8 +147,8 @@ extension RGA {
         var a = 0, b = idx.count
         while a < b {
             let m = (a + b) / 2
-            if log.seqEnd(at: idx[m]) <= seq { a = m + 1 } else { b = m }
+            if log.seqEnd(at: Int(idx[m])) <= seq { a = m + 1 } else { b = m }
         }
-        return log.counter(at: idx[a]) &+ (seq &- log.seq(at: idx[a]))
+        return log.counter(at: Int(idx[a])) &+ (seq &- log.seq(at: Int(idx[a])))
     }
 }

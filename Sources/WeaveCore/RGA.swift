@@ -28,7 +28,7 @@ public struct RGA: Sendable {
         /// Elements by counter, run-length encoded (see ElementTable.swift).
         var elements = ElementTable()
         /// Indexes into `log` of this replica's operations, in seq order.
-        var logIndexes: [Int] = []
+        var logIndexes: [UInt32] = []
     }
 
     var replicas: [Replica] = []
@@ -173,11 +173,23 @@ struct ElementEntry: Sendable {
 
 /// A run of elements in the tree: `length` elements of replica slot `replica`
 /// with counters `counter ..< counter + length`, consecutive in document order,
-/// all visible or all deleted.
+/// all visible or all deleted. 12 bytes: `deleted` is the slot's top bit.
 struct Span: Sendable {
     var counter: UInt32
-    var replica: UInt32
+    private var replicaAndDeleted: UInt32
     var length: UInt32
-    var deleted: Bool
+
+    init(counter: UInt32, replica: UInt32, length: UInt32, deleted: Bool) {
+        self.counter = counter
+        replicaAndDeleted = replica | (deleted ? Span.deletedBit : 0)
+        self.length = length
+    }
+
+    static let deletedBit: UInt32 = 1 << 31
+    @inline(__always) var replica: UInt32 { replicaAndDeleted & ~Span.deletedBit }
+    @inline(__always) var deleted: Bool {
+        get { replicaAndDeleted & Span.deletedBit != 0 }
+        set { replicaAndDeleted = newValue ? replicaAndDeleted | Span.deletedBit : replicaAndDeleted & ~Span.deletedBit }
+    }
     @inline(__always) var visible: Int { deleted ? 0 : Int(length) }
 }

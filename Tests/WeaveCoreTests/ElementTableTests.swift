@@ -119,6 +119,14 @@ struct ElementTableTests {
 /// What the tables cost for the editing that matters: memory must follow runs,
 /// not units.
 struct ElementTableCompactnessTests {
+    @Test("stored records have the sizes their doc comments promise")
+    func recordSizes() {
+        #expect(MemoryLayout<ElementRun>.stride == 28)
+        #expect(MemoryLayout<Span>.stride == 12)
+        #expect(MemoryLayout<OperationLog.Entry>.stride == 28)
+        #expect(MemoryLayout<OperationLog.StoredRun>.stride == 12)
+    }
+
     @Test("a typed burst backspaced away is one run and one span")
     func typedBurstThenBackspaced() throws {
         var doc = RGA(replica: ReplicaID(7))

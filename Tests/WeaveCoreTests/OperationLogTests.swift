@@ -79,9 +79,9 @@ struct OperationLogTests {
         var a = RGA(replica: ReplicaID(1)), b = RGA(replica: ReplicaID(2))
         for k in 0 ..< 100 { a.insert([Unicode.Scalar(UInt8(97 + k % 26))], at: k % 3 == 0 ? 0 : a.count) }
         let usage = a.memoryUsage
-        // At least one 32-byte entry per operation and 4 bytes per scalar, and each
-        // operation's index.
-        #expect(usage.history >= a.log.count * (32 + 8) + 100 * 4)
+        // At least one 28-byte entry per operation and 4 bytes per scalar, and each
+        // operation's 4-byte index.
+        #expect(usage.history >= a.log.count * (28 + 4) + 100 * 4)
         #expect(usage.total == a.estimatedMemoryBytes)
         #expect(usage.pending == 0)
         // An operation whose predecessor has not arrived waits, and is counted.
