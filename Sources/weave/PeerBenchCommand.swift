@@ -22,9 +22,13 @@ struct BenchPeers: ParsableCommand {
         all three documents are equal. Each second (heap trimmed first): RSS, the bytes the six \
         replicas in the process (3 hubs' documents, 3 mirrors the load edits) account for, the \
         residual (RSS minus that: queues, buffers, connection state, allocator slack), and each \
-        hub's queued units. Fails if the peers do not converge or the residual grows from second \
-        5 to the end of the load by more than --residual-limit-mb plus 5% of the replicas' own \
-        growth. Run in release: swift run -c release weave bench-peers
+        hub's queued units. "Memory stays flat" is checked as three bounds: the residual grows \
+        from second 5 to the end of the load by at most --residual-limit-mb plus 5% of the \
+        replicas' own growth (nothing but the documents accumulates); no hub ever has more than \
+        one second of operations queued for its peers; and the documents, which keep every \
+        operation, cost at most --unit-budget bytes per unit they hold (12 for the steady mix, \
+        96 for the random one). Fails if the peers do not converge or a bound is exceeded. \
+        Run in release: swift run -c release weave bench-peers
         """)
 
     @Option(help: "The automerge-paper trace (.json or .json.gz).")
@@ -34,7 +38,7 @@ struct BenchPeers: ParsableCommand {
     var edits = 1000
 
     @Option(help: "Seconds of the three-peer load (0 skips it).")
-    var seconds = 5
+    var seconds = 30
 
     @Option(help: "Operations per second per peer in the load.")
     var rate = 10_000
@@ -50,6 +54,9 @@ struct BenchPeers: ParsableCommand {
 
     @Option(help: "How far the residual (RSS minus the six replicas' own count) may grow from second 5 to the end of the load, in MB, on top of 5% of the replicas' own growth.")
     var residualLimitMb = 16.0
+
+    @Option(help: "The most bytes the six replicas may count per unit they hold at the end of the load (default: 12 for --mix steady, 96 for --mix random).")
+    var unitBudget: Double?
 
     @Flag(help: "Also print the load's figures as one JSON line.")
     var json = false
@@ -269,6 +276,14 @@ struct LoadResult: Codable {
     var rss_bytes_per_unit: Double
     var residual_growth_mb: Double
     var residual_limit_mb: Double
+    /// Hub A's document alone at the end: bytes it counts per unit it holds, and of those its history's.
+    var hub_bytes_per_unit: Double
+    var hub_history_bytes_per_unit: Double
+    /// The most units any hub had queued for its peers at any sample, and the bound (one second of one peer's operations).
+    var most_queued_units: Int
+    var queued_limit: Int
+    var unit_budget: Double
+    /// All three bounds held.
     var flat: Bool
 }
 
@@ -351,18 +366,25 @@ extension BenchPeers {
         let from = samples[min(5, inLoad - 1)], to = samples[inLoad - 1]
         let residualGrowth = to.residual_mb - from.residual_mb
         let limit = residualLimitMb + 0.05 * max(0, to.accounted_mb - from.accounted_mb)
-        let flat = residualGrowth <= limit
+        let mostQueued = samples.flatMap(\.queued_units).max() ?? 0
+        let budget = unitBudget ?? (mix == .steady ? 12 : 96)
+        let perUnit = Double(usage.live) / Double(max(1, unitsHeld))
+        let hubUsage = try hubs[0].withDocument { $0.memoryUsage }.wait()
+        let flat = residualGrowth <= limit && mostQueued <= rate && perUnit <= budget
         let result = LoadResult(
             mix: mix, seed: seed, seconds: seconds,
             ops_per_second_per_peer: Int(Double(sent) / 3 / (produced.ms / 1000)), operations: sent,
             converged: converged, settle_ms: settle.ms, units: units, characters: text.unicodeScalars.count,
             elements: finals[0].elementCount, samples: samples, usage_end: usage,
             units_held: unitsHeld, elements_held: elementsHeld,
-            accounted_bytes_per_unit: Double(usage.live) / Double(max(1, unitsHeld)),
+            accounted_bytes_per_unit: perUnit,
             accounted_bytes_per_element: Double(usage.live) / Double(max(1, elementsHeld)),
             history_bytes_per_unit: Double(usage.history) / Double(max(1, unitsHeld)),
             rss_bytes_per_unit: (last.rss_mb - samples[0].rss_mb) * 1_048_576 / Double(max(1, unitsHeld)),
-            residual_growth_mb: residualGrowth, residual_limit_mb: limit, flat: flat)
+            residual_growth_mb: residualGrowth, residual_limit_mb: limit,
+            hub_bytes_per_unit: Double(hubUsage.live) / Double(max(1, units)),
+            hub_history_bytes_per_unit: Double(hubUsage.history) / Double(max(1, units)),
+            most_queued_units: mostQueued, queued_limit: rate, unit_budget: budget, flat: flat)
         printLoad(result, fromSecond: from.second, toSecond: to.second)
         if json {
             let enc = JSONEncoder()
@@ -370,8 +392,14 @@ extension BenchPeers {
             print(String(decoding: try enc.encode(result), as: UTF8.self))
         }
         if !converged { throw ValidationFailure("load: peers did not converge (seed \(seed))") }
-        if !flat {
+        if residualGrowth > limit {
             throw ValidationFailure("load: the residual grew \(String(format: "%.1f", residualGrowth)) MB from second 5 to the end of the load, more than \(String(format: "%.1f", limit)) MB (seed \(seed))")
+        }
+        if mostQueued > rate {
+            throw ValidationFailure("load: a hub had \(mostQueued) units queued for its peers, more than one second of operations (\(rate)) (seed \(seed))")
+        }
+        if perUnit > budget {
+            throw ValidationFailure("load: the replicas cost \(String(format: "%.1f", perUnit)) bytes per unit held, over the budget of \(String(format: "%.0f", budget)) (seed \(seed))")
         }
     }
 
@@ -388,7 +416,10 @@ extension BenchPeers {
         }
         let u = r.usage_end, held = Double(max(1, r.units_held))
         print("load          replicas' bytes per unit held: \(f(r.accounted_bytes_per_unit, 1)) (history \(f(Double(u.history) / held, 1)), element tables \(f(Double(u.elements) / held, 1)), span tree \(f(Double(u.tree) / held, 1)), pending \(f(Double(u.pending) / held, 1)); spare capacity \(f(Double(u.spare) / held, 1)) more); per element held \(f(r.accounted_bytes_per_element, 1)); RSS growth per unit held \(f(r.rss_bytes_per_unit, 1))")
-        print("load          flat: residual from \(f(fromSecond, 1)) s to \(f(toSecond, 1)) s grew \(f(r.residual_growth_mb, 1)) MB; bound \(f(r.residual_limit_mb, 1)) MB (\(f(residualLimitMb)) MB + 5% of the replicas' growth): \(r.flat ? "ok" : "EXCEEDED")")
+        print("load          hub A's document alone: \(f(r.hub_bytes_per_unit, 1)) bytes per unit (history \(f(r.hub_history_bytes_per_unit, 1))): \(f(r.hub_bytes_per_unit * Double(r.units) / 1_048_576, 1)) MB for its \(r.units) units")
+        print("load          flat: residual from \(f(fromSecond, 1)) s to \(f(toSecond, 1)) s grew \(f(r.residual_growth_mb, 1)) MB, bound \(f(r.residual_limit_mb, 1)) MB (\(f(residualLimitMb)) MB + 5% of the replicas' growth): \(r.residual_growth_mb <= r.residual_limit_mb ? "ok" : "EXCEEDED")")
+        print("load          flat: most units queued at a hub \(r.most_queued_units), bound \(r.queued_limit) (one second of a peer's operations): \(r.most_queued_units <= r.queued_limit ? "ok" : "EXCEEDED")")
+        print("load          flat: the documents cost \(f(r.accounted_bytes_per_unit, 1)) bytes per unit held, budget \(f(r.unit_budget)): \(r.accounted_bytes_per_unit <= r.unit_budget ? "ok" : "EXCEEDED")")
     }
 }
 
