@@ -20,10 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        // Heaps for the causal buffer (WeaveCore's one dependency; NIO already uses the package).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
-        // The CRDT: pure, no I/O, standard library only.
-        .target(name: "WeaveCore"),
+        // The CRDT: pure, no I/O, the standard library and swift-collections only.
+        .target(name: "WeaveCore", dependencies: [.product(name: "HeapModule", package: "swift-collections")]),
         // zlib, for reading the gzipped editing traces.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The history as a timeline: edits, authors, versions. Pure.

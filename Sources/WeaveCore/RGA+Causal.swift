@@ -9,7 +9,7 @@ extension RGA {
     enum Readiness {
         case ready(Operation)
         case duplicate
-        case waiting
+        case waiting(CausalBuffer.Blocker)
         case invalid(OperationError)
     }
 
@@ -19,7 +19,7 @@ extension RGA {
         let r = slot(of: op.replica)
         let seqEnd = r.map { replicas[$0].seqEnd } ?? 0
         if UInt64(op.seq) + UInt64(n) <= UInt64(seqEnd) { return .duplicate }
-        if op.seq > seqEnd { return .waiting }
+        if op.seq > seqEnd { return .waiting(.seq(op.replica, op.seq)) }
         if UInt64(op.counter) + UInt64(n) > UInt64(UInt32.max) {
             return .invalid(.counterWentBackwards(op.replica, counter: op.counter, expectedAtLeast: 0))
         }
@@ -36,7 +36,7 @@ extension RGA {
                 }
                 switch knows(after, author: op.replica) {
                 case .yes: break
-                case .notYet: return .waiting
+                case .notYet: return .waiting(.element(after))
                 case .never: return .invalid(.unknownElement(after, in: op.replica))
                 }
             }
@@ -50,7 +50,7 @@ extension RGA {
                 while k < run.length {
                     switch knows(run.element(k), author: op.replica) {
                     case .yes: k += 1
-                    case .notYet: return .waiting
+                    case .notYet: return .waiting(.element(run.element(k)))
                     case .never: return .invalid(.unknownElement(run.element(k), in: op.replica))
                     }
                 }
@@ -86,13 +86,13 @@ extension RGA {
             return []
         case .invalid(let e):
             throw e
-        case .waiting:
+        case .waiting(let blocker):
             guard pending.count < pendingLimit else { throw OperationError.causalBufferFull(limit: pendingLimit) }
-            pending.append(op)
+            pending.add(op, waitingFor: blocker)
             return []
         case .ready(let ready):
             var edits = integrate(ready)
-            if !pending.isEmpty { drainPending(into: &edits) }
+            if pending.count > 0 { drainPending(after: ready.replica, into: &edits) }
             return edits
         }
     }
@@ -108,23 +108,24 @@ extension RGA {
     /// Number of operations waiting for predecessors.
     public var pendingCount: Int { pending.count }
 
-    /// Applies waiting operations until none is ready. Ones that turned invalid
-    /// are dropped (they could only be refused).
-    private mutating func drainPending(into edits: inout [TextEdit]) {
-        var progress = true
-        while progress {
-            progress = false
-            var i = 0
-            while i < pending.count {
-                switch readiness(pending[i]) {
-                case .waiting:
-                    i += 1
+    /// Applies the waiting operations that applying an operation of `replica`
+    /// made ready, and those that they made ready in turn. Ones that turned
+    /// invalid are dropped (they could only be refused); ones still waiting are
+    /// filed under what they wait for now. O(k log w) for k operations woken.
+    private mutating func drainPending(after replica: ReplicaID, into edits: inout [TextEdit]) {
+        var advanced = [replica]
+        while let id = advanced.popLast(), pending.count > 0 {
+            guard let r = slot(of: id) else { continue }
+            for op in pending.takeUnblocked(id, seqEnd: replicas[r].seqEnd, counterEnd: replicas[r].counterEnd) {
+                causalChecks &+= 1
+                switch readiness(op) {
+                case .waiting(let blocker):
+                    pending.add(op, waitingFor: blocker)
                 case .duplicate, .invalid:
-                    pending.remove(at: i)
+                    break
                 case .ready(let ready):
-                    pending.remove(at: i)
                     edits += integrate(ready)
-                    progress = true
+                    advanced.append(ready.replica)
                 }
             }
         }

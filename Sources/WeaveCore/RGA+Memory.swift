@@ -98,8 +98,7 @@ extension RGA {
         m.elements += MemoryUsage.heap(extraDeleters)
         for (_, more) in extraDeleters { m.add(more, to: \.elements) }
         log.addHeap(to: &m)
-        m.add(pending, to: \.pending)
-        for op in pending { m.pending += MemoryUsage.payload(op) }
+        pending.addHeap(to: &m)
         return m
     }
 

@@ -76,8 +76,11 @@ public struct RGA: Sendable {
     public internal(set) var log = OperationLog()
     /// Deleters beyond the first of an element (concurrent deletes of one element).
     var extraDeleters: [ElementKey: [UnitRef]] = [:]
-    /// Operations waiting for their causal dependencies (see RGA+Causal.swift).
-    var pending: [Operation] = []
+    /// Operations waiting for their causal dependencies (see CausalBuffer.swift).
+    var pending = CausalBuffer()
+    /// Waiting operations looked at again after something they waited for
+    /// arrived (a count for the tests of the buffer's cost).
+    var causalChecks = 0
     /// The most operations `pending` may hold before `receive` refuses more.
     public var pendingLimit = 100_000
 

@@ -11,7 +11,8 @@ struct Bench: ParsableCommand {
         abstract: "Measure the CRDT on an editing trace or a generated workload.",
         discussion: """
         Replays every patch as a local edit (replay_ms), applies all resulting operations \
-        to a fresh replica as remote ones (merge_ms), encodes the whole history with zlib \
+        to a fresh replica as remote ones (merge_ms) and again newest first, so that all \
+        but one wait in the causal buffer (merge_rev_ms), encodes the whole history with zlib \
         on top (encode_ms, encoded_bytes) and decodes it back (decode_ms). memory_mb is the \
         resident memory the replica holds: RSS after the replay minus RSS once the trace was \
         parsed. Exits non-zero if the final text differs from the trace's endContent.
@@ -83,6 +84,18 @@ struct Bench: ParsableCommand {
             mergeOK = mergeOK && fresh.text == doc.text
         }
 
+        // The same operations newest first: each waits in the causal buffer until
+        // the last one delivered (the first made) releases them all.
+        var reversedTimes: [Duration] = []
+        for _ in 0 ..< runs {
+            clock = ContinuousClock.now
+            var fresh = RGA(replica: ReplicaID(0xFEED))
+            fresh.pendingLimit = ops.count
+            do { try fresh.receive(contentsOf: ops.reversed()) } catch { throw BenchFailure(message: "reversed merge failed: \(error)") }
+            reversedTimes.append(ContinuousClock.now - clock)
+            mergeOK = mergeOK && fresh.text == doc.text && fresh.pendingCount == 0
+        }
+
         var encodeTimes: [Duration] = []
         var raw: [UInt8] = [], packed: [UInt8] = []
         for _ in 0 ..< runs {
@@ -106,7 +119,7 @@ struct Bench: ParsableCommand {
         let result = BenchResult(
             trace: name, kind: loaded.kind.rawValue, patches: loaded.patchCount,
             ok: ok && mergeOK && decodeOK,
-            replay_ms: replay.ms, merge_ms: merge.ms, encode_ms: encode.ms, decode_ms: decode.ms,
+            replay_ms: replay.ms, merge_ms: merge.ms, merge_reversed_ms: median(reversedTimes).ms, encode_ms: encode.ms, decode_ms: decode.ms,
             encoded_bytes: packed.count, encoded_raw_bytes: raw.count,
             memory_mb: Double(max(0, rssReplayed - rssParsed)) / 1_048_576,
             replica_mb: Double(doc.estimatedMemoryBytes) / 1_048_576, runs: runs,
@@ -149,6 +162,7 @@ struct BenchResult: Codable {
     var ok: Bool
     var replay_ms: Double
     var merge_ms: Double
+    var merge_reversed_ms: Double
     var encode_ms: Double
     var decode_ms: Double
     var encoded_bytes: Int
@@ -166,6 +180,7 @@ struct BenchResult: Codable {
         print("result         \(ok ? "ok: final text equals endContent" : "MISMATCH")")
         print("replay_ms      \(f(replay_ms))   all patches as local edits")
         print("merge_ms       \(f(merge_ms))   all \(operations) operations applied to a fresh replica")
+        print("merge_rev_ms   \(f(merge_reversed_ms))   the same operations newest first (all wait in the causal buffer until the first arrives)")
         print("encode_ms      \(f(encode_ms))   whole history, codec + zlib")
         print("decode_ms      \(f(decode_ms))   zlib + codec back to operations")
         print("encoded_bytes  \(encoded_bytes)   (\(encoded_raw_bytes) before zlib)")

@@ -47,7 +47,7 @@ struct BenchPeers: ParsableCommand {
     var parts = "join,latency,load"
 
     @Option(help: "The load's editing: random (single characters at random places, 3 inserts to 1 delete: the text grows) or steady (each peer types runs at its cursor and deletes as much as it types: the text stays bounded).")
-    var mix: LoadMix = .random
+    var mix: LoadMix = .steady
 
     @Option(help: "Seed of the load's editing (random when absent; printed).")
     var seed: UInt64?
