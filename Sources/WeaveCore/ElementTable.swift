@@ -85,6 +85,16 @@ struct ElementTable: Sendable {
     /// runs at both ends first), then joins what became joinable. Every counter
     /// in the range must be an element. O(runs in the pages touched).
     mutating func modify(_ lo: UInt32, _ hi: UInt32, _ body: (inout ElementRun) -> Void) {
+        // Most often the range is exactly one run (a span that moved, a deleted element).
+        let p0 = Int(lo >> UInt32(ElementTable.pageShift))
+        if p0 < pages.count {
+            let i = pages[p0].withUnsafeBufferPointer { ElementTable.lastStarting(atOrBefore: lo, in: $0) }
+            if i >= 0, pages[p0][i].start == lo, pages[p0][i].end == hi {
+                body(&pages[p0][i])
+                coalesce(page: p0, from: max(i - 1, 0), through: i + 1)
+                return
+            }
+        }
         var c = lo
         while c < hi {
             let p = Int(c >> UInt32(ElementTable.pageShift))
