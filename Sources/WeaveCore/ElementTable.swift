@@ -15,7 +15,7 @@
 /// Laws (checked by `checkInvariants`): runs in a page are sorted, disjoint,
 /// non-empty and inside the page; no two neighbours could be joined (runs are
 /// maximal). Costs: lookup O(log runs in a page); `append` amortised O(1) per
-/// page touched; `modify` O(runs in the pages touched).
+/// page touched; `apply` O(runs in the pages touched).
 struct ElementTable: Sendable {
     static let pageShift = 10
     static let pageSize = 1 << pageShift
@@ -81,16 +81,27 @@ struct ElementTable: Sendable {
 
     // MARK: Changing elements
 
-    /// Calls `body` on runs covering exactly the counters `lo ..< hi` (splitting
-    /// runs at both ends first), then joins what became joinable. Every counter
-    /// in the range must be an element. O(runs in the pages touched).
-    mutating func modify(_ lo: UInt32, _ hi: UInt32, _ body: (inout ElementRun) -> Void) {
+    /// A change to a range of elements.
+    enum Change {
+        /// They moved to `leaf`.
+        case leaf(Int32)
+        /// Replica slot `replica` deleted them: the element at `lo` by unit `seq`,
+        /// each next one by `seq + step`. Elements deleted before keep their first
+        /// deleter; these units are reported as extra deleters instead.
+        case deleter(replica: UInt32, lo: UInt32, seq: UInt32, step: Int8)
+    }
+
+    /// Applies `change` to exactly the counters `lo ..< hi` (splitting runs at
+    /// both ends first), then joins what became joinable. Every counter in the
+    /// range must be an element. Appends to `extra` each (counter, seq) of a
+    /// deleter that came second. O(runs in the pages touched).
+    mutating func apply(_ change: Change, _ lo: UInt32, _ hi: UInt32, extra: inout [(counter: UInt32, seq: UInt32)]) {
         // Most often the range is exactly one run (a span that moved, a deleted element).
         let p0 = Int(lo >> UInt32(ElementTable.pageShift))
         if p0 < pages.count {
             let i = pages[p0].withUnsafeBufferPointer { ElementTable.lastStarting(atOrBefore: lo, in: $0) }
             if i >= 0, pages[p0][i].start == lo, pages[p0][i].end == hi {
-                body(&pages[p0][i])
+                ElementTable.apply(change, to: &pages[p0][i], extra: &extra)
                 coalesce(page: p0, from: max(i - 1, 0), through: i + 1)
                 return
             }
@@ -101,10 +112,28 @@ struct ElementTable: Sendable {
             let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
             let i = split(page: p, at: c)
             let j = split(page: p, at: stop)
-            precondition(i < j && pages[p][i].start == c, "modified counters must be elements")
-            for k in i ..< j { body(&pages[p][k]) }
+            precondition(i < j && pages[p][i].start == c, "changed counters must be elements")
+            for k in i ..< j { ElementTable.apply(change, to: &pages[p][k], extra: &extra) }
             coalesce(page: p, from: max(i - 1, 0), through: j)
             c = stop
+        }
+    }
+
+    @inline(__always)
+    private static func apply(_ change: Change, to run: inout ElementRun, extra: inout [(counter: UInt32, seq: UInt32)]) {
+        switch change {
+        case .leaf(let leaf):
+            run.leaf = leaf
+        case .deleter(let replica, let lo, let seq, let step):
+            let k = run.start &- lo
+            let first = step > 0 ? seq &+ k : seq &- k
+            if run.isDeleted {
+                for i in 0 ..< run.length { extra.append((run.start &+ i, step > 0 ? first &+ i : first &- i)) }
+            } else {
+                run.deleterReplica = replica
+                run.deleterSeq = first
+                run.deleterStep = step
+            }
         }
     }
 

@@ -40,8 +40,8 @@ extension RGA {
 
     /// Points the elements of `span` at `leaf` (after the span moved). O(runs in its pages).
     mutating func setLeaf(of span: Span, to leaf: Int) {
-        let l = Int32(leaf)
-        replicas[Int(span.replica)].elements.modify(span.counter, span.counter &+ span.length) { $0.leaf = l }
+        var none: [(counter: UInt32, seq: UInt32)] = []
+        replicas[Int(span.replica)].elements.apply(.leaf(Int32(leaf)), span.counter, span.counter &+ span.length, extra: &none)
     }
 
     /// Records that the units of replica slot `deleter` deleted the elements
@@ -49,18 +49,9 @@ extension RGA {
     /// by unit `seq` and each next one by `seq + step` (`step` ±1). An element
     /// deleted before keeps its first deleter; this one goes to `extraDeleters`.
     mutating func recordDeleter(_ replica: Int, _ counter: UInt32, length: UInt32, deleter: Int, seq: UInt32, step: Int8) {
-        var extra: [(UInt32, UInt32)] = []
-        replicas[replica].elements.modify(counter, counter &+ length) { run in
-            let k = run.start &- counter
-            let first = step > 0 ? seq &+ k : seq &- k
-            if run.isDeleted {
-                for i in 0 ..< run.length { extra.append((run.start &+ i, step > 0 ? first &+ i : first &- i)) }
-            } else {
-                run.deleterReplica = UInt32(deleter)
-                run.deleterSeq = first
-                run.deleterStep = step
-            }
-        }
+        var extra: [(counter: UInt32, seq: UInt32)] = []
+        replicas[replica].elements.apply(.deleter(replica: UInt32(deleter), lo: counter, seq: seq, step: step),
+                                         counter, counter &+ length, extra: &extra)
         for (c, s) in extra {
             extraDeleters[ElementKey(replica: UInt32(replica), counter: c), default: []]
                 .append(UnitRef(replica: UInt32(deleter), seq: s))
