@@ -85,9 +85,6 @@ struct CausalBuffer: Sendable {
         return op
     }
 
-    /// The waiting operations, in no particular order. O(slots).
-    var operations: [Operation] { slots.compactMap { $0 } }
-
     /// Adds the buffer's storage to `usage.pending`: slots, payloads and heaps
     /// (whose capacity is not visible: counted at their size). O(slots + replicas).
     func addHeap(to usage: inout MemoryUsage) {
