@@ -29,7 +29,9 @@ public final class DemoSession {
     var waitingSince: Double?
     var paused = false
     var focus: Int?
-    var banner = ""
+    var banner = "" {
+        didSet { if banner != oldValue { note("banner \(banner)") } }
+    }
     var history: TimeTravelView?
     var playDue = 0.0
     /// Keys per second of the scripted typist.
@@ -38,12 +40,21 @@ public final class DemoSession {
     let loop: EventLoop
     /// Set when the script ends: what happened (for scripts and tests).
     public private(set) var converged = false
+    /// Where each step is written with its time (`weave demo --log FILE`), or nil.
+    let log: DemoLog?
+    /// The monotonic time the session started, for the log's timestamps.
+    let started = DemoSession.now()
 
-    public init(scenario: DemoScenario, peers: Int, speed: Double) throws {
+    /// Three replicas (or two) linked over loopback TLS. `log`: a file to which
+    /// every step of the script is appended with its time since the start, and
+    /// each convergence check with every pane's text (tests read it: it holds
+    /// the demo's state, not what the screen happened to show at one moment).
+    public init(scenario: DemoScenario, peers: Int, speed: Double, log: String? = nil) throws {
         self.scenario = scenario
         self.speed = speed
+        self.log = try log.map { try DemoLog(path: $0) }
         script = DemoScript.make(scenario, peers: peers)
-        loop = try EventLoop()
+        loop = EventLoop()
         // Every link runs over TLS 1.3 here too: the first replica hosts with a
         // throwaway identity and one invitation, which the others join with.
         let hostIdentity = try PeerIdentity.generate(name: "weave demo")
@@ -68,6 +79,14 @@ public final class DemoSession {
         let address = try panes[0].hub.listen(host: "127.0.0.1", port: 0)
         for i in 1 ..< peers { _ = panes[i].hub.connect(host: "127.0.0.1", port: address.port ?? 0, invitation: invitation) }
         banner = "Weave demo: \(scenario.title)"
+    }
+
+    /// Appends one line to the log: seconds since the start, then `line`.
+    func note(_ line: String) {
+        guard let log else { return }
+        let t = DemoSession.now() - started
+        let ms = Int((t * 1000).rounded())
+        log.write("\(ms / 1000).\(String(ms % 1000 + 1000).dropFirst()) \(line)")
     }
 
     static func now() -> Double {
@@ -100,8 +119,10 @@ public final class DemoSession {
             terminal.draw(screen())
         }
         due = DemoSession.now() + 0.5
+        note("start \(scenario.rawValue) peers=\(panes.count) speed=\(speed) actions=\(script.count)")
         terminal.draw(screen())
         loop.run()
+        note("quit at action \(index)/\(script.count)")
     }
 
     func screen() -> Grid {
@@ -123,6 +144,13 @@ public final class DemoSession {
                 }
             case .onlineChanged(let on):
                 panes[i].editor.peersStatus = on ? "online" : "offline"
+                note("pane \(names[i]) \(on ? "online" : "offline")")
+            case .peerJoined(let info):
+                note("pane \(names[i]) linked to \(info.name)")
+            case .peerLeft(let info, let reason):
+                note("pane \(names[i]) lost \(info.name): \(reason)")
+            case .retrying(_, let delay, let reason):
+                note("pane \(names[i]) retrying in \(delay.nanoseconds / 1_000_000) ms: \(reason)")
             default:
                 break
             }
@@ -187,10 +215,14 @@ public final class DemoSession {
         while !paused, index < script.count, now >= due, budget > 0 {
             budget -= 1
             run(script[index], now)
+            if index == script.count { note("script ended converged=\(converged)") }
         }
     }
 
     func run(_ action: DemoAction, _ now: Double) {
+        if case .key = action {} else if case .waitConverged = action, waitingSince != nil {} else if case .waitReplay = action {} else {
+            note("action \(index) \(action)")
+        }
         switch action {
         case .key(let p, let k):
             perform(p, panes[p].editor.handle(k))
@@ -214,6 +246,7 @@ public final class DemoSession {
             if same && versions {
                 converged = true
                 let shown = first.replacingOccurrences(of: "\n", with: " ⏎ ")
+                note("converged after \(Int((now - (waitingSince ?? now)) * 1000)) ms: \(shown.debugDescription)")
                 banner = "Converged: every pane shows \"\(shown)\""
                 waitingSince = nil
                 index += 1
@@ -222,6 +255,8 @@ public final class DemoSession {
                 converged = false
                 if waitingSince == nil { waitingSince = now }
                 if now - waitingSince! > 10 {
+                    let texts = panes.map { "\($0.editor.text.debugDescription) pending=\($0.editor.doc.rga.pendingCount)" }
+                    note("not converged after 10 s: " + texts.joined(separator: " | "))
                     banner = "Not converged after 10 s (a bug: please report it)"
                     waitingSince = nil
                     index += 1
@@ -240,7 +275,10 @@ public final class DemoSession {
             index += 1
             due = now + 0.1
         case .waitReplay:
-            if history?.scrubber.playing == true { due = now + 0.1 } else { index += 1; due = now + 0.5 }
+            if history?.scrubber.playing == true { due = now + 0.1 } else {
+                note("replay ended")
+                index += 1; due = now + 0.5
+            }
         }
     }
 }

@@ -16,6 +16,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Keys per second of the scripted typist.")
     var speed = 12.0
 
+    @Option(help: "Write each step of the script, with its time, to this file.")
+    var log: String?
+
     func validate() throws {
         guard peers == 2 || peers == 3 else { throw ValidationError("--peers must be 2 or 3") }
         guard DemoScenario(rawValue: scenario) != nil else {
@@ -25,7 +28,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        let session = try DemoSession(scenario: DemoScenario(rawValue: scenario)!, peers: peers, speed: speed)
+        let session = try DemoSession(scenario: DemoScenario(rawValue: scenario)!, peers: peers, speed: speed, log: log)
         try session.run()
     }
 }
