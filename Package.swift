@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "WeaveHistory", targets: ["WeaveHistory"]),
         .library(name: "WeaveStore", targets: ["WeaveStore"]),
         .library(name: "WeavePeer", targets: ["WeavePeer"]),
+        .library(name: "WeaveSession", targets: ["WeaveSession"]),
         .executable(name: "weave", targets: ["weave"]),
+        .executable(name: "weave-bench", targets: ["weave-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,9 +40,15 @@ let package = Package(
         .target(name: "WeaveEditor", dependencies: ["WeaveCore", "WeaveHistory"]),
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
-        // The terminal: draws Grids, reads keys, event loop, safe file saving.
-        .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor", "WeaveHistory", "WeaveStore", "WeavePeer",
-                                                .product(name: "NIOCore", package: "swift-nio")]),
+        // The terminal: draws Grids, reads keys, one poll loop. Nothing else.
+        .target(name: "WeaveTerminal", dependencies: ["CNcurses", "WeaveEditor"]),
+        // A running session: the editor wired to its file and history, the
+        // terminal and peers (EditorSession, PeerLink, the join merge, serve's history).
+        .target(name: "WeaveSession", dependencies: [
+            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // Peers: frames, messages, handshake, sync and relay over SwiftNIO (docs/WIRE.md).
         .target(
             name: "WeavePeer",
@@ -57,10 +65,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The user's command line: parses arguments and calls the modules.
         .executableTarget(
             name: "weave",
             dependencies: [
-                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveDemo",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveSession",
+                "WeaveDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The release benchmarks (and the crash tests' log writer), apart from the user's command.
+        .executableTarget(
+            name: "weave-bench",
+            dependencies: [
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,21 +87,35 @@ let package = Package(
         .target(name: "WeaveDemo", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal", "WeavePeer"]),
         // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
         .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
-        .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore"]),
-        // Shared by the test targets: the tmux driver.
+        // Shared by the test targets: the seeded generator, temporary folders,
+        // the fuzz corpus, the built binaries, the tmux driver.
         .target(name: "WeaveTestSupport", path: "Tests/WeaveTestSupport"),
-        .testTarget(name: "ExamplesTests", dependencies: ["WeaveCore", "WeavePeer", "WeaveDemo", "WeaveTestSupport"]),
+        // Simulated peers over loopback and child processes, for the peer and end-to-end tests.
+        .target(name: "PeerTestSupport", dependencies: [
+            "WeaveCore", "WeavePeer", "WeaveTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Tests/PeerTestSupport"),
+        .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTestSupport"],
+                    exclude: ["Golden"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
-            "WeaveCore", "WeavePeer",
+            "WeaveCore", "WeavePeer", "WeaveTestSupport", "PeerTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
-        .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace"]),
-        .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore"]),
-        .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace"]),
-        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveTestSupport"],
-                    exclude: ["Golden"]),
+        .testTarget(name: "WeaveTerminalTests", dependencies: ["WeaveTerminal", "WeaveEditor", "CNcurses"]),
+        .testTarget(name: "WeaveSessionTests", dependencies: [
+            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveTestSupport",
+        ]),
+        // Real processes: the weave binary in tmux, child processes, the examples.
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "WeaveCore", "WeaveStore", "WeavePeer", "WeaveDemo", "WeaveTestSupport", "PeerTestSupport",
+        ]),
     ]
 )

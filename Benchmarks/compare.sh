@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side CRDT benchmark: Loro and pycrdt (and automerge where its official Python
 # binding is importable) via compare_crdts.py in Benchmarks/.venv, plus Weave's own
-# `weave bench`, all on one editing trace in one run. Prints a Markdown table.
+# `weave-bench core`, all on one editing trace in one run. Prints a Markdown table.
 #
 #   Benchmarks/compare.sh [TRACE] [--runs N] [--no-weave] [--plain]
 #
@@ -64,8 +64,8 @@ if [ "$weave" = 1 ]; then
   if ! command -v swift >/dev/null 2>&1; then
     weave_args=(--weave-error "not measured: no swift toolchain on PATH")
   else
-    echo "[weave] swift run -c release weave bench --trace $trace --json --runs $runs" >&2
-    if (cd "$root" && swift run -c release weave bench --trace "$trace" --json --runs "$runs") \
+    echo "[weave] swift run -c release weave-bench core --trace $trace --json --runs $runs" >&2
+    if (cd "$root" && swift run -c release weave-bench core --trace "$trace" --json --runs "$runs") \
          >"$tmp/weave.out" 2>"$tmp/weave.err" && grep -q '^{' "$tmp/weave.out"; then
       WEAVE_VERSION="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo main)"
       git -C "$root" diff --quiet HEAD -- Sources Package.swift 2>/dev/null || WEAVE_VERSION="$WEAVE_VERSION+local changes"
@@ -74,7 +74,7 @@ if [ "$weave" = 1 ]; then
     else
       why="$(grep -h -v '^\s*$' "$tmp/weave.err" "$tmp/weave.out" 2>/dev/null | grep -iE 'error' | head -n 1 | cut -c1-200 || true)"
       [ -n "$why" ] || why="$(tail -n 1 "$tmp/weave.err" | cut -c1-200)"
-      weave_args=(--weave-error "not measured: \`swift run -c release weave bench\` failed (${why:-no output})")
+      weave_args=(--weave-error "not measured: \`swift run -c release weave-bench core\` failed (${why:-no output})")
       echo "[weave] failed; see the note under the table" >&2
     fi
   fi

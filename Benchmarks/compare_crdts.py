@@ -16,7 +16,7 @@ Every number is the median of --runs runs (time.perf_counter). Times include the
 loop and call overhead of the binding; loop_overhead_ms (same loop calling a no-op
 function) is printed so it can be subtracted mentally.
 
-With --weave-json FILE (the output of `weave bench --json`) or --weave-error MSG, and
+With --weave-json FILE (the output of `weave-bench core --json`) or --weave-error MSG, and
 --markdown, it prints the side-by-side Markdown table used by Benchmarks/README.md;
 compare.sh drives all of that.
 """
@@ -340,7 +340,7 @@ def markdown(rows, env, trace, runs, txn, overhead, weave_note):
         f"Measured {env['date'][:10]} on {env['cpu']} ({env['cores']} cores), Python {env['python']}, "
         f"trace `{trace['name']}` ({trace['patches']:,} patches, {trace['txns']:,} transactions, "
         f"{trace['final_length']:,} code points at the end); median of {runs} runs, "
-        f"time.perf_counter (Weave: its own `weave bench` clock).",
+        f"time.perf_counter (Weave: its own `weave-bench core` clock).",
         "",
         "| library | version | replay ms | merge ms | decode ms | encoded bytes |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -385,7 +385,7 @@ def weave_row(path: str | None, error: str | None):
         text = Path(path).read_text()
         obj = next(json.loads(l) for l in reversed(text.splitlines()) if l.strip().startswith("{"))
     except (OSError, StopIteration, json.JSONDecodeError) as exc:
-        return None, f"could not read `weave bench --json` output ({exc})"
+        return None, f"could not read `weave-bench core --json` output ({exc})"
     row = dict(library="weave", version=os.environ.get("WEAVE_VERSION", "main"), ok=obj.get("ok", False),
                replay_ms=obj.get("replay_ms"), merge_ms=obj.get("merge_ms"), encode_ms=obj.get("encode_ms"),
                decode_ms=obj.get("decode_ms"), encoded_bytes=obj.get("encoded_bytes"),
@@ -412,7 +412,7 @@ def main(argv=None):
                     help="one library transaction per trace transaction (default) or one for the whole trace")
     ap.add_argument("--json", action="store_true", help="also print one JSON object per library (one per line)")
     ap.add_argument("--markdown", action="store_true", help="print the Markdown table instead of the plain one")
-    ap.add_argument("--weave-json", help="file holding `weave bench --json` output, added as a row")
+    ap.add_argument("--weave-json", help="file holding `weave-bench core --json` output, added as a row")
     ap.add_argument("--weave-error", help="why Weave could not be measured (printed as a note)")
     args = ap.parse_args(argv)
     if args.runs < 1:

@@ -96,6 +96,23 @@ extension RGA {
         return (visiblePosition(leaf: leaf, span: k, offset: off), !s.deleted)
     }
 
+    /// The visible index of a cursor anchored just after `element` (a peer's
+    /// cursor, an undo position): 0 for nil (the document's start), the index
+    /// after the element when it is visible, the first visible element after it
+    /// when it was deleted, and nil when the element is not known here yet.
+    /// The inverse of `cursorElement(at:)` for visible anchors. O(log s).
+    public func cursorIndex(after element: ElementID?) -> Int? {
+        guard let element else { return 0 }
+        guard let (i, visible) = index(of: element) else { return nil }
+        return visible ? i + 1 : i
+    }
+
+    /// The anchor of a cursor at visible index `index` (0 … count): the
+    /// element before it, or nil at the start. O(log s).
+    public func cursorElement(at index: Int) -> ElementID? {
+        index > 0 ? id(at: index - 1) : nil
+    }
+
     /// The scalar of a known element (visible or not). O(log runs in a page).
     public func scalar(of id: ElementID) -> Unicode.Scalar? {
         guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }

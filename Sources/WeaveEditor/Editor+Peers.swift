@@ -23,11 +23,7 @@ public struct RemoteCursor: Sendable, Equatable {
     /// The cursor's visible index in `rga`: just after `after` (after the
     /// first visible element following it when it was deleted), 0 at the start,
     /// nil when the element is not known here yet. O(log s).
-    public func index(in rga: RGA) -> Int? {
-        guard let after else { return 0 }
-        guard let (i, visible) = rga.index(of: after) else { return nil }
-        return visible ? i + 1 : i
-    }
+    public func index(in rga: RGA) -> Int? { rga.cursorIndex(after: after) }
 }
 
 /// A name in colour on the status line.

@@ -3,11 +3,12 @@ import Foundation
 import WeaveCore
 import WeaveTrace
 
-/// `weave bench`: replays an editing trace (or a generated workload) and reports
+/// `weave-bench core`: replays an editing trace (or a generated workload) and reports
 /// how fast Weave's CRDT replays, merges, encodes and decodes it, and how much
 /// memory the replica holds. Meant for release builds.
-struct Bench: ParsableCommand {
+struct Core: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "core",
         abstract: "Measure the CRDT on an editing trace or a generated workload.",
         discussion: """
         Replays every patch as a local edit (replay_ms), applies all resulting operations \
@@ -16,7 +17,7 @@ struct Bench: ParsableCommand {
         on top (encode_ms, encoded_bytes) and decodes it back (decode_ms). memory_mb is the \
         resident memory the replica holds: RSS after the replay minus RSS once the trace was \
         parsed. Exits non-zero if the final text differs from the trace's endContent.
-        Run it in release: swift run -c release weave bench --trace FILE
+        Run it in release: swift run -c release weave-bench core --trace FILE
         """
     )
 
@@ -150,10 +151,6 @@ func trimHeap() {
 @_silgen_name("malloc_trim") func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
 
-struct BenchFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { "error: " + message }
-}
 
 struct BenchResult: Codable {
     var trace: String

@@ -6,11 +6,11 @@ import WeaveHistory
 import WeaveStore
 import WeaveTrace
 
-/// `weave bench-editor`: one keystroke through the editing model and the render
+/// `weave-bench editor`: one keystroke through the editing model and the render
 /// path (no terminal), on large documents, and opening a large file.
 struct BenchEditor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-editor",
+        commandName: "editor",
         abstract: "Measure keystroke-to-Grid latency and opening a large file (no terminal).",
         discussion: """
         keystroke: Editor.handle(key) plus render() of the next 80x24 Grid, for --keys keys \
@@ -18,7 +18,7 @@ struct BenchEditor: ParsableCommand {
         1 MB of generated text, and automerge-paper's final text with its full history \
         (with --trace). open_10mb: reading a 10 MB file and its new history file \
         (StoredDocument), building the editor and rendering the first screen. \
-        Run in release: swift run -c release weave bench-editor --trace FILE
+        Run in release: swift run -c release weave-bench editor --trace FILE
         """)
 
     @Option(help: "An editing trace whose final document (with its history) is measured too.")

@@ -4,10 +4,10 @@ import WeaveEditor
 import WeaveHistory
 import WeaveStore
 
-/// `weave bench-history FILE`: the cost of time travel on a document's history.
+/// `weave-bench history FILE`: the cost of time travel on a document's history.
 struct BenchHistory: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-history",
+        commandName: "history",
         abstract: "Measure seeking through a document's history.",
         discussion: """
         build_ms: building the timeline from the history (once, when the pane opens). \
@@ -15,7 +15,7 @@ struct BenchHistory: ParsableCommand {
         play: rendering the time-travel pane (100x30 Grid) for 600 consecutive steps, as playing \
         at 60 steps a second does; frames slower than 16.7 ms would be dropped. \
         timeline_mb: the timeline's arrays; document_mb: the replica's own arrays. \
-        Run in release: swift run -c release weave bench-history FILE
+        Run in release: swift run -c release weave-bench history FILE
         """)
 
     @Argument(help: "A document with a history, e.g. one made by `weave import`.")

@@ -5,10 +5,10 @@ import WeaveEditor
 import WeavePeer
 import WeaveTrace
 
-/// `weave bench-peers`: peers over loopback TCP (release build).
+/// `weave-bench peers`: peers over loopback TCP (release build).
 struct BenchPeers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-peers",
+        commandName: "peers",
         abstract: "Measure joining, edit latency and sustained load between peers over loopback.",
         discussion: """
         join: a hub holding automerge-paper's full history (--trace, else WEAVE_TRACES or \
@@ -28,7 +28,7 @@ struct BenchPeers: ParsableCommand {
         one second of operations queued for its peers; and the documents, which keep every \
         operation, cost at most --unit-budget bytes per unit they hold (12 for the steady mix, \
         96 for the random one). Fails if the peers do not converge or a bound is exceeded. \
-        Run in release: swift run -c release weave bench-peers
+        Run in release: swift run -c release weave-bench peers
         """)
 
     @Option(help: "The automerge-paper trace (.json or .json.gz).")
@@ -109,7 +109,7 @@ struct BenchPeers: ParsableCommand {
             _ = editor.render()
             let total = ContinuousClock.now - start
             _ = try joiner.shutdown()
-            guard caughtUp, shared.text == doc.text else { throw ValidationFailure("join: the joiner did not get the document") }
+            guard caughtUp, shared.text == doc.text else { throw BenchFailure("join: the joiner did not get the document") }
             print("join          round \(round + 1): \(String(format: "%.0f", total.ms)) ms to the first screen (\(String(format: "%.0f", received.ms)) ms to caughtUp; \(ops) ops carrying \(doc.version.total) units, \(doc.count) characters)")
         }
     }
@@ -135,7 +135,7 @@ struct BenchPeers: ParsableCommand {
             _ = poll(&fds, 1, 100)
             for e in inbox.drain() { if case .caughtUp = e { joined = true } }
         }
-        guard joined else { throw ValidationFailure("latency: no link") }
+        guard joined else { throw BenchFailure("latency: no link") }
         var samples: [Double] = []
         for i in 0 ..< edits + 50 {
             let op = mirrorA.insert([Unicode.Scalar(UInt8(97 + i % 26))], at: mirrorA.count)!
@@ -153,7 +153,7 @@ struct BenchPeers: ParsableCommand {
                     }
                 }
             }
-            guard got else { throw ValidationFailure("latency: edit \(i) never arrived") }
+            guard got else { throw BenchFailure("latency: edit \(i) never arrived") }
             if i >= 50 { samples.append((ContinuousClock.now - start).ms) }  // 50 warm-up edits
         }
         samples.sort()
@@ -391,15 +391,15 @@ extension BenchPeers {
             enc.outputFormatting = [.sortedKeys]
             print(String(decoding: try enc.encode(result), as: UTF8.self))
         }
-        if !converged { throw ValidationFailure("load: peers did not converge (seed \(seed))") }
+        if !converged { throw BenchFailure("load: peers did not converge (seed \(seed))") }
         if residualGrowth > limit {
-            throw ValidationFailure("load: the residual grew \(String(format: "%.1f", residualGrowth)) MB from second 5 to the end of the load, more than \(String(format: "%.1f", limit)) MB (seed \(seed))")
+            throw BenchFailure("load: the residual grew \(String(format: "%.1f", residualGrowth)) MB from second 5 to the end of the load, more than \(String(format: "%.1f", limit)) MB (seed \(seed))")
         }
         if mostQueued > rate {
-            throw ValidationFailure("load: a hub had \(mostQueued) units queued for its peers, more than one second of operations (\(rate)) (seed \(seed))")
+            throw BenchFailure("load: a hub had \(mostQueued) units queued for its peers, more than one second of operations (\(rate)) (seed \(seed))")
         }
         if perUnit > budget {
-            throw ValidationFailure("load: the replicas cost \(String(format: "%.1f", perUnit)) bytes per unit held, over the budget of \(String(format: "%.0f", budget)) (seed \(seed))")
+            throw BenchFailure("load: the replicas cost \(String(format: "%.1f", perUnit)) bytes per unit held, over the budget of \(String(format: "%.0f", budget)) (seed \(seed))")
         }
     }
 

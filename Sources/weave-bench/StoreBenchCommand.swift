@@ -4,18 +4,18 @@ import WeaveCore
 import WeaveHistory
 import WeaveStore
 
-/// `weave bench-store FILE`: how fast a document with its history opens, how big
+/// `weave-bench store FILE`: how fast a document with its history opens, how big
 /// its history file is, and what sustained typing costs the log writer.
 struct BenchStore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-store",
+        commandName: "store",
         abstract: "Measure opening a document's history and the cost of logging typing.",
         discussion: """
         open_ms: reading and checking .FILE.weave and rebuilding the document with its whole \
         history (median of --runs). sidecar_bytes: the history file's size. typing_cpu_percent: \
         CPU time of this process while it records --rate single-key edits per second for \
         --seconds seconds into a scratch copy, flushing (write + fsync) every 50 ms, as a \
-        percentage of one core. Run in release: swift run -c release weave bench-store FILE
+        percentage of one core. Run in release: swift run -c release weave-bench store FILE
         """)
 
     @Argument(help: "A document with a history, e.g. one made by `weave import`.")
@@ -35,7 +35,7 @@ struct BenchStore: ParsableCommand {
 
     func run() throws {
         let sidecar = OpLog.sidecarPath(for: file)
-        guard fileExists(sidecar) else { throw ValidationFailure("\(file) has no history (\(sidecar)); make one with `weave import`") }
+        guard fileExists(sidecar) else { throw BenchFailure("\(file) has no history (\(sidecar)); make one with `weave import`") }
         var times: [Duration] = []
         var doc = RGA()
         var edits = 0

@@ -4,10 +4,10 @@ import WeaveCore
 import WeavePeer
 import WeaveTrace
 
-/// `weave bench-tls`: what TLS and invitations cost a user (release build).
+/// `weave-bench tls`: what TLS and invitations cost a user (release build).
 struct BenchTLS: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-tls",
+        commandName: "tls",
         abstract: "Measure joining and edit latency over loopback, plaintext against TLS 1.3 with an invitation.",
         discussion: """
         join: a hub holding automerge-paper's full history (--trace, else WEAVE_TRACES or \
@@ -17,7 +17,7 @@ struct BenchTLS: ParsableCommand {
         submitted on the host until the joiner's hub reports it, --edits times. --rounds rounds \
         alternate plaintext and TLS; the best join and the median of the round medians are \
         compared with the targets (TLS join ≤ 1.2 × plaintext, TLS median edit ≤ 2 ms); the exit \
-        status is non-zero when one is missed. Run in release: swift run -c release weave bench-tls
+        status is non-zero when one is missed. Run in release: swift run -c release weave-bench tls
         """)
 
     @Option(help: "The automerge-paper trace (.json or .json.gz).")
@@ -51,7 +51,7 @@ struct BenchTLS: ParsableCommand {
 
     func run() throws {
         guard let path = automergePaperTrace(trace) else {
-            throw ValidationFailure("bench-tls needs automerge-paper.json.gz: --trace FILE, WEAVE_TRACES, or ../shared/traces")
+            throw BenchFailure("weave-bench tls needs automerge-paper.json.gz: --trace FILE, WEAVE_TRACES, or ../shared/traces")
         }
         let doc = try EditingTrace.load(path: path).replay()
         print("history       \(doc.log.count) operations carrying \(doc.version.total) units, \(doc.count) characters (\(path.split(separator: "/").last ?? ""))")
@@ -83,7 +83,7 @@ struct BenchTLS: ParsableCommand {
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         }
         if report.join_ratio > 1.2 || report.edit_median_ms_tls > 2 {
-            throw ValidationFailure("bench-tls: a target was missed (join × \(report.join_ratio), edit median \(report.edit_median_ms_tls) ms)")
+            throw BenchFailure("tls: a target was missed (join × \(report.join_ratio), edit median \(report.edit_median_ms_tls) ms)")
         }
     }
 
@@ -107,10 +107,10 @@ struct BenchTLS: ParsableCommand {
         let start = ContinuousClock.now
         joiner.connect(host: "127.0.0.1", port: port, invitation: invitation)
         guard wait(inbox, seconds: 60, until: { if case .caughtUp = $0 { return true } else { return false } }) else {
-            throw ValidationFailure("bench-tls: the joiner did not catch up within 60 s (tls: \(tls))")
+            throw BenchFailure("tls: the joiner did not catch up within 60 s (tls: \(tls))")
         }
         let join = (ContinuousClock.now - start).benchMilliseconds
-        guard try joiner.snapshot().text == doc.text else { throw ValidationFailure("bench-tls: the joiner's text differs") }
+        guard try joiner.snapshot().text == doc.text else { throw BenchFailure("tls: the joiner's text differs") }
         var mirror = try host.snapshot()
         var samples: [Double] = []
         for i in 0 ..< edits + 20 {
@@ -118,7 +118,7 @@ struct BenchTLS: ParsableCommand {
             let t0 = ContinuousClock.now
             host.submit(op)
             guard wait(inbox, seconds: 5, until: { if case .remoteOperations = $0 { return true } else { return false } }) else {
-                throw ValidationFailure("bench-tls: edit \(i) never arrived")
+                throw BenchFailure("tls: edit \(i) never arrived")
             }
             if i >= 20 { samples.append((ContinuousClock.now - t0).benchMilliseconds) }  // 20 warm-up edits
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeaveSession
 import WeaveTerminal
 
 /// `weave edit FILE`: edit a UTF-8 text file in the terminal, keeping its

@@ -1,64 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeavePeer
-
-/// This installation's identity and FILE's invitations, as `weave host`,
-/// `weave serve` and the invitation commands use them.
-struct HostInvitations {
-    let identity: PeerIdentity
-    let store: InvitationStore
-
-    init(document: String) throws {
-        do { identity = try PeerIdentity.loadOrCreate() } catch {
-            throw ValidationFailure("cannot load or create this installation's identity in \(PeerIdentity.defaultDirectory()): \(error)")
-        }
-        store = InvitationStore(document: document)
-    }
-
-    /// The invitation to print for a host listening on `address`: the standing
-    /// one of that access mode, or a new one that expires after `validFor`.
-    func forHost(readOnly: Bool, validFor: UInt64?, address: String) throws -> Invitation {
-        do {
-            if let validFor {
-                return try store.issue(for: identity, readOnly: readOnly, validFor: validFor,
-                                       label: "host, \(DurationText.describe(validFor))", address: address)
-            }
-            return try store.standing(for: identity, readOnly: readOnly, address: address)
-        } catch {
-            throw ValidationFailure("cannot keep the invitations in \(store.path): \(error)")
-        }
-    }
-
-    /// The book a host admits from: every active invitation of the document, re-read when the file changes.
-    func book() throws -> InvitationBook {
-        do { return try InvitationBook(store: store, for: identity) } catch {
-            throw ValidationFailure("cannot read the invitations: \(error)")
-        }
-    }
-
-    /// `weave join ADDRESS --invite TOKEN`.
-    static func joinCommand(address: String, _ invitation: Invitation) -> String {
-        "weave join \(address) --invite \(invitation.token)"
-    }
-}
-
-/// Durations on the command line: 90s, 30m, 2h, 7d (a bare number is seconds).
-enum DurationText {
-    static func parse(_ s: String) -> UInt64? {
-        let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        var digits = s, factor: UInt64 = 1
-        if let last = s.last, let f = units[last] { digits = String(s.dropLast()); factor = f }
-        guard let n = UInt64(digits), n > 0, n <= UInt64.max / factor / 2 else { return nil }
-        return n * factor
-    }
-
-    static func describe(_ seconds: UInt64) -> String {
-        if seconds % 86_400 == 0 { return "\(seconds / 86_400) d" }
-        if seconds % 3600 == 0 { return "\(seconds / 3600) h" }
-        if seconds % 60 == 0 { return "\(seconds / 60) min" }
-        return "\(seconds) s"
-    }
-}
+import WeaveSession
 
 /// `weave invite FILE`: prints a command that joins FILE's host.
 struct Invite: ParsableCommand {

@@ -8,7 +8,7 @@ import Logging
 import WeaveCore
 import WeaveEditor
 import WeavePeer
-import WeaveStore
+import WeaveSession
 import WeaveTerminal
 
 /// Options shared by `weave host` and `weave join`.
@@ -196,18 +196,22 @@ struct Join: ParsableCommand {
             print("joining \(host):\(port)…")
             fflush(nil)
             do {
-                try Join.receiveDocument(inbox: inbox, into: &shared, early: &early, seconds: timeout)
+                try JoinMerge.receiveDocument(inbox: inbox, into: &shared, early: &early, seconds: timeout) {
+                    print("waiting for the host to let you in…")
+                    fflush(nil)
+                }
             } catch {
                 _ = try? hub.shutdown()
-                throw error
+                throw ValidationFailure("\(error)")
             }
         }
         let session: EditorSession
         do {
-            session = try openSession(replica: replica, shared: shared, hub: hub)
+            session = try JoinMerge.openSession(file: file, address: address, author: name, offline: offline, replica: replica,
+                                                shared: shared, hub: hub, confirm: { Join.confirmOverwrite(file: file ?? "", fileCount: $0, sharedCount: $1) })
         } catch {
             _ = try? hub.shutdown()
-            throw error
+            throw ValidationFailure("\(error)")
         }
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
         link.dialsOut = true
@@ -230,123 +234,13 @@ struct Join: ParsableCommand {
         return host.isEmpty ? nil : (host, port)
     }
 
-    /// Waits (bounded) until the hub has caught up with the host: the
-    /// operations go to `shared`, other events to `early`.
-    static func receiveDocument(inbox: PeerInbox, into shared: inout RGA, early: inout [PeerEvent], seconds: Double) throws {
-        var deadline = EditorSession.now() + UInt64(seconds * 1e9)
-        var lastError = "no answer"
-        var caughtUp = false
-        while !caughtUp {
-            let now = EditorSession.now()
-            guard now < deadline else {
-                throw ValidationFailure("could not join: \(lastError) (is weave host or weave serve running there?)")
-            }
-            var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 1, Int32(min(1000, (deadline - now) / 1_000_000 + 1)))
-            for event in inbox.drain() {
-                switch event {
-                case .remoteOperations(let ops, _):
-                    do { try shared.receive(contentsOf: ops) } catch {
-                        throw ValidationFailure("could not join: the host sent an operation that does not apply: \(error)")
-                    }
-                case .caughtUp:
-                    caughtUp = true
-                    early.append(event)
-                case .retrying(_, _, let reason):
-                    lastError = "\(reason)"
-                    early.append(event)
-                case .linkFailed(_, let reason):
-                    throw ValidationFailure("could not join: \(reason)")
-                case .awaitingApproval:
-                    // The host's user is asked; the host refuses after its own timeout.
-                    print("waiting for the host to let you in…")
-                    fflush(nil)
-                    lastError = "the host did not answer the request to join"
-                    deadline = max(deadline, EditorSession.now() + 130 * 1_000_000_000)
-                default:
-                    early.append(event)
-                }
-            }
-        }
-    }
-
-    /// The editor session: in memory without FILE; with FILE, its stored copy
-    /// merged with the shared document (asking first when FILE holds something else).
-    func openSession(replica: ReplicaID, shared: RGA, hub: PeerHub) throws -> EditorSession {
-        guard let file else {
-            return try EditorSession(
-                memory: "[\(address)]", document: shared,
-                saveRefusal: "no file: this copy is in memory (weave join \(address) FILE keeps one)")
-        }
-        let sidecar = OpLog.sidecarPath(for: file)
-        let hasSidecar = access(sidecar, F_OK) == 0
-        let fileText: String?
-        do { fileText = try StoredDocument.readText(file) } catch { throw ValidationFailure("\(error)") }
-        var replace = false
-        if let fileText, !fileText.isEmpty || hasSidecar {
-            if offline {
-                // Nothing received yet to compare with: only a copy kept by an
-                // earlier join (its history) can be edited offline and merged later.
-                guard hasSidecar else {
-                    throw ValidationFailure("--offline needs a copy kept by an earlier join; \(file) has no history (join online once)")
-                }
-            } else if hasSidecar {
-                // A copy kept by an earlier join shares replicas with the shared document.
-                let loaded: RGA
-                do { loaded = try OpLog.load(path: sidecar).document(as: replica) } catch { throw ValidationFailure("\(error)") }
-                // (An empty shared document shares nothing: FILE's text would be pushed
-                // into someone else's document, so that is asked too.)
-                let related = loaded.count == 0
-                    || loaded.version.counts.contains { shared.seen($0.key) > 0 && $0.value > 0 }
-                replace = !related
-            } else {
-                replace = true  // even the same text needs the shared history (its element IDs)
-            }
-            if replace && fileText != shared.text {
-                try Join.confirmOverwrite(file: file, fileCount: fileText.unicodeScalars.count, sharedCount: shared.count)
-            }
-        }
-        if replace {
-            if offline {
-                // Nothing received yet to compare with: only a copy kept by an
-                // earlier join (its history) can be edited offline and merged later.
-                guard hasSidecar else {
-                    throw ValidationFailure("--offline needs a copy kept by an earlier join; \(file) has no history (join online once)")
-                }
-            } else if hasSidecar { rename(sidecar, sidecar + ".before-join") }
-            do { try DocumentFile.save("", to: file) } catch { throw ValidationFailure("\(error)") }
-        }
-        let session: EditorSession
-        do {
-            session = try EditorSession(path: file, author: name, replica: replica)
-        } catch {
-            throw ValidationFailure("\(error)")
-        }
-        let mine = session.editor.doc.rga
-        do {
-            try session.receive(shared.operations(since: mine.version))
-        } catch {
-            throw ValidationFailure("the shared document does not merge with \(file)'s history: \(error)")
-        }
-        hub.submit(mine.operations(since: shared.version))
-        if fileText == nil || replace || fileText == "" {
-            // A new copy: FILE holds the shared text from the start.
-            try? session.store?.savePlainText(session.editor.text)
-            try? session.store?.flush()
-            session.updateEditor { $0.setModified(false) }
-        }
-        return session
-    }
-
-    /// Asks on the terminal before replacing FILE; refuses without an answer.
-    static func confirmOverwrite(file: String, fileCount: Int, sharedCount: Int) throws {
-        let refusal = ValidationFailure(
-            "not joined: \(file) (\(fileCount) characters) differs from the shared document (\(sharedCount) characters). "
-            + "Join with another FILE, or without FILE to edit in memory.")
-        guard isatty(0) != 0 else { throw refusal }
+    /// Asks on the terminal before FILE's other text is replaced; no terminal or no "y" is a no.
+    static func confirmOverwrite(file: String, fileCount: Int, sharedCount: Int) -> Bool {
+        guard isatty(0) != 0 else { return false }
         print("\(file) (\(fileCount) characters) differs from the shared document (\(sharedCount) characters).")
-        print("Replace \(file) with the shared document (its history is kept aside)? [y/N] ", terminator: "")
+        print("Replace it with the shared document (its history is kept aside)? [y/N] ", terminator: "")
         fflush(nil)
-        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { throw refusal }
+        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { return false }
+        return true
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import WeaveCore
 import WeaveHistory
 import WeaveStore
+import WeaveSession
 import WeaveTerminal
 
 /// `weave replay FILE`: the time-travel pane, full screen and read-only, on a

@@ -8,7 +8,7 @@ import Logging
 import WeaveCore
 import WeavePeer
 import WeaveStore
-import WeaveTerminal
+import WeaveSession
 
 /// `weave serve FILE`: a headless peer. It holds FILE's document, accepts
 /// peers, relays operations between them, and on SIGINT or SIGTERM says
@@ -98,7 +98,7 @@ struct Serve: ParsableCommand {
         // (group commit: at most ~100 ms after they arrived).
         var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
         while sigtimedwait(&stop, nil, &wait) < 0 {
-            history.flushIfNeeded()
+            if let error = history.flushIfNeeded() { print("! history not saved: \(error)"); flushOutput() }
         }
         let final = try hub.shutdown()
         try history.finish(final)
@@ -125,49 +125,3 @@ struct Serve: ParsableCommand {
 }
 
 private func flushOutput() { fflush(nil) }
-
-/// `weave serve`'s history: batches recorded from the hub's loop, flushed from
-/// the main thread; a lock between them.
-final class ServeHistory: @unchecked Sendable {
-    private let store: StoredDocument
-    private var lock = pthread_mutex_t()
-    private var dirty = false
-    let document: RGA
-
-    init(_ store: StoredDocument) {
-        self.store = store
-        document = store.doc
-        store.doc = RGA(replica: store.doc.localReplica)
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&lock) }
-
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return try body()
-    }
-
-    /// Records one batch of remote operations as an edit (any thread).
-    func record(_ ops: [Operation]) {
-        locked { store.record(ops); dirty = true }
-    }
-
-    /// Write + fsync when something was recorded; a failure is reported and retried.
-    func flushIfNeeded() {
-        locked {
-            guard dirty else { return }
-            do { try store.flush(); dirty = false } catch { print("! history not saved: \(error)"); fflush(nil) }
-        }
-    }
-
-    /// On exit: the history made durable, the plain text written, a long log compacted.
-    func finish(_ final: RGA) throws {
-        try locked {
-            try store.flush()
-            try store.savePlainText(final.text)
-            try store.compactIfLong(final)
-        }
-    }
-}

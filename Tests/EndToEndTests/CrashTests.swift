@@ -1,45 +1,27 @@
 import Foundation
 import Testing
 import WeaveCore
+import WeaveTestSupport
 @testable import WeaveStore
 
-/// The crash harness: a child `weave log-writer` appends edits and prints
+/// The crash harness: a child `weave-bench log-writer` appends edits and prints
 /// `durable N` after each fsync; the parent kills it with SIGKILL at a random
-/// moment and reopens. No acknowledged edit may be lost and every log must
-/// open. WEAVE_CRASH_RUNS sets the number of runs (default 50).
+/// moment and reopens. Every log must open, with at least the acknowledged
+/// edits, and its text must be exactly the writer's text after that many
+/// edits. WEAVE_CRASH_RUNS sets the number of runs (default 50).
 struct CrashTests {
-    static var weaveBinary: String? {
-        // The test bundle sits in the build folder beside the `weave` executable.
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        for _ in 0 ..< 3 {
-            let candidate = dir.appendingPathComponent("weave").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var d = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        for _ in 0 ..< 4 {
-            let candidate = d.appendingPathComponent("weave").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            d = d.deletingLastPathComponent()
-        }
-        return nil
-    }
-
     @Test func killedWritersLoseNoAcknowledgedEdit() throws {
-        guard let weave = Self.weaveBinary else {
-            Issue.record("the weave executable was not found beside the test bundle; build it with `swift build` first")
-            return
-        }
+        let writer = try Binaries.require("weave-bench")
         let runs = Int(ProcessInfo.processInfo.environment["WEAVE_CRASH_RUNS"] ?? "") ?? 50
         // Fixed unless $WEAVE_SEED says otherwise (the kill times still vary with the machine).
-        let seed = ProcessInfo.processInfo.environment["WEAVE_SEED"].flatMap { UInt64($0) } ?? 20_261_201
-        var generator = SeededGenerator(seed: seed)
+        let seed = TestSeed.pick(20_261_201)
+        var generator = SeededRandom(seed: seed)
+        var acknowledgedRuns = 0
         for run in 0 ..< runs {
-            let dir = temporaryDirectory()
-            let file = dir + "/crash.txt"
+            let dir = try TempDir("crash")
+            let file = dir.file("crash.txt")
             let child = Process()
-            child.executableURL = URL(fileURLWithPath: weave)
+            child.executableURL = URL(fileURLWithPath: writer)
             child.arguments = ["log-writer", file, "--batch", "\(Int.random(in: 1 ... 20, using: &generator))"]
             let out = Pipe()
             child.standardOutput = out
@@ -61,6 +43,9 @@ struct CrashTests {
             }
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
+            // It must have died of the kill, not ended (or crashed) on its own.
+            #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL,
+                    "seed \(seed) run \(run): the writer ended by itself (\(child.terminationReason), \(child.terminationStatus))")
             // Whatever was printed before the kill was acknowledged too.
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -69,16 +54,40 @@ struct CrashTests {
                 buffer.append(contentsOf: chunk[0 ..< n])
             }
             acknowledged = Self.lastAcknowledged(buffer) ?? acknowledged
-            guard FileManager.default.fileExists(atPath: OpLog.sidecarPath(for: file)) else { continue }  // killed before it began
+            if acknowledged > 0 { acknowledgedRuns += 1 }
+            guard FileManager.default.fileExists(atPath: OpLog.sidecarPath(for: file)) else {
+                #expect(acknowledged == 0, "seed \(seed) run \(run): edits were acknowledged but there is no history")
+                continue  // killed before it began
+            }
             do {
                 let s = try StoredDocument(file: file, author: "checker")
                 #expect(!s.messages.contains { $0.contains("outside") }, "seed \(seed) run \(run): a crash looked like an outside change")
                 let typed = s.history.edits.filter { $0.author.flatMap { s.history.authors[$0]?.name } != StoredDocument.diskAuthorName }.count
                 #expect(typed >= acknowledged, "seed \(seed) run \(run): \(acknowledged) edits acknowledged, \(typed) found")
+                #expect(s.doc.text == Self.writerText(afterEdits: typed),
+                        "seed \(seed) run \(run): the reopened text is not the writer's text after its \(typed) edits")
             } catch {
                 Issue.record("seed \(seed) run \(run): the log did not open: \(error)")
             }
         }
+        #expect(runs == 0 || acknowledgedRuns > 0, "seed \(seed): no run acknowledged an edit, so nothing was checked")
+    }
+
+    /// What `weave-bench log-writer` has written after `n` edits, computed
+    /// without a CRDT: edit k appends "ek " at the end, except every fifth,
+    /// which deletes the middle character (see LogWriterCommand.swift).
+    static func writerText(afterEdits n: Int) -> String {
+        var text: [Unicode.Scalar] = []
+        for made in 0 ..< n {
+            if !text.isEmpty && made % 5 == 4 {
+                text.remove(at: text.count / 2)
+            } else {
+                text.append(contentsOf: "e\(made) ".unicodeScalars)
+            }
+        }
+        var s = String.UnicodeScalarView()
+        s.append(contentsOf: text)
+        return String(s)
     }
 
     /// The edit count of the last complete `durable N count` line.
@@ -92,15 +101,3 @@ struct CrashTests {
     }
 }
 
-/// SplitMix64, seeded: the harness's timing choices reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

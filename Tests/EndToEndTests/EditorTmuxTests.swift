@@ -4,7 +4,7 @@ import WeaveTestSupport
 
 /// End-to-end: the real `weave` binary in a detached tmux session, driven with
 /// send-keys and read with capture-pane. Every wait is bounded.
-@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed: end-to-end editor tests skipped"))
+@Suite(.serialized, .enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed: end-to-end editor tests skipped (under CI=true they fail)"))
 struct TmuxTests {
     @Test func typeUnicodeSaveQuit() throws {
         let dir = try TempDir()
@@ -200,14 +200,4 @@ struct TmuxTests {
         #expect(!screen.contains("WEAVE-EXIT=0"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == Data(bytes))
     }
-}
-
-/// A temporary directory, removed when released.
-final class TempDir {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -4,7 +4,7 @@ import WeaveTestSupport
 
 /// End-to-end: `weave host` in one tmux server and `weave join` in another, on
 /// 127.0.0.1. Every wait is bounded; both tmux servers are killed at the end.
-@Suite(.serialized, .enabled(if: Tmux.available, "tmux is not installed: end-to-end peer tests skipped"))
+@Suite(.serialized, .enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed: end-to-end peer tests skipped (under CI=true they fail)"))
 struct PeerTmuxTests {
     /// The port from the host's "join with: weave join 127.0.0.1:PORT" message.
     func port(in screen: String) throws -> Int {

@@ -9,8 +9,7 @@ import WeaveTestSupport
 /// with the reason and gets nothing; `--approve` asks the host's user, and
 /// `weave revoke` from another shell closes a live link.
 struct SecureJoinTests {
-    @Test func invitedJoinerSyncsAndStrangerIsRefused() throws {
-        guard Tmux.available else { print("skipping: tmux is not installed"); return }
+    @Test(.enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed")) func invitedJoinerSyncsAndStrangerIsRefused() throws {
         let weave = try Tmux.weaveBinary()
         let dir = NSTemporaryDirectory() + "weave-secure-\(UInt32.random(in: 0 ... .max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -68,8 +67,7 @@ struct SecureJoinTests {
     /// with the reason), y lets in; the same key is not asked again on rejoin;
     /// `weave revoke` closes the live link and refuses the invitation from then
     /// on; the next `weave host` prints a new join command.
-    @Test func hostApprovesNewcomersAndRevokesInvitations() throws {
-        guard Tmux.available else { print("skipping: tmux is not installed"); return }
+    @Test(.enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed")) func hostApprovesNewcomersAndRevokesInvitations() throws {
         let weave = try Tmux.weaveBinary()
         let dir = NSTemporaryDirectory() + "weave-approve-\(UInt32.random(in: 0 ... .max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

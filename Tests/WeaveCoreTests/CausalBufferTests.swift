@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 /// The causal buffer: operations that arrive before what they need wait, and

@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 struct CodecTests {

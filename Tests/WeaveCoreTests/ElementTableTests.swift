@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 /// The run-length element table against the simplest table that is obviously

@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 /// A deterministic corpus of malformed inputs: encoded operation lists cut,
@@ -103,7 +104,7 @@ struct MalformedCorpusTests {
                 refused += 1
                 if let expected { #expect(error as? OperationError == expected) }
                 #expect((copy.text, copy.version, copy.log.count) == before)
-                try? copy.checkInvariants()
+                #expect(throws: Never.self) { try copy.checkInvariants() }
             }
         }
         // Counters going backwards for a known replica.

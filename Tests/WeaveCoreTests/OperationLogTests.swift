@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 /// The compact log against the simplest log that is obviously right: an array of

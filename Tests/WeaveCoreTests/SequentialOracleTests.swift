@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 @testable import WeaveCore
 
 /// One replica, 10,000 random edits, compared with an `[Unicode.Scalar]` after

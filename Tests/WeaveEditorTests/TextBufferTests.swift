@@ -1,10 +1,11 @@
 import Testing
+import WeaveTestSupport
 import WeaveCore
 @testable import WeaveEditor
 
 @Suite struct TextBufferTests {
     @Test func lineIndexFollowsRandomEdits() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SeededRandom(seed: 42)
         var buffer = TextBuffer()
         var oracle: [Unicode.Scalar] = []
         let alphabet: [Unicode.Scalar] = ["a", "b", "\n", "日", "\n", "é"]
@@ -45,15 +46,3 @@ import WeaveCore
     }
 }
 
-/// A seeded generator (SplitMix64); failures name the seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

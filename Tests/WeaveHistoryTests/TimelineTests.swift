@@ -1,4 +1,5 @@
 import Testing
+import WeaveTestSupport
 import WeaveCore
 import WeaveTrace
 @testable import WeaveHistory
@@ -6,24 +7,12 @@ import WeaveTrace
 import Glibc
 #endif
 
-/// SplitMix64 (seeded, printed in every failure message).
-struct Rng: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct TimelineTests {
     /// Three replicas edit and exchange operations at random; an observer records
     /// each edit it applies and the text right after. The timeline must show
     /// exactly that text at 1,000 random points.
     @Test(arguments: [11, 12, 13]) func seekingShowsTheTextRecordedLive(seed: Int) throws {
-        var rng = Rng(state: UInt64(seed))
+        var rng = SeededRandom(seed: UInt64(seed))
         let ids = (1 ... 3).map { ReplicaID(UInt64($0)) }
         var replicas = ids.map { RGA(replica: $0) }
         var observer = RGA(replica: ReplicaID(99))
@@ -88,25 +77,19 @@ struct TimelineTests {
 }
 
 struct TraceTimelineTests {
-    static func trace(_ name: String) -> EditingTrace? {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        guard let dir = TraceLocator.directory(packageRoot: parts.joined(separator: "/")),
-              let t = try? EditingTrace.load(path: dir + "/" + name) else {
-            if let ci = getenv("CI"), String(cString: ci) == "true" { Issue.record("CI must have the traces: \(TraceLocator.howToGetThem)") }
-            return nil
-        }
-        return t
+    static func trace(_ name: String) throws -> EditingTrace {
+        try EditingTrace.load(path: try TestTraces.path(name))
     }
 
     /// `show --at N` on an imported sequential trace equals a plain string
     /// replay of N transactions.
-    @Test func sequentialTracePointsEqualASimpleReplay() throws {
-        guard let trace = Self.trace("automerge-paper.json.gz") else { return }
+    @Test(.enabled(if: TestTraces.runnable("automerge-paper.json.gz"), "automerge-paper.json.gz is not in $WEAVE_TRACES or ../shared/traces"))
+    func sequentialTracePointsEqualASimpleReplay() throws {
+        let trace = try Self.trace("automerge-paper.json.gz")
         let (_, history, doc) = try trace.history()
         let timeline = Timeline(doc: doc, history: history)
         var text: [Unicode.Scalar] = []
-        var rng = Rng(state: 5)
+        var rng = SeededRandom(seed: 5)
         let points = Set((0 ..< 1000).map { _ in Int(rng.next() % UInt64(trace.transactions.count + 1)) } + [0, trace.transactions.count])
         var n = 0
         for point in points.sorted() {
@@ -124,11 +107,12 @@ struct TraceTimelineTests {
     /// For the concurrent trace, at 1,000 random points the text after N edits
     /// equals the text of a replica that applied exactly those edits' operations,
     /// one edit after another (recorded live at each point).
-    @Test func concurrentTracePointsEqualTheTextRecordedLive() throws {
-        guard let trace = Self.trace("friendsforever.json.gz") else { return }
+    @Test(.enabled(if: TestTraces.runnable("friendsforever.json.gz"), "friendsforever.json.gz is not in $WEAVE_TRACES or ../shared/traces"))
+    func concurrentTracePointsEqualTheTextRecordedLive() throws {
+        let trace = try Self.trace("friendsforever.json.gz")
         let (ops, history, doc) = try trace.history()
         let timeline = Timeline(doc: doc, history: history)
-        var rng = Rng(state: 9)
+        var rng = SeededRandom(seed: 9)
         let points = Set((0 ..< 1000).map { _ in Int(rng.next() % UInt64(history.edits.count + 1)) })
         var live = RGA(replica: ReplicaID(1234))
         var version = VersionVector()

@@ -3,7 +3,8 @@ import Testing
 import WeaveCore
 import WeaveStore
 @testable import WeaveEditor
-@testable import WeaveTerminal
+@testable import WeaveSession
+import WeaveTestSupport
 
 /// The session without a terminal: what it records in the history.
 @Suite struct EditorSessionTests {

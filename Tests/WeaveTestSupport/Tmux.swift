@@ -6,27 +6,17 @@ import Glibc
 /// Shared by the test targets: drives a real terminal program in a detached
 /// tmux session (send-keys, capture-pane), every wait bounded.
 public struct Tmux {
-    public static var available: Bool { (try? run(["tmux", "-V"], capture: false))?.status == 0 }
+    public static var available: Bool { TestEnvironment.hasTmux }
 
     public let socket: String
 
     /// The `weave` built next to this test bundle (`.build…/debug/weave`).
-    public static func weaveBinary() throws -> String {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        if dir.path.hasSuffix(".xctest/Contents/MacOS") {
-            dir = dir.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        }
-        let bin = dir.appendingPathComponent("weave").path
-        guard FileManager.default.isExecutableFile(atPath: bin) else {
-            throw TmuxError("no weave binary at \(bin): build it first (swift build)")
-        }
-        return bin
-    }
+    public static func weaveBinary() throws -> String { try Binaries.require("weave") }
 
     /// Starts `command` in a new session; the pane prints `WEAVE-EXIT=<status>`
     /// when it ends and stays up a while so the status can be read.
     public init(command: String, width: Int = 80, height: Int = 24) throws {
+        try TestEnvironment.requireTmux()
         socket = "weave-test-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let shell = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \(command); s=$?; printf '\\nWEAVE-EXIT=%s\\n' $s; sleep 30"
         // The server it forks keeps inherited descriptors: give it no pipe to hold.

@@ -1,37 +1,16 @@
 import Testing
 import WeaveCore
+import WeaveTestSupport
 @testable import WeaveTrace
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The real editing traces (kept outside the repository; see TraceLocator).
-enum Traces {
-    static let packageRoot: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/WeaveTraceTests/<file>
-        return parts.joined(separator: "/")
-    }()
-
-    static let directory = TraceLocator.directory(packageRoot: packageRoot)
-
-    /// The trace's path, or nil after recording why it is missing. Under CI
-    /// (CI=true) a missing trace is a failure, not a skip.
-    static func path(_ name: String) -> String? {
-        if let d = directory, access(d + "/" + name, R_OK) == 0 { return d + "/" + name }
-        if let ci = getenv("CI"), String(cString: ci) == "true" {
-            Issue.record("CI must have the traces: \(TraceLocator.howToGetThem)")
-        } else {
-            print("skipping \(name): \(TraceLocator.howToGetThem)")
-        }
-        return nil
-    }
-}
-
 struct TraceReplayTests {
-    @Test func automergePaperReplaysToItsEndContent() throws {
-        guard let path = Traces.path("automerge-paper.json.gz") else { return }
+    @Test(.enabled(if: TestTraces.runnable("automerge-paper.json.gz"), "automerge-paper.json.gz is not in $WEAVE_TRACES or ../shared/traces"))
+    func automergePaperReplaysToItsEndContent() throws {
+        let path = try TestTraces.path("automerge-paper.json.gz")
         let trace = try EditingTrace.load(path: path)
         #expect(trace.kind == .sequential)
         #expect(trace.patchCount == 259_778)
@@ -46,8 +25,9 @@ struct TraceReplayTests {
         try fresh.checkInvariants()
     }
 
-    @Test func friendsForeverConvergesOnEveryReplica() throws {
-        guard let path = Traces.path("friendsforever.json.gz") else { return }
+    @Test(.enabled(if: TestTraces.runnable("friendsforever.json.gz"), "friendsforever.json.gz is not in $WEAVE_TRACES or ../shared/traces"))
+    func friendsForeverConvergesOnEveryReplica() throws {
+        let path = try TestTraces.path("friendsforever.json.gz")
         let trace = try EditingTrace.load(path: path)
         #expect(trace.kind == .concurrent)
         #expect(trace.numAgents == 2)

@@ -1,0 +1,262 @@
+import WeaveCore
+import WeaveEditor
+import WeaveHistory
+import WeaveStore
+import WeaveTerminal
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `weave edit FILE` session: the editor model, the terminal and the file
+/// with its history (`StoredDocument`), driven by an `EventLoop`.
+///
+/// Every change — each local key's operations and each batch received from
+/// peers — is recorded in the history and made durable by a group commit
+/// `flushDelay` after the first unflushed record (the loop's poll timeout; no
+/// polling). The status line says "history saved" only after the fsync
+/// returned. Effects the model asks for are carried out here: saving the plain
+/// text (Ctrl-S), quitting, redrawing, opening the time-travel pane. Broadcast
+/// effects are handed to `onBroadcast` (networking).
+public final class EditorSession {
+    public private(set) var editor: Editor
+    public let path: String
+    public let terminal = Terminal()
+    public let loop: EventLoop
+    /// The file and its history; nil for `weave replay` (read-only).
+    public let store: StoredDocument?
+    /// What the peer layer adds (`PeerLink`), or nil for a session alone. The
+    /// session keeps it for as long as the session lives.
+    public var companion: SessionCompanion?
+    /// Why Ctrl-S cannot save, for a session without a file (nil: it can).
+    public var saveRefusal: String?
+    /// Seconds from the first unflushed record to the group commit
+    /// (`$WEAVE_GROUP_COMMIT_MS` overrides it: tests that must catch edits not yet flushed).
+    public var flushDelay: Double = {
+        if let v = getenv("WEAVE_GROUP_COMMIT_MS"), let ms = Double(String(cString: v)), ms >= 0 { return ms / 1000 }
+        return 0.05
+    }()
+    private var flushDeadline: UInt64?
+    /// Whether the history changed since the pane's timeline was built.
+    private var timelineStale = false
+    private var playDeadline: UInt64?
+
+    /// Opens `path` for editing with its history (created beside it, with the
+    /// file, when missing). Throws `StoreError` for binary or non-UTF-8 files,
+    /// a damaged or newer sidecar, a sidecar without its file, or an unwritable
+    /// directory.
+    public init(path: String, author: String = EditorSession.defaultAuthor, replica: ReplicaID = .random()) throws {
+        self.path = path
+        let store = try StoredDocument(file: path, replica: replica, author: author,
+                                       colour: Int(UInt32.random(in: 0 ..< UInt32(Grid.Colour.authorPalette.count))))
+        self.store = store
+        editor = Editor(fileName: Self.baseName(path), document: store.doc)
+        // The editor holds the document from here on; drop the store's copy so
+        // the first edit does not copy it.
+        store.doc = RGA(replica: store.doc.localReplica)
+        editor.historyStatus = "history saved"
+        editor.setModified(store.isModified(text: editor.text))
+        loop = EventLoop()
+        editor.notify(store.messages.isEmpty ? "F1 or Ctrl-G: help  F2: time travel" : store.messages.joined(separator: "; "))
+    }
+
+    /// Opens `path`'s history read-only in the time-travel pane (`weave
+    /// replay`): nothing is written.
+    public init(replay path: String, timeline: Timeline, document: RGA) throws {
+        self.path = path
+        store = nil
+        editor = Editor(fileName: Self.baseName(path), document: document)
+        editor.openTimeTravel(timeline, readOnly: true)
+        loop = EventLoop()
+    }
+
+    /// Edits `document` in memory (`weave join` without FILE): no history, and
+    /// Ctrl-S answers `saveRefusal`.
+    public init(memory name: String, document: RGA, saveRefusal: String) throws {
+        path = name
+        store = nil
+        self.saveRefusal = saveRefusal
+        editor = Editor(fileName: name, document: document)
+        editor.historyStatus = "in memory"
+        loop = EventLoop()
+    }
+
+    /// Lets the host change the model (presence, status) outside a key.
+    public func updateEditor(_ body: (inout Editor) -> Void) { body(&editor) }
+
+    /// $USER, or "me".
+    public static var defaultAuthor: String {
+        if let u = getenv("USER"), let s = String(validatingCString: u), !s.isEmpty { return s }
+        return "me"
+    }
+
+    static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// Runs until the user quits. The terminal is restored on return, on throw,
+    /// and on fatal signals (see `Terminal`). On quit the history is flushed
+    /// (a failure is thrown) and compacted when long.
+    public func run() throws {
+        try terminal.start()
+        defer { terminal.stop() }
+        _ = editor.handle(.resize(width: terminal.size.width, height: terminal.size.height))
+        loop.onInput = { [unowned self] in
+            for key in terminal.readKeys() {
+                if let companion, companion.filter(key) { continue }
+                perform(editor.handle(key))
+            }
+            companion?.afterKeys()
+        }
+        loop.afterEvents = { [unowned self] in
+            serviceTimers()
+            companion?.beforeDraw()
+            terminal.draw(editor.render())
+        }
+        loop.timeout = { [unowned self] in nextTimeout() }
+        // SIGTERM/SIGHUP (kill, a closed terminal window): end the loop, make the
+        // last edits durable (the group commit's ≤ 50 ms), then die of the signal.
+        var signalFDs: [Int32] = [-1, -1]
+        var dyingOf: Int32?
+        if let fds = EventLoop.nonBlockingPipe() {
+            signalFDs = fds
+            loop.addSource(fd: signalFDs[0]) { [unowned self] in
+                var b: UInt8 = 0
+                if read(signalFDs[0], &b, 1) == 1 { dyingOf = Int32(b) }
+                loop.stop()
+            }
+            Terminal.reportTermination(to: signalFDs[1])
+        }
+        defer {
+            Terminal.reportTermination(to: -1)
+            if signalFDs[0] >= 0 { close(signalFDs[0]); close(signalFDs[1]) }
+        }
+        terminal.draw(editor.render())
+        loop.run()
+        terminal.stop()
+        if let sig = dyingOf {
+            var failure: Error?
+            do { try store?.flush() } catch { failure = error }
+            companion?.beforeSignalExit()
+            if let failure {
+                let text = "weave: history not saved on \(sig == SIGHUP ? "SIGHUP" : "SIGTERM"): \(failure)\n"
+                _ = Array(text.utf8).withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            }
+            Terminal.exit(dyingOf: sig)
+        }
+        if let store {
+            try store.flush()
+            try store.compactIfLong(editor.doc.rga)
+        }
+    }
+
+    /// Applies remote operations (for the network layer, on the main thread)
+    /// and records the applied ones as one edit of the history. On a throw the
+    /// operations before the failing one stay applied and recorded.
+    public func receive(_ ops: [Operation]) throws {
+        var applied: [Operation] = []
+        defer { record(applied) }
+        for op in ops {
+            try editor.receive(op)
+            applied.append(op)
+        }
+    }
+
+    /// Hands one key to the editor (tests drive the session without a terminal).
+    func handleForTests(_ key: Key) -> [Effect] { editor.handle(key) }
+
+    /// Hands one key to the session as the terminal would: the key filter, the
+    /// editor, its effects, then `afterKeys` (tests drive peer sessions so).
+    public func press(_ key: Key) {
+        if let companion, companion.filter(key) { companion.afterKeys(); return }
+        perform(editor.handle(key))
+        companion?.afterKeys()
+    }
+
+    func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .save(let text):
+                guard let store else { editor.didSave(error: saveRefusal ?? "read-only replay"); break }
+                do {
+                    try store.savePlainText(text)
+                    flushDeadline = nil
+                    editor.historyStatus = "history saved"
+                    editor.didSave(error: nil)
+                } catch {
+                    editor.didSave(error: "\(error)")
+                }
+            case .quit:
+                loop.stop()
+            case .redraw:
+                terminal.invalidate()
+            case .broadcast(let ops):
+                record(ops)
+                companion?.broadcast(ops)
+            case .openTimeTravel:
+                openTimeTravel()
+            case .bell:
+                break
+            }
+        }
+    }
+
+    /// Hands the editor the timeline of the whole history (F2).
+    func openTimeTravel() {
+        guard let store else { return }
+        editor.openTimeTravel(Timeline(doc: editor.doc.rga, history: store.history))
+        timelineStale = false
+    }
+
+    /// Records one edit and schedules the group commit.
+    private func record(_ ops: [Operation]) {
+        guard let store, !ops.isEmpty else { return }
+        store.record(ops)
+        if flushDeadline == nil { flushDeadline = Self.now() + UInt64(flushDelay * 1e9) }
+        editor.historyStatus = "saving…"
+        timelineStale = true
+    }
+
+    /// Due timers: the group commit, the pane's timeline, a playback step.
+    private func serviceTimers() {
+        let now = Self.now()
+        if let d = flushDeadline, now >= d, let store {
+            do {
+                try store.flush()
+                flushDeadline = nil
+                editor.historyStatus = "history saved"
+            } catch {
+                flushDeadline = now + 1_000_000_000  // try again in a second
+                editor.historyStatus = "history NOT saved"
+                editor.notify("History not saved: \(error)")
+            }
+        }
+        if editor.pane != nil, timelineStale, let store {
+            editor.updateTimeline(Timeline(doc: editor.doc.rga, history: store.history))
+            timelineStale = false
+        }
+        if let delay = editor.playDelay {
+            if let d = playDeadline, now >= d {
+                editor.playStep()
+                playDeadline = editor.playDelay.map { now + UInt64($0 * 1e9) }
+            } else if playDeadline == nil {
+                playDeadline = now + UInt64(delay * 1e9)
+            }
+        } else {
+            playDeadline = nil
+        }
+    }
+
+    /// Milliseconds until the next timer, or -1.
+    private func nextTimeout() -> Int32 {
+        let next = [flushDeadline, playDeadline, companion?.deadline].compactMap { $0 }.min()
+        guard let next else { return -1 }
+        let now = Self.now()
+        return next <= now ? 0 : Int32(min((next - now + 999_999) / 1_000_000, 60_000))
+    }
+
+    public static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

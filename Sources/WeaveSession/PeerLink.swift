@@ -1,0 +1,290 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import WeaveCore
+import WeaveEditor
+import WeavePeer
+
+/// Wires an `EditorSession` to a `PeerHub` (`weave host`, `weave join`), all on
+/// the session's main thread:
+///
+/// - the inbox's wake-up fd is a source of the session's `EventLoop`; its
+///   events are applied there (remote operations through
+///   `EditorSession.receive`, so they are recorded in the history);
+/// - each local edit (`broadcast`, as the session's `SessionCompanion`) is submitted to the hub; the cursor's
+///   element is sent after each round of keys when it moved;
+/// - presence becomes remote cursors and coloured names on the status line;
+///   joins and leaves go to the message line;
+/// - F3 takes the link offline and back, F4 or Ctrl-P shows the peer list
+///   (refreshed every second while shown).
+public final class PeerLink: SessionCompanion {
+    public let hub: PeerHub
+    public let inbox: PeerInbox
+    /// The session this link is the companion of (it keeps the link alive).
+    public unowned let session: EditorSession
+    /// Connected peers by connection.
+    public private(set) var connected: [Int: PeerInfo] = [:]
+    /// Latest presence of every other replica heard of.
+    public private(set) var presences: [ReplicaID: Presence] = [:]
+    public private(set) var online = true
+    /// Local edits made while no peer was connected (sent on reconnection).
+    public private(set) var queuedEdits = 0
+    /// Whether this side dials out (a joiner): "connecting…" when not connected.
+    public var dialsOut = false
+    /// Set when the outbound link stopped for good (refused: revoked, not let in…): no more "connecting…".
+    public private(set) var linkStopped: String?
+    /// The command that joins this host (with its invitation), shown under the peer list.
+    public var joinCommand: String?
+    private var lastCursor: ElementID?? = .none
+    private var listShown = false
+    private var statsDeadline: UInt64?
+    /// Milliseconds between peer-list refreshes.
+    public var statsInterval: UInt64 = 1000
+    /// Newcomers waiting to be let in (`weave host --approve`), oldest first:
+    /// the first is asked on the message line, y lets it in, n or Esc refuses.
+    public private(set) var waiting: [Newcomer] = []
+
+    public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
+        self.session = session
+        self.hub = hub
+        self.inbox = inbox
+    }
+
+    /// Becomes the session's companion and listens to the hub's inbox. Call
+    /// once, before `session.run()`.
+    public func attach() {
+        session.companion = self
+        session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
+            for event in inbox.drain() { handle(event) }
+        }
+        refresh()
+    }
+
+    /// Goes offline or back online (F3; `--offline` at start).
+    public func setOnline(_ on: Bool) {
+        online = on
+        hub.setOnline(on)
+        session.updateEditor { $0.notify(on ? "Going back online…" : "Offline (F3 goes back online): edits are kept and sent on reconnection") }
+        refresh()
+    }
+
+    /// Applies one hub event (on the main thread).
+    public func handle(_ event: PeerEvent) {
+        switch event {
+        case .remoteOperations(let ops, _):
+            do {
+                try session.receive(ops)
+            } catch {
+                session.updateEditor { $0.notify("Could not apply a peer's edit: \(error)") }
+            }
+        case .presence(let p):
+            guard p.replica != hub.replica else { break }
+            presences[p.replica] = p.departed ? nil : p
+        case .peerJoined(let info):
+            connected[info.connection] = info
+            queuedEdits = 0
+            session.updateEditor { $0.notify("\(Self.display(info.name)) joined (\(info.address))") }
+            lastCursor = .none  // resend so the newcomer has it
+            sendCursor()
+        case .caughtUp:
+            break
+        case .peerLeft(let info, let reason):
+            connected[info.connection] = nil
+            if !connected.values.contains(where: { $0.replica == info.replica }) { presences[info.replica] = nil }
+            let why: String
+            switch reason {
+            case .closedLocally: why = ""
+            case .peerLeft(let r): why = r.isEmpty ? "" : " (\(r))"
+            default: why = " (\(reason))"
+            }
+            session.updateEditor { $0.notify("\(Self.display(info.name)) left\(why)") }
+        case .connecting:
+            break
+        case .retrying(_, let delay, let reason):
+            // Said once, when nothing else is on the message line (a leave
+            // announcement stays); the status line says "connecting…" meanwhile.
+            if online, session.editor.message == nil {
+                let ms = delay.nanoseconds / 1_000_000
+                session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
+            }
+        case .linkFailed(_, let reason):
+            linkStopped = "\(reason)"
+            session.updateEditor { $0.notify("Link stopped: \(reason)") }
+        case .connectionError(_, .unauthorized(.notApproved)):
+            break  // this side refused it ("Refused NAME" is on the message line)
+        case .connectionError(let address, let reason):
+            session.updateEditor { $0.notify("\(address): \(reason)") }
+        case .onlineChanged(let on):
+            online = on
+            session.updateEditor { $0.notify(on ? "Back online" : "Offline (F3 goes back online)") }
+        case .approvalRequested(let n):
+            waiting.append(n)
+            askNext()
+        case .approvalWithdrawn(let request):
+            if let n = waiting.first(where: { $0.request == request }) {
+                waiting.removeAll { $0.request == request }
+                session.updateEditor { $0.notify("\(Self.display(n.name)) stopped waiting to join") }
+                askNext()
+            }
+        case .awaitingApproval:
+            session.updateEditor { $0.notify("Waiting for the host to let you in…") }
+        }
+    }
+
+    /// Puts the first waiting newcomer's question on the message line (or clears it).
+    func askNext() {
+        let q = waiting.first.map { n in
+            "\(Self.display(n.name)) (\(n.address), key \(n.shortKey)\(n.readOnly ? ", read-only" : "")) wants to join. Let in? y/n"
+                + (waiting.count > 1 ? "  (+\(waiting.count - 1) waiting)" : "")
+        }
+        session.updateEditor { $0.question = q }
+    }
+
+    /// Answers the first waiting newcomer.
+    public func answerFirst(allow: Bool) {
+        guard let n = waiting.first else { return }
+        waiting.removeFirst()
+        hub.answer(n.request, allow: allow)
+        session.updateEditor { $0.notify(allow ? "Let \(Self.display(n.name)) in" : "Refused \(Self.display(n.name))") }
+        askNext()
+    }
+
+    // MARK: SessionCompanion
+
+    /// Submits a local edit to the hub (counted as queued while no peer is connected).
+    public func broadcast(_ ops: [Operation]) {
+        hub.submit(ops)
+        if !online || connected.isEmpty { queuedEdits += 1 }
+    }
+
+    public func afterKeys() { sendCursor() }
+
+    public func beforeDraw() { refresh() }
+
+    /// The peer list's next refresh while it is shown.
+    public var deadline: UInt64? { listShown ? statsDeadline : nil }
+
+    /// Says goodbye to every peer.
+    public func beforeSignalExit() { _ = try? hub.shutdown() }
+
+    /// F3, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
+    public func filter(_ key: Key) -> Bool {
+        if !waiting.isEmpty, session.editor.mode == .edit {
+            // The question holds the keyboard until it is answered (typing
+            // must not let someone in by accident).
+            switch key {
+            case .char("y"), .char("Y"): answerFirst(allow: true)
+            case .char("n"), .char("N"), .escape, .ctrl("c"): answerFirst(allow: false)
+            case .resize, .ctrl("q"): return false
+            default: break
+            }
+            return true
+        }
+        if listShown {
+            if case .resize = key { return false }
+            listShown = false
+            session.updateEditor { $0.peerList = nil }
+            return true
+        }
+        guard session.editor.mode == .edit, session.editor.pane == nil else { return false }
+        switch key {
+        case .function(3):
+            setOnline(!online)
+            return true
+        case .function(4), .ctrl("p"):
+            listShown = true
+            statsDeadline = nil
+            refresh()
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Sends the cursor's element when it changed.
+    func sendCursor() {
+        let e = session.editor
+        let element = e.doc.rga.cursorElement(at: e.cursor)
+        if case .some(let last) = lastCursor, last == element { return }
+        lastCursor = .some(element)
+        hub.setCursor(element)
+    }
+
+    /// The status line, remote cursors and (when shown) the peer list.
+    func refresh() {
+        let peers = Self.uniquePeers(connected.values)
+        let cursors = presences.values.sorted { $0.name < $1.name }.map {
+            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor)
+        }
+        let status: String
+        if !online {
+            status = "offline — \(queuedEdits) edit\(queuedEdits == 1 ? "" : "s") queued"
+        } else if peers.isEmpty {
+            status = dialsOut ? (linkStopped != nil ? "link stopped" : "connecting…") : "online, no peers"
+        } else {
+            status = "online"
+        }
+        var list: PeerList?
+        if listShown {
+            let now = EditorSession.now()
+            if statsDeadline == nil || now >= statsDeadline! {
+                statsDeadline = now + statsInterval * 1_000_000
+                list = makeList()
+            } else {
+                list = session.editor.peerList ?? makeList()
+            }
+        }
+        session.updateEditor { ed in
+            ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour))) }
+            ed.peersStatus = status
+            ed.remoteCursors = cursors
+            ed.peerList = list
+        }
+    }
+
+    /// The peer list from the hub's current stats (blocks briefly on the hub's loop).
+    func makeList() -> PeerList {
+        let stats = try? hub.currentStats()
+        let rows = (stats?.peers ?? []).map { s -> PeerList.Row in
+            let name = s.peer.map { Self.display($0.name) } ?? "(\(s.address))"
+            let colour = Grid.Colour.author(Int(s.peer?.colour ?? 0))
+            return PeerList.Row(
+                name: name, colour: colour, state: s.state.rawValue, address: s.address,
+                rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
+                lastHeardSeconds: s.sinceLastHeard.map { Double($0.nanoseconds) / 1e9 },
+                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued)
+        }
+        let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
+        return PeerList(title: me, rows: rows, footer: joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? [])
+    }
+
+    /// A peer's name as drawn: "?" when empty, control and format characters
+    /// (escape sequences a stranger could send) as "?".
+    static func display(_ name: String) -> String {
+        name.isEmpty ? "?" : Newcomer.printable(name)
+    }
+
+    /// One entry per replica (a peer connected twice shows once), by name.
+    static func uniquePeers<S: Sequence>(_ infos: S) -> [PeerInfo] where S.Element == PeerInfo {
+        var seen = Set<ReplicaID>()
+        return infos.sorted { ($0.name, $0.connection) < ($1.name, $1.connection) }.filter { seen.insert($0.replica).inserted }
+    }
+}
+
+extension PeerLink {
+    /// A hub whose event-loop thread blocks the terminal's signals (SIGWINCH,
+    /// SIGINT, SIGTERM, SIGHUP, SIGQUIT), so they reach the main thread, which
+    /// polls and owns the terminal.
+    public static func makeHub(document: RGA, configuration: PeerHub.Configuration, inbox: PeerInbox) -> PeerHub {
+        var set = sigset_t(), old = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        let hub = PeerHub(document: document, configuration: configuration, onEvent: inbox.post)
+        // Start the loop's thread now, while the mask is inherited.
+        _ = try? hub.eventLoop.submit {}.wait()
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        return hub
+    }
+}
