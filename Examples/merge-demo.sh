@@ -54,7 +54,8 @@ screen merge:0.1 | head -n 1 | sed 's/^/bob sees:   /'
 step "both save (Ctrl-S) and quit"
 t send-keys -t merge:0.0 C-s
 t send-keys -t merge:0.1 C-s
-sleep 0.5
+wait_for merge:0.0 "Saved alice.txt"
+wait_for merge:0.1 "Saved bob.txt"
 t send-keys -t merge:0.1 C-q
 t send-keys -t merge:0.0 C-q
 for _ in $(seq 1 50); do cmp -s "$dir/alice.txt" "$dir/bob.txt" && break; sleep 0.1; done

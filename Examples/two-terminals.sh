@@ -20,8 +20,9 @@ t kill-session -t "$session" 2>/dev/null || true
 join_args=$("$weave" invite "$file" --address "127.0.0.1:$port" | sed -n 's/^weave join //p')
 [ -n "$join_args" ] || { echo "weave invite printed no join command" >&2; exit 1; }
 t new-session -d -s "$session" -x 160 -y 30 "env LANG=C.UTF-8 '$weave' host '$file' --port $port --name alice; sleep 2"
-# The joiner starts once the host listens.
-t split-window -h -t "$session" "sleep 1; env LANG=C.UTF-8 '$weave' join $join_args --name bob; sleep 2"
+# The joiner starts once the host listens (it prints the join command then; 15 s at most).
+for _ in $(seq 1 150); do t capture-pane -p -t "$session" | tr -d '\n' | grep -qF "join with" && break; sleep 0.1; done
+t split-window -h -t "$session" "env LANG=C.UTF-8 '$weave' join $join_args --name bob; sleep 2"
 if [ -t 1 ] && [ -z "${WEAVE_TMUX_SOCKET:-}" ]; then
   if [ -n "${TMUX:-}" ]; then t switch-client -t "$session"; else t attach -t "$session"; fi
 else

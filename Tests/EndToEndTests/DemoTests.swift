@@ -66,9 +66,15 @@ struct DemoTests {
 
     @Test(.enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed")) func pauseAndStep() throws {
         let weave = try Tmux.weaveBinary()
-        let tmux = try Tmux(command: "\(weave) demo --speed 2", width: 100, height: 24)
+        let dir = try TempDir("demo")
+        let logPath = dir.file("demo.log")
+        let tmux = try Tmux(command: "\(weave) demo --speed 2 --log \(logPath)", width: 100, height: 24)
         defer { tmux.kill() }
-        try tmux.waitFor("2 replicas")
+        // The script has started (its first step is logged), then pause: "[paused" stays on screen.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains(" action 0 ") {
+            usleep(50_000)
+        }
         tmux.sendText(" ")
         try tmux.waitFor("[paused")
         let before = tmux.capture()
