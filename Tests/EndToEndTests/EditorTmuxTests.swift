@@ -5,7 +5,7 @@ import WeaveTestSupport
 /// End-to-end: the real `weave` binary in a detached tmux session, driven with
 /// send-keys and read with capture-pane. Every wait is bounded.
 @Suite(.serialized, .enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed: end-to-end editor tests skipped (under CI=true they fail)"))
-struct TmuxTests {
+struct EditorTmuxTests {
     @Test func typeUnicodeSaveQuit() throws {
         let dir = try TempDir()
         let file = dir.path + "/new.txt"

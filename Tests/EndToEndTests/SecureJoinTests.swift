@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeaveCore
+import PeerTestSupport
 import WeavePeer
 import WeaveTestSupport
 
@@ -45,7 +46,7 @@ struct SecureJoinTests {
         let inbox = try PeerInbox()
         _ = inbox
         plain.connect(host: "127.0.0.1", port: port)
-        let refused = try Self.eventually(10) { try plain.currentStats().peers.first?.state == .stopped }
+        let refused = try eventually(10) { try plain.currentStats().peers.first?.state == .stopped }
         #expect(refused, "a plaintext link is stopped by the host's refusal")
         #expect(try plain.snapshot().count == 0)
         _ = try plain.shutdown()
@@ -54,14 +55,6 @@ struct SecureJoinTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
-    static func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try check() { return true }
-            usleep(50_000)
-        }
-        return false
-    }
 
     /// `--approve`: the host is asked on screen; n refuses (the joiner exits
     /// with the reason), y lets in; the same key is not asked again on rejoin;

@@ -1,21 +1,14 @@
 import Foundation
 import NIOCore
 import Testing
+import WeaveCore
 @testable import WeavePeer
 
 /// Replays every input the frame-decoder fuzzer keeps (FuzzTesting/Corpus/FuzzFrameDecoder):
 /// seeds and every crash ever found, through the same steps as the fuzzer.
 struct FrameCorpusReplayTests {
-    static func corpus(_ target: String) -> [(String, [UInt8])] {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        let dir = parts.joined(separator: "/") + "/FuzzTesting/Corpus/" + target
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.sorted().compactMap { n in FileManager.default.contents(atPath: dir + "/" + n).map { (n, Array($0)) } }
-    }
-
     @Test func frameDecoderCorpusDecodesOrFailsCleanly() throws {
-        let inputs = Self.corpus("FuzzFrameDecoder")
+        let inputs = try FuzzCorpus.load("FuzzFrameDecoder")
         #expect(inputs.count >= 2, "the FuzzFrameDecoder corpus is missing")
         for (name, bytes) in inputs {
             var buffer = ByteBuffer(bytes: bytes)
@@ -29,10 +22,43 @@ struct FrameCorpusReplayTests {
                     break
                 }
                 guard let payload else { break }
-                guard let m = try? Message.decode(payload) else { continue }
+                let m: Message
+                do { m = try Message.decode(payload) } catch {
+                    #expect(error is DecodeError || error is PeerError, "\(name): \(error)")
+                    continue
+                }
                 #expect(try Message.decode(m.encode()) == m, "\(name)")
             }
         }
+    }
+
+    /// Every frame of `bytes` until the decoder needs more or refuses.
+    static func frames(_ bytes: [UInt8]) -> (messages: [Message], refused: PeerError?, leftover: Int) {
+        var buffer = ByteBuffer(bytes: bytes)
+        var out: [Message] = []
+        while true {
+            do {
+                guard let payload = try FrameDecoder.nextFrame(&buffer, maxFrameSize: 1 << 16) else { break }
+                guard let m = try? Message.decode(payload) else { break }
+                out.append(m)
+            } catch {
+                return (out, error as? PeerError, buffer.readableBytes)
+            }
+        }
+        return (out, nil, buffer.readableBytes)
+    }
+
+    @Test func frameSeedsHoldTheirKnownContent() throws {
+        let seeds = Dictionary(uniqueKeysWithValues: try FuzzCorpus.load("FuzzFrameDecoder").map { ($0.name, $0.bytes) })
+        let ping = Self.frames(try #require(seeds["seed-ping"]))
+        #expect(ping.messages == [.ping(0x0807_0605_0403_0201)] && ping.leftover == 0, "little-endian time")
+        let bye = Self.frames(try #require(seeds["seed-bye-then-truncated"]))
+        #expect(bye.messages == [.bye("goodbye")] && bye.refused == nil && bye.leftover > 0, "the truncated frame waits for more")
+        let hello = Self.frames(try #require(seeds["seed-hello"]))
+        guard case .hello(let g)? = hello.messages.first else { Issue.record("seed-hello: \(hello)"); return }
+        #expect(g.name == "a" && hello.messages.count == 1)
+        let huge = Self.frames(try #require(seeds["seed-4gib-length"]))
+        #expect(huge.messages.isEmpty && huge.refused == .frameTooLarge(length: 0xFFFF_FFFF, limit: 1 << 16))
     }
 
     @Test func fourGiBPrefixIsRefusedFromTheLengthAlone() throws {
