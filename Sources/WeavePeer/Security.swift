@@ -1,57 +1,7 @@
 import Crypto
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import NIOTLS
-
-/// TLS for every link of a hub (`PeerHub.Configuration.security`).
-///
-/// The host (`listen`) accepts only TLS 1.3 peers that prove they hold one of
-/// `invitations`' secrets; a joiner (`connect(…, invitation:)`) pins the host's
-/// certificate by the invitation's fingerprint. See docs/WIRE.md, "Security".
-public struct PeerSecurity: Sendable {
-    /// This installation's key and certificate (`PeerIdentity.loadOrCreate()`).
-    public var identity: PeerIdentity
-    /// The invitations this host accepts (host side).
-    public var invitations: InvitationBook
-    /// Host side: each newcomer whose key was not let in before during this
-    /// run waits for the user's answer (`PeerEvent.approvalRequested`,
-    /// `PeerHub.answer`). Nothing of the document is sent before.
-    public var requireApproval = false
-    /// How long a newcomer waits for that answer before it is refused.
-    public var approvalTimeout: TimeAmount = .seconds(120)
-
-    public init(identity: PeerIdentity, invitations: InvitationBook = InvitationBook(), requireApproval: Bool = false) {
-        self.identity = identity
-        self.invitations = invitations
-        self.requireApproval = requireApproval
-    }
-
-    /// The TLS contexts, made once per hub.
-    final class Contexts: Sendable {
-        let server: NIOSSLContext
-        let client: NIOSSLContext
-
-        init(_ identity: PeerIdentity) throws {
-            let cert = try identity.sslCertificate(), key = try identity.sslKey()
-            var s = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(cert)], privateKey: .privateKey(key))
-            s.minimumTLSVersion = .tlsv13
-            s.certificateVerification = .noHostnameVerification  // the joiner must show its certificate
-            // No CA: both sides verify with their own callback (pinned fingerprint; the
-            // invitation's secret). An empty store also spares loading the system's CA
-            // bundle into each context (milliseconds on every join).
-            s.trustRoots = .certificates([])
-            server = try NIOSSLContext(configuration: s)
-            var c = TLSConfiguration.makeClientConfiguration()
-            c.minimumTLSVersion = .tlsv13
-            c.certificateVerification = .noHostnameVerification
-            c.trustRoots = .certificates([])
-            c.certificateChain = [.certificate(cert)]
-            c.privateKey = .privateKey(key)
-            client = try NIOSSLContext(configuration: c)
-        }
-    }
-}
 
 /// Fired inbound by `AuthHandler` once the peer is authenticated.
 struct PeerAuthenticated {
@@ -65,56 +15,6 @@ struct PeerAuthenticated {
 /// to let the newcomer in: the connection's handshake deadline moves to `timeout` from now.
 struct AuthAwaitingApproval {
     var timeout: TimeAmount
-}
-
-/// A joiner that proved it holds a valid invitation, waiting to be let in
-/// (`PeerSecurity.requireApproval`; `PeerEvent.approvalRequested`).
-public struct Newcomer: Hashable, Sendable {
-    /// Answer with `PeerHub.answer(_:allow:)`.
-    public var request: Int
-    /// The name the joiner gave (unverified: anyone holding the invitation chooses it).
-    public var name: String
-    /// "host:port" it connects from.
-    public var address: String
-    /// Its certificate's fingerprint (hex): the same installation shows the same key.
-    public var fingerprint: String
-    /// The invitation it used (ID, hex) and whether it is read-only.
-    public var invitation: String
-    public var readOnly: Bool
-
-    /// Its key, short, as the approval prompt shows it.
-    public var shortKey: String { String(fingerprint.prefix(8)) }
-
-    /// `name` with control and format characters (escape sequences a stranger
-    /// could send to a terminal) shown as "?". For any peer name a screen shows.
-    public static func printable(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map {
-            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0
-        }))
-    }
-}
-
-/// Who decides whether an authenticated newcomer is let in (the hub, on its loop).
-protocol AdmissionControl: AnyObject {
-    /// nil: admitted at once. Otherwise a request number; `answer` is called
-    /// later on the loop (at most once).
-    func requestAdmission(_ newcomer: Newcomer, answer: @escaping (Bool) -> Void) -> Int?
-    /// The newcomer left, or timed out, before an answer.
-    func withdrawAdmission(_ request: Int)
-}
-
-/// What the joiner's certificate callback saw (it runs before the `AuthHandler` can).
-final class PinnedFingerprint: Sendable {
-    let expected: [UInt8]
-    let seen = NIOLockedValueBox<[UInt8]?>(nil)
-    init(_ expected: [UInt8]) { self.expected = expected }
-
-    /// NIOSSL's custom verification: the leaf must have the pinned fingerprint; no CA.
-    func verify(_ chain: [NIOSSLCertificate], _ promise: EventLoopPromise<NIOSSLVerificationResult>) {
-        let fp = chain.first.flatMap(PeerIdentity.fingerprint(of:))
-        seen.withLockedValue { $0 = fp }
-        promise.succeed(fp == expected ? .certificateVerified : .failed)
-    }
 }
 
 /// The authentication step, inside TLS and before any Weave frame (docs/WIRE.md, "Security").
@@ -459,48 +359,4 @@ private func writeVarint(_ v: UInt64, to out: inout [UInt8]) {
     var v = v
     while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
     out.append(UInt8(v))
-}
-
-/// On a host that requires TLS: looks at the first byte a newcomer sends. A TLS
-/// ClientHello (0x16) gets the TLS and authentication handlers; anything else
-/// (a plaintext Weave Hello) is answered with a plaintext Refuse saying why, and closed.
-final class TLSSniffer: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    let tls: NIOSSLContext
-    let makeAuth: () -> AuthHandler
-    private var done = false
-
-    init(tls: NIOSSLContext, makeAuth: @escaping () -> AuthHandler) {
-        self.tls = tls
-        self.makeAuth = makeAuth
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !done else { return }
-        let bytes = unwrapInboundIn(data)
-        guard let first = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else { return }
-        done = true
-        if first == 0x16 {
-            do {
-                let server = NIOSSLServerHandler(context: tls, customVerificationCallback: { _, promise in
-                    promise.succeed(.certificateVerified)  // any joiner certificate: the secret authenticates it
-                })
-                try context.pipeline.syncOperations.addHandlers([server, makeAuth()], position: .after(self))
-                context.fireChannelRead(data)
-                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-            } catch {
-                context.fireErrorCaught(error)
-            }
-        } else {
-            let f = AuthFailure.plaintextPeer
-            let refuse = Message.refuse(Refusal(code: .unauthorized, text: f.description)).encode()
-            var b = context.channel.allocator.buffer(capacity: refuse.count + 4)
-            FrameEncoder.write(refuse, to: &b)
-            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
-            context.fireErrorCaught(PeerError.unauthorized(f))
-        }
-    }
 }
