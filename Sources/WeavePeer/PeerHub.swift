@@ -88,14 +88,8 @@ public final class PeerHub: @unchecked Sendable {
     private(set) var online = true
     private var closing = false
     private var flushScheduled = false
-    /// The latest presence of every replica heard of, this one's included.
-    private var presences: [ReplicaID: Presence] = [:]
-    /// The connection each other replica's latest presence came through: when
-    /// it closes, those replicas are gone from here unless directly connected.
-    private var presenceVia: [ReplicaID: Int] = [:]
-    /// The sequence of the last departure heard of each replica (older presences of it are stale).
-    private var departedSequence: [ReplicaID: UInt64] = [:]
-    private var presenceSequence: UInt64
+    /// Every replica's presence and the rules for replacing it.
+    private(set) var presence: PresenceTable
     private var rng = SystemRandomNumberGenerator()
     /// TLS contexts, made at the first TLS link (loop-confined).
     private var tlsContexts: PeerSecurity.Contexts?
@@ -133,9 +127,8 @@ public final class PeerHub: @unchecked Sendable {
         self.onEvent = onEvent
         replica = document.localReplica
         // Presence sequences start at the wall clock so a restarted peer's are newer.
-        presenceSequence = PeerHub.wallClockMilliseconds()
-        presences[replica] = Presence(replica: replica, sequence: presenceSequence, name: configuration.name,
-                                      colour: configuration.colour, cursor: nil)
+        presence = PresenceTable(own: Presence(replica: replica, sequence: PeerHub.wallClockMilliseconds(),
+                                               name: configuration.name, colour: configuration.colour, cursor: nil))
     }
 
     // MARK: Public API
@@ -233,11 +226,7 @@ public final class PeerHub: @unchecked Sendable {
     /// (nil: the document start). See `Presence.cursorElement(at:in:)`.
     public func setCursor(_ element: ElementID?) {
         eventLoop.execute { [self] in
-            presenceSequence += 1
-            let p = Presence(replica: replica, sequence: presenceSequence, name: configuration.name,
-                             colour: configuration.colour, cursor: element)
-            presences[replica] = p
-            broadcast(.presence(p), except: nil)
+            announce(presence.moveCursor(to: element))
         }
     }
 
@@ -340,7 +329,7 @@ public final class PeerHub: @unchecked Sendable {
             "our_units": "\(document.version.total)",
         ]))
         emit(.peerJoined(info))
-        for p in presences.values where p.replica != remote.replica { c.send(.presence(p)) }
+        for p in presence.presences(for: remote.replica) { c.send(.presence(p)) }
         push(to: c)
         c.flush()
         checkCaughtUp(c)
@@ -361,17 +350,10 @@ public final class PeerHub: @unchecked Sendable {
             emit(.peerLeft(info, reason: reason))
             // Who is no longer reachable here: the peer itself, and the replicas
             // whose presence came through it — unless still directly connected.
-            var gone = presenceVia.filter { $0.value == c.id }.map(\.key)
-            if presences[info.replica] != nil, !gone.contains(info.replica) { gone.append(info.replica) }
-            for r in gone where r != replica && !connections.values.contains(where: { $0.remote?.replica == r }) {
-                let last = presences.removeValue(forKey: r)
-                presenceVia.removeValue(forKey: r)
-                let p = Presence(replica: r, sequence: last?.sequence ?? 0, name: last?.name ?? "", colour: last?.colour ?? 0,
-                                 cursor: nil, departed: true)
-                departedSequence[r] = p.sequence
-                if r != info.replica { emit(.presence(p)) }
-                broadcast(.presence(p), except: nil)
+            let departures = presence.connectionClosed(c.id, peer: info.replica) { r in
+                connections.values.contains { $0.remote?.replica == r }
             }
+            for a in departures { announce(a) }
         } else if c.wasActive {
             emit(.connectionError(address: c.address, reason: reason))
         }
@@ -414,26 +396,14 @@ public final class PeerHub: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// A presence from `c`: applied by `PresenceTable`'s rules, then emitted
+    /// and relayed when it changed something.
     func received(_ p: Presence, from c: PeerConnection) {
-        guard p.replica != replica else { return }
-        if p.departed {
-            // It ends the presence it names (same sequence) and older ones; a
-            // direct link to that replica says more than a relayed departure.
-            guard let current = presences[p.replica], current.sequence <= p.sequence,
-                  !connections.values.contains(where: { $0.state == .open && $0.remote?.replica == p.replica }) else { return }
-            departedSequence[p.replica] = p.sequence
-            presences.removeValue(forKey: p.replica)
-            presenceVia.removeValue(forKey: p.replica)
-        } else {
-            // Newer than the last presence seen; not older than its departure
-            // (a peer that comes back without moving its cursor resends the same sequence).
-            if let current = presences[p.replica], current.sequence >= p.sequence { return }
-            if let gone = departedSequence[p.replica], p.sequence < gone { return }
-            presences[p.replica] = p
-            presenceVia[p.replica] = c.id
+        // A direct, open link to that replica says more than a relayed departure.
+        let announcement = presence.received(p, from: c.id) { r in
+            connections.values.contains { $0.state == .open && $0.remote?.replica == r }
         }
-        emit(.presence(p))
-        broadcast(.presence(p), except: c)
+        if let announcement { announce(announcement) }
     }
 
     private func checkCaughtUp(_ c: PeerConnection) {
@@ -497,12 +467,18 @@ public final class PeerHub: @unchecked Sendable {
         }
     }
 
-    private func broadcast(_ m: Message, except: PeerConnection?) {
+    private func broadcast(_ m: Message, except: Int?) {
         let payload = m.encode()
-        for c in connections.values where c !== except && c.state == .open {
+        for c in connections.values where c.id != except && c.state == .open {
             c.sendPayload(payload)
             c.flush()
         }
+    }
+
+    /// Performs what `PresenceTable` decided: emits, then sends to every open connection but one.
+    private func announce(_ a: PresenceTable.Announcement) {
+        if a.emit { emit(.presence(a.presence)) }
+        broadcast(.presence(a.presence), except: a.except)
     }
 
     func greeting() -> Greeting {
@@ -700,42 +676,6 @@ final class OutboundLink: @unchecked Sendable {
         self.port = port
         self.backoff = backoff
     }
-}
-
-/// Sync health of one connection or link, for the peer list.
-public struct PeerStats: Sendable {
-    public enum State: String, Sendable {
-        case handshaking, connected, connecting
-        /// An outbound link waiting to retry (or paused while offline).
-        case offline
-        /// An outbound link that gave up (refused for good).
-        case stopped
-    }
-    /// Who, once the handshake is done (for an offline link: who it was).
-    public var peer: PeerInfo?
-    public var link: LinkID?
-    public var address: String
-    public var state: State
-    /// The last Ping's round trip.
-    public var rtt: TimeAmount?
-    public var sinceLastHeard: TimeAmount?
-    public var opsSent: Int
-    public var unitsSent: Int
-    public var opsReceived: Int
-    public var unitsReceived: Int
-    /// Units this replica has that the peer is not known to have: waiting for
-    /// the channel to drain, or (offline link) for the reconnection.
-    public var unitsQueued: Int
-}
-
-/// Sync health of the hub.
-public struct HubStats: Sendable {
-    public var online: Bool
-    public var peers: [PeerStats]
-    /// Units in the document (its version's total).
-    public var units: Int
-    /// Operations waiting in the causal buffer.
-    public var pendingOperations: Int
 }
 
 extension PeerHub: AdmissionControl {
