@@ -76,21 +76,6 @@ public struct Presence: Hashable, Sendable {
         self.cursor = cursor
         self.departed = departed
     }
-
-    /// The cursor's visible index in `document`: just after `cursor` (after the
-    /// first visible element following it when it was deleted), 0 for nil, and
-    /// nil when the element is not known yet. O(log s).
-    public func cursorIndex(in document: RGA) -> Int? {
-        guard let cursor else { return 0 }
-        guard let (index, visible) = document.index(of: cursor) else { return nil }
-        return visible ? index + 1 : index
-    }
-
-    /// The cursor element for a cursor at visible index `index` of `document`:
-    /// the element before it, or nil at the start. O(log s).
-    public static func cursorElement(at index: Int, in document: RGA) -> ElementID? {
-        index > 0 ? document.id(at: index - 1) : nil
-    }
 }
 
 /// One protocol message: the payload of one frame (docs/WIRE.md).

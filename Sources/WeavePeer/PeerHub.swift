@@ -223,7 +223,7 @@ public final class PeerHub: @unchecked Sendable {
     public func submit(_ op: Operation) { submit([op]) }
 
     /// Tells peers where this replica's cursor is: the element just before it
-    /// (nil: the document start). See `Presence.cursorElement(at:in:)`.
+    /// (nil: the document start). See `RGA.cursorElement(at:)`.
     public func setCursor(_ element: ElementID?) {
         eventLoop.execute { [self] in
             announce(presence.moveCursor(to: element))

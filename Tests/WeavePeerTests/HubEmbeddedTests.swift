@@ -259,11 +259,11 @@ import WeaveCore
         try one.writeInbound(buffer(frameBytes(.presence(p))))
         try one.writeInbound(buffer(frameBytes(.presence(p))))  // duplicate: dropped
         #expect(try writtenMessages(two) == [.presence(p)])
-        #expect(p.cursorIndex(in: doc) == 2)
-        #expect(Presence.cursorElement(at: 2, in: doc) == doc.id(at: 1))
+        #expect(doc.cursorIndex(after: p.cursor) == 2)
+        #expect(doc.cursorElement(at: 2) == doc.id(at: 1))
         f.hub.setCursor(doc.id(at: 4))
         f.loop.run()
         guard case .presence(let mine)? = try writtenMessages(one).first else { Issue.record("no presence"); return }
-        #expect(mine.replica == Self.a && mine.cursorIndex(in: doc) == 5)
+        #expect(mine.replica == Self.a && doc.cursorIndex(after: mine.cursor) == 5)
     }
 }
