@@ -109,8 +109,10 @@ public final class DemoSession {
             for key in terminal.readKeys() { viewer(key) }
         }
         loop.timeout = { [unowned self] in
-            if paused && history?.scrubber.playing != true { return -1 }
-            let next = min(paused ? .infinity : due, history?.scrubber.playing == true ? playDue : .infinity)
+            // Nothing scheduled (paused, or the script has ended) and no replay
+            // playing: wait for a key or a peer, using no CPU.
+            let scriptWaiting = !paused && index < script.count
+            let next = min(scriptWaiting ? due : .infinity, history?.scrubber.playing == true ? playDue : .infinity)
             if next == .infinity { return -1 }
             return Int32(max(0, min(1000, (next - DemoSession.now()) * 1000)))
         }

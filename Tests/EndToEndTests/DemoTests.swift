@@ -60,8 +60,25 @@ struct DemoTests {
         #expect(log.converged.count == 3, "\(log.text)")
         #expect(log.converged.last == "The quick sly red brown fox jumps. ⏎ B was here.", "\(log.text)")
         try tmux.waitFor("Done.", seconds: 10)
+        // Once the script has ended the demo waits for a key using no CPU (it
+        // once spun a core here): under 0.5 s of CPU over a 2 s window.
+        let pid = try tmux.weavePID()
+        let before = Self.cpuTicks(pid)
+        usleep(2_000_000)
+        let spent = Self.cpuTicks(pid) - before
+        #expect(spent < 50, "the idle demo used \(spent) clock ticks of CPU in 2 s")
         tmux.sendText("q")
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
+    }
+
+    /// User + system CPU time of `pid`, in clock ticks (/proc/PID/stat fields 14 and 15).
+    static func cpuTicks(_ pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After "pid (comm)": field 3 is at index 0, so utime (14) and stime (15) at 11 and 12.
+        guard fields.count > 12, let u = Int(fields[11]), let s = Int(fields[12]) else { return 0 }
+        return u + s
     }
 
     @Test(.enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed")) func pauseAndStep() throws {
