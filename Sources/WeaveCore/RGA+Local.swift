@@ -34,6 +34,30 @@ extension RGA {
         return op
     }
 
+    /// Inserts `text` directly after element `reference` in the sequence (nil:
+    /// the start), whether that element is visible or deleted, and returns the
+    /// operation with the visible index where its first scalar landed (nil
+    /// when `text` is empty or `reference` is unknown here).
+    ///
+    /// This is how undo puts deleted text back: after the tombstone of the
+    /// first deleted element, so the text lands exactly where it was and in
+    /// its order, even when several deletions around the same place are undone
+    /// one after the other (an insert at a visible index would land before
+    /// every tombstone there). The new elements are newer than every sibling
+    /// of `reference`, so RGA places them right after it. O(log s + text.count).
+    @discardableResult
+    public mutating func insert(_ text: [Unicode.Scalar], after reference: ElementID?) -> (operation: Operation, position: Int)? {
+        guard !text.isEmpty else { return nil }
+        if let reference {
+            guard let r = slot(of: reference.replica), contains(r, reference.counter) else { return nil }
+        }
+        let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport,
+                           body: .insert(after: reference, text: text))
+        let edits = integrate(op)
+        typing = nil
+        return (op, edits.first?.position ?? 0)
+    }
+
     /// Inserts a string; see `insert(_:at:)`.
     @discardableResult
     public mutating func insert(_ text: String, at position: Int) -> Operation? {

@@ -96,6 +96,28 @@ extension RGA {
         return (visiblePosition(leaf: leaf, span: k, offset: off), !s.deleted)
     }
 
+    /// The element right after `id` in the sequence, tombstones included:
+    /// `.some(nil)` when `id` is the last element, nil when `id` is unknown.
+    /// Undo uses it to tell which deleted elements still sit side by side
+    /// (nothing, not even a tombstone, between them). O(log s).
+    public func element(after id: ElementID) -> ElementID?? {
+        guard let r = slot(of: id.replica), contains(r, id.counter) else { return nil }
+        let leaf = self.leaf(of: r, id.counter)
+        let (k, off) = findSpan(in: leaf, replica: r, counter: id.counter)
+        let s = span(leaf, k)
+        if UInt32(off) + 1 < s.length {
+            return .some(ElementID(counter: s.counter &+ UInt32(off) &+ 1, replica: replicas[Int(s.replica)].id))
+        }
+        var l = leaf, j = k + 1
+        while j >= leafLen[l] {
+            l = leafNext[l]
+            if l < 0 { return .some(nil) }
+            j = 0
+        }
+        let t = span(l, j)
+        return .some(ElementID(counter: t.counter, replica: replicas[Int(t.replica)].id))
+    }
+
     /// The visible index of a cursor anchored just after `element` (a peer's
     /// cursor, an undo position): 0 for nil (the document's start), the index
     /// after the element when it is visible, the first visible element after it

@@ -7,9 +7,10 @@ import WeaveCore
 /// confuse it:
 /// - undoing an insertion deletes those of its elements that are still visible
 ///   (ones others deleted meanwhile stay deleted);
-/// - undoing a deletion inserts the deleted text again, as new elements, where
-///   the first deleted element now is (`RGA.index(of:)` places a tombstone at
-///   the next visible element).
+/// - undoing a deletion inserts the deleted text again, as new elements, right
+///   after the first deleted element's tombstone (`RGA.insert(_:after:)`), so
+///   it lands where it was and in its order, however many deletions at the
+///   same place are undone.
 /// Re-inserted elements get new IDs; `aliases` maps each old ID to its new one
 /// so older steps that name the old elements (an insertion undone after its
 /// deletion was undone) still find them.
@@ -161,16 +162,36 @@ public struct UndoHistory: Sendable {
                 }
                 inverse.append(.deleted(deletedIDs, text: deletedText, cursorAtEnd: true))
             case .deleted(let ids, let text, let atEnd):
-                guard let first = ids.first, !text.isEmpty else {
+                guard !ids.isEmpty, ids.count == text.count else {
                     inverse.append(.inserted([]))
                     continue
                 }
-                let at = doc.rga.index(of: resolve(first))?.index ?? doc.rga.count
-                let (op, newIDs) = doc.insert(text, at: at)
-                ops.append(op)
+                // Each run of deleted elements that still sit side by side goes
+                // back right after its first element's tombstone: exactly where
+                // it was and in its order, with anything written between the
+                // runs since (by anyone, tombstones included) left between them.
+                let current = ids.map(resolve)
+                var chunks: [Range<Int>] = []
+                var start = 0
+                for i in current.indices.dropFirst() {
+                    if doc.rga.element(after: current[i - 1]) != .some(current[i]) {
+                        chunks.append(start ..< i)
+                        start = i
+                    }
+                }
+                chunks.append(start ..< current.count)
+                var newIDs: [ElementID] = []
+                var first = Int.max, last = 0
+                for chunk in chunks {
+                    let (op, made, at) = doc.insert(Array(text[chunk]), after: current[chunk.lowerBound])
+                    ops.append(op)
+                    newIDs += made
+                    first = min(first, at)
+                    last = max(last, at + chunk.count)
+                }
                 for (old, new) in zip(ids, newIDs) { aliases[resolve(old)] = new }
                 inverse.append(.inserted(newIDs))
-                cursor = atEnd ? at + text.count : at
+                cursor = atEnd ? last : first
             }
         }
         return (Group(steps: inverse, kind: group.kind), ops, cursor)
@@ -195,6 +216,23 @@ public struct DocumentEditing: Sendable {
         return (op, ids)
     }
 
+    /// Inserts `text` right after element `reference` (visible or deleted; nil:
+    /// the start), updating the view. Returns the operation, the new elements'
+    /// IDs and the visible index of the first. Precondition: text non-empty;
+    /// an unknown reference falls back to the end of the document.
+    /// O(log s + n).
+    public mutating func insert(_ text: [Unicode.Scalar], after reference: ElementID?) -> (Operation, [ElementID], Int) {
+        guard let (op, at) = rga.insert(text, after: reference) else {
+            let at = rga.count
+            let (op, ids) = insert(text, at: at)
+            return (op, ids, at)
+        }
+        buffer.apply(TextEdit(position: at, removed: 0, inserted: text))
+        let first = op.firstID
+        let ids = (0 ..< text.count).map { ElementID(counter: first.counter &+ UInt32($0), replica: first.replica) }
+        return (op, ids, at)
+    }
+
     /// Deletes `length` (> 0) visible scalars from `at`, updating the view.
     /// Returns the operation, the deleted IDs and text in document order.
     /// O(runs · log s + n).
@@ -205,11 +243,9 @@ public struct DocumentEditing: Sendable {
         var ids: [ElementID] = []
         ids.reserveCapacity(length)
         if case .delete(let runs) = op.body {
-            for run in runs {
-                var k: [ElementID] = (0 ..< run.length).map { run.element($0) }
-                if run.backward { k.reverse() }
-                ids += k
-            }
+            // A run lists its elements in document order (a backward run's
+            // counters go down from `start`), so `element(k)` is already in order.
+            for run in runs { ids += (0 ..< run.length).map { run.element($0) } }
         }
         return (op, ids, text)
     }

@@ -1,0 +1,359 @@
+import Testing
+import WeaveCore
+import WeaveTestSupport
+@testable import WeaveEditor
+
+/// The editor against a plain model of what a user expects, on random key
+/// sequences: what you typed is what you get back.
+///
+/// `PlainEditor` knows nothing of CRDTs: an array of scalars, a cursor, a cut
+/// buffer. After every key the editor's text and cursor must equal the model's.
+/// Undo and redo are checked by their laws instead of a model of undo groups:
+/// k undos then k redos come back through exactly the same texts; an undo never
+/// removes or moves a character another replica wrote. Remote batches from a
+/// second replica are interleaved; the model applies them at the positions a
+/// third, passive replica reports for the same operations in the same order
+/// (the only CRDT in the model's reach, and only for remote text).
+///
+/// Default: 10,000 sequences of 200 keys (fixed seeds, split in chunks that run
+/// in parallel); `WEAVE_SEED` picks another base seed; `WEAVE_EDITOR_SWEEP=N`
+/// runs N more sequences per chunk.
+struct EditorPropertyTests {
+    static let sequencesPerChunk = 500
+    static let keysPerSequence = 200
+
+    @Test(arguments: 0 ..< 20)
+    func randomKeysMatchThePlainModel(chunk: Int) throws {
+        let base = TestSeed.pick(0x5EED_0000)
+        for i in 0 ..< (Int(String(cString: getenv("WEAVE_EDITOR_SEQUENCES") ?? strdup("")!)) ?? Self.sequencesPerChunk) {
+            let seed = base &+ UInt64(chunk * Self.sequencesPerChunk + i)
+            var run = EditorRun(seed: seed, remote: i % 2 == 1)
+            try run.run(keys: Self.keysPerSequence)
+        }
+    }
+
+    @Test(.enabled(if: TestSeed.enabled("WEAVE_EDITOR_SWEEP"), "a longer sweep runs on demand: WEAVE_EDITOR_SWEEP=N"))
+    func longSweep() throws {
+        let n = Int(String(cString: getenv("WEAVE_EDITOR_SWEEP"))) ?? 0
+        let base = TestSeed.pick(0x5EED_0000) &+ 1_000_000
+        for i in 0 ..< n {
+            var run = EditorRun(seed: base &+ UInt64(i), remote: i % 2 == 1)
+            try run.run(keys: 400)
+        }
+    }
+
+    /// The two reports from the trust issue, as examples of the property.
+    @Test func undoPutsCutLinesBackInOrder() {
+        var e = Editor(fileName: "t", text: "AAA\nBBB\nCCC\nDDD", replica: ReplicaID(1))
+        for k: Key in [.ctrl("k"), .ctrl("k")] { _ = e.handle(k) }
+        #expect(e.text == "CCC\nDDD")
+        for k: Key in [.ctrl("z"), .ctrl("z")] { _ = e.handle(k) }
+        #expect(e.text == "AAA\nBBB\nCCC\nDDD")
+    }
+
+    @Test func undoPutsTwoForwardDeletionsBackInOrder() {
+        var e = Editor(fileName: "t", text: "abcdef", replica: ReplicaID(1))
+        for k: Key in [.delete, .delete, .delete, .right, .left, .delete, .delete, .delete] { _ = e.handle(k) }
+        #expect(e.text == "")
+        _ = e.handle(.ctrl("z"))
+        #expect(e.text == "def")
+        _ = e.handle(.ctrl("z"))
+        #expect(e.text == "abcdef")
+        _ = e.handle(.ctrl("y"))
+        _ = e.handle(.ctrl("y"))
+        #expect(e.text == "")
+    }
+}
+
+/// What a user expects of the keys, with no CRDT: text, cursor, cut buffer.
+struct PlainEditor {
+    var text: [Unicode.Scalar]
+    var cursor = 0
+    var cut: [Unicode.Scalar] = []
+    var lastWasCut = false
+
+    var lineStart: Int {
+        var i = cursor
+        while i > 0 && text[i - 1] != "\n" { i -= 1 }
+        return i
+    }
+
+    var lineEnd: Int {
+        var i = cursor
+        while i < text.count && text[i] != "\n" { i += 1 }
+        return i
+    }
+
+    static func isWord(_ s: Unicode.Scalar) -> Bool {
+        s == "_" || s.properties.isAlphabetic || s.properties.numericType != nil
+    }
+
+    mutating func insert(_ s: [Unicode.Scalar]) {
+        text.insert(contentsOf: s, at: cursor)
+        cursor += s.count
+    }
+
+    /// Applies an edit and keeps the cursor on its character.
+    mutating func apply(_ e: TextEdit) {
+        text.replaceSubrange(e.position ..< e.position + e.removed, with: e.inserted)
+    }
+
+    /// A key in plain edit mode (undo and redo are not modelled here).
+    mutating func press(_ key: Key) {
+        let wasCut = lastWasCut
+        lastWasCut = false
+        switch key {
+        case .char(let c): insert([c])
+        case .enter: insert(["\n"])
+        case .tab: insert(["\t"])
+        case .paste(let s):
+            var out: [Unicode.Scalar] = []
+            var lastCR = false
+            for u in s.unicodeScalars {
+                if u == "\r" { out.append("\n"); lastCR = true; continue }
+                if u == "\n" && lastCR { lastCR = false; continue }
+                lastCR = false
+                out.append(u)
+            }
+            insert(out)
+        case .backspace:
+            if cursor > 0 { text.remove(at: cursor - 1); cursor -= 1 }
+        case .delete:
+            if cursor < text.count { text.remove(at: cursor) }
+        case .left: cursor = max(0, cursor - 1)
+        case .right: cursor = min(text.count, cursor + 1)
+        case .home: cursor = lineStart
+        case .end: cursor = lineEnd
+        case .ctrlHome: cursor = 0
+        case .ctrlEnd: cursor = text.count
+        case .ctrlLeft:
+            var j = cursor
+            while j > 0, !Self.isWord(text[j - 1]) { j -= 1 }
+            while j > 0, Self.isWord(text[j - 1]) { j -= 1 }
+            cursor = j
+        case .ctrlRight:
+            var j = cursor
+            while j < text.count, Self.isWord(text[j]) { j += 1 }
+            while j < text.count, !Self.isWord(text[j]) { j += 1 }
+            cursor = j
+        case .ctrl("k"):
+            var range = lineStart ..< lineEnd
+            if range.upperBound < text.count { range = range.lowerBound ..< range.upperBound + 1 }
+            if !wasCut { cut = [] }
+            cut += text[range]
+            if !range.isEmpty {
+                text.removeSubrange(range)
+                cursor = range.lowerBound
+            }
+            lastWasCut = true
+        case .ctrl("u"):
+            insert(cut)
+        default:
+            preconditionFailure("not modelled: \(key)")
+        }
+    }
+}
+
+/// One random session: an editor, its plain model, maybe a remote replica.
+struct EditorRun {
+    let seed: UInt64
+    let remote: Bool
+    var g: SeededRandom
+    var editor: Editor
+    var model: PlainEditor
+    /// The other author (replica 0xB): it types upper-case letters and digits.
+    var other: RGA
+    /// Sees every operation in the order the editor applies them; its text
+    /// edits place remote changes in the model.
+    var shadow: RGA
+    /// The editor's operations not yet delivered to `other`.
+    var toOther: [Operation] = []
+    /// What happened so far, for the failure message: keys, "remote", "round trip".
+    var trail: [String] = []
+
+    static let local: [Unicode.Scalar] = Array("abcdefgh xyz_é日本🙂,.".unicodeScalars)
+    static let remoteAlphabet: [Unicode.Scalar] = Array("ABCDEFGHIJ0123456789".unicodeScalars)
+
+    init(seed: UInt64, remote: Bool) {
+        self.seed = seed
+        self.remote = remote
+        var r = SeededRandom(seed: seed)
+        var initial: [Unicode.Scalar] = []
+        for _ in 0 ..< r.int(0 ... 30) { initial.append(r.chance(0.15) ? "\n" : Self.local[r.int(0 ..< Self.local.count)]) }
+        g = r
+        trail = ["\(String(String.UnicodeScalarView(initial)).debugDescription)"]
+        var base = RGA(replica: ReplicaID(0xA0))
+        if !initial.isEmpty { base.insert(initial, at: 0) }
+        let ops = base.operations(since: VersionVector())
+        var mine = RGA(replica: ReplicaID(0xA))
+        var o = RGA(replica: ReplicaID(0xB))
+        var s = RGA(replica: ReplicaID(0xC))
+        try! mine.receive(contentsOf: ops)
+        try! o.receive(contentsOf: ops)
+        try! s.receive(contentsOf: ops)
+        editor = Editor(fileName: "p.txt", document: mine)
+        _ = editor.handle(.resize(width: 40, height: 12))
+        model = PlainEditor(text: initial)
+        other = o
+        shadow = s
+    }
+
+    func fail(_ what: String, step: Int, key: Key?) -> String {
+        "seed \(seed) (remote: \(remote)) step \(step) key \(key.map { "\($0)" } ?? "-"): \(what)\n"
+            + "editor: \(editor.text.debugDescription) cursor \(editor.cursor)\n"
+            + "model:  \(String(String.UnicodeScalarView(model.text)).debugDescription) cursor \(model.cursor)\n"
+            + "initial text, then keys: \(trail.joined(separator: " "))"
+    }
+
+    mutating func randomKey() -> Key {
+        switch g.int(0 ..< 100) {
+        case 0 ..< 38: return .char(Self.local[g.int(0 ..< Self.local.count)])
+        case 38 ..< 43: return .enter
+        case 43: return .tab
+        case 44 ..< 52: return .backspace
+        case 52 ..< 58: return .delete
+        case 58 ..< 64: return .left
+        case 64 ..< 70: return .right
+        case 70 ..< 72: return .home
+        case 72 ..< 74: return .end
+        case 74: return .ctrlHome
+        case 75: return .ctrlEnd
+        case 76: return .ctrlLeft
+        case 77: return .ctrlRight
+        case 78 ..< 82: return .ctrl("k")
+        case 82 ..< 84: return .ctrl("u")
+        case 84 ..< 86:
+            let n = g.int(1 ... 6)
+            return .paste(String(String.UnicodeScalarView((0 ..< n).map { _ in
+                g.chance(0.2) ? (g.chance(0.5) ? "\r" : "\n") : Self.local[g.int(0 ..< Self.local.count)]
+            })))
+        case 86 ..< 93: return .ctrl("z")
+        default: return .ctrl("y")
+        }
+    }
+
+    /// The visible elements written by the other replica, in order.
+    func remoteVisible() -> [ElementID] {
+        let rga = editor.doc.rga
+        return (0 ..< rga.count).map { rga.id(at: $0) }.filter { $0.replica == ReplicaID(0xB) }
+    }
+
+    /// Hands one key to the editor; returns the operations it made.
+    mutating func press(_ key: Key) throws -> [Operation] {
+        var ops: [Operation] = []
+        trail.append("\(key)")
+        for case .broadcast(let o) in editor.handle(key) { ops += o }
+        for op in ops { _ = try shadow.receive(op) }
+        toOther += ops
+        return ops
+    }
+
+    mutating func check(_ step: Int, _ key: Key?) {
+        if editor.doc.buffer.scalars != model.text || editor.cursor != model.cursor {
+            Issue.record(Comment(rawValue: fail("the editor differs from the plain model", step: step, key: key)))
+        }
+    }
+
+    /// A remote batch: the other replica catches up (sometimes), edits, and its
+    /// operations reach the editor and, at the shadow's positions, the model.
+    mutating func remoteBatch() throws {
+        if g.chance(0.6) {
+            try other.receive(contentsOf: toOther)
+            toOther = []
+        }
+        var ops: [Operation] = []
+        for _ in 0 ..< g.int(1 ... 3) {
+            if other.count > 0 && g.chance(0.3) {
+                let at = g.int(0 ..< other.count)
+                if let op = other.delete(at: at, length: min(other.count - at, g.int(1 ... 3))) { ops.append(op) }
+            } else {
+                let text = (0 ..< g.int(1 ... 3)).map { _ in Self.remoteAlphabet[g.int(0 ..< Self.remoteAlphabet.count)] }
+                if let op = other.insert(text, at: g.int(0 ... other.count)) { ops.append(op) }
+            }
+        }
+        for op in ops {
+            try editor.receive(op)
+            for e in try shadow.receive(op) { model.apply(e) }
+        }
+        model.cursor = editor.cursor  // a remote edit moves the cursor with its character (anchors)
+        trail.append("[remote]")
+    }
+
+    mutating func run(keys: Int) throws {
+        var step = 0
+        while step < keys {
+            step += 1
+            if remote && g.chance(0.08) {
+                try remoteBatch()
+                // The model cannot know where the editor keeps the cursor's burst; a remote edit
+                // does not change the text the user sees beyond the remote part.
+                check(step, nil)
+                continue
+            }
+            if g.chance(0.03) {
+                try undoRedoRoundTrip(step)
+                continue
+            }
+            let key = randomKey()
+            switch key {
+            case .ctrl("z"), .ctrl("y"):
+                let before = remoteVisible()
+                _ = try press(key)
+                if remoteVisible() != before {
+                    Issue.record(Comment(rawValue: fail("undo or redo removed or moved another author's text", step: step, key: key)))
+                    return
+                }
+                model.text = editor.doc.buffer.scalars
+                model.cursor = editor.cursor
+                model.lastWasCut = false
+            default:
+                model.press(key)
+                _ = try press(key)
+                check(step, key)
+            }
+            if editor.doc.buffer.scalars != model.text { return }  // reported; the rest would only repeat it
+            if step % 25 == 0 { try editor.checkInvariants() }
+        }
+        try editor.checkInvariants()
+        // Everything that was sent applies on the other side, and both agree.
+        try other.receive(contentsOf: toOther)
+        if other.text != editor.text {
+            Issue.record(Comment(rawValue: fail("the other replica differs: \(other.text.debugDescription)", step: step, key: nil)))
+        }
+    }
+
+    /// k undos, then k redos: the redos pass back through exactly the texts the
+    /// undos left, and end on the text before the first undo.
+    mutating func undoRedoRoundTrip(_ step: Int) throws {
+        let k = g.int(1 ... 6)
+        trail.append("[round trip]")
+        var texts = [editor.doc.buffer.scalars]
+        var undone = 0
+        for _ in 0 ..< k {
+            let before = remoteVisible()
+            let ops = try press(.ctrl("z"))
+            if remoteVisible() != before {
+                Issue.record(Comment(rawValue: fail("undo removed or moved another author's text", step: step, key: .ctrl("z"))))
+            }
+            if ops.isEmpty && editor.message == "Nothing to undo" { break }
+            undone += 1
+            texts.append(editor.doc.buffer.scalars)
+        }
+        for i in stride(from: undone - 1, through: 0, by: -1) {
+            _ = try press(.ctrl("y"))
+            if editor.doc.buffer.scalars != texts[i] {
+                let want = String(String.UnicodeScalarView(texts[i])).debugDescription
+                Issue.record(Comment(rawValue: fail("redo \(undone - i) of \(undone) gave another text than before its undo: want \(want)",
+                                                    step: step, key: .ctrl("y"))))
+                break
+            }
+        }
+        model.text = editor.doc.buffer.scalars
+        model.cursor = editor.cursor
+        model.lastWasCut = false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
