@@ -27,6 +27,32 @@ struct EditorTmuxTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "héllo wörld\n日本語 and 😀 emoji")
     }
 
+    /// The trust issue's two reports, typed for real: undo puts cut lines and
+    /// forward-deleted text back in their order, and the saved file says so.
+    @Test func undoRestoresCutLinesAndDeletionsInOrder() throws {
+        let dir = try TempDir()
+        let file = dir.file("undo.txt")
+        try "AAA\nBBB\nCCC\nDDD\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let tmux = try Tmux(command: "\(try Tmux.weaveBinary()) edit \(file)")
+        defer { tmux.kill() }
+        try tmux.waitFor("[saved]")
+        tmux.sendKeys("C-k", "C-k")
+        try tmux.waitFor("[modified]")
+        tmux.sendKeys("C-z", "C-z")
+        try tmux.waitFor("AAA\nBBB\nCCC")
+        // abcdef on a line of its own: Delete ×3, Right, Left, Delete ×3, then two undos.
+        tmux.sendKeys("C-End")
+        tmux.sendText("abcdef")
+        tmux.sendKeys("Home", "Delete", "Delete", "Delete", "Right", "Left", "Delete", "Delete", "Delete")
+        tmux.sendKeys("C-z", "C-z")
+        try tmux.waitFor("DDD\nabcdef")
+        tmux.sendKeys("C-s")
+        try tmux.waitFor("Saved undo.txt")
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("WEAVE-EXIT=0")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "AAA\nBBB\nCCC\nDDD\nabcdef")
+    }
+
     @Test func editMiddleOfExistingFile() throws {
         let dir = try TempDir()
         let file = dir.path + "/existing.txt"
