@@ -90,6 +90,23 @@ public final class OpLog {
     public static func open(path: String) throws -> (OpLog, LoadedLog) {
         let loaded = try load(path: path)
         let fd = try FileIO.open(path, O_WRONLY | O_APPEND, action: "open history for writing")
+        if loaded.validLength < OpLogFormat.headerSize {
+            // The header itself was cut short (a crash right after creation, or an
+            // emptied file): write it again, so what is appended next can be read.
+            do {
+                guard ftruncate(fd, 0) == 0 else {
+                    throw StoreError.io(path: path, action: "rewrite the header of", reason: FileIO.reason())
+                }
+                try FileIO.writeAll(fd, OpLogFormat.header(), path: path)
+                try FileIO.fsync(fd, path: path)
+            } catch {
+                FileIO.close(fd)
+                throw error
+            }
+            var fresh = loaded
+            fresh.validLength = OpLogFormat.headerSize
+            return (OpLog(path: path, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0), fresh)
+        }
         if loaded.tornTailBytes > 0 {
             if ftruncate(fd, off_t(loaded.validLength)) != 0 {
                 let r = FileIO.reason()

@@ -33,6 +33,7 @@ public final class StoredDocument {
     ///   if FILE differs from the history's text, the difference is imported as
     ///   an edit by "disk" (with a message).
     /// - a sidecar but no FILE: throws `fileMissingButHistoryExists`.
+    /// - an empty (zero-length) sidecar beside FILE: as no sidecar, with a message.
     ///
     /// Throws `StoreError` for a binary or non-UTF-8 FILE (nothing is written),
     /// a damaged or newer-format sidecar, or I/O failures such as a read-only
@@ -42,6 +43,16 @@ public final class StoredDocument {
         self.file = file
         let sidecar = OpLog.sidecarPath(for: file)
         let fileText = try StoredDocument.readText(file)
+        var emptySidecar = false
+        if FileIO.exists(sidecar), FileIO.isEmptyFile(sidecar), fileText != nil {
+            // A zero-length history (a crash between creating it and writing its
+            // header, or `: > .FILE.weave` by hand) holds nothing: start a new
+            // one from FILE rather than append records to a file without a header.
+            guard unlink(sidecar) == 0 else {
+                throw StoreError.io(path: sidecar, action: "replace the empty history", reason: FileIO.reason())
+            }
+            emptySidecar = true
+        }
         if FileIO.exists(sidecar) {
             guard let fileText else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
             let (log, loaded) = try OpLog.open(path: sidecar)
@@ -86,6 +97,9 @@ public final class StoredDocument {
             let mark = TextMark(text: fileText ?? "", edits: history.edits.count)
             log.append(textMark: mark)
             savedMark = mark
+            if emptySidecar {
+                messages.append("history: \(FileIO.baseName(sidecar)) was empty (an interrupted start); a new history begins with \(FileIO.baseName(file))'s text")
+            }
         }
         try log.flush()
     }
