@@ -95,7 +95,11 @@ extension Editor {
         case .ctrl("q"):
             if modified && !wasArmed {
                 quitArmed = true
-                message = "Unsaved changes! Ctrl-Q again to quit without saving, Ctrl-S to save."
+                // Say what quitting really does: the edits are already in the
+                // history (they come back on reopen); only the plain file is not written.
+                message = historyStatus == "in memory"
+                    ? "Unsaved! Ctrl-Q again quits; this in-memory copy is then gone."
+                    : "Unsaved! Ctrl-S saves. Ctrl-Q quits: \(fileName) unchanged, edits in history"
             } else {
                 effects.append(.quit)
             }

@@ -67,7 +67,7 @@ struct EditorTmuxTests {
         tmux.sendText(" edited 日本")
         try tmux.waitFor("line 50 ✓ edited 日本")
         tmux.sendKeys("C-q")
-        try tmux.waitFor("Unsaved changes")
+        try tmux.waitFor("existing.txt unchanged, edits in history")
         tmux.sendKeys("C-s")
         try tmux.waitFor("Saved existing.txt")
         tmux.sendKeys("C-q")
