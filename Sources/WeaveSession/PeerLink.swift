@@ -53,11 +53,20 @@ public final class PeerLink: SessionCompanion {
 
     /// Becomes the session's companion and listens to the hub's inbox. Call
     /// once, before `session.run()`.
-    public func attach() {
+    ///
+    /// `early`: events already taken from the inbox (`weave join` drains it
+    /// while it waits for the document: the peer's join is among them). They
+    /// are applied first, and the status line is refreshed after them: the
+    /// session's first frame is drawn before any event wakes its loop, and
+    /// when every event came before the session started (a host that is
+    /// quiet after the catch-up), nothing else would make it right — the
+    /// joiner showed "connecting…" while connected.
+    public func attach(replaying early: [PeerEvent] = []) {
         session.companion = self
         session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
             for event in inbox.drain() { handle(event) }
         }
+        for event in early { handle(event) }
         refresh()
     }
 

@@ -215,8 +215,7 @@ struct Join: ParsableCommand {
         }
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
         link.dialsOut = true
-        link.attach()
-        for e in early { link.handle(e) }
+        link.attach(replaying: early)
         if offline { link.setOnline(false) }
         session.updateEditor {
             $0.notify(offline ? "Offline (F3 joins \(host):\(port))"

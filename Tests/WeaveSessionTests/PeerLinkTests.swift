@@ -95,4 +95,44 @@ import WeaveTestSupport
         try hostSession.editor.checkInvariants()
         try joinSession.editor.checkInvariants()
     }
+
+    /// `weave join`'s order: the document is received (its events taken from
+    /// the inbox), then the session is made and the link attached with those
+    /// events. When every event came before that (a joiner slow under load, a
+    /// host quiet after the catch-up), nothing else wakes the session: its
+    /// first frame must already say who is connected (it said "connecting…"
+    /// while connected, CI issue 20).
+    @Test func joinerAttachedAfterEveryEventShowsTheHostAtOnce() throws {
+        let hostInbox = try PeerInbox()
+        let hostHub = PeerLink.makeHub(document: RGA(replica: .random()), configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
+        defer { _ = try? hostHub.shutdown() }
+        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
+        let joinInbox = try PeerInbox()
+        let replica = ReplicaID.random()
+        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
+        defer { _ = try? joinHub.shutdown() }
+        joinHub.connect(host: "127.0.0.1", port: port)
+        var shared = RGA(replica: replica)
+        var early: [PeerEvent] = []
+        try JoinMerge.receiveDocument(inbox: joinInbox, into: &shared, early: &early, seconds: 10)
+        // The host's presence as well: no event is left to wake the session.
+        func hasHostPresence() -> Bool {
+            early.contains { if case .presence(let p) = $0 { return p.name == "alice" } else { return false } }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while !hasHostPresence(), Date() < deadline {
+            usleep(2000)
+            early += joinInbox.drain()
+        }
+        #expect(hasHostPresence())
+        let session = try EditorSession(memory: "[join]", document: shared, saveRefusal: "no file")
+        let link = PeerLink(session: session, hub: joinHub, inbox: joinInbox)
+        link.dialsOut = true
+        link.attach(replaying: early)
+        #expect(joinInbox.count == 0)
+        #expect(session.editor.peersStatus == "online")
+        #expect(session.editor.peerBadges.map(\.name) == ["alice"])
+        let frame = session.editor.render(size: .init(width: 80, height: 10)).lines
+        #expect(frame.contains { $0.contains("alice online") }, "the first frame: \(frame)")
+    }
 }
