@@ -20,10 +20,15 @@ t() { tmux -L "$sock" "$@"; }
 trap 't kill-server 2>/dev/null || true' EXIT
 step() { printf '\n== %s\n' "$*"; }
 screen() { t capture-pane -p -t "$1"; }
-# Waits (at most 15 s) until pane $1 shows $2.
+# Waits (at most 60 s: a loaded machine, a debug build) until pane $1 shows $2.
 wait_for() {
-  for _ in $(seq 1 150); do screen "$1" | tr -d '\n' | grep -qF -- "$2" && return 0; sleep 0.1; done
+  for _ in $(seq 1 600); do screen "$1" | tr -d '\n' | grep -qF -- "$2" && return 0; sleep 0.1; done
   echo "timed out waiting for '$2' in pane $1:"; screen "$1"; exit 1
+}
+# Waits (at most 60 s) until file $1 holds the line $2 (what Ctrl-S wrote).
+wait_for_file() {
+  for _ in $(seq 1 600); do grep -qxF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "timed out waiting for $1 to hold '$2'; it holds:"; cat "$1" 2>/dev/null || true; exit 1
 }
 
 printf 'The meeting is on Monday.\n' > "$dir/alice.txt"
@@ -54,8 +59,9 @@ screen merge:0.1 | head -n 1 | sed 's/^/bob sees:   /'
 step "both save (Ctrl-S) and quit"
 t send-keys -t merge:0.0 C-s
 t send-keys -t merge:0.1 C-s
-wait_for merge:0.0 "Saved alice.txt"
-wait_for merge:0.1 "Saved bob.txt"
+# Each file holds the merged text once its Ctrl-S has written it.
+wait_for_file "$dir/alice.txt" "The team meeting is on Monday (10:00)."
+wait_for_file "$dir/bob.txt" "The team meeting is on Monday (10:00)."
 t send-keys -t merge:0.1 C-q
 t send-keys -t merge:0.0 C-q
 for _ in $(seq 1 50); do cmp -s "$dir/alice.txt" "$dir/bob.txt" && break; sleep 0.1; done

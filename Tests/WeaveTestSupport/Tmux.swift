@@ -127,3 +127,23 @@ extension Tmux {
         return String(line.dropFirst("weave join ".count))
     }
 }
+
+/// Polls `condition` (every 50 ms) until it holds; throws after `seconds`
+/// with `what` and, when given, `state()` (what the test saw last).
+public func waitUntil(_ what: String, seconds: Double = 30, state: () -> String = { "" }, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(50_000)
+    }
+    if try condition() { return }
+    throw TmuxError("timed out after \(seconds)s waiting until \(what)\n\(state())")
+}
+
+/// Waits until the file at `path` holds exactly `text` (written by Ctrl-S, say).
+public func waitForFile(_ path: String, toHold text: String, seconds: Double = 30) throws {
+    try waitUntil("\(path) holds \(text.debugDescription)", seconds: seconds,
+                  state: { "it holds: \(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "(unreadable)").debugDescription)" }) {
+        (try? String(contentsOfFile: path, encoding: .utf8)) == text
+    }
+}
