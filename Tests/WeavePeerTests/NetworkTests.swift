@@ -95,9 +95,11 @@ import WeaveCore
             joiner.type("j")
             if i % 20 == 0 { try host.pump(); try joiner.pump(); usleepMillis(2) }
             if i == 200 {
-                let stats = try joiner.hub.currentStats()
-                let l = stats.peers.first { $0.link == link }
-                #expect(l?.state == .offline && (l?.unitsQueued ?? 0) > 0)
+                // The offline link's state, once its connection has closed (on the hub's loop).
+                #expect(try eventually(10) {
+                    let l = try joiner.hub.currentStats().peers.first { $0.link == link }
+                    return l?.state == .offline && (l?.unitsQueued ?? 0) > 0
+                })
             }
         }
         #expect(try converge([host, joiner]))
