@@ -114,20 +114,71 @@ enum FileIO {
     /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
     /// rename over `path`, fsync of the directory. On any failure the old file
     /// is untouched and the temporary file removed.
+    ///
+    /// An existing file keeps its mode, owner and group (fchmod/fchown on the
+    /// temporary file before the rename), and a symbolic link keeps pointing at
+    /// its target, which is the file written. When the owner cannot be kept
+    /// (another user's file, saved by someone allowed to write it but not to
+    /// give files away), the file is rewritten in place instead, so it stays
+    /// theirs; that write is fsynced but not atomic. A new file gets `mode`.
     static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
-        let tmp = directory(of: path) + "/.\(baseName(path)).tmp-\(getpid())"
-        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode, action: "create a temporary file for")
+        let target = resolvedTarget(path)
+        var st = stat()
+        let existing = stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let tmp = directory(of: target) + "/.\(baseName(target)).tmp-\(getpid())"
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, existing ? 0o600 : mode, action: "create a temporary file for")
         do {
+            if existing {
+                if fchmod(fd, st.st_mode & 0o7777) != 0 {
+                    throw StoreError.io(path: tmp, action: "set the mode of", reason: reason())
+                }
+                if st.st_uid != geteuid() || st.st_gid != getegid() {
+                    if fchown(fd, st.st_uid, st.st_gid) != 0 {
+                        if errno == EPERM {
+                            close(fd)
+                            unlink(tmp)
+                            try writeInPlace(target, bytes)
+                            return
+                        }
+                        throw StoreError.io(path: tmp, action: "set the owner of", reason: reason())
+                    }
+                }
+            } else if fchmod(fd, mode) != 0 {
+                throw StoreError.io(path: tmp, action: "set the mode of", reason: reason())
+            }
             try writeAll(fd, bytes, path: tmp)
             try fsync(fd, path: tmp)
             close(fd)
-            try rename(tmp, path)
-            try fsyncDirectory(of: path)
+            try rename(tmp, target)
+            try fsyncDirectory(of: target)
         } catch {
             close(fd)
             unlink(tmp)
             throw error
         }
+    }
+
+    /// Rewrites an existing file's content in place (its inode, owner and mode
+    /// stay), then fsyncs it.
+    private static func writeInPlace(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = try open(path, O_WRONLY | O_TRUNC, action: "write")
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: path)
+        try fsync(fd, path: path)
+    }
+
+    /// The file a path names: the final target of a symbolic link (relative
+    /// links resolved against the link's directory), else the path itself.
+    static func resolvedTarget(_ path: String) -> String {
+        var current = path
+        for _ in 0 ..< 40 {
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buf, buf.count - 1)
+            guard n > 0 else { return current }
+            let link = String(decoding: buf[0 ..< n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = link.hasPrefix("/") ? link : directory(of: current) + "/" + link
+        }
+        return current
     }
 
     static func baseName(_ path: String) -> String {

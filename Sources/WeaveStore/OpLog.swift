@@ -34,6 +34,8 @@ public struct LoadedLog: Sendable {
 /// returns are the appended edits durable.
 public final class OpLog {
     public let path: String
+    /// Where the file lives (the real file system, or a test's crash simulator).
+    public let fs: FileSystem
     private var fd: Int32
     private var pending: [UInt8] = []
     private var pendingEdits = 0
@@ -46,14 +48,15 @@ public final class OpLog {
     /// Whether there are appended records not yet durable.
     public var hasUnflushed: Bool { !pending.isEmpty }
 
-    private init(path: String, fd: Int32, length: Int, tailRecords: Int) {
+    private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int) {
         self.path = path
+        self.fs = fs
         self.fd = fd
         fileLength = length
         self.tailRecords = tailRecords
     }
 
-    deinit { FileIO.close(fd) }
+    deinit { fs.close(fd) }
 
     /// The sidecar for a plain-text file: `.NAME.weave` beside it.
     public static func sidecarPath(for file: String) -> String {
@@ -61,24 +64,24 @@ public final class OpLog {
     }
 
     /// Creates a new, empty history file (fails if one exists).
-    public static func create(at path: String) throws -> OpLog {
-        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, action: "create history")
+    public static func create(at path: String, fs: FileSystem = PosixFileSystem.shared) throws -> OpLog {
+        let fd = try fs.openForAppend(path, createNew: true, action: "create history")
         do {
-            try FileIO.writeAll(fd, OpLogFormat.header(), path: path)
-            try FileIO.fsync(fd, path: path)
-            try FileIO.fsyncDirectory(of: path)
+            try fs.append(fd, OpLogFormat.header(), path: path)
+            try fs.sync(fd, path: path)
+            try fs.syncDirectory(of: path)
         } catch {
-            FileIO.close(fd)
-            unlink(path)
+            fs.close(fd)
+            try? fs.remove(path)
             throw error
         }
-        return OpLog(path: path, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0)
+        return OpLog(path: path, fs: fs, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0)
     }
 
     /// Reads a history file. A torn tail is reported in the result (not cut);
     /// any other damage throws `StoreError.damaged` naming the offset.
-    public static func load(path: String) throws -> LoadedLog {
-        guard let bytes = try FileIO.readAll(path) else {
+    public static func load(path: String, fs: FileSystem = PosixFileSystem.shared) throws -> LoadedLog {
+        guard let bytes = try fs.readAll(path) else {
             throw StoreError.io(path: path, action: "read", reason: "No such file or directory")
         }
         return try parse(bytes, path: path)
@@ -87,35 +90,34 @@ public final class OpLog {
     /// Opens an existing history file for appending: loads it, cuts a torn tail
     /// back to the last whole record (reported in the result), and refuses
     /// damage anywhere else.
-    public static func open(path: String) throws -> (OpLog, LoadedLog) {
-        let loaded = try load(path: path)
-        let fd = try FileIO.open(path, O_WRONLY | O_APPEND, action: "open history for writing")
+    public static func open(path: String, fs: FileSystem = PosixFileSystem.shared) throws -> (OpLog, LoadedLog) {
+        let loaded = try load(path: path, fs: fs)
+        let fd = try fs.openForAppend(path, createNew: false, action: "open history for writing")
         if loaded.validLength < OpLogFormat.headerSize {
             // The header itself was cut short (a crash right after creation, or an
             // emptied file): write it again, so what is appended next can be read.
             do {
-                guard ftruncate(fd, 0) == 0 else {
-                    throw StoreError.io(path: path, action: "rewrite the header of", reason: FileIO.reason())
-                }
-                try FileIO.writeAll(fd, OpLogFormat.header(), path: path)
-                try FileIO.fsync(fd, path: path)
+                try fs.truncate(fd, to: 0, path: path)
+                try fs.append(fd, OpLogFormat.header(), path: path)
+                try fs.sync(fd, path: path)
             } catch {
-                FileIO.close(fd)
+                fs.close(fd)
                 throw error
             }
             var fresh = loaded
             fresh.validLength = OpLogFormat.headerSize
-            return (OpLog(path: path, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0), fresh)
+            return (OpLog(path: path, fs: fs, fd: fd, length: OpLogFormat.headerSize, tailRecords: 0), fresh)
         }
         if loaded.tornTailBytes > 0 {
-            if ftruncate(fd, off_t(loaded.validLength)) != 0 {
-                let r = FileIO.reason()
-                FileIO.close(fd)
-                throw StoreError.io(path: path, action: "cut the torn tail of", reason: r)
+            do {
+                try fs.truncate(fd, to: loaded.validLength, path: path)
+                try fs.sync(fd, path: path)
+            } catch {
+                fs.close(fd)
+                throw error
             }
-            try FileIO.fsync(fd, path: path)
         }
-        return (OpLog(path: path, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords), loaded)
+        return (OpLog(path: path, fs: fs, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords), loaded)
     }
 
     /// Parses a whole history file. See `open` for what counts as damage.
@@ -252,8 +254,8 @@ public final class OpLog {
     /// up to what the system accepted.
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        try FileIO.writeAll(fd, pending, path: path)
-        try FileIO.fsync(fd, path: path)
+        try fs.append(fd, pending, path: path)
+        try fs.sync(fd, path: path)
         fileLength += pending.count
         pending.removeAll(keepingCapacity: true)
         durableEdits += pendingEdits
@@ -271,9 +273,9 @@ public final class OpLog {
         try flush()
         var bytes = OpLogFormat.header()
         bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
-        try FileIO.writeAtomically(path, bytes)
-        let newFD = try FileIO.open(path, O_WRONLY | O_APPEND, action: "reopen history after compaction")
-        FileIO.close(fd)
+        try fs.writeAtomically(path, bytes)
+        let newFD = try fs.openForAppend(path, createNew: false, action: "reopen history after compaction")
+        fs.close(fd)
         fd = newFD
         fileLength = bytes.count
         tailRecords = 0
@@ -281,10 +283,11 @@ public final class OpLog {
 
     /// Writes a brand-new history file holding exactly `ops`/`history` (used by
     /// import and recover). Fails if `path` exists.
-    public static func write(path: String, ops: [Operation], history: History, textMark: TextMark?) throws {
-        guard !FileIO.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
+    public static func write(path: String, ops: [Operation], history: History, textMark: TextMark?,
+                             fs: FileSystem = PosixFileSystem.shared) throws {
+        guard !fs.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
         var bytes = OpLogFormat.header()
         bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
-        try FileIO.writeAtomically(path, bytes)
+        try fs.writeAtomically(path, bytes)
     }
 }

@@ -21,6 +21,13 @@ public final class StoredDocument {
     public private(set) var messages: [String] = []
     /// The text as last written to (or read from) FILE.
     public private(set) var savedMark: TextMark?
+    /// FILE's line ending, found on opening and kept on every save.
+    public private(set) var lineEnding: LineEnding = .lf
+    /// FILE as last read or written (nil: it did not exist): a save first
+    /// checks that FILE is still so (`takeDiskChange`).
+    public private(set) var diskStamp: FileStamp?
+    /// Where FILE and its history live.
+    public let fs: FileSystem
 
     /// The author name of changes found in FILE that Weave did not make.
     public static let diskAuthorName = "disk"
@@ -29,33 +36,51 @@ public final class StoredDocument {
     ///
     /// - FILE and no sidecar: FILE's text becomes the first edit of a new history.
     /// - neither: FILE is created empty, with a new history.
-    /// - both: the history is loaded; a torn tail is cut back (with a message);
-    ///   if FILE differs from the history's text, the difference is imported as
-    ///   an edit by "disk" (with a message).
+    /// - both: the history is loaded; a torn tail is cut back (with a message).
+    ///   Then the text shown is decided, and it is never a merge of both:
+    ///   - FILE holds the history's text: nothing to do (a save mark lost with a
+    ///     torn tail is written again);
+    ///   - FILE holds the text of the history's last save mark: FILE is older
+    ///     than the history (edits made and never written to FILE); the history's
+    ///     text is shown, modified;
+    ///   - otherwise FILE was changed outside Weave: FILE's text is shown, and the
+    ///     difference from the history's text (one delete and one insert between
+    ///     the common prefix and suffix) is recorded as an edit by "disk".
     /// - a sidecar but no FILE: throws `fileMissingButHistoryExists`.
     /// - an empty (zero-length) sidecar beside FILE: as no sidecar, with a message.
     ///
+    /// A CRLF file is edited with `\n` alone and written back with `\r\n`.
+    ///
     /// Throws `StoreError` for a binary or non-UTF-8 FILE (nothing is written),
-    /// a damaged or newer-format sidecar, or I/O failures such as a read-only
-    /// directory.
+    /// a directory, a damaged or newer-format sidecar, or I/O failures such as a
+    /// read-only directory.
     public init(file: String, replica: ReplicaID = .random(), author: String, colour: Int = 0,
-                now: Int64 = StoredDocument.nowMillis()) throws {
+                now: Int64 = StoredDocument.nowMillis(), fs: FileSystem = PosixFileSystem.shared) throws {
         self.file = file
+        self.fs = fs
         let sidecar = OpLog.sidecarPath(for: file)
-        let fileText = try StoredDocument.readText(file)
+        let raw = try StoredDocument.readText(file, fs: fs)
+        diskStamp = fs.stamp(file)
+        let fileText: String?
+        if let raw {
+            lineEnding = LineEnding.detect(raw)
+            fileText = lineEnding.documentText(fromFile: raw)
+        } else {
+            fileText = nil
+        }
         var emptySidecar = false
-        if FileIO.exists(sidecar), FileIO.isEmptyFile(sidecar), fileText != nil {
+        if fs.exists(sidecar), fs.isEmptyFile(sidecar), fileText != nil {
             // A zero-length history (a crash between creating it and writing its
             // header, or `: > .FILE.weave` by hand) holds nothing: start a new
             // one from FILE rather than append records to a file without a header.
-            guard unlink(sidecar) == 0 else {
-                throw StoreError.io(path: sidecar, action: "replace the empty history", reason: FileIO.reason())
+            do { try fs.remove(sidecar) } catch {
+                throw StoreError.io(path: sidecar, action: "replace the empty history", reason: "\(error)")
             }
             emptySidecar = true
         }
-        if FileIO.exists(sidecar) {
+        if fs.exists(sidecar) {
             guard let fileText else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
-            let (log, loaded) = try OpLog.open(path: sidecar)
+            let (log, loaded) = try OpLog.open(path: sidecar, fs: fs)
             self.log = log
             if loaded.tornTailBytes > 0 {
                 messages.append("history: cut back an interrupted write (\(loaded.tornTailBytes) bytes at byte \(loaded.validLength))")
@@ -64,30 +89,41 @@ public final class StoredDocument {
             history = loaded.history
             savedMark = loaded.textMark
             registerAuthor(Author(replica: replica, name: author, colour: colour))
-            let onDisk = TextMark(text: fileText, edits: history.edits.count)
-            if !onDisk.sameText(as: savedMark) {
-                // Another program changed FILE since Weave last wrote it. Its change
-                // branched from the version Weave wrote then: make it there as "disk"
-                // and merge it, so unsaved edits made since survive too.
-                let disk = Author(replica: .random(), name: StoredDocument.diskAuthorName, colour: 7)
-                let base = savedMark.map { history.version(after: $0.edits) } ?? doc.version
-                var diskDoc = RGA(replica: disk.replica)
-                try diskDoc.receive(contentsOf: doc.operations(from: VersionVector(), to: base))
-                let ops = StoredDocument.diff(from: &diskDoc, to: fileText)
-                if !ops.isEmpty {
-                    try doc.receive(contentsOf: ops)
-                    registerAuthor(disk)
-                    record(ops, time: now)
-                    messages.append("\(FileIO.baseName(file)) was changed outside Weave: the change is kept as an edit by \"disk\"")
+            let historyText = doc.text
+            if fileText == historyText {
+                // In step. A save whose mark was lost with a torn tail: note it again.
+                if !TextMark(text: fileText).sameText(as: savedMark) {
+                    let mark = TextMark(text: fileText, edits: history.edits.count)
+                    log.append(textMark: mark)
+                    savedMark = mark
                 }
+            } else if TextMark(text: fileText).sameText(as: savedMark) {
+                // FILE is as Weave last wrote it; the history has edits made since
+                // (quit without saving, or a crash): the history's text is shown.
+            } else {
+                // Another program changed FILE: FILE's text is what the user sees,
+                // reached from the history's text by the smallest edit.
+                let disk = Author(replica: .random(), name: StoredDocument.diskAuthorName, colour: 7)
+                var diskDoc = RGA(replica: disk.replica)
+                try diskDoc.receive(contentsOf: doc.operations(since: VersionVector()))
+                let ops = StoredDocument.diff(from: &diskDoc, to: fileText)
+                try doc.receive(contentsOf: ops)
+                registerAuthor(disk)
+                record(ops, time: now)
+                let unsaved = savedMark.map { $0.edits < history.edits.count - 1 } ?? false
+                messages.append("\(FileIO.baseName(file)) was changed outside Weave: its text is kept, the change recorded as an edit by \"disk\""
+                    + (unsaved ? " (edits never saved to it stay in the history: F2)" : ""))
                 let mark = TextMark(text: fileText, edits: history.edits.count)
                 log.append(textMark: mark)
                 savedMark = mark
             }
         } else {
             // A new history; FILE is created now if missing so the pair stays consistent.
-            if fileText == nil { try FileIO.writeAtomically(file, []) }
-            log = try OpLog.create(at: sidecar)
+            if fileText == nil {
+                try fs.writeAtomically(file, [])
+                diskStamp = fs.stamp(file)
+            }
+            log = try OpLog.create(at: sidecar, fs: fs)
             doc = RGA(replica: replica)
             history = History()
             registerAuthor(Author(replica: replica, name: author, colour: colour))
@@ -134,13 +170,84 @@ public final class StoredDocument {
     public func savePlainText() throws { try savePlainText(doc.text) }
 
     /// Writes FILE atomically with `text` (the document's current text, kept by
-    /// the caller) and notes it in the history. On failure FILE is untouched.
+    /// the caller) in FILE's line ending, keeping FILE's owner, group and mode,
+    /// and notes it in the history. On failure FILE is untouched. Call
+    /// `takeDiskChange` first: this overwrites whatever FILE holds.
     public func savePlainText(_ text: String) throws {
-        try FileIO.writeAtomically(file, Array(text.utf8), mode: StoredDocument.mode(of: file))
+        try fs.writeAtomically(file, lineEnding.fileBytes(text))
+        diskStamp = fs.stamp(file)
         let mark = TextMark(text: text, edits: history.edits.count)
         log.append(textMark: mark)
         savedMark = mark
         try log.flush()
+    }
+
+    /// Why FILE should not be written without asking: its mode gives nobody
+    /// write permission (0444), or this user may not write it. Nil when it may be
+    /// written (or does not exist).
+    public func saveWarning() -> String? {
+        var st = stat()
+        guard stat(file, &st) == 0 else { return nil }
+        let mode = st.st_mode & 0o7777
+        if mode & 0o222 == 0 || access(file, W_OK) != 0 {
+            return "\(FileIO.baseName(file)) is read-only (mode \(String(mode, radix: 8)))"
+        }
+        return nil
+    }
+
+    /// A change another program made to FILE since Weave last read or wrote it.
+    public struct DiskChange {
+        /// The operations (by the "disk" author) that make the change in the
+        /// caller's document; apply them, then `record` them.
+        public var ops: [Operation]
+        /// FILE's text now (as the document holds it).
+        public var text: String
+    }
+
+    /// Checks, before a save, that FILE is still what Weave last read or wrote
+    /// (its stamp, then its text). If another program changed it, returns its
+    /// change as operations made on the version Weave last saved, so that they
+    /// merge with every edit made since; else nil. Registers the "disk" author.
+    /// O(1) when FILE's stamp is unchanged; O(history) otherwise.
+    ///
+    /// `current` is the caller's up-to-date document. After applying and
+    /// recording the operations, call `acceptDiskText` so that FILE counts as
+    /// read. Throws `StoreError` when FILE cannot be read or is no longer text.
+    public func takeDiskChange(current: RGA) throws -> DiskChange? {
+        let now = fs.stamp(file)
+        if now == diskStamp { return nil }
+        guard let raw = try StoredDocument.readText(file, fs: fs) else {
+            diskStamp = nil  // deleted: the save writes it again
+            return nil
+        }
+        let text = lineEnding.documentText(fromFile: raw)
+        if TextMark(text: text).sameText(as: savedMark) {
+            diskStamp = now  // touched or replaced by the same text
+            return nil
+        }
+        let disk = Author(replica: .random(), name: StoredDocument.diskAuthorName, colour: 7)
+        var diskDoc = RGA(replica: disk.replica)
+        if let mark = savedMark, mark.edits <= history.edits.count {
+            // The change was made to FILE as Weave last wrote it: make it there.
+            try diskDoc.receive(contentsOf: current.operations(from: VersionVector(), to: history.version(after: mark.edits)))
+        }
+        if !TextMark(text: diskDoc.text).sameText(as: savedMark) {
+            // That version is not known: reach FILE's text from the current one.
+            diskDoc = RGA(replica: disk.replica)
+            try diskDoc.receive(contentsOf: current.operations(since: VersionVector()))
+        }
+        let ops = StoredDocument.diff(from: &diskDoc, to: text)
+        registerAuthor(disk)
+        return DiskChange(ops: ops, text: text)
+    }
+
+    /// Notes that FILE holds `change.text` now (after its operations were
+    /// applied and recorded), so that it is not taken again.
+    public func acceptDiskText(_ change: DiskChange) {
+        diskStamp = fs.stamp(file)
+        let mark = TextMark(text: change.text, edits: history.edits.count)
+        log.append(textMark: mark)
+        savedMark = mark
     }
 
     /// Folds the whole history into one snapshot record (crash-safe).
@@ -170,19 +277,22 @@ public final class StoredDocument {
         return stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644
     }
 
-    /// Reads FILE as text: nil if missing; throws `notText` for NUL bytes or invalid UTF-8.
-    public static func readText(_ path: String) throws -> String? {
-        guard let bytes = try FileIO.readAll(path) else { return nil }
+    /// Reads FILE as text: nil if missing; throws `notText` for a directory,
+    /// NUL bytes or invalid UTF-8, and `io` when it cannot be read.
+    public static func readText(_ path: String, fs: FileSystem = PosixFileSystem.shared) throws -> String? {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw StoreError.notText(path: path, reason: "it is a directory")
+        }
+        guard let bytes = try fs.readAll(path) else { return nil }
         if let nul = bytes.firstIndex(of: 0) {
             throw StoreError.notText(path: path, reason: "it contains a NUL byte at offset \(nul) (a binary file?)")
         }
         var r = ByteReader(bytes)
-        var scalars = 0
         while !r.isAtEnd {
             do { _ = try r.utf8(count: 1, "text") } catch {
                 throw StoreError.notText(path: path, reason: "it is not valid UTF-8 (at byte \(r.offset))")
             }
-            scalars += 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -216,22 +326,33 @@ public enum Recovery {
     /// Keeps the valid prefix of FILE's sidecar in a new sidecar (the old one is
     /// renamed to `….damaged`), writes FILE from the history if it is missing,
     /// and keeps FILE's own text (as a "disk" edit) if it differs.
-    public static func recover(file: String) throws -> Report {
+    public static func recover(file: String, fs: FileSystem = PosixFileSystem.shared) throws -> Report {
         let sidecar = OpLog.sidecarPath(for: file)
-        guard let bytes = try FileIO.readAll(sidecar) else {
+        guard let bytes = try fs.readAll(sidecar) else {
             throw StoreError.io(path: sidecar, action: "recover", reason: "No such file or directory")
         }
         var loaded = LoadedLog()
         var kept = OpLogFormat.headerSize
         if bytes.count >= OpLogFormat.headerSize, Array(bytes[0 ..< 8]) == OpLogFormat.magic {
             // Take whole records one by one until the first that is bad or does not decode.
+            // Take whole records one by one, each checked against the document the
+            // ones before it made (O(history) in all): stop at the first record that
+            // is bad, does not decode, or holds an operation that does not apply.
             var offset = OpLogFormat.headerSize
             var lastTime: Int64 = 0
+            var check = RGA(replica: ReplicaID(0))
             while offset < bytes.count, case .valid(let payload, let next) = OpLog.recordAt(bytes, offset) {
                 var trial = loaded
                 if OpLog.applyReporting(payload, base: offset + 8, to: &trial, lastTime: &lastTime) != nil { break }
-                // Keep only records whose operations still apply causally.
-                guard (try? trial.document(as: ReplicaID(0))) != nil else { break }
+                var nextCheck = check
+                if payload.first == OpLogFormat.RecordType.snapshot.rawValue {
+                    // A snapshot replaces everything: check it afresh.
+                    nextCheck = RGA(replica: ReplicaID(0))
+                    guard (try? nextCheck.receive(contentsOf: trial.ops)) != nil else { break }
+                } else if trial.ops.count > loaded.ops.count {
+                    guard (try? nextCheck.receive(contentsOf: trial.ops[loaded.ops.count...])) != nil else { break }
+                }
+                check = nextCheck
                 loaded = trial
                 offset = next
             }
@@ -239,20 +360,23 @@ public enum Recovery {
         } else {
             throw StoreError.notAWeaveLog(path: sidecar)
         }
-        let damaged = sidecar + ".damaged"
-        try FileIO.rename(sidecar, damaged)
+        // The damaged file is kept whole beside it (never over an older copy).
+        var damaged = sidecar + ".damaged"
+        var n = 2
+        while fs.exists(damaged) { damaged = sidecar + ".damaged-\(n)"; n += 1 }
+        try fs.rename(sidecar, damaged)
         let doc = try loaded.document(as: .random())
         var report = Report(keptEdits: loaded.history.edits.count, droppedBytes: bytes.count - kept, damagedCopy: damaged,
                             restoredFile: false, importedDiskChange: false)
         var mark = loaded.textMark
-        if !FileIO.exists(file) {
-            try FileIO.writeAtomically(file, Array(doc.text.utf8))
+        if !fs.exists(file) {
+            try fs.writeAtomically(file, Array(doc.text.utf8))
             mark = TextMark(text: doc.text, edits: loaded.history.edits.count)
             report.restoredFile = true
         }
-        try OpLog.write(path: sidecar, ops: loaded.ops, history: loaded.history, textMark: mark)
+        try OpLog.write(path: sidecar, ops: loaded.ops, history: loaded.history, textMark: mark, fs: fs)
         // Opening reconciles FILE with the history (an outside change becomes a "disk" edit).
-        let opened = try StoredDocument(file: file, author: "recover")
+        let opened = try StoredDocument(file: file, author: "recover", fs: fs)
         report.importedDiskChange = opened.messages.contains { $0.contains("changed outside") }
         return report
     }

@@ -161,9 +161,12 @@ struct StoreTests {
 }
 
 struct OutsideChangeMergeTests {
-    /// Unsaved edits in the history and another program's change to FILE are
-    /// concurrent: both survive, merged like any two replicas.
-    @Test func unsavedEditsAndAnOutsideChangeBothSurvive() throws {
+    /// Unsaved edits in the history and another program's change to FILE: on
+    /// reopening FILE's text is shown (never a merge of both, which a lost save
+    /// mark would turn into doubled text); the unsaved edit stays in the
+    /// history, and the message says so. (A change found while the file is open
+    /// does merge: see `DiskChangeTests`.)
+    @Test func anOutsideChangeWinsOverUnsavedEditsOnReopen() throws {
         let dir = temporaryDirectory()
         let file = dir + "/a.txt"
         write(file, Array("line one\nline two\n".utf8))
@@ -172,8 +175,15 @@ struct OutsideChangeMergeTests {
         try s.flush()
         write(file, Array("line one\nline 2\n".utf8))  // edited elsewhere
         let t = try StoredDocument(file: file, author: "me")
-        #expect(t.doc.text == "NEW line one\nline 2\n")
-        #expect(t.isModified)
+        #expect(t.doc.text == "line one\nline 2\n")
+        #expect(!t.isModified)
+        #expect(t.messages.contains { $0.contains("changed outside Weave") && $0.contains("stay in the history") }, "\(t.messages)")
+        let versions = (0 ... t.history.edits.count).map { n -> String in
+            var r = RGA(replica: ReplicaID(9))
+            try? r.receive(contentsOf: t.doc.operations(from: VersionVector(), to: t.history.version(after: n)))
+            return r.text
+        }
+        #expect(versions.contains("NEW line one\nline two\n"), "the unsaved edit is still in the history: \(versions)")
     }
 }
 

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a file looked like when the store last read or wrote it: enough to
+/// notice that another program replaced or changed it (device, inode, size and
+/// modification time; the content hash is compared separately, through
+/// `TextMark`).
+public struct FileStamp: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var modifiedNanoseconds: Int64
+
+    public init(device: UInt64, inode: UInt64, size: Int64, modifiedNanoseconds: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modifiedNanoseconds = modifiedNanoseconds
+    }
+}
+
+/// The file operations the store performs, and nothing more, so that a test
+/// can put a crash-simulating layer under the history (see
+/// `Tests/WeaveStoreTests/PowerCutFileSystem.swift`): a write is durable only
+/// once `sync` returned for its file, and a new name only once its directory
+/// was synced.
+///
+/// Every failure throws `StoreError.io` naming the path and the system's reason.
+public protocol FileSystem: AnyObject {
+    /// A whole file's bytes; nil when it does not exist.
+    func readAll(_ path: String) throws -> [UInt8]?
+    func exists(_ path: String) -> Bool
+    /// Whether `path` is a regular file of zero bytes.
+    func isEmptyFile(_ path: String) -> Bool
+    /// Opens `path` for appending; with `createNew` it must not exist yet.
+    func openForAppend(_ path: String, createNew: Bool, action: String) throws -> Int32
+    /// Writes all of `bytes` at the end of the open file, or throws.
+    func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws
+    /// Makes everything written to the open file durable.
+    func sync(_ handle: Int32, path: String) throws
+    /// Cuts the open file to `length` bytes (not yet durable: `sync` after).
+    func truncate(_ handle: Int32, to length: Int, path: String) throws
+    func close(_ handle: Int32)
+    /// Makes the directory entries of `path`'s directory durable (a create or rename).
+    func syncDirectory(of path: String) throws
+    func rename(_ from: String, _ to: String) throws
+    func remove(_ path: String) throws
+    /// Replaces `path` with `bytes` all at once: after a crash at any moment the
+    /// old content or the new one is there, whole. An existing file keeps its
+    /// owner, group and mode.
+    func writeAtomically(_ path: String, _ bytes: [UInt8]) throws
+    /// The stamp of `path` (following symbolic links), nil when it does not exist.
+    func stamp(_ path: String) -> FileStamp?
+}
+
+/// The real file system (POSIX calls, EINTR retried, short writes completed).
+public final class PosixFileSystem: FileSystem, Sendable {
+    public static let shared = PosixFileSystem()
+    public init() {}
+
+    public func readAll(_ path: String) throws -> [UInt8]? { try FileIO.readAll(path) }
+    public func exists(_ path: String) -> Bool { FileIO.exists(path) }
+    public func isEmptyFile(_ path: String) -> Bool { FileIO.isEmptyFile(path) }
+
+    public func openForAppend(_ path: String, createNew: Bool, action: String) throws -> Int32 {
+        try FileIO.open(path, createNew ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND : O_WRONLY | O_APPEND, action: action)
+    }
+
+    public func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws { try FileIO.writeAll(handle, bytes, path: path) }
+    public func sync(_ handle: Int32, path: String) throws { try FileIO.fsync(handle, path: path) }
+
+    public func truncate(_ handle: Int32, to length: Int, path: String) throws {
+        if ftruncate(handle, off_t(length)) != 0 {
+            throw StoreError.io(path: path, action: "cut back", reason: FileIO.reason())
+        }
+    }
+
+    public func close(_ handle: Int32) { FileIO.close(handle) }
+    public func syncDirectory(of path: String) throws { try FileIO.fsyncDirectory(of: path) }
+    public func rename(_ from: String, _ to: String) throws { try FileIO.rename(from, to) }
+
+    public func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw StoreError.io(path: path, action: "remove", reason: FileIO.reason()) }
+    }
+
+    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws { try FileIO.writeAtomically(path, bytes) }
+
+    public func stamp(_ path: String) -> FileStamp? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                         modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+    }
+}
