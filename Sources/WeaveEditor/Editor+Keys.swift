@@ -26,9 +26,11 @@ extension Editor {
             message = nil
             let wasArmed = quitArmed
             quitArmed = false
+            let wasSaveArmed = saveArmed
+            saveArmed = false
             let wasCut = lastKeyWasCut
             lastKeyWasCut = false
-            handleEdit(key, wasArmed: wasArmed, wasCut: wasCut, effects: &effects)
+            handleEdit(key, wasArmed: wasArmed, wasSaveArmed: wasSaveArmed, wasCut: wasCut, effects: &effects)
         }
         followCursor()
         if !outgoing.isEmpty {
@@ -45,7 +47,7 @@ extension Editor {
         return (s, e)
     }
 
-    private mutating func handleEdit(_ key: Key, wasArmed: Bool, wasCut: Bool, effects: inout [Effect]) {
+    private mutating func handleEdit(_ key: Key, wasArmed: Bool, wasSaveArmed: Bool, wasCut: Bool, effects: inout [Effect]) {
         switch key {
         case .char(let c): insertAtCursor([c], kind: .typing)
         case .enter: undo.seal(); insertAtCursor(["\n"], kind: .other)
@@ -91,7 +93,7 @@ extension Editor {
             message = lineNumbers ? "Line numbers on" : "Line numbers off"
         case .ctrl("l"): effects.append(.redraw)
         case .ctrl("s"):
-            effects.append(.save(text: doc.buffer.text))
+            effects.append(wasSaveArmed ? .saveAnyway(text: doc.buffer.text) : .save(text: doc.buffer.text))
         case .ctrl("q"):
             if modified && !wasArmed {
                 quitArmed = true

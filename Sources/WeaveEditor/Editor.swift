@@ -92,6 +92,8 @@ public struct Editor: Sendable {
     var lastKeyWasCut = false
     var lastSearch: [Unicode.Scalar] = []
     var quitArmed = false
+    /// Set by `askToSaveAnyway`: the next key, if Ctrl-S, saves despite the warning.
+    var saveArmed = false
     /// Operations made by the current key, sent as one `.broadcast` effect.
     var outgoing: [Operation] = []
 
@@ -185,6 +187,14 @@ public struct Editor: Sendable {
             modified = false
             message = "Saved \(fileName) (\(doc.buffer.lineCount) lines)"
         }
+    }
+
+    /// The host refuses a save until the user confirms (`warning`, e.g. "notes.txt
+    /// is read-only (mode 444)"): Ctrl-S as the very next key answers
+    /// `.saveAnyway`; any other key cancels.
+    public mutating func askToSaveAnyway(_ warning: String) {
+        message = "\(warning): not saved. Ctrl-S again writes it anyway"
+        saveArmed = true
     }
 
     /// Sets whether the text differs from the saved file (the host knows at

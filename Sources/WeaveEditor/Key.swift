@@ -29,6 +29,9 @@ public enum Key: Hashable, Sendable {
 public enum Effect: Hashable, Sendable {
     /// Write `text` to the file (atomically); then call `didSave`.
     case save(text: String)
+    /// Write `text` although the host warned before (a read-only file: the
+    /// user pressed Ctrl-S again after `askToSaveAnyway`); then `didSave`.
+    case saveAnyway(text: String)
     /// Leave the editor.
     case quit
     /// Repaint the whole screen (Ctrl-L).

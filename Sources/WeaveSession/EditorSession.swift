@@ -176,15 +176,9 @@ public final class EditorSession {
         for effect in effects {
             switch effect {
             case .save(let text):
-                guard let store else { editor.didSave(error: saveRefusal ?? "read-only replay"); break }
-                do {
-                    try store.savePlainText(text)
-                    flushDeadline = nil
-                    editor.historyStatus = "history saved"
-                    editor.didSave(error: nil)
-                } catch {
-                    editor.didSave(error: "\(error)")
-                }
+                save(text, anyway: false)
+            case .saveAnyway(let text):
+                save(text, anyway: true)
             case .quit:
                 loop.stop()
             case .redraw:
@@ -197,6 +191,40 @@ public final class EditorSession {
             case .bell:
                 break
             }
+        }
+    }
+
+    /// Ctrl-S: writes FILE, unless another program changed it since Weave last
+    /// read or wrote it (its change is then merged as an edit by "disk", shown,
+    /// and sent to peers; nothing is written until the next Ctrl-S), or it is
+    /// read-only and `anyway` is false (the user is asked to press Ctrl-S again).
+    func save(_ text: String, anyway: Bool) {
+        guard let store else { editor.didSave(error: saveRefusal ?? "read-only replay"); return }
+        do {
+            if let change = try store.takeDiskChange(current: editor.doc.rga) {
+                try receive(change.ops)
+                companion?.broadcast(change.ops)
+                store.acceptDiskText(change)
+                editor.setModified(store.isModified(text: editor.text))
+                editor.notify("\(Self.baseName(path)) was changed on disk: its change is merged as an edit by \"disk\". "
+                    + "Not saved yet: Ctrl-S writes the merged text")
+                return
+            }
+        } catch {
+            editor.didSave(error: "\(error)")
+            return
+        }
+        if !anyway, let warning = store.saveWarning() {
+            editor.askToSaveAnyway(warning)
+            return
+        }
+        do {
+            try store.savePlainText(text)
+            flushDeadline = nil
+            editor.historyStatus = "history saved"
+            editor.didSave(error: nil)
+        } catch {
+            editor.didSave(error: "\(error)")
         }
     }
 

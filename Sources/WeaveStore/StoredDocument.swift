@@ -290,8 +290,9 @@ public final class StoredDocument {
         }
         var r = ByteReader(bytes)
         while !r.isAtEnd {
+            let at = r.offset
             do { _ = try r.utf8(count: 1, "text") } catch {
-                throw StoreError.notText(path: path, reason: "it is not valid UTF-8 (at byte \(r.offset))")
+                throw StoreError.notText(path: path, reason: "it is not valid UTF-8 (at byte \(at))")
             }
         }
         return String(decoding: bytes, as: UTF8.self)
