@@ -47,7 +47,23 @@ extension Editor {
         return (s, e)
     }
 
+    /// Whether `key` would change the document or write the file in edit mode.
+    static func edits(_ key: Key) -> Bool {
+        switch key {
+        case .char, .enter, .tab, .paste, .backspace, .delete,
+             .ctrl("h"), .ctrl("d"), .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"):
+            return true
+        default:
+            return false
+        }
+    }
+
     private mutating func handleEdit(_ key: Key, wasArmed: Bool, wasSaveArmed: Bool, wasCut: Bool, effects: inout [Effect]) {
+        if let why = readOnly, Self.edits(key) {
+            message = "Read-only: \(why). Nothing was changed"
+            effects.append(.bell)
+            return
+        }
         switch key {
         case .char(let c): insertAtCursor([c], kind: .typing)
         case .enter: undo.seal(); insertAtCursor(["\n"], kind: .other)

@@ -127,7 +127,9 @@ extension Editor {
             message = p.view.blame ? "Blame: every character in its author's colour" : "Blame off"
         case .enter where !p.view.scrubber.typedNumber.isEmpty: command = .jump
         case .enter, .char("r"):
-            if p.readOnly {
+            if let why = readOnly {
+                message = "Read-only: \(why). Restore is disabled"
+            } else if p.readOnly {
                 message = "Read-only replay: restore is disabled (open the file with weave edit)"
             } else {
                 let n = p.view.scrubber.position
@@ -141,7 +143,7 @@ extension Editor {
             followCursor()
             return
         case .ctrl("l"): effects.append(.redraw)
-        case .ctrl("s") where !p.readOnly: effects.append(.save(text: doc.buffer.text))
+        case .ctrl("s") where !p.readOnly && readOnly == nil: effects.append(.save(text: doc.buffer.text))
         case .function(1), .ctrl("g"):
             message = "Time travel: ←→ PgUp PgDn Home End [ ] step, digits+Enter go, Space play, +/- speed, p pace, b blame, m mark, r restore, Esc close"
         default: effects.append(.bell)

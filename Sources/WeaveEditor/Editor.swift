@@ -72,6 +72,12 @@ public struct Editor: Sendable {
     /// Free text for the status line: whether the history is durable ("history
     /// saved", "saving…"; set by the host).
     public var historyStatus = ""
+    /// Why the document cannot be changed here, or nil when it can: set by the
+    /// host for a file whose folder cannot hold its history, or a watcher's
+    /// read-only invitation. Every key that would edit (or save, or restore)
+    /// is refused with this reason on the message line; moving, finding and
+    /// time travel work. The status line says "[read-only]".
+    public var readOnly: String?
     /// The time-travel pane, when open (see Editor+TimeTravel.swift).
     public internal(set) var pane: TimeTravelPane?
 

@@ -100,7 +100,8 @@ extension Editor {
         let y = textHeight
         guard y < size.height else { return }
         let (line, column) = lineAndColumn
-        let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(modified ? "[modified]" : "[saved]")"
+        let state = readOnly != nil ? "[read-only]" : modified ? "[modified]" : "[saved]"
+        let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(state)"
         let peers = (peerBadges.map(\.name) + (peersStatus.isEmpty ? [] : [peersStatus])).joined(separator: " ")
         let right = "\(historyStatus.isEmpty ? "" : historyStatus + "  ")\(peers.isEmpty ? "" : peers + "  ")Ln \(line + 1), Col \(column + 1) "
         let gap = size.width - CharWidth.of(left.unicodeScalars) - CharWidth.of(right.unicodeScalars)

@@ -80,6 +80,24 @@ public final class EditorSession {
         loop = EventLoop()
     }
 
+    /// Shows FILE read-only (`weave edit --read-only`, or when FILE's folder
+    /// cannot hold its history): no history is written, every editing key is
+    /// refused with `reason`, and nothing is saved. Throws `StoreError` when
+    /// FILE is missing or not text.
+    public init(readOnlyView path: String, reason: String) throws {
+        self.path = path
+        store = nil
+        saveRefusal = reason
+        guard let raw = try StoredDocument.readText(path) else {
+            throw StoreError.io(path: path, action: "open", reason: "No such file or directory")
+        }
+        editor = Editor(fileName: Self.baseName(path), text: LineEnding.detect(raw).documentText(fromFile: raw))
+        editor.readOnly = reason
+        editor.historyStatus = "no history"
+        loop = EventLoop()
+        editor.notify("Read-only: \(reason)")
+    }
+
     /// Lets the host change the model (presence, status) outside a key.
     public func updateEditor(_ body: (inout Editor) -> Void) { body(&editor) }
 

@@ -14,6 +14,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case fileMissingButHistoryExists(file: String, sidecar: String)
     case notText(path: String, reason: String)
 
+    /// Whether this is the system refusing to write (a folder or file this user
+    /// may not write, or a read-only file system): FILE may still be shown read-only.
+    public var isWriteRefused: Bool {
+        guard case .io(_, _, let reason) = self else { return false }
+        return reason == String(cString: strerror(EACCES)) || reason == String(cString: strerror(EROFS))
+            || reason == String(cString: strerror(EPERM))
+    }
+
     public var description: String {
         switch self {
         case .io(let p, let a, let r): return "cannot \(a) \(p): \(r)"

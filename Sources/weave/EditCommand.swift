@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
+import WeaveStore
 import WeaveSession
 import WeaveTerminal
 
@@ -16,10 +20,23 @@ struct Edit: ParsableCommand {
     @Argument(help: "The file to edit; created if missing.")
     var file: String
 
+    @Flag(help: "Only show FILE: no key edits it, nothing is written (no history either).")
+    var readOnly = false
+
     func run() throws {
         let session: EditorSession
         do {
-            session = try EditorSession(path: file)
+            session = readOnly ? try EditorSession(readOnlyView: file, reason: "opened with --read-only")
+                               : try EditorSession(path: file)
+        } catch let error as StoreError where error.isWriteRefused && !readOnly && fileExists(file) {
+            // FILE can be read but its history cannot be kept beside it: offer to show it.
+            let reason = "its folder cannot hold its history (\(error))"
+            guard Edit.askYesNo("weave: \(file): \(reason).\nOpen it read-only instead? [y/N] ") else {
+                throw ValidationFailure("\(error) (weave edit --read-only \(file) shows it without writing)")
+            }
+            do { session = try EditorSession(readOnlyView: file, reason: "\(file.split(separator: "/").last.map(String.init) ?? file)'s folder is not writable") } catch {
+                throw ValidationFailure("\(error)")
+            }
         } catch {
             throw ValidationFailure("\(error)")
         }
@@ -30,6 +47,17 @@ struct Edit: ParsableCommand {
         } catch {
             throw ValidationFailure("history not saved on quit: \(error)")
         }
+    }
+}
+
+extension Edit {
+    /// Asks on the terminal; no terminal, or anything but y, is a no.
+    static func askYesNo(_ question: String) -> Bool {
+        guard isatty(0) != 0 else { return false }
+        print(question, terminator: "")
+        fflush(nil)
+        guard let answer = readLine() else { return false }
+        return answer.lowercased().hasPrefix("y")
     }
 }
 
