@@ -17,7 +17,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Whether this is the system refusing to write (a folder or file this user
     /// may not write, or a read-only file system): FILE may still be shown read-only.
     public var isWriteRefused: Bool {
-        guard case .io(_, _, let reason) = self else { return false }
+        guard case .io(_, let action, let reason) = self, action != "read" else { return false }
         return reason == String(cString: strerror(EACCES)) || reason == String(cString: strerror(EROFS))
             || reason == String(cString: strerror(EPERM))
     }

@@ -207,14 +207,8 @@ func residentBytes() -> Int {
 /// forward, sometimes backspaces, and now and then jumps elsewhere.
 enum GeneratedWorkload {
     static func typing(edits: Int, seed: UInt64) -> EditingTrace {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(state: seed)
+        func next() -> UInt64 { rng.next() }
         let words = Array("the quick brown fox jumps over a lazy dog; déjà vu, 日本語 and 🙂\n".unicodeScalars)
         var text: [Unicode.Scalar] = []
         var cursor = 0

@@ -73,14 +73,8 @@ struct BenchEditor: ParsableCommand {
         var editor = initial
         _ = editor.handle(.resize(width: 80, height: 24))
         _ = editor.render()
-        var state: UInt64 = 7
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(state: 7)
+        func next() -> UInt64 { rng.next() }
         var times: [Double] = []
         times.reserveCapacity(keys)
         let letters = Array("abcdefghij klmnopé日".unicodeScalars)

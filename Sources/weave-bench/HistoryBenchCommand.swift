@@ -33,15 +33,11 @@ struct BenchHistory: ParsableCommand {
         let start = ContinuousClock.now
         let timeline = Timeline(doc: doc, history: loaded.history)
         let build = ContinuousClock.now - start
-        var state = seed
+        var rng = SplitMix64(state: seed)
         var times: [Duration] = []
         var checksum = 0
         for _ in 0 ..< seeks {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            let n = Int((z ^ (z >> 31)) % UInt64(timeline.editCount + 1))
+            let n = Int(rng.next() % UInt64(timeline.editCount + 1))
             let t0 = ContinuousClock.now
             checksum &+= timeline.scalars(after: n).count
             times.append(ContinuousClock.now - t0)
