@@ -133,7 +133,8 @@ public struct Timeline: Sendable {
     }
 
     /// What edit `k` did: the text it inserted and the text it deleted, each in
-    /// document order. O(elements).
+    /// document order. O(elements): for many edits build a `ChangeIndex` once and
+    /// use `change(of:index:)` (Timeline+Changes.swift).
     public func change(of k: Int) -> (inserted: String, deleted: String) {
         var ins = String.UnicodeScalarView(), del = String.UnicodeScalarView()
         let k32 = Int32(k)
@@ -200,17 +201,4 @@ public struct Timeline: Sendable {
         return out
     }
 
-    /// Runs of consecutive edits by one author: the bursts `[` and `]` jump between.
-    public func bursts() -> [Range<Int>] {
-        let edits = history.edits
-        guard !edits.isEmpty else { return [] }
-        var out: [Range<Int>] = []
-        var start = 0
-        for i in 1 ..< max(1, edits.count) where edits[i].author != edits[start].author {
-            out.append(start ..< i)
-            start = i
-        }
-        out.append(start ..< edits.count)
-        return out
-    }
 }

@@ -148,6 +148,7 @@ public final class EditorSession {
             Terminal.reportTermination(to: -1)
             if signalFDs[0] >= 0 { close(signalFDs[0]); close(signalFDs[1]) }
         }
+        companion?.beforeDraw()  // the first frame tells the truth too (peer status, cursors)
         terminal.draw(editor.render())
         loop.run()
         terminal.stop()

@@ -15,8 +15,15 @@ struct BenchHistory: ParsableCommand {
         play: rendering the time-travel pane (100x30 Grid) for 600 consecutive steps, as playing \
         at 60 steps a second does; frames slower than 16.7 ms would be dropped. \
         timeline_mb: the timeline's arrays; document_mb: the replica's own arrays. \
+        Then the history commands, run for real (the weave binary beside this one, output \
+        read through a pipe): log, log --edits, blame, diff --from half, show --at half, each \
+        its wall time and lines printed. Targets on automerge-paper: log <= 2 s with more \
+        than 100 bursts, log --edits <= 5 s. \
         Run in release: swift run -c release weave-bench history FILE
         """)
+
+    @Flag(help: "Skip running the weave history commands.")
+    var noCommands = false
 
     @Argument(help: "A document with a history, e.g. one made by `weave import`.")
     var file: String
@@ -62,5 +69,15 @@ struct BenchHistory: ParsableCommand {
         print("seek_ms       median \(String(format: "%.3f", times[times.count / 2].ms)), worst \(String(format: "%.3f", times.last!.ms)) over \(seeks) random points (whole text after N edits)")
         print("play_ms       per frame median \(String(format: "%.2f", frames[frames.count / 2])), p99 \(String(format: "%.2f", frames[frames.count * 99 / 100])), worst \(String(format: "%.2f", frames.last!)); \(dropped) of 600 over 16.7 ms (60 steps/s)")
         print("timeline_mb   \(String(format: "%.2f", Double(timelineBytes) / 1_048_576))   document_mb \(String(format: "%.2f", Double(doc.estimatedMemoryBytes) / 1_048_576))")
+        guard !noCommands else { return }
+        let half = String(timeline.editCount / 2)
+        var failed = false
+        for (name, args) in [("log", ["log", file]), ("log_edits", ["log", "--edits", file]), ("blame", ["blame", file]),
+                             ("diff", ["diff", file, "--from", half]), ("show", ["show", file, "--at", half])] {
+            let r = try CommandTiming.run(args)
+            print("\(name.padding(toLength: 13, withPad: " ", startingAt: 0))\(String(format: "%.3f", r.seconds)) s, \(r.lines) lines (weave \(args.joined(separator: " ")))")
+            if r.status != 0 { print("  exit status \(r.status)"); failed = true }
+        }
+        if failed { throw ExitCode(1) }
     }
 }

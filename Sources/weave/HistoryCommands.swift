@@ -19,14 +19,7 @@ func loadTimeline(_ file: String) throws -> Timeline {
     }
 }
 
-func formatTime(_ ms: Int64) -> String {
-    let date = Date(timeIntervalSince1970: Double(ms) / 1000)
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-    return f.string(from: date)
-}
+func formatTime(_ ms: Int64) -> String { formatUTC(milliseconds: ms) }
 
 /// Shows a stretch of text on one line: newlines and tabs visible, long text cut.
 func quoted(_ s: String, limit: Int = 40) -> String {
@@ -55,26 +48,41 @@ struct Log: ParsableCommand {
 
     @Argument(help: "A text file with a history.") var file: String
     @Flag(help: "One line per edit instead of per burst of one author's edits.") var edits = false
+    @Option(help: "Seconds of pause that end a burst (bursts also end when the author or the place changes).") var gap: Double = 60
+
+    mutating func validate() throws {
+        if !(gap >= 0) { throw ValidationError("--gap must be a number of seconds, 0 or more") }
+    }
 
     func run() throws {
         let t = try loadTimeline(file)
-        let ranges = edits ? (0 ..< t.editCount).map { $0 ..< $0 + 1 } : t.bursts()
+        let index = ChangeIndex(t)
+        let ranges = edits ? (0 ..< t.editCount).map { $0 ..< $0 + 1 } : t.bursts(gap: Int64(gap * 1000), index: index)
+        var out = ""
+        out.reserveCapacity(ranges.count * 64)
         for r in ranges {
-            let first = t.history.edits[r.lowerBound]
-            let who = first.author.map { t.history.name(of: $0) } ?? "?"
-            var inserted = "", deleted = ""
-            for k in r {
-                let c = t.change(of: k)
-                inserted += c.inserted
-                deleted += c.deleted
+            out += Log.line(r, t, index)
+            out += "\n"
+            if out.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(out.utf8))
+                out.removeAll(keepingCapacity: true)
             }
-            var what: [String] = []
-            if !inserted.isEmpty { what.append("+\(quoted(inserted))") }
-            if !deleted.isEmpty { what.append("-\(quoted(deleted))") }
-            let index = r.count == 1 ? "\(r.lowerBound + 1)" : "\(r.lowerBound + 1)-\(r.upperBound)"
-            let mark = r.contains { t.concurrent[$0] } ? "  (concurrent)" : ""
-            print("\(index)\t\(formatTime(first.time))\t\(who)\t\(what.joined(separator: " "))\(mark)")
         }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    /// One line of the log: edit indexes, time, author's name, what was inserted
+    /// and deleted (each in document order), and whether it was concurrent.
+    static func line(_ r: Range<Int>, _ t: Timeline, _ index: ChangeIndex) -> String {
+        let first = t.history.edits[r.lowerBound]
+        let who = first.author.map { t.history.name(of: $0) } ?? "?"
+        let c = t.change(of: r, index: index)
+        var what: [String] = []
+        if !c.inserted.isEmpty { what.append("+\(quoted(c.inserted))") }
+        if !c.deleted.isEmpty { what.append("-\(quoted(c.deleted))") }
+        let span = r.count == 1 ? "\(r.lowerBound + 1)" : "\(r.lowerBound + 1)-\(r.upperBound)"
+        let mark = r.contains { t.concurrent[$0] } ? "  (concurrent)" : ""
+        return "\(span)\t\(formatTime(first.time))\t\(who)\t\(what.joined(separator: " "))\(mark)"
     }
 }
 
@@ -104,13 +112,15 @@ struct Blame: ParsableCommand {
         let n = at ?? t.editCount
         try checkPoint(n, t, "--at")
         let lines = t.blame(after: n)
-        let names = lines.map { $0.authors.map { t.history.name(of: $0) }.joined(separator: ",") }
-        let width = min(24, names.map(\.count).max() ?? 0)
+        let names = lines.map { authorList($0.authors.map { t.history.name(of: $0) }, width: 24) }
+        let width = names.map(\.count).max() ?? 0
+        var out = ""
         for (i, l) in lines.enumerated() {
-            let who = names[i].padding(toLength: width, withPad: " ", startingAt: 0)
-            print("\(who) | \(l.line)")
+            out += names[i].padding(toLength: width, withPad: " ", startingAt: 0) + " | " + l.line + "\n"
         }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
+
 }
 
 struct Diff: ParsableCommand {

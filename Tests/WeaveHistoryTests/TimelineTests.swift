@@ -71,7 +71,11 @@ struct TimelineTests {
         let blame = t.blame(after: 5)
         #expect(blame.map(\.line) == ["Hello", "big world"])
         #expect(blame[1].authors == [ReplicaID(1), ReplicaID(2)])
+        // Edits 0-1 type at the start; 2-3 act at the start again: one place, one author.
         #expect(t.bursts() == [0 ..< 4, 4 ..< 5])
+        let index = ChangeIndex(t)
+        #expect(t.change(of: 2 ..< 4, index: index) == (inserted: "H", deleted: "h"))
+        #expect(t.change(of: 0 ..< 5, index: index) == (inserted: "Hello\nbig world\n", deleted: ""), "the net change from empty")
         #expect(t.concurrent == [false, false, false, false, true])
     }
 }
