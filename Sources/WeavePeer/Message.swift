@@ -52,6 +52,21 @@ public struct Refusal: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 }
 
+/// A peer's answer to an Ops frame it did not apply (`Message.declined`).
+public struct Declined: Hashable, Sendable {
+    public var code: Refusal.Code
+    /// Units in the frame declined.
+    public var units: UInt64
+    /// A sentence for the user.
+    public var reason: String
+
+    public init(code: Refusal.Code, units: UInt64, reason: String) {
+        self.code = code
+        self.units = units
+        self.reason = reason
+    }
+}
+
 /// A peer's presence: who it is and where its cursor is. Ephemeral: never stored,
 /// forwarded between peers so that peers not directly connected see each other.
 public struct Presence: Hashable, Sendable {
@@ -88,10 +103,16 @@ public enum Message: Hashable, Sendable {
     case ping(UInt64)
     case pong(UInt64)
     case bye(String)
+    /// The Ops frame just received was not applied (a read-only link's edits):
+    /// why, and how many units it held. The link stays open.
+    case declined(Declined)
+    /// Everything the sender has applied, for the replicas it names: what the
+    /// receiver may count as delivered (docs/WIRE.md, "Acknowledgements").
+    case ack(VersionVector)
 
     /// Message type bytes.
     public enum Kind: UInt8, Sendable, CaseIterable {
-        case hello = 1, welcome = 2, refuse = 3, ops = 4, presence = 5, ping = 6, pong = 7, bye = 8
+        case hello = 1, welcome = 2, refuse = 3, ops = 4, presence = 5, ping = 6, pong = 7, bye = 8, declined = 9, ack = 10
 
         public var name: String {
             switch self {
@@ -103,6 +124,8 @@ public enum Message: Hashable, Sendable {
             case .ping: return "Ping"
             case .pong: return "Pong"
             case .bye: return "Bye"
+            case .declined: return "Declined"
+            case .ack: return "Ack"
             }
         }
     }
@@ -120,6 +143,8 @@ public enum Message: Hashable, Sendable {
         case .ping: return .ping
         case .pong: return .pong
         case .bye: return .bye
+        case .declined: return .declined
+        case .ack: return .ack
         }
     }
 
@@ -156,6 +181,12 @@ public enum Message: Hashable, Sendable {
             w.u64le(t)
         case .bye(let reason):
             Message.string(reason, into: &w)
+        case .declined(let d):
+            w.bytes.append(d.code.rawValue)
+            w.varint(d.units)
+            Message.string(d.reason, into: &w)
+        case .ack(let v):
+            Message.encodeVector(v, into: &w)
         }
         return w.bytes
     }
@@ -167,7 +198,12 @@ public enum Message: Hashable, Sendable {
         w.u64le(g.replica.rawValue)
         string(g.name, maxBytes: Greeting.maxNameBytes, into: &w)
         w.bytes.append(g.colour)
-        let entries = g.version.counts.sorted { $0.key < $1.key }
+        encodeVector(g.version, into: &w)
+    }
+
+    /// A version vector: its size, then each replica `u64le` (ascending) and its count.
+    static func encodeVector(_ v: VersionVector, into w: inout ByteWriter) {
+        let entries = v.counts.sorted { $0.key < $1.key }
         w.varint(entries.count)
         for (r, n) in entries {
             w.u64le(r.rawValue)
@@ -237,6 +273,11 @@ public enum Message: Hashable, Sendable {
             case .ping: m = .ping(try r.u64le("ping time"))
             case .pong: m = .pong(try r.u64le("pong time"))
             case .bye: m = .bye(try string(&r, "bye reason", maxBytes: 4096))
+            case .declined:
+                let code = Refusal.Code(rawValue: try r.byte("declined code")) ?? .other
+                let units = try r.varint("declined units")
+                m = .declined(Declined(code: code, units: units, reason: try string(&r, "declined reason", maxBytes: 4096)))
+            case .ack: m = .ack(try vector(&r))
             }
             guard r.isAtEnd else { throw DecodeError.trailingBytes(offset: r.offset) }
             return m
@@ -272,6 +313,10 @@ public enum Message: Hashable, Sendable {
         let replica = ReplicaID(try r.u64le("replica ID"))
         let name = try string(&r, "name", maxBytes: Greeting.maxNameBytes)
         let colour = try r.byte("colour")
+        return Greeting(replica: replica, name: name, colour: colour, version: try vector(&r))
+    }
+
+    static func vector(_ r: inout ByteReader) throws -> VersionVector {
         let n = try r.count("version vector size", atMost: r.remaining / 9)
         var vector = VersionVector()
         var previous: UInt64?
@@ -282,7 +327,7 @@ public enum Message: Hashable, Sendable {
             previous = id
             vector[ReplicaID(id)] = try r.u32("version vector count")
         }
-        return Greeting(replica: replica, name: name, colour: colour, version: vector)
+        return vector
     }
 
     static func string(_ r: inout ByteReader, _ what: String, maxBytes: Int) throws(DecodeError) -> String {

@@ -53,7 +53,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     // Stats.
     var lastHeard: NIODeadline
     var rtt: TimeAmount?
-    var opsSent = 0, unitsSent = 0, opsReceived = 0, unitsReceived = 0, framesSent = 0, framesReceived = 0
+    var opsSent = 0, unitsSent = 0, opsReceived = 0, unitsReceived = 0, framesSent = 0, framesReceived = 0, opsDeclined = 0
 
     init(hub: PeerHub, id: Int, link: Int?) {
         self.hub = hub
@@ -162,8 +162,12 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             }
         case (_, .refuse(let r)):
             fail(.refused(r))
-        case (.open, .ops) where readOnly && !outbound:
-            refuse(Refusal(code: .unauthorized, text: AuthFailure.readOnly.description), error: .unauthorized(.readOnly))
+        case (.open, .ops(let ops)) where readOnly && !outbound:
+            // Defence in depth (a read-only joiner's editor refuses edits itself):
+            // the batch is not applied, the joiner is told, and the link stays.
+            hub.declined(ops, from: self)
+        case (.open, .declined(let d)):
+            hub.received(d, from: self)
         case (.open, .ops(let ops)):
             do throws(PeerError) {
                 try hub.received(ops, from: self)

@@ -18,7 +18,9 @@ public struct PeerInfo: Hashable, Sendable {
     public var address: String
     /// True when this side connected (a link it will re-establish), false when it accepted.
     public var outbound: Bool
-    /// (Host side) the peer joined with a read-only invitation: its edits are refused.
+    /// The link was admitted with a read-only invitation. Host side: the
+    /// peer's edits are declined (`Message.declined`); joiner side: the host
+    /// said so in its Accept, and this side should not edit.
     public var readOnly = false
     /// The peer's certificate fingerprint (hex) on a TLS link; nil on a plaintext one.
     public var fingerprint: String?
@@ -64,6 +66,9 @@ public enum PeerEvent: Sendable {
     case approvalWithdrawn(request: Int)
     /// (Joiner) the host's user is being asked to let this side in.
     case awaitingApproval(LinkID)
+    /// The peer did not apply a batch of this side's edits (`units` units): a
+    /// read-only link. The link stays open; the peer's edits still arrive.
+    case editsDeclined(PeerInfo, units: Int, reason: String)
 }
 
 /// A thread-safe queue of `PeerEvent`s with a wake-up file descriptor, for a UI

@@ -396,6 +396,23 @@ public final class PeerHub: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// (Host) An Ops frame from a read-only link: not applied; answered with
+    /// Declined (the link stays open, so the watcher keeps watching).
+    func declined(_ ops: [Operation], from c: PeerConnection) {
+        let units = ops.reduce(0) { $0 + $1.length }
+        c.opsDeclined += ops.count
+        logger.warning("edits declined", metadata: meta(c, ["units": "\(units)", "reason": "read-only invitation"]))
+        c.send(.declined(Declined(code: .unauthorized, units: UInt64(units), reason: AuthFailure.readOnly.description)))
+        c.flush()
+    }
+
+    /// (Joiner) the peer did not apply a batch this side sent.
+    func received(_ d: Declined, from c: PeerConnection) {
+        guard let info = c.info else { return }
+        logger.warning("edits declined by the peer", metadata: meta(c, ["units": "\(d.units)", "reason": "\(d.reason)"]))
+        emit(.editsDeclined(info, units: Int(clamping: d.units), reason: d.reason))
+    }
+
     /// A presence from `c`: applied by `PresenceTable`'s rules, then emitted
     /// and relayed when it changed something.
     func received(_ p: Presence, from c: PeerConnection) {

@@ -4,7 +4,9 @@ import Glibc
 import NIOCore
 import WeaveCore
 import WeaveEditor
+import WeaveHistory
 import WeavePeer
+import WeaveStore
 
 /// Wires an `EditorSession` to a `PeerHub` (`weave host`, `weave join`), all on
 /// the session's main thread:
@@ -44,6 +46,11 @@ public final class PeerLink: SessionCompanion {
     /// Newcomers waiting to be let in (`weave host --approve`), oldest first:
     /// the first is asked on the message line, y lets it in, n or Esc refuses.
     public private(set) var waiting: [Newcomer] = []
+    /// (A session without a file: `weave join` without FILE) the edits seen
+    /// during this run, so that F2 still time-travels; nil with a file (the
+    /// session's own history serves).
+    public private(set) var memoryHistory: History?
+    private var memoryTimelineStale = false
 
     public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
         self.session = session
@@ -63,6 +70,13 @@ public final class PeerLink: SessionCompanion {
     /// joiner showed "connecting…" while connected.
     public func attach(replaying early: [PeerEvent] = []) {
         session.companion = self
+        if session.store == nil {
+            var h = History()
+            h.authors[hub.replica] = Author(replica: hub.replica, name: hub.configuration.name, colour: Int(hub.configuration.colour))
+            let start = session.editor.doc.rga.operations(since: VersionVector())
+            if !start.isEmpty { h.edits.append(Edit(time: StoredDocument.nowMillis(), ops: start)) }
+            memoryHistory = h
+        }
         session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
             for event in inbox.drain() { handle(event) }
         }
@@ -84,14 +98,17 @@ public final class PeerLink: SessionCompanion {
         case .remoteOperations(let ops, _):
             do {
                 try session.receive(ops)
+                remember(ops)
             } catch {
                 session.updateEditor { $0.notify("Could not apply a peer's edit: \(error)") }
             }
         case .presence(let p):
             guard p.replica != hub.replica else { break }
             presences[p.replica] = p.departed ? nil : p
+            if !p.departed { memoryHistory?.authors[p.replica] = Author(replica: p.replica, name: p.name, colour: Int(p.colour)) }
         case .peerJoined(let info):
             connected[info.connection] = info
+            if info.outbound, info.readOnly { becomeReadOnly() }
             queuedEdits = 0
             session.updateEditor { $0.notify("\(Self.display(info.name)) joined (\(info.address))") }
             lastCursor = .none  // resend so the newcomer has it
@@ -138,7 +155,23 @@ public final class PeerLink: SessionCompanion {
             }
         case .awaitingApproval:
             session.updateEditor { $0.notify("Waiting for the host to let you in…") }
+        case .editsDeclined(let info, let units, let reason):
+            becomeReadOnly()
+            session.updateEditor {
+                $0.notify("Read-only: \(Self.display(info.name)) did not take \(units) edit\(units == 1 ? "" : "s") (\(reason)); the link stays open")
+            }
         }
+    }
+
+    /// Why a read-only joiner's editor refuses edits.
+    public static let readOnlyReason = "read-only invitation"
+
+    /// The joiner's invitation is read-only (its token says so, or the host's
+    /// answer): the editor refuses every edit with the reason, and the link
+    /// keeps bringing the others' edits.
+    public func becomeReadOnly() {
+        guard session.editor.readOnly == nil else { return }
+        session.updateEditor { $0.readOnly = Self.readOnlyReason }
     }
 
     /// Puts the first waiting newcomer's question on the message line (or clears it).
@@ -163,13 +196,27 @@ public final class PeerLink: SessionCompanion {
 
     /// Submits a local edit to the hub (counted as queued while no peer is connected).
     public func broadcast(_ ops: [Operation]) {
+        remember(ops)
         hub.submit(ops)
         if !online || connected.isEmpty { queuedEdits += 1 }
     }
 
     public func afterKeys() { sendCursor() }
 
-    public func beforeDraw() { refresh() }
+    public func beforeDraw() {
+        refresh()
+        if memoryTimelineStale, session.editor.pane != nil, let h = memoryHistory {
+            memoryTimelineStale = false
+            session.updateEditor { $0.updateTimeline(Timeline(doc: $0.doc.rga, history: h)) }
+        }
+    }
+
+    /// Adds an applied batch (local or remote) to the in-memory history.
+    private func remember(_ ops: [Operation]) {
+        guard memoryHistory != nil, ops.contains(where: { $0.length > 0 }) else { return }
+        memoryHistory!.edits.append(Edit(time: StoredDocument.nowMillis(), ops: ops))
+        memoryTimelineStale = true
+    }
 
     /// The peer list's next refresh while it is shown.
     public var deadline: UInt64? { listShown ? statsDeadline : nil }
@@ -200,6 +247,16 @@ public final class PeerLink: SessionCompanion {
         switch key {
         case .function(3):
             setOnline(!online)
+            return true
+        case .ctrl("q") where session.editor.readOnly != nil && session.store == nil:
+            // A watcher's in-memory copy holds nothing of its own: nothing to lose, nothing to ask.
+            session.loop.stop()
+            return true
+        case .function(2), .ctrl("t"):
+            // A session with a file time-travels through its own history.
+            guard let h = memoryHistory else { return false }
+            memoryTimelineStale = false
+            session.updateEditor { $0.openTimeTravel(Timeline(doc: $0.doc.rga, history: h)) }
             return true
         case .function(4), .ctrl("p"):
             listShown = true

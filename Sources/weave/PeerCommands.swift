@@ -215,10 +215,14 @@ struct Join: ParsableCommand {
         }
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
         link.dialsOut = true
+        // A read-only invitation says so in its token (and the host's Accept says it again).
+        if invitation?.readOnly == true { link.becomeReadOnly() }
         link.attach(replaying: early)
         if offline { link.setOnline(false) }
+        let watching = session.editor.readOnly != nil
         session.updateEditor {
             $0.notify(offline ? "Offline (F3 joins \(host):\(port))"
+                              : watching ? "Joined \(host):\(port) read-only (\(shared.count) characters): watch, find, F2 time travel"
                               : "Joined \(host):\(port) (\(shared.count) characters)   F3 offline/online  F4 peers")
         }
         try runSession(session, hub: hub)

@@ -20,6 +20,9 @@ import WeaveCore
             .presence(Presence(replica: a, sequence: 99, name: "ana", colour: 2, cursor: ElementID(counter: 4, replica: b))),
             .presence(Presence(replica: b, sequence: 0, name: "bo", colour: 255, cursor: nil)),
             .ping(123_456_789), .pong(UInt64.max), .bye("shutting down"),
+            .declined(Declined(code: .unauthorized, units: 12, reason: "read-only invitation: edits are not accepted")),
+            .declined(Declined(code: .other, units: 0, reason: "")),
+            .ack(VersionVector([a: 12, b: 7])), .ack(VersionVector()),
         ]
     }
 

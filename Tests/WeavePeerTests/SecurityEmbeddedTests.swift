@@ -79,7 +79,7 @@ import WeaveCore
     static func expectOnlyRefusal(_ out: [[UInt8]], code: UInt8, _ comment: Comment? = nil) {
         #expect(out.count == 1, comment)
         #expect(out.first?.first == 0x44 && out.first?.dropFirst().first == code, comment)
-        #expect(!out.contains { $0.first.map { (1...8).contains($0) } ?? false }, "a Weave frame was sent before authentication")
+        #expect(!out.contains { $0.first.map { Message.Kind(rawValue: $0) != nil } ?? false }, "a Weave frame was sent before authentication")
     }
 
     @Test func rightSecretJoinsAndGetsTheDocument() throws {
@@ -177,7 +177,10 @@ import WeaveCore
         #expect(s.contains("4294967295"))
     }
 
-    @Test func readOnlyPeerGetsTheDocumentButItsEditsAreRefused() throws {
+    /// A read-only joiner's Ops are not applied: the host answers Declined
+    /// (the units it held, why) and keeps the link, so the watcher goes on
+    /// receiving the host's edits; every further batch is declined the same way.
+    @Test func readOnlyPeerGetsTheDocumentButItsEditsAreDeclinedAndTheLinkStays() throws {
         let h = Host(readOnly: true)
         let (ch, nonce) = try h.connection()
         try ch.writeInbound(buffer(Self.proof(h.invitation, hostNonce: nonce) + Self.hello()))
@@ -187,15 +190,25 @@ import WeaveCore
         let messages = try out.dropFirst().map { try Message.decode($0) }
         #expect(messages.contains { if case .ops = $0 { return true } else { return false } }, "the document is still sent")
         var mine = RGA(replica: ReplicaID(0xB))
-        let op = mine.insert("x", at: 0)!
-        try ch.writeInbound(buffer(frameBytes(.ops([op]))))
-        h.loop.run()
-        let after = try Self.authFrames(ch).map { try Message.decode($0) }
-        guard case .refuse(let r)? = after.last else { Issue.record("\(after)"); return }
-        #expect(r.code == .unauthorized && r.text.contains("read-only"))
-        #expect(!ch.isActive)
+        for (i, word) in ["x", "yz"].enumerated() {
+            let op = mine.insert(word, at: 0)!
+            try ch.writeInbound(buffer(frameBytes(.ops([op]))))
+            h.loop.run()
+            let after = try Self.authFrames(ch).map { try Message.decode($0) }
+            #expect(after == [.declined(Declined(code: .unauthorized, units: UInt64(word.count), reason: AuthFailure.readOnly.description))],
+                    "batch \(i)")
+            #expect(ch.isActive, "the link stays open")
+        }
         #expect(h.hub.document.text == "secret document")
-        #expect(h.events.all.contains { if case .peerLeft(_, .unauthorized(.readOnly)) = $0 { return true } else { return false } })
+        #expect(!h.events.all.contains { if case .peerLeft = $0 { return true } else { return false } })
+        // The host's next edit still reaches the watcher.
+        var hostDoc = h.hub.document
+        h.hub.submit(hostDoc.insert("!", at: hostDoc.count)!)
+        h.loop.run()
+        let live = try Self.authFrames(ch).map { try Message.decode($0) }
+        #expect(live.contains { if case .ops(let ops) = $0 { return ops.contains { $0.length == 1 } } else { return false } }, "\(live)")
+        let stats = h.hub.makeStats()
+        #expect(stats.peers.first?.state == .connected)
     }
 
     @Test func handshakeTimeoutClosesASilentJoiner() throws {

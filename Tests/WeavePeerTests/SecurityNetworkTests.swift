@@ -108,7 +108,10 @@ import WeaveCore
         #expect(try j.units() == 0)
     }
 
-    @Test func readOnlyJoinerWatchesButItsEditsAreRefused() throws {
+    /// Over real TLS: the joiner learns it is read-only from the host's
+    /// Accept; its edits are declined (an event, not a closed link), and the
+    /// host's later typing still arrives.
+    @Test func readOnlyJoinerWatchesItsEditsAreDeclinedAndItKeepsWatching() throws {
         let inv = Invitation.make(for: Self.hostIdentity, readOnly: true)
         let (h, port) = try Self.host(inv)
         defer { _ = try? h.hub.shutdown() }
@@ -116,14 +119,24 @@ import WeaveCore
         defer { _ = try? j.hub.shutdown() }
         j.hub.connect(host: "127.0.0.1", port: port, invitation: inv)
         #expect(try eventually(10) { try j.text() == "top secret" })
-        #expect(j.events.all.contains { if case .peerJoined(let i) = $0 { return i.readOnly } else { return false } })
+        #expect(j.events.all.contains { if case .peerJoined(let i) = $0 { return i.readOnly && i.outbound } else { return false } })
         var mine = try j.hub.snapshot()
         j.hub.submit(mine.insert("vandal ", at: 0)!)
-        #expect(try eventually(10) { j.linkFailure != nil })
-        guard case .refused(let r)? = j.linkFailure else { Issue.record("\(String(describing: j.linkFailure))"); return }
-        #expect(r.code == .unauthorized && r.text.contains("read-only"))
-        #expect(try eventually(5) { h.errors.contains(.unauthorized(.readOnly)) })
+        func declined() -> (units: Int, reason: String)? {
+            j.events.all.lazy.compactMap { e -> (Int, String)? in
+                if case .editsDeclined(_, let n, let r) = e { return (n, r) } else { return nil }
+            }.first
+        }
+        #expect(try eventually(10) { declined() != nil })
+        #expect(declined()?.units == 7 && declined()?.reason.contains("read-only") == true)
+        #expect(j.linkFailure == nil)
         #expect(try h.text() == "top secret")
+        // The host types on; the watcher still receives it over the same link.
+        var hostDoc = try h.hub.snapshot()
+        h.hub.submit(hostDoc.insert(" file", at: hostDoc.count)!)
+        #expect(try eventually(10) { try j.text().hasSuffix("top secret file") })
+        #expect(!j.events.all.contains { if case .peerLeft = $0 { return true } else { return false } })
+        #expect(try j.hub.currentStats().peers.count == 1)
     }
 
     @Test func oneBytePerSecondPeerIsDroppedAtTheHandshakeTimeout() throws {
