@@ -97,7 +97,7 @@ struct AuthStep {
 
         case (.waitingProof, .host(let book), .proof(let proof)):
             let invitation: Invitation
-            switch book.lookup(id: proof.invitationID) {
+            switch book.admit(id: proof.invitationID) {
             case .failure(let f): return fail(f)
             case .success(let i): invitation = i
             }

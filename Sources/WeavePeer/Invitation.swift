@@ -138,6 +138,17 @@ public final class InvitationBook: Sendable {
         }
     }
 
+    /// The invitation a joiner names, for admission: an ID not in the book
+    /// makes it re-read the store first (when its file changed: one `stat`
+    /// otherwise), so an invitation made a moment ago by `weave invite --new`
+    /// in another process admits at once, not at the next periodic refresh.
+    func admit(id: [UInt8], now: UInt64 = UInt64(Date().timeIntervalSince1970)) -> Result<Invitation, AuthFailure> {
+        let found = lookup(id: id, now: now)
+        guard case .failure(.unknownInvitation) = found, store != nil else { return found }
+        refresh()
+        return lookup(id: id, now: now)
+    }
+
     /// The invitation named `id`, or why it cannot be used.
     func lookup(id: [UInt8], now: UInt64 = UInt64(Date().timeIntervalSince1970)) -> Result<Invitation, AuthFailure> {
         guard let e = state.withLockedValue({ $0.entries[id] }) else { return .failure(.unknownInvitation) }

@@ -122,4 +122,23 @@ import Testing
         let book2 = try InvitationBook(store: s, for: identity)
         #expect(book2.lookup(id: foreign.id) == .failure(.unknownInvitation))
     }
+
+    /// `weave invite --new` in another process, then a joiner at once: the
+    /// unknown ID makes the book re-read the file before refusing (no wait for
+    /// the host's periodic refresh); an ID never issued is still unknown.
+    @Test func aNewInvitationAdmitsAtOnce() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let s = store()
+        _ = try s.standing(for: identity, readOnly: false)
+        let book = try InvitationBook(store: s, for: identity)
+        let fresh = try store().issue(for: identity, readOnly: false, validFor: nil, label: "new")
+        #expect(book.lookup(id: fresh.id) == .failure(.unknownInvitation), "not refreshed yet")
+        #expect((try? book.admit(id: fresh.id).get()) == fresh)
+        #expect(book.admit(id: Array(repeating: 0xEE, count: Invitation.idBytes)) == .failure(.unknownInvitation))
+        // A revoked one stays revoked (and is not re-read for: it is known).
+        try store().revoke([PeerIdentity.hex(fresh.id)])
+        #expect((try? book.admit(id: fresh.id).get()) == fresh, "known IDs do not trigger a re-read; the sweep sees the revocation")
+        #expect(book.refresh() == nil)
+        #expect(book.admit(id: fresh.id) == .failure(.invitationRevoked))
+    }
 }

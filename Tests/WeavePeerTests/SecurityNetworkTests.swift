@@ -139,6 +139,31 @@ import WeaveCore
         #expect(try j.hub.currentStats().peers.count == 1)
     }
 
+    /// A host whose book is its invitations file, with no periodic refresh to
+    /// speak of: an invitation issued in the file after the host started admits
+    /// its joiner on the first try.
+    @Test func anInvitationIssuedWhileTheHostRunsAdmitsAtOnce() throws {
+        let dir = try TempDir("new-invite")
+        let store = InvitationStore(document: dir.file("doc.txt"), directory: dir.file("config"))
+        _ = try store.standing(for: Self.hostIdentity, readOnly: false)
+        var c = SimPeer.testConfiguration
+        c.security = PeerSecurity(identity: Self.hostIdentity, invitations: try InvitationBook(store: store, for: Self.hostIdentity))
+        c.revocationCheckInterval = .seconds(3600)
+        var doc = RGA(replica: ReplicaID(0x51))
+        doc.insert("top secret", at: 0)
+        let events = EventLog()
+        let host = PeerHub(document: doc, configuration: c, onEvent: events.post)
+        defer { _ = try? host.shutdown() }
+        let port = try host.listen(host: "127.0.0.1", port: 0).port!
+        let fresh = try InvitationStore(document: dir.file("doc.txt"), directory: dir.file("config"))
+            .issue(for: Self.hostIdentity, readOnly: false, validFor: nil, label: "new")
+        let j = Peer(RGA(replica: ReplicaID(0x52)), identity: Self.joinerIdentity)
+        defer { _ = try? j.hub.shutdown() }
+        j.hub.connect(host: "127.0.0.1", port: port, invitation: fresh)
+        #expect(try eventually(10) { try j.text() == "top secret" })
+        #expect(j.errors.isEmpty, "admitted on the first try: \(j.errors)")
+    }
+
     @Test func oneBytePerSecondPeerIsDroppedAtTheHandshakeTimeout() throws {
         let inv = Invitation.make(for: Self.hostIdentity)
         let (h, port) = try Self.host(inv, timeout: .seconds(2))
