@@ -1,4 +1,5 @@
 import WeaveCore
+import WeaveHistory
 
 /// The whole state of one editing session, without any terminal or file:
 /// `handle(_:)` turns a key into a new state plus effects, and `render` (see
@@ -191,7 +192,7 @@ public struct Editor: Sendable {
             message = "Not saved: \(error)"
         } else {
             modified = false
-            message = "Saved \(fileName) (\(doc.buffer.lineCount) lines)"
+            message = "Saved \(fileName) (\(counted(savedLineCount, "line")))"
         }
     }
 
@@ -201,6 +202,14 @@ public struct Editor: Sendable {
     public mutating func askToSaveAnyway(_ warning: String) {
         message = "\(warning): not saved. Ctrl-S again writes it anyway"
         saveArmed = true
+    }
+
+    /// Lines as a user counts them: a final line break ends the last line
+    /// rather than starting an empty one ("a\nb\n" is 2 lines; "" is 0).
+    var savedLineCount: Int {
+        let b = doc.buffer
+        guard b.count > 0 else { return 0 }
+        return b.lineCount - (b.scalars.last == "\n" ? 1 : 0)
     }
 
     /// Sets whether the text differs from the saved file (the host knows at

@@ -100,22 +100,16 @@ extension Editor {
         let y = textHeight
         guard y < size.height else { return }
         let (line, column) = lineAndColumn
-        let state = readOnly != nil ? "[read-only]" : modified ? "[modified]" : "[saved]"
-        let left = " \(fileName.isEmpty ? "[no name]" : fileName)  \(state)"
-        let peers = (peerBadges.map(\.name) + (peersStatus.isEmpty ? [] : [peersStatus])).joined(separator: " ")
-        let right = "\(historyStatus.isEmpty ? "" : historyStatus + "  ")\(peers.isEmpty ? "" : peers + "  ")Ln \(line + 1), Col \(column + 1) "
-        let gap = size.width - CharWidth.of(left.unicodeScalars) - CharWidth.of(right.unicodeScalars)
-        let text = gap >= 1 ? left + String(repeating: " ", count: gap) + right : left
+        let layout = StatusLayout.fit(width: size.width, name: fileName.isEmpty ? "[no name]" : fileName,
+                                      state: readOnly != nil ? "[read-only]" : modified ? "[modified]" : "[saved]",
+                                      history: historyStatus, badges: peerBadges.map(\.name), link: peersStatus,
+                                      position: "Ln \(line + 1), Col \(column + 1)", compactPosition: "\(line + 1):\(column + 1)")
         grid.setAttributes(.reverse, row: y)
-        grid.write(text, x: 0, y: y, attributes: .reverse)
-        // Peer names in their colours, just before `peersStatus` on the right.
-        guard gap >= 1, !peerBadges.isEmpty else { return }
-        var x = size.width - CharWidth.of(right.unicodeScalars) + CharWidth.of(historyStatus.unicodeScalars)
-            + (historyStatus.isEmpty ? 0 : 2)
-        for b in peerBadges {
+        grid.write(layout.text, x: 0, y: y, attributes: .reverse)
+        // Peer names in their colours, where the layout put them.
+        for (b, x0) in zip(peerBadges, layout.badgeColumns) {
             let w = CharWidth.of(b.name.unicodeScalars)
-            for k in 0 ..< w where x + k < size.width { grid.rows[y][x + k].colour = b.colour.rawValue }
-            x += w + 1
+            for k in 0 ..< w where x0 + k < size.width { grid.rows[y][x0 + k].colour = b.colour.rawValue }
         }
     }
 

@@ -24,6 +24,8 @@ struct Edit: ParsableCommand {
     var readOnly = false
 
     func run() throws {
+        // Before anything is created: a session that cannot start leaves no file behind.
+        guard isatty(0) != 0, isatty(1) != 0 else { throw ValidationFailure(TerminalError.notATerminal.description) }
         let session: EditorSession
         do {
             session = readOnly ? try EditorSession(readOnlyView: file, reason: "opened with --read-only")

@@ -38,7 +38,7 @@ func quoted(_ s: String, limit: Int = 40) -> String {
 /// Validates an edit index against a timeline.
 func checkPoint(_ n: Int, _ t: Timeline, _ flag: String) throws {
     guard n >= 0 && n <= t.editCount else {
-        throw ValidationFailure("\(flag) \(n) is outside the history: it has \(t.editCount) edits (use 0…\(t.editCount))")
+        throw ValidationFailure("\(flag) \(n) is outside the history: it has \(counted(t.editCount, "edit")) (use 0…\(t.editCount))")
     }
 }
 

@@ -33,7 +33,7 @@ struct Import: ParsableCommand {
             try OpLog.write(path: sidecar, ops: ops, history: history, textMark: TextMark(text: text, edits: history.edits.count))
             try writeTextFile(to, text)
         } catch { throw ValidationFailure("\(error)") }
-        print("imported \(history.edits.count) edits by \(history.authors.count) authors into \(to) (\(doc.count) characters; history in \(sidecar))")
+        print("imported \(counted(history.edits.count, "edit")) by \(counted(history.authors.count, "author")) into \(to) (\(counted(doc.count, "character")); history in \(sidecar))")
     }
 }
 
@@ -48,7 +48,7 @@ struct Recover: ParsableCommand {
     func run() throws {
         do {
             let r = try Recovery.recover(file: file)
-            print("kept \(r.keptEdits) edits; dropped \(r.droppedBytes) damaged bytes; the old history is in \(r.damagedCopy ?? "-")")
+            print("kept \(counted(r.keptEdits, "edit")); dropped \(counted(r.droppedBytes, "damaged byte", plural: "damaged bytes")); the old history is in \(r.damagedCopy ?? "-")")
             if r.restoredFile { print("restored \(file) from its history") }
             if r.importedDiskChange { print("\(file) differed from its history: its text is kept as an edit by \"disk\"") }
         } catch { throw ValidationFailure("\(error)") }

@@ -1,13 +1,75 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `weave` command line: parses arguments and calls the modules, nothing
 /// more. The benchmarks are a separate executable, `weave-bench`.
-@main
 struct Weave: ParsableCommand {
+    static let version = "0.5.0-dev"
+
     static let configuration = CommandConfiguration(
         commandName: "weave",
         abstract: "A terminal collaborative text editor with a replayable history.",
+        version: version,
         subcommands: [Edit.self, Demo.self, Host.self, Join.self, Serve.self, Invite.self, Invitations.self, Revoke.self, Log.self, Show.self, Blame.self, Diff.self, Import.self, Recover.self, Replay.self],
         defaultSubcommand: Edit.self
     )
+}
+
+@main
+enum WeaveMain {
+    static func main() {
+        let names = Weave.configuration.subcommands.map { $0._commandName } + ["help"]
+        if let problem = CommandWords.problem(Array(CommandLine.arguments.dropFirst()), commands: names, exists: fileExists) {
+            FileHandleStderr.write("Error: \(problem)\n")
+            exit(64)
+        }
+        Weave.main()
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        _ = Array(s.utf8).withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// What `weave WORD …` means when WORD is not a command: a file to edit, unless
+/// it looks like a mistyped command (and no such file exists), or an option no
+/// command has. Caught before anything opens, so a typo never creates a file.
+enum CommandWords {
+    static func problem(_ args: [String], commands: [String], exists: (String) -> Bool) -> String? {
+        guard let first = args.first else { return nil }
+        if first.hasPrefix("-") {
+            let known = ["-h", "--help", "--version", "--read-only", "--generate-completion-script"]
+            if known.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) { return nil }
+            return "unknown option '\(first)' (weave --help lists the commands; weave edit FILE edits a file)"
+        }
+        if commands.contains(first) || exists(first) { return nil }
+        if let near = commands.filter({ $0 != "help" }).min(by: { distance(first, $0) < distance(first, $1) }),
+           distance(first, near) <= max(1, near.count / 4) || (first.count >= 3 && near.hasPrefix(first)) {
+            return "'\(first)' is not a weave command; did you mean '\(near)'? (to edit a new file of that name: weave edit \(first))"
+        }
+        if args.count > 1, !args[1].hasPrefix("-") {
+            return "'\(first)' is not a weave command (weave --help lists them; weave edit FILE edits one file)"
+        }
+        return nil
+    }
+
+    /// Levenshtein distance. O(a·b), for short words.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a), y = Array(b)
+        var row = Array(0 ... y.count)
+        for i in 1 ... max(1, x.count) where !x.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in 1 ... max(1, y.count) where !y.isEmpty {
+                let keep = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+                prev = keep
+            }
+        }
+        return x.isEmpty ? y.count : row[y.count]
+    }
 }
