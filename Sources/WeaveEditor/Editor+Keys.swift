@@ -96,6 +96,9 @@ extension Editor {
         case .ctrl("y"): performRedo()
         case .ctrl("f"), .ctrl("w"):
             mode = .prompt(Prompt(label: "Find", input: []))
+        case .alt("g"), .alt("G"), .ctrl("_"):
+            undo.seal()
+            mode = .prompt(Prompt(label: "Go to line[:column]", input: [], purpose: .goToLine))
         case .function(3): undo.seal(); findAgain(forward: true)
         case .function(4): undo.seal(); findAgain(forward: false)
         case .function(2), .ctrl("t"):
@@ -153,6 +156,9 @@ extension Editor {
         case .escape, .ctrl("c"), .ctrl("g"):
             mode = .edit
             message = "Cancelled"
+        case .enter where p.purpose == .goToLine:
+            mode = .edit
+            goToLine(String(String.UnicodeScalarView(p.input)))
         case .enter:
             mode = .edit
             if !p.input.isEmpty { lastSearch = p.input }
@@ -161,5 +167,38 @@ extension Editor {
         default:
             break
         }
+    }
+
+
+    /// Alt-G / Ctrl-_: moves to "LINE" or "LINE:COLUMN" (1-based; columns count
+    /// characters). A line past the end goes to the last line, a column past the
+    /// line's end to its end, and each says so; anything else is refused with a
+    /// message.
+    mutating func goToLine(_ answer: String) {
+        let parts = answer.trimmingSpaces.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1 ... 2).contains(parts.count), let line = Int(parts[0]), line >= 1,
+              parts.count == 1 || Int(parts[1]).map({ $0 >= 1 }) == true else {
+            message = answer.isEmpty ? "Cancelled" : "Not a line number: \(answer) (LINE or LINE:COLUMN, from 1)"
+            return
+        }
+        let b = doc.buffer
+        let target = min(line, b.lineCount)
+        let start = b.lineStarts[target - 1]
+        let end = target < b.lineCount ? b.lineStarts[target] - 1 : b.count
+        let column = parts.count == 2 ? Int(parts[1])! : 1
+        setCursor(min(start + column - 1, end))
+        var notes: [String] = []
+        if target < line { notes.append("the last line is \(b.lineCount)") }
+        if start + column - 1 > end { notes.append("line \(target) has \(end - start) characters") }
+        message = notes.isEmpty ? nil : "Line \(target): " + notes.joined(separator: "; ")
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var s = self[...]
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
     }
 }

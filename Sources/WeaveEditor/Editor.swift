@@ -18,8 +18,11 @@ public struct Editor: Sendable {
     }
 
     public struct Prompt: Sendable, Equatable {
+        /// What Enter does with the answer.
+        public enum Purpose: Sendable, Equatable { case find, goToLine }
         public var label: String
         public var input: [Unicode.Scalar]
+        public var purpose: Purpose = .find
     }
 
     /// Where the cursor is held: before an element, after one (the cursor at the

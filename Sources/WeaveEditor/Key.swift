@@ -8,8 +8,12 @@ import WeaveCore
 public enum Key: Hashable, Sendable {
     /// A printable character (not a control character).
     case char(Unicode.Scalar)
-    /// Ctrl plus a letter, lowercase: `.ctrl("s")` is Ctrl-S.
+    /// Ctrl plus a letter, lowercase: `.ctrl("s")` is Ctrl-S. Also `.ctrl("_")`
+    /// (Ctrl-_ or Ctrl-/) and `.ctrl("\\")` (Ctrl-\\).
     case ctrl(Character)
+    /// Alt (Meta) plus a character, as terminals send it: Esc, then the
+    /// character. `.alt("g")` is Alt-G.
+    case alt(Unicode.Scalar)
     case up, down, left, right
     case home, end, pageUp, pageDown
     case ctrlHome, ctrlEnd, ctrlLeft, ctrlRight

@@ -65,7 +65,10 @@ extension Editor {
         if softWrap {
             leftColumn = 0
         } else if x < leftColumn {
-            leftColumn = x
+            // Back to the left: show the line from its start when the cursor fits
+            // there, else with half a screen of context (never the cursor alone
+            // at the left edge of an empty-looking line).
+            leftColumn = x < textWidth - 1 ? 0 : max(0, x - textWidth / 2)
         } else if x >= leftColumn + textWidth - 1 {
             leftColumn = x - textWidth + 2
         }

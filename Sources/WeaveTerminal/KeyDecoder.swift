@@ -29,16 +29,27 @@ public struct KeyDecoder {
 
     /// The paste being collected, when inside `ESC [200~ … ESC [201~`.
     var paste: String.UnicodeScalarView?
+    /// An Esc just read: with a printable character right after it (in the same
+    /// read) it is Alt plus that character; otherwise Esc (`finish`).
+    var pendingEscape = false
 
     public init() {}
 
     /// Feeds a decoded key (mouse, resize). Inside a paste, it is dropped.
     mutating func feedKey(_ key: Key, into keys: inout [Key]) {
+        finish(into: &keys)
         if paste == nil { keys.append(key) }
+    }
+
+    /// Ends a read: an Esc with nothing after it is Esc.
+    public mutating func finish(into keys: inout [Key]) {
+        if pendingEscape { keys.append(.escape) }
+        pendingEscape = false
     }
 
     /// Feeds a function-key code (`get_wch` returned KEY_CODE_YES).
     public mutating func feedCode(_ code: Int32, into keys: inout [Key]) {
+        finish(into: &keys)
         if let c = Code(rawValue: code) {
             switch c {
             case .pasteStart: paste = String.UnicodeScalarView(); return
@@ -89,12 +100,19 @@ public struct KeyDecoder {
     public mutating func feedChar(_ value: UInt32, into keys: inout [Key]) {
         guard let u = Unicode.Scalar(value) else { return }
         if paste != nil { paste!.append(u); return }
+        if pendingEscape {
+            pendingEscape = false
+            if value >= 32 && value != 127 { keys.append(.alt(u)); return }
+            keys.append(.escape)
+        }
         switch value {
         case 13, 10: keys.append(.enter)
         case 9: keys.append(.tab)
         case 8, 127: keys.append(.backspace)
-        case 27: keys.append(.escape)
+        case 27: pendingEscape = true
         case 1 ... 26: keys.append(.ctrl(Character(Unicode.Scalar(value + 96)!)))
+        case 28: keys.append(.ctrl("\\"))
+        case 31: keys.append(.ctrl("_"))
         case 0 ..< 32: break
         default: keys.append(.char(u))
         }

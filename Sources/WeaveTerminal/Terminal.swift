@@ -83,6 +83,7 @@ public final class Terminal {
                 decoder.feedChar(UInt32(ch), into: &keys)
             }
         }
+        decoder.finish(into: &keys)
         return keys
     }
 

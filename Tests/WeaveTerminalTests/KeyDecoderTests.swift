@@ -44,3 +44,36 @@ import CNcurses
         #expect(second == [.paste("a\u{11}b\r日"), .char("x")])
     }
 }
+
+/// Alt keys arrive as Esc and a character in one read; Esc alone is Esc once
+/// the read ends; Ctrl-_ and Ctrl-\ are keys of their own.
+@Suite struct AltKeyDecoderTests {
+    @Test func escThenACharacterIsAlt() {
+        var d = KeyDecoder()
+        var keys: [Key] = []
+        for v: UInt32 in [27, 0x67, 27, 0x52, 31, 28] { d.feedChar(v, into: &keys) }
+        d.finish(into: &keys)
+        #expect(keys == [.alt("g"), .alt("R"), .ctrl("_"), .ctrl("\\")])
+    }
+
+    @Test func escAloneIsEscAtTheEndOfARead() {
+        var d = KeyDecoder()
+        var keys: [Key] = []
+        d.feedChar(27, into: &keys)
+        #expect(keys.isEmpty)
+        d.finish(into: &keys)
+        #expect(keys == [.escape])
+        var more: [Key] = []
+        d.feedChar(0x67, into: &more)
+        d.finish(into: &more)
+        #expect(more == [.char("g")], "a character in the next read is typed, not Alt")
+    }
+
+    @Test func escBeforeAFunctionKeyStaysEsc() {
+        var d = KeyDecoder()
+        var keys: [Key] = []
+        d.feedChar(27, into: &keys)
+        d.feedCode(KEY_UP, into: &keys)
+        #expect(keys == [.escape, .up])
+    }
+}
