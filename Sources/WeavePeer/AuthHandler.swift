@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOSSL
 import NIOTLS
@@ -209,7 +214,31 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         if case .joiner(let inv, let pin?) = role, let seen = pin.seen.withLockedValue({ $0 }), seen != pin.expected {
             return fail(context, .fingerprintMismatch(expected: PeerIdentity.hex(inv.hostFingerprint), got: PeerIdentity.hex(seen)), tell: false)
         }
+        if !isHost, AuthHandler.isNotTLS(error) { return fail(context, .notWeaveHost, tell: false) }
         fail(context, .tls(AuthHandler.describeTLS(error, host: isHost)), tell: false)
+    }
+
+    /// Whether a TLS error says the other end does not speak TLS at all (it
+    /// sent bytes that are no TLS record: an HTTP server, another protocol),
+    /// as opposed to a TLS peer refusing us or a connection cut short.
+    static func isNotTLS(_ error: Error) -> Bool {
+        guard let e = error as? NIOSSLError, case .handshakeFailed = e else { return false }
+        let reasons = ["WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "PACKET_LENGTH_TOO_LONG",
+                       "ENCRYPTED_LENGTH_TOO_LONG", "UNEXPECTED_RECORD"]
+        let s = "\(error)"
+        return reasons.contains { s.contains($0) }
+    }
+
+    /// BoringSSL's reason codes in an error ("WRONG_VERSION_NUMBER"), without
+    /// its numbers and source paths; nil when there are none.
+    static func boringReasons(_ s: String) -> String? {
+        // "error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER at /path/file.cc:127"
+        var out: [String] = []
+        for part in s.components(separatedBy: "OPENSSL_internal:").dropFirst() {
+            let code = part.prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+            if !code.isEmpty { out.append(String(code)) }
+        }
+        return out.isEmpty ? nil : out.joined(separator: ", ")
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -223,11 +252,14 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
     static func describeTLS(_ error: Error, host: Bool) -> String {
         let s = "\(error)"
         if s.contains("CERTIFICATE") || s.contains("certificate") {
-            return host ? "the joiner rejected this host's certificate (its invitation names another host): \(s)" : s
+            let why = boringReasons(s)?.lowercased().replacingOccurrences(of: "_", with: " ") ?? s
+            return host ? "the joiner rejected this host's certificate (its invitation names another host): \(why)" : why
         }
         if let e = error as? NIOSSLError, e == .uncleanShutdown {
             return host ? "the joiner left during the TLS handshake" : "the host closed the connection during the TLS handshake (a plaintext host, or an older Weave?)"
         }
+        if let reasons = boringReasons(s) { return reasons.lowercased().replacingOccurrences(of: "_", with: " ") }
+        if let e = error as? IOError { return "\(String(cString: strerror(e.errnoCode)))" }
         return s
     }
 

@@ -138,6 +138,13 @@ public final class InvitationBook: Sendable {
         }
     }
 
+    /// Why `invitation` would be refused now (revoked, expired, unknown), or
+    /// nil when it admits. Reads the book as last refreshed.
+    public func refusal(of invitation: Invitation) -> AuthFailure? {
+        if case .failure(let why) = lookup(id: invitation.id) { return why }
+        return nil
+    }
+
     /// The invitation a joiner names, for admission: an ID not in the book
     /// makes it re-read the store first (when its file changed: one `stat`
     /// otherwise), so an invitation made a moment ago by `weave invite --new`
@@ -174,6 +181,9 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case readOnly
     /// The TLS handshake failed.
     case tls(String)
+    /// (Joiner) The other end answered the TLS handshake with something that
+    /// is not TLS: whatever listens there, it is not a Weave host.
+    case notWeaveHost
     /// The authentication messages were malformed or out of order.
     case malformed(String)
     /// The host's user did not let the newcomer in (approval required).
@@ -194,7 +204,7 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .protocolVersion: return 6
         case .plaintextPeer: return 7
         case .readOnly: return 8
-        case .tls: return 9
+        case .tls, .notWeaveHost: return 9
         case .malformed: return 10
         case .notApproved: return 11
         case .approvalTimedOut: return 12
@@ -215,6 +225,7 @@ public enum AuthFailure: Error, Hashable, Sendable, CustomStringConvertible {
         case .plaintextPeer: return "this host only accepts invited peers over TLS (join with --invite)"
         case .readOnly: return "read-only invitation: edits are not accepted"
         case .tls(let s): return "TLS handshake failed: \(s)"
+        case .notWeaveHost: return "not a Weave host (it does not answer Weave's TLS handshake)"
         case .malformed(let s): return "malformed authentication: \(s)"
         case .notApproved: return "the host did not let you in"
         case .approvalTimedOut(let s): return "the host did not answer the request to join within \(s) s"

@@ -36,6 +36,10 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     case io(String)
     /// Authentication failed (TLS, fingerprint, invitation, read-only): see `AuthFailure`.
     case unauthorized(AuthFailure)
+    /// Nothing accepts connections at that address (connection refused).
+    case connectionRefused(address: String)
+    /// A connection could not be made for another reason (no route, no answer, unknown host): in words.
+    case cannotConnect(address: String, reason: String)
 
     public var description: String {
         switch self {
@@ -55,6 +59,8 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .closedLocally(let r): return "closed (\(r))"
         case .io(let s): return s
         case .unauthorized(let f): return "not authorized: \(f)"
+        case .connectionRefused(let a): return "nothing is listening on \(a)"
+        case .cannotConnect(let a, let why): return "cannot connect to \(a): \(why)"
         }
     }
 
@@ -64,7 +70,10 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .versionMismatch, .notWeave, .sameReplica: return true
         case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica || r.code == .unauthorized
         case .unauthorized(let f):
+            // TLS failures are retried (a host restarting); `weave join` gives up at once on
+            // `.notWeaveHost` before it has the document.
             if case .tls = f { return false }
+            if case .notWeaveHost = f { return false }
             return true
         default: return false
         }

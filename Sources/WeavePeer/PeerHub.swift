@@ -48,6 +48,10 @@ public final class PeerHub: @unchecked Sendable {
         public var deadAfter: TimeAmount = .seconds(6)
         /// Reconnection delays for outbound links.
         public var backoff = Backoff()
+        /// Whether this peer has a cursor: false for a headless peer (a relay),
+        /// whose presence is then not sent until `setCursor` (no phantom cursor
+        /// at the document start on every joiner).
+        public var showsCursor = true
         /// Output buffered per connection before it stops being writable (then
         /// new units only mark the peer as behind; see `push`).
         public var writeBufferLowWaterMark = 256 << 10
@@ -128,7 +132,8 @@ public final class PeerHub: @unchecked Sendable {
         replica = document.localReplica
         // Presence sequences start at the wall clock so a restarted peer's are newer.
         presence = PresenceTable(own: Presence(replica: replica, sequence: PeerHub.wallClockMilliseconds(),
-                                               name: configuration.name, colour: configuration.colour, cursor: nil))
+                                               name: configuration.name, colour: configuration.colour, cursor: nil),
+                                 hasCursor: configuration.showsCursor)
     }
 
     // MARK: Public API
@@ -537,7 +542,7 @@ public final class PeerHub: @unchecked Sendable {
             .whenComplete { [self] result in
                 link.dialing = false
                 if case .failure(let error) = result {
-                    let reason = PeerError.io("cannot connect to \(address): \(error)")
+                    let reason = PeerHub.connectFailure(error, address: address)
                     logger.warning("connect failed", metadata: ["link": "\(id)", "address": "\(address)", "error": "\(error)"])
                     linkDown(link, reason: reason)
                 }
@@ -658,6 +663,32 @@ public final class PeerHub: @unchecked Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
+    }
+
+    /// A failed dial in words: refused (nothing listens there), no answer in
+    /// time, an unknown host, or the system's sentence for the errno; never a
+    /// dump of NIO's error values.
+    static func connectFailure(_ error: Error, address: String) -> PeerError {
+        func errno(_ e: Error) -> Int32? { (e as? IOError)?.errnoCode }
+        if let e = error as? NIOConnectionError {
+            if e.connectionErrors.isEmpty, e.dnsAError != nil || e.dnsAAAAError != nil {
+                return .cannotConnect(address: address, reason: "unknown host \(e.host)")
+            }
+            let codes = e.connectionErrors.compactMap { errno($0.error) }
+            if !codes.isEmpty, codes.allSatisfy({ $0 == ECONNREFUSED }) { return .connectionRefused(address: address) }
+            if let code = codes.first(where: { $0 != ECONNREFUSED }) ?? codes.first {
+                return .cannotConnect(address: address, reason: String(cString: strerror(code)))
+            }
+            if e.connectionErrors.contains(where: { if case ChannelError.connectTimeout = $0.error { return true } else { return false } }) {
+                return .cannotConnect(address: address, reason: "no answer in time")
+            }
+        }
+        if case ChannelError.connectTimeout = error { return .cannotConnect(address: address, reason: "no answer in time") }
+        if let code = errno(error) {
+            return code == ECONNREFUSED ? .connectionRefused(address: address)
+                : .cannotConnect(address: address, reason: String(cString: strerror(code)))
+        }
+        return .cannotConnect(address: address, reason: "\(error)")
     }
 
     /// Maps anything a pipeline throws to a `PeerError`.

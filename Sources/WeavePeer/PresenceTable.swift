@@ -39,10 +39,17 @@ struct PresenceTable: Sendable {
     /// A table holding only this replica's presence `own` (cursor at the start
     /// unless `own` says otherwise). Its sequence should start at the wall clock
     /// in milliseconds, so that a restarted peer's presences are newer.
-    init(own: Presence) {
+    init(own: Presence, hasCursor: Bool = true) {
         local = own.replica
         presences = [own.replica: own]
+        ownHasCursor = hasCursor
     }
+
+    /// Whether this replica has a cursor to show: false for a headless peer
+    /// (`weave serve`) until it moves one. Without it, its presence is not
+    /// told to peers (they learn its name from the greeting), so no phantom
+    /// cursor appears at the document start.
+    private(set) var ownHasCursor: Bool
 
     /// This replica's presence.
     var own: Presence { presences[local]! }
@@ -55,13 +62,14 @@ struct PresenceTable: Sendable {
         p.sequence += 1
         p.cursor = element
         presences[local] = p
+        ownHasCursor = true
         return Announcement(presence: p, emit: false, except: nil)
     }
 
     /// What a peer that just finished its handshake is told: every presence
-    /// but its own. O(replicas).
+    /// but its own (and this replica's while it has no cursor). O(replicas).
     func presences(for peer: ReplicaID) -> [Presence] {
-        presences.values.filter { $0.replica != peer }.sorted { $0.replica < $1.replica }
+        presences.values.filter { $0.replica != peer && ($0.replica != local || ownHasCursor) }.sorted { $0.replica < $1.replica }
     }
 
     /// A presence `p` arrived on `connection`. Returns the announcement (emit it,

@@ -13,6 +13,10 @@ public enum JoinError: Error, Equatable, CustomStringConvertible {
     case noAnswer(String)
     /// The link was refused for good (revoked, not let in, wrong version…).
     case refused(String)
+    /// The first dial was refused: nothing listens at that address.
+    case nothingListening(address: String)
+    /// Whatever listens there does not answer Weave's TLS handshake.
+    case notWeaveHost(address: String)
     /// The host sent an operation that does not apply.
     case badOperation(String)
     /// `--offline` with a FILE that no earlier join kept a history for.
@@ -28,6 +32,8 @@ public enum JoinError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .noAnswer(let why): return "could not join: \(why) (is weave host or weave serve running there?)"
         case .refused(let why): return "could not join: \(why)"
+        case .nothingListening(let address): return "could not join: nothing is listening on \(address)"
+        case .notWeaveHost(let address): return "could not join: \(address) is not a Weave host"
         case .badOperation(let why): return "could not join: the host sent an operation that does not apply: \(why)"
         case .offlineNeedsHistory(let file):
             return "--offline needs a copy kept by an earlier join; \(file) has no history (join online once)"
@@ -55,11 +61,14 @@ public enum JoinMerge {
     /// Waits (at most `seconds`, longer while the host's user is asked to let
     /// this key in) until the hub has caught up with the host: operations go to
     /// `shared`, other events to `early` (for the session to replay). Calls
-    /// `waiting` once when the host asks its user. Throws `JoinError`.
+    /// `waiting` once when the host asks its user. Throws `JoinError`; at once
+    /// (`.nothingListening`, `.notWeaveHost`) when the first dial is refused or
+    /// answered by something that is not a Weave host.
     public static func receiveDocument(inbox: PeerInbox, into shared: inout RGA, early: inout [PeerEvent], seconds: Double,
                                        waiting: () -> Void = {}) throws(JoinError) {
         var deadline = EditorSession.now() + UInt64(seconds * 1e9)
         var lastError = "no answer"
+        var address = "the host"
         var caughtUp = false
         while !caughtUp {
             let now = EditorSession.now()
@@ -73,7 +82,14 @@ public enum JoinMerge {
                 case .caughtUp:
                     caughtUp = true
                     early.append(event)
+                case .connecting(_, let to, _):
+                    address = to
+                    early.append(event)
                 case .retrying(_, _, let reason):
+                    // Before the document has come, a refused connection or a
+                    // non-Weave answer is final: waiting would not change it.
+                    if case .connectionRefused = reason { throw .nothingListening(address: address) }
+                    if case .unauthorized(.notWeaveHost) = reason { throw .notWeaveHost(address: address) }
                     lastError = "\(reason)"
                     early.append(event)
                 case .linkFailed(_, let reason):

@@ -38,6 +38,10 @@ public final class PeerLink: SessionCompanion {
     public private(set) var linkStopped: String?
     /// The command that joins this host (with its invitation), shown under the peer list.
     public var joinCommand: String?
+    /// The invitation in `joinCommand`: once the host's book says it no longer
+    /// admits (`weave revoke` in another shell), the list says so instead of the command.
+    public var joinInvitation: Invitation?
+    private var joinInvitationRefused = false
     private var lastCursor: ElementID?? = .none
     private var listShown = false
     private var statsDeadline: UInt64?
@@ -279,6 +283,11 @@ public final class PeerLink: SessionCompanion {
 
     /// The status line, remote cursors and (when shown) the peer list.
     func refresh() {
+        if !joinInvitationRefused, let inv = joinInvitation, let why = hub.configuration.security?.invitations.refusal(of: inv) {
+            // The start message shows the join command: say once that it stopped working.
+            joinInvitationRefused = true
+            session.updateEditor { $0.notify("The join command printed at start no longer works (\(why)); weave invite FILE prints one") }
+        }
         let peers = Self.uniquePeers(connected.values)
         let cursors = presences.values.sorted { $0.name < $1.name }.map {
             RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor)
@@ -322,7 +331,12 @@ public final class PeerLink: SessionCompanion {
                 opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued)
         }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
-        return PeerList(title: me, rows: rows, footer: joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? [])
+        var footer = joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? []
+        if let inv = joinInvitation, let why = hub.configuration.security?.invitations.refusal(of: inv) {
+            footer = ["The join command printed at start no longer works (\(why)):",
+                      "weave invite FILE prints one that does."]
+        }
+        return PeerList(title: me, rows: rows, footer: footer)
     }
 
     /// A peer's name as drawn: "?" when empty, control and format characters

@@ -120,6 +120,7 @@ struct Host: ParsableCommand {
         fflush(nil)
         let link = PeerLink(session: session, hub: hub, inbox: inbox)
         link.joinCommand = command
+        link.joinInvitation = invitation
         link.attach()
         if offline { link.setOnline(false) }
         session.updateEditor { $0.notify("F4: peers + join command  join with: \(command)") }

@@ -58,6 +58,7 @@ struct Serve: ParsableCommand {
         }
         let document = history.document
         var config = PeerHub.Configuration(name: name, colour: 0)
+        config.showsCursor = false  // a relay has no cursor: joiners show none for it
         let invitations = try HostInvitations(document: file)
         config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
         if let log {

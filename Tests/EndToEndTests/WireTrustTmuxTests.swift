@@ -48,4 +48,75 @@ struct WireTrustTmuxTests {
         host.sendKeys("C-q")
         try host.waitFor("WEAVE-EXIT=0")
     }
+
+    /// `weave join` to a closed port says so at once; to a port where
+    /// something else listens, that it is not a Weave host; both exit non-zero
+    /// and print no internals (no BoringSSL error, no build path, no errno dump).
+    @Test func joinSaysWhatIsListeningWithoutInternals() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("nojoin")
+        let file = dir.file("d.txt")
+        let config = dir.path + "/alice-config"
+        let token = try Tmux.joinArguments(weave: weave, file: file, config: config).components(separatedBy: "--invite ").last ?? ""
+        let closed = TestPorts.free()
+        let start = Date()
+        let refused = try Tmux.run(["env", "WEAVE_CONFIG_DIR=\(dir.path)/bob-config", weave, "join", "127.0.0.1:\(closed)", "--invite", token])
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("nothing is listening on 127.0.0.1:\(closed)"), "\(refused.output)")
+        #expect(Date().timeIntervalSince(start) < 5, "at once, not after the 10 s timeout")
+        let http = try Impostor(reply: Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".utf8), readFirst: true)
+        defer { http.stop() }
+        let other = try Tmux.run(["env", "WEAVE_CONFIG_DIR=\(dir.path)/bob-config", weave, "join", "127.0.0.1:\(http.port)", "--invite", token])
+        #expect(other.status != 0)
+        #expect(other.output.contains("127.0.0.1:\(http.port) is not a Weave host"), "\(other.output)")
+        for leak in ["SSL", "/.build/", "errno", "SingleConnectionFailure", "NIO"] {
+            #expect(!refused.output.contains(leak) && !other.output.contains(leak), "\(leak): \(refused.output) \(other.output)")
+        }
+    }
+
+    /// `weave serve` has no cursor: a joiner shows it on the status line
+    /// ("serve online") but draws no cursor labelled "serve" in the text.
+    @Test func aRelayShowsNoPhantomCursor() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("relay")
+        let file = dir.file("r.txt")
+        try "relayed text\nline two\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let config = dir.path + "/serve-config"
+        let serve = try Tmux(command: "env WEAVE_CONFIG_DIR=\(config) \(weave) serve \(file) --port 0", width: 200, height: 10)
+        defer { serve.kill() }
+        try serve.waitFor("join with: weave join")
+        let args = try Tmux.joinArguments(weave: weave, file: file, config: config)
+        let join = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(args) --name bob")
+        defer { join.kill() }
+        try join.waitFor("relayed text")
+        let screen = try join.waitFor("serve online")
+        let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = rows.prefix(max(0, rows.count - 3)).joined(separator: "\n")
+        #expect(!text.contains("serve"), "no cursor named serve in the text:\n\(screen)")
+        join.sendKeys("C-q")
+        join.sendKeys("C-q")
+        try join.waitFor("WEAVE-EXIT=0")
+    }
+
+    /// `weave revoke --all` in another shell: the running host's F4 list no
+    /// longer shows the join command it printed, and says what to do.
+    @Test func afterRevokeTheHostsPeerListDropsTheJoinCommand() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("revokef4")
+        let file = dir.file("f.txt")
+        let config = dir.path + "/alice-config"
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(config) \(weave) host \(file) --port 0 --name alice", width: 160, height: 24)
+        defer { host.kill() }
+        try host.waitFor("join with: weave join")
+        let token = try Tmux.joinArguments(weave: weave, file: file, config: config).components(separatedBy: "--invite ").last ?? ""
+        host.sendKeys("F4")
+        try host.waitFor(String(token.prefix(40)))
+        let revoked = try Tmux.run(["env", "WEAVE_CONFIG_DIR=\(config)", weave, "revoke", file, "--all"])
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let screen = try host.waitFor("no longer works", seconds: 10)
+        #expect(!screen.contains(String(token.prefix(40))), "\(screen)")
+        host.sendKeys("Escape")
+        host.sendKeys("C-q")
+        try host.waitFor("WEAVE-EXIT=0")
+    }
 }

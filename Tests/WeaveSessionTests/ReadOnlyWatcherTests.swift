@@ -109,3 +109,32 @@ import WeaveTestSupport
         #expect(session.editor.message == "Read-only: read-only invitation. Nothing was changed")
     }
 }
+
+/// `weave revoke` in another shell while the host runs: its F4 list stops
+/// showing the join command it printed at start, and says what to do instead.
+@Test func theHostsPeerListDropsARevokedJoinCommand() throws {
+    let dir = try TempDir()
+    let file = dir.path + "/shared.txt"
+    try "hello\n".write(toFile: file, atomically: false, encoding: .utf8)
+    let session = try EditorSession(path: file, author: "alice")
+    let inbox = try PeerInbox()
+    let identity = try PeerIdentity.generate(name: "host")
+    let invitation = Invitation.make(for: identity)
+    let book = InvitationBook([invitation])
+    var config = PeerHub.Configuration(name: "alice", colour: 0)
+    config.security = PeerSecurity(identity: identity, invitations: book)
+    let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
+    defer { _ = try? hub.shutdown() }
+    let link = PeerLink(session: session, hub: hub, inbox: inbox)
+    link.joinCommand = "weave join 127.0.0.1:7070 --invite \(invitation.token)"
+    link.joinInvitation = invitation
+    link.attach()
+    session.press(.function(4))
+    #expect(session.editor.peerList?.footer.joined().contains(invitation.token) == true)
+    session.press(.escape)
+    book.revoke(invitation)  // what the hub's refresh makes of `weave revoke` in another shell
+    session.press(.function(4))
+    let footer = try #require(session.editor.peerList?.footer).joined(separator: "\n")
+    #expect(!footer.contains(invitation.token), "\(footer)")
+    #expect(footer.contains("no longer works (the invitation was revoked)") && footer.contains("weave invite FILE"), "\(footer)")
+}
