@@ -50,7 +50,14 @@ public struct Tmux {
             screen = capture()
             // A long line (the shell's "Killed …" note with a long path) wraps at
             // the pane's width: look in the unwrapped text too.
-            if screen.contains(text) || screen.replacingOccurrences(of: "\n", with: "").contains(text) { return screen }
+            if screen.contains(text) || screen.replacingOccurrences(of: "\n", with: "").contains(text) {
+                // A capture can land in the middle of a redraw (rows above updated,
+                // the status line not yet): return a screen only once it holds still.
+                usleep(30_000)
+                let again = capture()
+                if again == screen { return screen }
+                continue
+            }
             usleep(50_000)
         }
         throw TmuxError("timed out after \(seconds)s waiting for \(text.debugDescription); screen:\n\(screen)")
