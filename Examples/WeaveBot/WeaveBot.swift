@@ -83,11 +83,23 @@ enum WeaveBot {
             }
             usleep(UInt32(1_000_000 / cps))
         }
-        // Let the last keystrokes leave, then go.
-        usleep(300_000)
+        // Go only once a peer has acknowledged every edit (the version vectors
+        // say what it applied): quitting earlier would lose the ones still queued.
+        // (WEAVE_BOT_PATIENCE, seconds, shortens it for tests.)
+        let patience = ProcessInfo.processInfo.environment["WEAVE_BOT_PATIENCE"].flatMap(Double.init) ?? 30
+        let acknowledged = Date().addingTimeInterval(patience)
+        var delivery = (try? hub.currentDelivery()) ?? Delivery(own: 1, acknowledged: 0)
+        while delivery.pending > 0 && Date() < acknowledged {
+            usleep(20_000)
+            _ = absorb()
+            delivery = (try? hub.currentDelivery()) ?? delivery
+        }
         _ = absorb()
         do { _ = try hub.shutdown() } catch {}
-        print("done: the shared document has \(mirror.count) characters")
+        guard delivery.pending == 0 else {
+            fail("\(delivery.pending) of \(delivery.own) edits not acknowledged by a peer within \(Int(patience)) s")
+        }
+        print("done: the shared document has \(mirror.count) characters; all \(delivery.own) edits acknowledged")
 
     }
 }

@@ -33,6 +33,12 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var catchUpTarget: VersionVector?
     /// The first push after the handshake is the catch-up; it is logged.
     var catchUpPending = false
+    /// What the peer said it has applied (its greeting, then its Acks): unlike
+    /// `known`, never raised by sending.
+    var acked = VersionVector()
+    /// Replicas whose units arrived from the peer since the last Ack sent to it.
+    var ackReplicas: Set<ReplicaID> = []
+    var ackScheduled = false
 
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?
@@ -168,6 +174,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             hub.declined(ops, from: self)
         case (.open, .declined(let d)):
             hub.received(d, from: self)
+        case (.open, .ack(let v)):
+            hub.received(ack: v, from: self)
         case (.open, .ops(let ops)):
             do throws(PeerError) {
                 try hub.received(ops, from: self)
@@ -197,6 +205,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         state = .open
         remote = g
         known = g.version
+        acked = g.version
         catchUpTarget = g.version
         catchUpPending = true
         info = PeerInfo(connection: id, replica: g.replica, name: g.name, colour: g.colour, address: address, outbound: outbound,

@@ -26,6 +26,21 @@ public struct PeerInfo: Hashable, Sendable {
     public var fingerprint: String?
 }
 
+/// How much of a replica's own editing its peers hold (`PeerHub.delivery`).
+public struct Delivery: Hashable, Sendable {
+    /// Units this replica made (every character typed or deleted is one).
+    public var own: Int
+    /// Of those, how many a peer has acknowledged (it applied them).
+    public var acknowledged: Int
+    /// Units no peer has acknowledged yet: lost if this replica ends now without a history.
+    public var pending: Int { max(0, own - acknowledged) }
+
+    public init(own: Int, acknowledged: Int) {
+        self.own = own
+        self.acknowledged = acknowledged
+    }
+}
+
 /// Identifies an outbound link made by `PeerHub.connect`.
 public struct LinkID: Hashable, Sendable, CustomStringConvertible {
     public var rawValue: Int
@@ -66,6 +81,9 @@ public enum PeerEvent: Sendable {
     case approvalWithdrawn(request: Int)
     /// (Joiner) the host's user is being asked to let this side in.
     case awaitingApproval(LinkID)
+    /// A peer acknowledged more of this replica's own units: `acknowledged`
+    /// of the `own` units made here are held by a peer (see `PeerHub.delivery`).
+    case acknowledged(own: Int, acknowledged: Int)
     /// The peer did not apply a batch of this side's edits (`units` units): a
     /// read-only link. The link stays open; the peer's edits still arrive.
     case editsDeclined(PeerInfo, units: Int, reason: String)

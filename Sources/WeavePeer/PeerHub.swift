@@ -105,6 +105,9 @@ public final class PeerHub: @unchecked Sendable {
     private var admittedKeys: Set<String> = []
     /// Re-reads the invitations and closes revoked links (TLS hosts).
     private var revocationSweep: RepeatedTask?
+    /// The most of this replica's own units any peer has acknowledged
+    /// (its greeting or an Ack): they are safe from this peer's quitting.
+    private(set) var ownAcknowledged: UInt32 = 0
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -268,6 +271,15 @@ public final class PeerHub: @unchecked Sendable {
         }
     }
 
+    /// How many of this replica's own units exist and how many a peer has
+    /// acknowledged (docs/WIRE.md, "Acknowledgements").
+    public func delivery() -> EventLoopFuture<Delivery> {
+        eventLoop.submit { [self] in Delivery(own: Int(document.seen(replica)), acknowledged: Int(ownAcknowledged)) }
+    }
+
+    /// `delivery()`, waited for. Blocks (not on the hub's loop).
+    public func currentDelivery() throws -> Delivery { try delivery().wait() }
+
     /// Runs `body` on the hub's loop with its document.
     public func withDocument<T: Sendable>(_ body: @escaping @Sendable (RGA) -> T) -> EventLoopFuture<T> {
         eventLoop.submit { [self] in body(document) }
@@ -334,6 +346,7 @@ public final class PeerHub: @unchecked Sendable {
             "our_units": "\(document.version.total)",
         ]))
         emit(.peerJoined(info))
+        noteAcknowledged(remote.version[replica])
         for p in presence.presences(for: remote.replica) { c.send(.presence(p)) }
         push(to: c)
         c.flush()
@@ -391,7 +404,9 @@ public final class PeerHub: @unchecked Sendable {
                 break
             }
             c.known.cover(op)
+            c.ackReplicas.insert(op.replica)
         }
+        scheduleAck(c)
         let fresh = document.operations(since: before)
         if !fresh.isEmpty {
             emit(.remoteOperations(fresh, edits: edits))
@@ -399,6 +414,36 @@ public final class PeerHub: @unchecked Sendable {
         }
         checkCaughtUp(c)
         if let failure { throw failure }
+    }
+
+    /// Acknowledges to `c` what arrived from it, once per loop turn (several
+    /// frames read at once share one Ack): for each replica those units came
+    /// from, how many of its units this replica has applied.
+    private func scheduleAck(_ c: PeerConnection) {
+        guard !c.ackScheduled, !c.ackReplicas.isEmpty else { return }
+        c.ackScheduled = true
+        eventLoop.execute { [self] in
+            c.ackScheduled = false
+            guard c.state == .open else { return }
+            var v = VersionVector()
+            for r in c.ackReplicas { v[r] = document.seen(r) }
+            c.ackReplicas.removeAll()
+            c.send(.ack(v))
+            c.flush()
+        }
+    }
+
+    /// The peer on `c` has applied at least `v`.
+    func received(ack v: VersionVector, from c: PeerConnection) {
+        c.acked = c.acked.merging(v)
+        noteAcknowledged(v[replica])
+    }
+
+    /// A peer holds `units` of this replica's own units: emits `.acknowledged` when that is news.
+    func noteAcknowledged(_ units: UInt32) {
+        guard units > ownAcknowledged else { return }
+        ownAcknowledged = units
+        emit(.acknowledged(own: Int(document.seen(replica)), acknowledged: Int(units)))
     }
 
     /// (Host) An Ops frame from a read-only link: not applied; answered with

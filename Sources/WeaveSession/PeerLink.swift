@@ -55,6 +55,18 @@ public final class PeerLink: SessionCompanion {
     /// session's own history serves).
     public private(set) var memoryHistory: History?
     private var memoryTimelineStale = false
+    /// Ctrl-Q while some of this replica's edits are acknowledged by no peer
+    /// (`PeerHub.delivery`): first a bounded wait for them to leave, then
+    /// (a session without a file) a question — they would be lost.
+    public enum Quitting: Equatable, Sendable { case no, sending(until: UInt64), asking }
+    public private(set) var quitting = Quitting.no
+    /// How long Ctrl-Q waits for unacknowledged edits before asking, in seconds ("w" waits three times as long).
+    public var quitWait: Double = 3
+    /// Said on the terminal after the session ends (where a copy was saved).
+    public private(set) var exitNote: String?
+    private var passQuit = false
+    /// Set when this link ended the session (a session without a file whose edits were all acknowledged, or the user said so).
+    public private(set) var endedSession = false
 
     public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
         self.session = session
@@ -159,6 +171,8 @@ public final class PeerLink: SessionCompanion {
             }
         case .awaitingApproval:
             session.updateEditor { $0.notify("Waiting for the host to let you in…") }
+        case .acknowledged:
+            if case .sending = quitting { checkQuit() }
         case .editsDeclined(let info, let units, let reason):
             becomeReadOnly()
             session.updateEditor {
@@ -208,6 +222,7 @@ public final class PeerLink: SessionCompanion {
     public func afterKeys() { sendCursor() }
 
     public func beforeDraw() {
+        if case .sending(let until) = quitting, EditorSession.now() >= until { checkQuit() }
         refresh()
         if memoryTimelineStale, session.editor.pane != nil, let h = memoryHistory {
             memoryTimelineStale = false
@@ -222,14 +237,20 @@ public final class PeerLink: SessionCompanion {
         memoryTimelineStale = true
     }
 
-    /// The peer list's next refresh while it is shown.
-    public var deadline: UInt64? { listShown ? statsDeadline : nil }
+    /// The peer list's next refresh while it is shown, or the end of the wait on quit.
+    public var deadline: UInt64? {
+        var next = listShown ? statsDeadline : nil
+        if case .sending(let until) = quitting { next = min(next ?? until, until) }
+        return next
+    }
 
     /// Says goodbye to every peer.
     public func beforeSignalExit() { _ = try? hub.shutdown() }
 
     /// F3, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
     public func filter(_ key: Key) -> Bool {
+        if passQuit { return false }
+        if quitting != .no { quitKey(key); return true }
         if !waiting.isEmpty, session.editor.mode == .edit {
             // The question holds the keyboard until it is answered (typing
             // must not let someone in by accident).
@@ -256,6 +277,8 @@ public final class PeerLink: SessionCompanion {
             // A watcher's in-memory copy holds nothing of its own: nothing to lose, nothing to ask.
             session.loop.stop()
             return true
+        case .ctrl("q"):
+            return startQuit()
         case .function(2), .ctrl("t"):
             // A session with a file time-travels through its own history.
             guard let h = memoryHistory else { return false }
@@ -271,6 +294,98 @@ public final class PeerLink: SessionCompanion {
             return false
         }
     }
+
+    // MARK: Quitting with edits not yet acknowledged
+
+    /// Ctrl-Q: false (the editor quits as usual) when every edit made here is
+    /// held by a peer, or when a file's history keeps the rest for the next
+    /// run and no peer is there to wait for; otherwise waits for them (at most
+    /// `quitWait` seconds), or asks at once when no peer can take them now.
+    func startQuit() -> Bool {
+        guard let d = try? hub.currentDelivery(), d.pending > 0 else { return false }
+        if online, !connected.isEmpty {
+            quitting = .sending(until: EditorSession.now() + UInt64(quitWait * 1e9))
+            session.updateEditor { $0.notify("Sending \(Self.edits(d.pending)) before quitting… (Esc: back to editing)") }
+            return true
+        }
+        if session.store != nil { return false }  // kept in the history, sent on the next join
+        ask(d.pending)
+        return true
+    }
+
+    /// Every edit acknowledged: quit; time is up: ask (in memory) or quit (the history keeps them).
+    func checkQuit() {
+        let pending = (try? hub.currentDelivery().pending) ?? 0
+        if pending == 0 { return finishQuit() }
+        guard case .sending(let until) = quitting, EditorSession.now() >= until else { return }
+        if session.store != nil { return finishQuit() }
+        ask(pending)
+    }
+
+    private func ask(_ pending: Int) {
+        quitting = .asking
+        session.updateEditor {
+            $0.question = "\(Self.edits(pending)) not yet sent\(connected.isEmpty ? " (no peer connected)" : ""): "
+                + "w wait / s save a copy / q quit anyway / Esc edit"
+        }
+    }
+
+    private func quitKey(_ key: Key) {
+        switch (quitting, key) {
+        case (_, .resize):
+            break
+        case (_, .escape), (.asking, .ctrl("c")):
+            quitting = .no
+            let pending = (try? hub.currentDelivery().pending) ?? 0
+            session.updateEditor { $0.question = nil; $0.notify("Not quit: \(Self.edits(pending)) still to send") }
+        case (.sending, .ctrl("q")):
+            quitting = .sending(until: 0)
+            checkQuit()
+        case (.asking, .char("w")), (.asking, .char("W")):
+            session.updateEditor { $0.question = nil; $0.notify("Waiting for the edits to leave… (Esc: back to editing)") }
+            quitting = .sending(until: EditorSession.now() + UInt64(quitWait * 3e9))
+            checkQuit()
+        case (.asking, .char("s")), (.asking, .char("S")):
+            saveCopyAndQuit()
+        case (.asking, .char("q")), (.asking, .char("Q")), (.asking, .ctrl("q")):
+            finishQuit()
+        default:
+            break
+        }
+    }
+
+    /// Writes the text to a new file in the working directory, then quits.
+    private func saveCopyAndQuit() {
+        var t = time(nil)
+        var tm = tm()
+        localtime_r(&t, &tm)
+        let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+        let name = "weave-copy-\(stamp).txt"
+        do {
+            try AtomicFile.write(name, Array(session.editor.text.utf8))
+        } catch {
+            session.updateEditor { $0.notify("Could not save a copy: \(error)") }
+            return
+        }
+        exitNote = "weave: the edits not yet sent were saved with the whole text in \(name)"
+        finishQuit()
+    }
+
+    private func finishQuit() {
+        quitting = .no
+        session.updateEditor { $0.question = nil }
+        if session.store == nil {
+            endedSession = true
+            session.loop.stop()
+        } else {
+            // The editor's own Ctrl-Q (it may still ask about an unsaved FILE).
+            passQuit = true
+            session.press(.ctrl("q"))
+            passQuit = false
+        }
+    }
+
+    static func edits(_ n: Int) -> String { "\(n) edit\(n == 1 ? "" : "s")" }
 
     /// Sends the cursor's element when it changed.
     func sendCursor() {

@@ -227,6 +227,7 @@ struct Join: ParsableCommand {
                               : "Joined \(host):\(port) (\(shared.count) characters)   F3 offline/online  F4 peers")
         }
         try runSession(session, hub: hub)
+        if let note = link.exitNote { print(note) }
     }
 
     /// HOST:PORT, [IPv6]:PORT.

@@ -44,9 +44,39 @@ struct WeaveBotTests {
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { process.terminate(); Issue.record("the bot did not finish within 20 s") }
         #expect(process.terminationStatus == 0)
-        // The bot's last frames may still be unread on the hub's loop when it exits.
+        // The bot exits only once the hub acknowledged every edit: the hub holds them all already.
         let expected = "host text\n" + typed
-        #expect(try eventually(20) { try hub.snapshot().text == expected }, "the hub holds: \(String(describing: try? hub.snapshot().text))")
+        #expect(try hub.snapshot().text == expected, "the hub holds: \(String(describing: try? hub.snapshot().text))")
+    }
+
+    /// A host that never acknowledges the bot's edits (a read-only invitation:
+    /// they are declined): the bot says how many were not acknowledged and exits non-zero.
+    @Test func theBotFailsWhenItsEditsAreNotAcknowledged() throws {
+        guard let bot = Self.binary("weave-bot") else { Issue.record("weave-bot was not built"); return }
+        let identity = try PeerIdentity.generate()
+        let invitation = Invitation.make(for: identity, readOnly: true)
+        var config = PeerHub.Configuration(name: "host", colour: 1)
+        config.security = PeerSecurity(identity: identity, invitations: InvitationBook([invitation]))
+        let hub = PeerHub(document: RGA(replica: ReplicaID(1)), configuration: config)
+        let address = try hub.listen(host: "127.0.0.1", port: 0)
+        defer { _ = try? hub.shutdown() }
+        let file = NSTemporaryDirectory() + "weave-bot-ro-\(UInt32.random(in: 0 ... .max)).txt"
+        FileManager.default.createFile(atPath: file, contents: Data("abc".utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bot)
+        process.arguments = ["127.0.0.1:\(address.port!)", file, "--invite", invitation.token, "--cps", "400"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["WEAVE_BOT_PATIENCE": "1"]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate(); Issue.record("the bot did not give up within 20 s") }
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 1)
+        #expect(stderr.contains("3 of 3 edits not acknowledged by a peer within 1 s"), "\(stderr)")
+        #expect(try hub.snapshot().text == "")
     }
 
     /// Runs the bot with `arguments` to its end: exit status and standard error.

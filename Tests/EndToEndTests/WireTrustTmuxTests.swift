@@ -119,4 +119,56 @@ struct WireTrustTmuxTests {
         host.sendKeys("C-q")
         try host.waitFor("WEAVE-EXIT=0")
     }
+
+    /// An in-memory joiner quits with edits no peer has: Ctrl-Q says how many
+    /// and offers wait / save a copy / quit anyway; Esc goes back; once back
+    /// online the edits reach the host and Ctrl-Q quits; "s" saves a copy.
+    @Test func quittingWithUnsentEditsSaysSo() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("unsent")
+        let file = dir.file("u.txt")
+        try "host line\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let config = dir.path + "/alice-config"
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(config) \(weave) host \(file) --port 0 --name alice")
+        defer { host.kill() }
+        try host.waitFor("join with: weave join 127.0.0.1:")
+        let args = try Tmux.joinArguments(weave: weave, file: file, config: config)
+        let join = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config sh -c 'cd \(dir.path) && exec \(weave) join \(args) --name bob'")
+        defer { join.kill() }
+        try join.waitFor("alice online")
+        join.sendKeys("F3")
+        try join.waitFor("offline")
+        join.sendKeys("C-End")
+        join.sendText("unsent")
+        try join.waitFor("unsent")
+        join.sendKeys("C-q")
+        try join.waitFor("6 edits not yet sent (no peer connected): w wait / s save a copy / q quit anyway")
+        join.sendKeys("Escape")
+        try join.waitFor("Not quit: 6 edits still to send")
+        join.sendKeys("F3")
+        try join.waitFor("alice online")
+        try host.waitFor("host line\nunsent")
+        join.sendKeys("C-q")  // all acknowledged: the editor's own Ctrl-Q
+        try join.waitFor("Ctrl-Q again quits")
+        join.sendKeys("C-q")
+        try join.waitFor("WEAVE-EXIT=0")
+
+        let second = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/carol-config sh -c 'cd \(dir.path) && exec \(weave) join \(args) --name carol'")
+        defer { second.kill() }
+        try second.waitFor("alice online")
+        second.sendKeys("F3")
+        try second.waitFor("offline")
+        second.sendText("mine ")
+        second.sendKeys("C-q")
+        try second.waitFor("5 edits not yet sent")
+        second.sendText("s")
+        let after = try second.waitFor("WEAVE-EXIT=0")
+        #expect(after.contains("saved with the whole text in weave-copy-"), "\(after)")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("weave-copy-") }
+        #expect(copies.count == 1)
+        #expect(try String(contentsOfFile: dir.file(copies.first ?? "?"), encoding: .utf8) == "mine host line\nunsent")
+        host.sendKeys("C-q")
+        host.sendKeys("C-q")
+        try host.waitFor("WEAVE-EXIT=")
+    }
 }
