@@ -55,7 +55,7 @@ extension Editor {
 
     /// Ctrl-U: inserts the cut buffer at the cursor.
     mutating func paste() {
-        guard !cutBuffer.isEmpty else { message = "Cut buffer is empty"; return }
+        guard !cutBuffer.isEmpty else { message = "Nothing to paste: Ctrl-C copies, Ctrl-X cuts"; return }
         undo.seal()
         insertAtCursor(cutBuffer, kind: .other)
     }
@@ -63,16 +63,8 @@ extension Editor {
     /// Inserts a pasted block as one undoable edit, with `\r\n` and `\r` made
     /// `\n`.
     mutating func pasteBlock(_ s: String) {
-        var out: [Unicode.Scalar] = []
-        var lastCR = false
-        for u in s.unicodeScalars {
-            if u == "\r" { out.append("\n"); lastCR = true; continue }
-            if u == "\n" && lastCR { lastCR = false; continue }
-            lastCR = false
-            out.append(u)
-        }
         undo.seal()
-        insertAtCursor(out, kind: .other)
+        insertAtCursor(Self.normalisedPaste(s), kind: .other)
     }
 
     mutating func performUndo() {

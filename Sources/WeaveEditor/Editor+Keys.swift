@@ -59,11 +59,15 @@ extension Editor {
     }
 
     private mutating func handleEdit(_ key: Key, wasArmed: Bool, wasSaveArmed: Bool, wasCut: Bool, effects: inout [Effect]) {
-        if let why = readOnly, Self.edits(key) {
+        if let why = readOnly, Self.edits(key) || key == .ctrl("x") || key == .ctrl("v") {
             message = "Read-only: \(why). Nothing was changed"
             effects.append(.bell)
             return
         }
+        if handleSelectionKey(key, wasCut: wasCut) { return }
+        endSelectionBefore(key)
+        var key = key
+        if case .shift(let inner) = key, Self.moves(inner) { key = inner }
         switch key {
         case .char(let c): insertAtCursor([c], kind: .typing)
         case .enter: undo.seal(); insertAtCursor(["\n"], kind: .other)
@@ -99,8 +103,8 @@ extension Editor {
         case .alt("g"), .alt("G"), .ctrl("_"):
             undo.seal()
             mode = .prompt(Prompt(label: "Go to line[:column]", input: [], purpose: .goToLine))
-        case .function(3): undo.seal(); findAgain(forward: true)
-        case .function(4): undo.seal(); findAgain(forward: false)
+        case .function(3), .alt("w"): undo.seal(); findAgain(forward: true)
+        case .function(4), .function(15), .alt("q"): undo.seal(); findAgain(forward: false)
         case .function(2), .ctrl("t"):
             undo.seal()
             effects.append(.openTimeTravel)
@@ -124,7 +128,6 @@ extension Editor {
             } else {
                 effects.append(.quit)
             }
-        case .ctrl("c"): message = "Ctrl-Q quits, Ctrl-G shows the keys"
         case .function(1), .ctrl("g"): mode = .help
         case .escape: break
         default: effects.append(.bell)

@@ -102,6 +102,13 @@ public struct Editor: Sendable {
     var lastKeyWasCut = false
     var lastSearch: [Unicode.Scalar] = []
     var quitArmed = false
+    /// The selection's other end (the cursor is one end), anchored to an
+    /// element like the cursor so that others' edits do not move it; nil: no
+    /// selection. See Editor+Selection.swift.
+    var mark: Anchor?
+    /// Whether the mark was set with Alt-A (plain movement then extends the
+    /// selection) rather than by Shift+movement (plain movement ends it).
+    var markSticky = false
     /// Set by `askToSaveAnyway`: the next key, if Ctrl-S, saves despite the warning.
     var saveArmed = false
     /// Operations made by the current key, sent as one `.broadcast` effect.
@@ -148,15 +155,21 @@ public struct Editor: Sendable {
     }
 
     /// Pins the cursor to the element at it (or after the last one). O(log s).
-    mutating func reanchor() {
-        let c = doc.cursor, n = doc.rga.count
-        if c < n { anchor = .before(doc.rga.id(at: c)) }
-        else if n > 0 { anchor = .after(doc.rga.id(at: n - 1)) }
-        else { anchor = .start }
+    mutating func reanchor() { anchor = anchorAt(doc.cursor) }
+
+    /// The anchor for index `c`: the element at it, or after the last one. O(log s).
+    func anchorAt(_ c: Int) -> Anchor {
+        let n = doc.rga.count
+        if c < n { return .before(doc.rga.id(at: c)) }
+        if n > 0 { return .after(doc.rga.id(at: n - 1)) }
+        return .start
     }
 
     /// The cursor index the anchor stands for now. O(log s).
-    func resolveAnchor() -> Int {
+    func resolveAnchor() -> Int { resolve(anchor) }
+
+    /// The index an anchor stands for now. O(log s).
+    func resolve(_ anchor: Anchor) -> Int {
         switch anchor {
         case .start: return 0
         case .before(let id):

@@ -2,27 +2,26 @@
 public enum Help {
     /// (keys, what they do), in the order shown.
     public static let bindings: [(keys: String, action: String)] = [
-        ("Arrows", "move by character / visual row"),
-        ("Ctrl-Left  Ctrl-Right", "move by word"),
+        ("Arrows  Ctrl-Left/Right", "move by character or row / by word"),
         ("Home  End  Ctrl-A  Ctrl-E", "start / end of line"),
         ("PgUp  PgDn", "move by a screen"),
-        ("Ctrl-Home  Ctrl-End", "start / end of file"),
-        ("Mouse click", "move the cursor there"),
-        ("Backspace  Ctrl-H", "delete before the cursor"),
-        ("Delete  Ctrl-D", "delete at the cursor"),
+        ("Ctrl-Home  Ctrl-End", "start / end of file (a click: there)"),
+        ("Shift+move  Alt-A", "select (Alt-A sets a mark; Esc cancels)"),
+        ("Ctrl-C  Ctrl-X  Ctrl-V", "copy / cut / paste (the line if none)"),
+        ("Backspace  Delete", "delete before / at the cursor"),
         ("Enter  Tab", "new line / tab"),
-        ("Ctrl-K", "cut the line (repeat to cut more)"),
-        ("Ctrl-U", "paste the cut lines"),
+        ("Ctrl-K  Ctrl-U", "cut the line (again: more) / paste"),
         ("Ctrl-Z  Ctrl-Y", "undo / redo your own edits"),
-        ("Ctrl-F  Ctrl-W  F3  F4", "find, then find next / previous"),
+        (findKeys, "find, then find next / previous"),
         ("Alt-G  Ctrl-_", "go to line[:column]"),
         ("Ctrl-O  Ctrl-N", "soft wrap / line numbers on or off"),
         ("F2  Ctrl-T", "time travel: the whole history (Esc closes)"),
         ("Ctrl-L", "redraw the screen"),
         ("Ctrl-S  Ctrl-Q", "save / quit (asks if unsaved)"),
-        ("F1  Ctrl-G", "this help"),
-        ("Esc", "cancel a prompt / close help"),
+        ("F1  Ctrl-G  Esc", "this help / cancel a prompt, close help"),
     ]
+
+    static let findKeys = "Ctrl-F  F3  F4"
 
     /// In a session with peers (`weave host`/`join`), F3 and F4 drive the link.
     public static let peerBinding = (keys: "F3  F4  Ctrl-P", action: "go offline / online; the peer list")
@@ -34,7 +33,9 @@ public enum Help {
     public static func lines(peers: Bool) -> [String] {
         var out = ["Weave help: keys", ""]
         for b in bindings {
-            if peers && b.keys == "F3  F4" {
+            if peers && b.keys == findKeys {
+                // F3/F4 drive the link in a shared session.
+                out.append("  Ctrl-F  Ctrl-W" + String(repeating: " ", count: 28 - 14) + "find")
                 out.append("  " + peerBinding.keys + String(repeating: " ", count: max(1, 28 - peerBinding.keys.count)) + peerBinding.action)
                 continue
             }

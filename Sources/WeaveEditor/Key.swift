@@ -14,6 +14,9 @@ public enum Key: Hashable, Sendable {
     /// Alt (Meta) plus a character, as terminals send it: Esc, then the
     /// character. `.alt("g")` is Alt-G.
     case alt(Unicode.Scalar)
+    /// Shift plus a movement key (`.shift(.left)`, `.shift(.ctrlRight)`): moves
+    /// and extends the selection.
+    indirect case shift(Key)
     case up, down, left, right
     case home, end, pageUp, pageDown
     case ctrlHome, ctrlEnd, ctrlLeft, ctrlRight

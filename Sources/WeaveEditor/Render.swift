@@ -47,6 +47,7 @@ extension Editor {
     private func drawText(_ grid: inout Grid) {
         let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
         let here = cursorPlace()
+        let selected = selection ?? 0 ..< 0  // drawn in reverse video
         var t: ViewTop? = top
         var cachedLine = -1
         var lay = LineLayout([], width: nil)
@@ -70,8 +71,10 @@ extension Editor {
                     continue
                 }
                 let u = scalars[base + i]
+                let inSelection = selected.contains(base + i)
                 if u == "\t" {
-                    for k in 0 ..< w where x + k < textWidth { grid.put(.blank, x: gutter + x + k, y: y) }
+                    let blank = inSelection ? Grid.Cell(" ", attributes: .reverse) : .blank
+                    for k in 0 ..< w where x + k < textWidth { grid.put(blank, x: gutter + x + k, y: y) }
                 } else if CharWidth.isControl(u) {
                     let shown = Unicode.Scalar(u.value < 0x80 ? u.value ^ 0x40 : 0x3F)!
                     grid.put(Grid.Cell("^", attributes: .reverse), x: gutter + x, y: y)
@@ -85,7 +88,7 @@ extension Editor {
                     if x + w > textWidth {
                         grid.put(.blank, x: gutter + x, y: y)  // a wide character cut by the edge
                     } else {
-                        grid.put(Grid.Cell(text, width: w), x: gutter + x, y: y)
+                        grid.put(Grid.Cell(text, width: w, attributes: inSelection ? .reverse : []), x: gutter + x, y: y)
                     }
                 }
             }

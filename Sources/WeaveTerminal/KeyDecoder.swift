@@ -10,6 +10,8 @@ public struct KeyDecoder {
     /// Our key codes, above ncurses' KEY_MAX (0777).
     enum Code: Int32, CaseIterable {
         case ctrlLeft = 0x1001, ctrlRight, ctrlHome, ctrlEnd, pasteStart, pasteEnd, home, end, ctrlUp, ctrlDown
+        case shiftLeft, shiftRight, shiftUp, shiftDown, shiftHome, shiftEnd, shiftPageUp, shiftPageDown
+        case shiftCtrlLeft, shiftCtrlRight, shiftCtrlHome, shiftCtrlEnd
     }
 
     /// The sequences for each code (xterm and rxvt forms).
@@ -20,6 +22,12 @@ public struct KeyDecoder {
         ("\u{1B}[200~", .pasteStart), ("\u{1B}[201~", .pasteEnd),
         ("\u{1B}[H", .home), ("\u{1B}[F", .end), ("\u{1B}OH", .home), ("\u{1B}OF", .end),
         ("\u{1B}[1~", .home), ("\u{1B}[4~", .end), ("\u{1B}[7~", .home), ("\u{1B}[8~", .end),
+        // xterm's modifier forms (2 = Shift, 6 = Shift+Ctrl), which tmux and
+        // TERM=screen pass on though their terminfo does not name them.
+        ("\u{1B}[1;2D", .shiftLeft), ("\u{1B}[1;2C", .shiftRight), ("\u{1B}[1;2A", .shiftUp), ("\u{1B}[1;2B", .shiftDown),
+        ("\u{1B}[1;2H", .shiftHome), ("\u{1B}[1;2F", .shiftEnd), ("\u{1B}[5;2~", .shiftPageUp), ("\u{1B}[6;2~", .shiftPageDown),
+        ("\u{1B}[1;6D", .shiftCtrlLeft), ("\u{1B}[1;6C", .shiftCtrlRight), ("\u{1B}[1;6H", .shiftCtrlHome),
+        ("\u{1B}[1;6F", .shiftCtrlEnd),
     ]
 
     /// Registers `sequences` with ncurses (after initscr, with keypad on).
@@ -79,7 +87,16 @@ public struct KeyDecoder {
         case KEY_DC: key = .delete
         case KEY_ENTER: key = .enter
         case KEY_BTAB: key = .tab
-        case KEY_F0 + 1 ... KEY_F0 + 12: key = .function(Int(code - KEY_F0))
+        case KEY_F0 + 1 ... KEY_F0 + 24: key = .function(Int(code - KEY_F0))  // 13-24: Shift+F1-F12
+        // terminfo's own shifted keys, where the terminal description has them
+        case KEY_SLEFT: key = .shift(.left)
+        case KEY_SRIGHT: key = .shift(.right)
+        case KEY_SR: key = .shift(.up)
+        case KEY_SF: key = .shift(.down)
+        case KEY_SHOME: key = .shift(.home)
+        case KEY_SEND: key = .shift(.end)
+        case KEY_SPREVIOUS: key = .shift(.pageUp)
+        case KEY_SNEXT: key = .shift(.pageDown)
         default:
             switch Code(rawValue: code) {
             case .ctrlLeft: key = .ctrlLeft
@@ -90,6 +107,18 @@ public struct KeyDecoder {
             case .ctrlDown: key = .down
             case .home: key = .home
             case .end: key = .end
+            case .shiftLeft: key = .shift(.left)
+            case .shiftRight: key = .shift(.right)
+            case .shiftUp: key = .shift(.up)
+            case .shiftDown: key = .shift(.down)
+            case .shiftHome: key = .shift(.home)
+            case .shiftEnd: key = .shift(.end)
+            case .shiftPageUp: key = .shift(.pageUp)
+            case .shiftPageDown: key = .shift(.pageDown)
+            case .shiftCtrlLeft: key = .shift(.ctrlLeft)
+            case .shiftCtrlRight: key = .shift(.ctrlRight)
+            case .shiftCtrlHome: key = .shift(.ctrlHome)
+            case .shiftCtrlEnd: key = .shift(.ctrlEnd)
             default: key = nil
             }
         }

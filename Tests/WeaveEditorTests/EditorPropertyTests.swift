@@ -65,12 +65,88 @@ struct EditorPropertyTests {
     }
 }
 
-/// What a user expects of the keys, with no CRDT: text, cursor, cut buffer.
+/// What a user expects of the keys, with no CRDT: text, cursor, cut buffer,
+/// the selection's mark.
 struct PlainEditor {
     var text: [Unicode.Scalar]
     var cursor = 0
     var cut: [Unicode.Scalar] = []
     var lastWasCut = false
+    var mark: Int?
+    var sticky = false
+
+    var selection: Range<Int>? {
+        guard let m = mark, m != cursor else { return nil }
+        return min(m, cursor) ..< max(m, cursor)
+    }
+
+    static func moves(_ key: Key) -> Bool {
+        switch key {
+        case .left, .right, .home, .end, .ctrlHome, .ctrlEnd, .ctrlLeft, .ctrlRight: return true
+        default: return false
+        }
+    }
+
+    mutating func replaceSelection(_ s: [Unicode.Scalar]) {
+        if let r = selection {
+            text.removeSubrange(r)
+            cursor = r.lowerBound
+        }
+        mark = nil
+        insert(s)
+    }
+
+    /// The selection's keys (Editor+Selection.swift in plain words); false
+    /// when the key is a plain one.
+    mutating func pressSelectionKey(_ key: Key, wasCut: Bool) -> Bool {
+        switch key {
+        case .shift(let inner) where Self.moves(inner):
+            if mark == nil { mark = cursor; sticky = false }
+            press(inner, keepMark: true)
+            return true
+        case .alt("a"):
+            if mark != nil { mark = nil } else { mark = cursor; sticky = true }
+            return true
+        case .escape where mark != nil:
+            mark = nil
+            return true
+        case .ctrl("c"), .alt("6"):
+            if let r = selection { cut = Array(text[r]) } else {
+                var range = lineStart ..< lineEnd
+                if range.upperBound < text.count { range = range.lowerBound ..< range.upperBound + 1 }
+                cut = Array(text[range])
+            }
+            mark = nil
+            return true
+        case .ctrl("x"), .ctrl("k") where selection != nil:
+            if let r = selection {
+                cut = Array(text[r])
+                text.removeSubrange(r)
+                cursor = r.lowerBound
+                mark = nil
+            } else {
+                mark = nil
+                lastWasCut = wasCut
+                press(.ctrl("k"), keepMark: false)
+            }
+            return true
+        case .ctrl("v"), .ctrl("u"):
+            if cut.isEmpty { mark = nil } else { replaceSelection(cut) }
+            return true
+        case .char(let c) where selection != nil: replaceSelection([c]); return true
+        case .enter where selection != nil: replaceSelection(["\n"]); return true
+        case .tab where selection != nil: replaceSelection(["\t"]); return true
+        case .paste(let p) where selection != nil: replaceSelection(Editor.normalisedPaste(p)); return true
+        case .backspace, .delete:
+            guard let r = selection else { mark = nil; return false }
+            text.removeSubrange(r)
+            cursor = r.lowerBound
+            mark = nil
+            return true
+        default:
+            return false
+        }
+    }
 
     var lineStart: Int {
         var i = cursor
@@ -102,7 +178,21 @@ struct PlainEditor {
     mutating func press(_ key: Key) {
         let wasCut = lastWasCut
         lastWasCut = false
+        if pressSelectionKey(key, wasCut: wasCut) { return }
+        if mark != nil {
+            // Movement ends a Shift selection (not Alt-A's mark); any other key ends both.
+            if Self.moves(key) { if !sticky { mark = nil } } else { mark = nil }
+        }
+        lastWasCut = wasCut
+        press(key, keepMark: true)
+    }
+
+    /// The plain meaning of a key.
+    mutating func press(_ key: Key, keepMark: Bool) {
+        let wasCut = lastWasCut
+        lastWasCut = false
         switch key {
+        case .escape: break
         case .char(let c): insert([c])
         case .enter: insert(["\n"])
         case .tab: insert(["\t"])
@@ -201,7 +291,8 @@ struct EditorRun {
     func fail(_ what: String, step: Int, key: Key?) -> String {
         "seed \(seed) (remote: \(remote)) step \(step) key \(key.map { "\($0)" } ?? "-"): \(what)\n"
             + "editor: \(editor.text.debugDescription) cursor \(editor.cursor)\n"
-            + "model:  \(String(String.UnicodeScalarView(model.text)).debugDescription) cursor \(model.cursor)\n"
+            + "  selection \(String(describing: editor.selection))\n"
+            + "model:  \(String(String.UnicodeScalarView(model.text)).debugDescription) cursor \(model.cursor) selection \(String(describing: model.selection))\n"
             + "initial text, then keys: \(trail.joined(separator: " "))"
     }
 
@@ -227,8 +318,14 @@ struct EditorRun {
             return .paste(String(String.UnicodeScalarView((0 ..< n).map { _ in
                 g.chance(0.2) ? (g.chance(0.5) ? "\r" : "\n") : Self.local[g.int(0 ..< Self.local.count)]
             })))
-        case 86 ..< 93: return .ctrl("z")
-        default: return .ctrl("y")
+        case 86 ..< 91: return .ctrl("z")
+        case 91 ..< 94: return .ctrl("y")
+        case 94 ..< 97:
+            let moves: [Key] = [.left, .right, .home, .end, .ctrlLeft, .ctrlRight, .ctrlHome, .ctrlEnd]
+            return .shift(moves[g.int(0 ..< moves.count)])
+        default:
+            let keys: [Key] = [.alt("a"), .escape, .ctrl("c"), .ctrl("x"), .ctrl("v"), .alt("6")]
+            return keys[g.int(0 ..< keys.count)]
         }
     }
 
@@ -249,7 +346,8 @@ struct EditorRun {
     }
 
     mutating func check(_ step: Int, _ key: Key?) {
-        if editor.doc.buffer.scalars != model.text || editor.cursor != model.cursor {
+        if editor.doc.buffer.scalars != model.text || editor.cursor != model.cursor || editor.selection != model.selection
+            || editor.cutBuffer != model.cut {
             Issue.record(Comment(rawValue: fail("the editor differs from the plain model", step: step, key: key)))
         }
     }
@@ -276,6 +374,7 @@ struct EditorRun {
             for e in try shadow.receive(op) { model.apply(e) }
         }
         model.cursor = editor.cursor  // a remote edit moves the cursor with its character (anchors)
+        model.mark = editor.markIndex  // and the mark with its own
         trail.append("[remote]")
     }
 
@@ -306,6 +405,7 @@ struct EditorRun {
                 model.text = editor.doc.buffer.scalars
                 model.cursor = editor.cursor
                 model.lastWasCut = false
+                model.mark = nil
             default:
                 model.press(key)
                 _ = try press(key)
@@ -351,6 +451,7 @@ struct EditorRun {
         model.text = editor.doc.buffer.scalars
         model.cursor = editor.cursor
         model.lastWasCut = false
+        model.mark = editor.markIndex
     }
 }
 
