@@ -121,4 +121,27 @@ struct TrustTmuxTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["f.txt"])
         #expect(bytes(file) == Array("hello\nworld\n".utf8))
     }
+
+    /// A file this user may not read: a clear error, exit 1, nothing written
+    /// beside it (and no read-only offer, which could not show it either).
+    @Test(.enabled(if: geteuid() == 0 || TestEnvironment.isCI, "needs root to run weave as another user"))
+    func anUnreadableFileIsRefusedClearly() throws {
+        guard geteuid() == 0 else { Issue.record("CI runs as root; this run is not, so the other user could not be tried"); return }
+        let bin = try TempDir("robin")
+        #expect(chmod(bin.path, 0o755) == 0)
+        let weave = bin.file("weave")
+        try FileManager.default.copyItem(atPath: try Tmux.weaveBinary(), toPath: weave)
+        #expect(chmod(weave, 0o755) == 0)
+        let dir = try TempDir("secret")
+        #expect(chmod(dir.path, 0o777) == 0)
+        let file = dir.file("secret.txt")
+        try "private\n".write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(chmod(file, 0o600) == 0)
+        let tmux = try Tmux(command: "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp \(weave) edit \(file)")
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor("WEAVE-EXIT=1")
+        #expect(screen.replacingOccurrences(of: "\n", with: "").contains("cannot read \(file): Permission denied"), "\(screen)")
+        #expect(!screen.contains("read-only instead"), "\(screen)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["secret.txt"])
+    }
 }
