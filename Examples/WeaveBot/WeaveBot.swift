@@ -68,10 +68,11 @@ enum WeaveBot {
             return caughtUp
         }
 
-        // Wait (at most 10 s) until the document has arrived.
-        let deadline = Date().addingTimeInterval(10)
+        // Wait (at most 60 s: in a connection storm the host admits a few
+        // handshakes at a time and the others redial) until the document has arrived.
+        let deadline = Date().addingTimeInterval(60)
         while !absorb() {
-            if Date() > deadline { fail("no peer answered at \(args[0]) within 10 s") }
+            if Date() > deadline { fail("no peer answered at \(args[0]) within 60 s") }
             usleep(10_000)
         }
         print("joined \(args[0]) as \(name); typing \(text.unicodeScalars.count) characters at \(cps)/s")

@@ -55,6 +55,11 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// (Host side) the invitation the peer joined with: revoking it closes this connection.
     private(set) var invitationID: [UInt8]?
     private var finished = false
+    /// (Accepted) the channel was accepted with autoRead off: nothing is read
+    /// until `beginHandshake`.
+    var startsPaused = false
+    /// (Accepted) holds one of the hub's handshake slots.
+    var holdsHandshakeSlot = false
 
     // Stats.
     var lastHeard: NIODeadline
@@ -94,11 +99,24 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             context.close(promise: nil)
             return
         }
+        hub.connectionActive(self)
+        if outbound { beginHandshake() } else { hub.admit(self) }
+    }
+
+    /// Starts the handshake: its clock, and Hello from the side that connected.
+    /// An accepted connection waits for this until the hub has a handshake slot
+    /// for it (`Configuration.maxHandshakes`); a paused one starts reading here.
+    func beginHandshake() {
+        guard let context, state == .greeting, handshakeTimer == nil else { return }
         let timeout = hub.configuration.handshakeTimeout
         handshakeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
             fail(.handshakeTimeout(seconds: Double(timeout.nanoseconds) / 1e9))
         }
-        hub.connectionActive(self)
+        if startsPaused {
+            startsPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            context.read()
+        }
         if outbound && authenticated {
             send(.hello(hub.greeting()))
             flush()
@@ -112,7 +130,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             handshakeTimer = context.eventLoop.scheduleTask(in: wait.timeout) { [self] in
                 fail(.handshakeTimeout(seconds: Double(wait.timeout.nanoseconds) / 1e9))
             }
-            if outbound { hub.awaitingApproval(self) }
+            if outbound { hub.awaitingApproval(self) } else { hub.releaseHandshakeSlot(self) }  // the user may take a while
             return
         }
         guard let auth = event as? PeerAuthenticated else { return context.fireUserInboundEventTriggered(event) }
@@ -212,8 +230,15 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
                         readOnly: readOnly, fingerprint: peerFingerprint.map(PeerIdentity.hex))
         let interval = hub.configuration.heartbeatInterval
         let deadAfter = hub.configuration.deadAfter
+        var lastTick = context?.eventLoop.now ?? lastHeard
         heartbeat = context?.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
             guard state == .open, let loop = context?.eventLoop else { return }
+            // A tick that runs late means this side's loop was busy (or the
+            // process was not scheduled): nothing could be read meanwhile, so
+            // that time is not the peer's silence.
+            let late = loop.now - lastTick - interval
+            lastTick = loop.now
+            if late > interval { lastHeard = lastHeard + late }
             if loop.now - lastHeard > deadAfter {
                 fail(.peerSilent(seconds: Double((loop.now - lastHeard).nanoseconds) / 1e9))
             } else {
@@ -295,5 +320,21 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         handshakeTimer?.cancel()
         heartbeat?.cancel()
         hub.connectionClosed(self, reason: closeReason ?? .io("connection closed by the peer"))
+    }
+}
+
+/// Notes every read of bytes from the peer as "heard from" before frames are
+/// decoded: a peer in the middle of sending a large frame is alive, and so is
+/// one whose frames arrive slowly (keep-alive must not cut a slow link).
+final class HeardFrom: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let connection: PeerConnection
+
+    init(_ connection: PeerConnection) { self.connection = connection }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection.lastHeard = context.eventLoop.now
+        context.fireChannelRead(data)
     }
 }

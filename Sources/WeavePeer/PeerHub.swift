@@ -46,6 +46,12 @@ public final class PeerHub: @unchecked Sendable {
         public var heartbeatInterval: TimeAmount = .seconds(1)
         /// A peer not heard from for this long is dead: its connection is closed.
         public var deadAfter: TimeAmount = .seconds(6)
+        /// The most accepted connections in their handshake (TLS, authentication,
+        /// greeting) at once. More wait, accepted but unread, in arrival order,
+        /// and their handshake clock starts when their turn comes: a connection
+        /// storm (every peer redialling after a relay restart) queues instead of
+        /// starving the links already open.
+        public var maxHandshakes = 16
         /// Reconnection delays for outbound links.
         public var backoff = Backoff()
         /// Whether this peer has a cursor: false for a headless peer (a relay),
@@ -56,6 +62,13 @@ public final class PeerHub: @unchecked Sendable {
         /// new units only mark the peer as behind; see `push`).
         public var writeBufferLowWaterMark = 256 << 10
         public var writeBufferHighWaterMark = 1 << 20
+        /// The least time between two rounds of outbound traffic (ops pushes and
+        /// presences, one flush per connection per round). A round goes at once
+        /// when the last one is older; otherwise what arrives meanwhile waits for
+        /// the next round and goes together: a relay with 50 typists sends ~50
+        /// rounds a second per peer instead of one frame per keystroke per peer.
+        /// `.zero`: every round goes on the next loop turn.
+        public var outboundPacing: TimeAmount = .milliseconds(20)
         /// The document's causal buffer bound (`RGA.pendingLimit`); nil keeps the document's.
         public var pendingLimit: Int?
         /// TLS 1.3 on every link: `listen` then accepts only invited peers
@@ -91,7 +104,6 @@ public final class PeerHub: @unchecked Sendable {
     private var listeners: [Channel] = []
     private(set) var online = true
     private var closing = false
-    private var flushScheduled = false
     /// Every replica's presence and the rules for replacing it.
     private(set) var presence: PresenceTable
     private var rng = SystemRandomNumberGenerator()
@@ -105,6 +117,14 @@ public final class PeerHub: @unchecked Sendable {
     private var admittedKeys: Set<String> = []
     /// Re-reads the invitations and closes revoked links (TLS hosts).
     private var revocationSweep: RepeatedTask?
+    /// Handshake slots in use, and accepted connections waiting for one (FIFO).
+    private var handshakeSlots = 0
+    private var waitingForHandshake: [PeerConnection] = []
+    /// Presences waiting for the next outbound round, one per replica (the
+    /// latest), with the connection it came from (not sent back there).
+    private var pendingPresence: [ReplicaID: (presence: Presence, except: Int?)] = [:]
+    private var outboundScheduled = false
+    private var lastOutbound = NIODeadline.distantPast
     /// The most of this replica's own units any peer has acknowledged
     /// (its greeting or an Ack): they are safe from this peer's quitting.
     private(set) var ownAcknowledged: UInt32 = 0
@@ -147,10 +167,11 @@ public final class PeerHub: @unchecked Sendable {
     public func listen(host: String = "127.0.0.1", port: Int = 0) throws -> SocketAddress {
         if configuration.security != nil { _ = try eventLoop.submit { [self] in try tls() }.wait() }
         let channel = try ServerBootstrap(group: eventLoop)
-            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
+            .childChannelOption(ChannelOptions.autoRead, value: false)  // until admitted: see `admit`
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let security = self.configuration.security, let contexts = self.tlsContexts {
@@ -161,7 +182,7 @@ public final class PeerHub: @unchecked Sendable {
                             AuthHandler(role: .host(book), ownFingerprint: own, admission: gate, approvalTimeout: timeout)
                         })
                     }
-                    try self.install(on: channel, link: nil)
+                    try self.install(on: channel, link: nil).startsPaused = true
                 }
             }
             .bind(host: host, port: port).wait()
@@ -223,7 +244,7 @@ public final class PeerHub: @unchecked Sendable {
                     logger.error("local operation refused", metadata: ["error": "\(error)"])
                 }
             }
-            pushAll()
+            scheduleOutbound()
         }
     }
 
@@ -325,9 +346,41 @@ public final class PeerHub: @unchecked Sendable {
         c.authenticated = (try? ops.handler(type: AuthHandler.self)) == nil && (try? ops.handler(type: TLSSniffer.self)) == nil
         nextConnection += 1
         connections[c.id] = c
+        try channel.pipeline.syncOperations.addHandler(HeardFrom(c))
         try channel.pipeline.syncOperations.addHandler(FrameDecoder.handler(maxFrameSize: configuration.maxFrameSize))
         try channel.pipeline.syncOperations.addHandler(c)
         return c
+    }
+
+    /// An accepted connection begins its handshake now if fewer than
+    /// `maxHandshakes` are in theirs, else when one ends (opened, closed, or
+    /// waiting for the user's approval). On the loop.
+    func admit(_ c: PeerConnection) {
+        if handshakeSlots < configuration.maxHandshakes {
+            handshakeSlots += 1
+            c.holdsHandshakeSlot = true
+            c.beginHandshake()
+        } else {
+            waitingForHandshake.append(c)
+            logger.info("handshake queued", metadata: meta(c, ["waiting": "\(waitingForHandshake.count)"]))
+        }
+    }
+
+    /// `c`'s handshake is over (or it left the queue): the next in line begins.
+    func releaseHandshakeSlot(_ c: PeerConnection) {
+        if c.holdsHandshakeSlot {
+            c.holdsHandshakeSlot = false
+            handshakeSlots -= 1
+        } else if let i = waitingForHandshake.firstIndex(where: { $0 === c }) {
+            waitingForHandshake.remove(at: i)
+        }
+        while handshakeSlots < configuration.maxHandshakes, !waitingForHandshake.isEmpty {
+            let next = waitingForHandshake.removeFirst()
+            guard next.state == .greeting, next.context != nil else { continue }
+            handshakeSlots += 1
+            next.holdsHandshakeSlot = true
+            next.beginHandshake()
+        }
     }
 
     func connectionActive(_ c: PeerConnection) {
@@ -336,6 +389,7 @@ public final class PeerHub: @unchecked Sendable {
     }
 
     func connectionOpened(_ c: PeerConnection) {
+        releaseHandshakeSlot(c)
         guard let info = c.info, let remote = c.remote else { return }
         if let id = c.link, let l = links[id] {
             l.backoff.reset()
@@ -355,6 +409,7 @@ public final class PeerHub: @unchecked Sendable {
 
     func connectionClosed(_ c: PeerConnection, reason: PeerError) {
         connections.removeValue(forKey: c.id)
+        releaseHandshakeSlot(c)
         let quiet: Bool
         switch reason {
         case .closedLocally, .peerLeft: quiet = true
@@ -410,7 +465,7 @@ public final class PeerHub: @unchecked Sendable {
         let fresh = document.operations(since: before)
         if !fresh.isEmpty {
             emit(.remoteOperations(fresh, edits: edits))
-            schedulePushAll()
+            scheduleOutbound()
         }
         checkCaughtUp(c)
         if let failure { throw failure }
@@ -488,7 +543,7 @@ public final class PeerHub: @unchecked Sendable {
     /// lags) and the rest goes when the channel is writable again — so a slow
     /// reader costs at most the high water mark plus one frame. O(replicas ·
     /// log + what is sent).
-    func push(to c: PeerConnection) {
+    func push(to c: PeerConnection, flush: Bool = true) {
         guard c.state == .open, c.isWritable else { return }
         let missing = document.operations(since: c.known)
         if c.catchUpPending {
@@ -502,7 +557,7 @@ public final class PeerHub: @unchecked Sendable {
         while c.isWritable, let batch = batcher.next() {
             sendOps(batch, to: c)
         }
-        c.flush()
+        if flush { c.flush() }
     }
 
     /// Encodes and writes one batch, halving it while its frame would be too large.
@@ -520,32 +575,45 @@ public final class PeerHub: @unchecked Sendable {
         c.unitsSent += units
     }
 
-    func pushAll() {
-        for c in connections.values { push(to: c) }
-    }
-
-    /// Coalesces the pushes caused by several frames read at once.
-    private func schedulePushAll() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        eventLoop.execute { [self] in
-            flushScheduled = false
-            pushAll()
+    /// Asks for an outbound round: on the next loop turn when the last round is
+    /// at least `outboundPacing` old, else when it will be. Everything that
+    /// arrives before then (frames from many peers, local edits, cursor moves)
+    /// goes in that one round. O(1).
+    func scheduleOutbound() {
+        guard !outboundScheduled else { return }
+        outboundScheduled = true
+        let due = lastOutbound + configuration.outboundPacing
+        if due <= eventLoop.now {
+            eventLoop.execute { [self] in sendOutbound() }
+        } else {
+            eventLoop.scheduleTask(deadline: due) { [self] in sendOutbound() }
         }
     }
 
-    private func broadcast(_ m: Message, except: Int?) {
-        let payload = m.encode()
-        for c in connections.values where c.id != except && c.state == .open {
-            c.sendPayload(payload)
+    /// One outbound round: to every open connection, what it lacks of the
+    /// document, then the presences that changed since the last round (each
+    /// encoded once), then one flush. Operations go before presences so a cursor
+    /// arrives with (or after) the element it names.
+    private func sendOutbound() {
+        guard outboundScheduled else { return }
+        outboundScheduled = false
+        lastOutbound = eventLoop.now
+        let presences = pendingPresence.values.map { (except: $0.except, payload: Message.presence($0.presence).encode()) }
+        pendingPresence.removeAll(keepingCapacity: true)
+        for c in connections.values where c.state == .open {
+            push(to: c, flush: false)
+            for p in presences where p.except != c.id { c.sendPayload(p.payload) }
             c.flush()
         }
     }
 
-    /// Performs what `PresenceTable` decided: emits, then sends to every open connection but one.
+    /// Performs what `PresenceTable` decided: emits at once, and sends it to
+    /// every open connection but one in the next outbound round (a newer
+    /// presence of the same replica replaces it there).
     private func announce(_ a: PresenceTable.Announcement) {
         if a.emit { emit(.presence(a.presence)) }
-        broadcast(.presence(a.presence), except: a.except)
+        pendingPresence[a.presence.replica] = (a.presence, a.except)
+        scheduleOutbound()
     }
 
     func greeting() -> Greeting {
@@ -635,6 +703,7 @@ public final class PeerHub: @unchecked Sendable {
 
     private func beginShutdown() -> EventLoopFuture<RGA> {
         if !closing {
+            sendOutbound()  // what was submitted goes before the goodbyes
             closing = true
             revocationSweep?.cancel()
             for (id, a) in admissions { a.answer(false); emit(.approvalWithdrawn(request: id)) }

@@ -2,12 +2,18 @@ import NIOConcurrencyHelpers
 import WeaveCore
 import WeaveStore
 
-/// `weave serve`'s history: batches recorded from the hub's loop, flushed from
-/// the main thread; a lock between them.
+/// `weave serve`'s history: batches recorded from the hub's loop, made durable
+/// from the main thread.
+///
+/// The hub's loop only appends a batch (with its arrival time) to a queue under
+/// a lock held for O(1); the flushing thread takes the queue, records it in the
+/// store and fsyncs **outside** the lock. So a slow disk delays durability, never
+/// the loop: heartbeats, handshakes and relaying go on while the log syncs (an
+/// fsync held under the loop's lock stalled every link during a connection storm).
+/// Only the flushing thread touches the store.
 public final class ServeHistory: @unchecked Sendable {
     private let store: StoredDocument
-    private let lock = NIOLock()
-    private var dirty = false
+    private let queue = NIOLockedValueBox<[(time: Int64, ops: [Operation])]>([])
     /// The document as the history holds it when the server starts.
     public let document: RGA
 
@@ -18,31 +24,37 @@ public final class ServeHistory: @unchecked Sendable {
         store.doc = RGA(replica: store.doc.localReplica)
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        try lock.withLock(body)
-    }
-
-    /// Records one batch of remote operations as an edit (any thread).
+    /// Queues one batch of remote operations as an edit (any thread; O(1), never waits for the disk).
     public func record(_ ops: [Operation]) {
-        locked { store.record(ops); dirty = true }
+        guard !ops.isEmpty else { return }
+        let time = StoredDocument.nowMillis()
+        queue.withLockedValue { $0.append((time, ops)) }
     }
 
-    /// Write + fsync when something was recorded; a failure is reported and retried.
-    /// Returns the error when the flush failed (it is tried again next time).
+    /// How many recorded batches wait to be written.
+    public var queued: Int { queue.withLockedValue { $0.count } }
+
+    /// Writes + fsyncs what was recorded since the last call (the flushing
+    /// thread only). Returns the error when the flush failed; the batches are
+    /// then already in the store's buffer and the flush is tried again next time.
     @discardableResult
     public func flushIfNeeded() -> Error? {
-        locked {
-            guard dirty else { return nil }
-            do { try store.flush(); dirty = false; return nil } catch { return error }
+        let batches = queue.withLockedValue { q -> [(time: Int64, ops: [Operation])] in
+            defer { q.removeAll(keepingCapacity: true) }
+            return q
         }
+        for b in batches { store.record(b.ops, time: b.time) }
+        guard !batches.isEmpty || pendingFlush else { return nil }
+        do { try store.flush(); pendingFlush = false; return nil } catch { pendingFlush = true; return error }
     }
 
-    /// On exit: the history made durable, the plain text written, a long log compacted.
+    private var pendingFlush = false
+
+    /// On exit (after the hub has stopped): the history made durable, the plain
+    /// text written, a long log compacted.
     public func finish(_ final: RGA) throws {
-        try locked {
-            try store.flush()
-            try store.savePlainText(final.text)
-            try store.compactIfLong(final)
-        }
+        if let error = flushIfNeeded() { throw error }
+        try store.savePlainText(final.text)
+        try store.compactIfLong(final)
     }
 }

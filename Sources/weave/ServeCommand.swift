@@ -71,9 +71,12 @@ struct Serve: ParsableCommand {
         sigaddset(&stop, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stop, nil)
 
+        // The hub's loop only queues (history batches, report lines): the disk and
+        // stdout are written from this thread, so neither can stall a link.
+        let lines = LineQueue()
         let hub = PeerHub(document: document, configuration: config, onEvent: { event in
             if case .remoteOperations(let ops, _) = event { history.record(ops) }
-            Serve.report(event)
+            if let line = Serve.report(event) { lines.append(line) }
         })
         let address: String
         do {
@@ -98,10 +101,17 @@ struct Serve: ParsableCommand {
         // Wait for SIGINT/SIGTERM; meanwhile make recorded batches durable
         // (group commit: at most ~100 ms after they arrived).
         var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        func printReports() {
+            let batch = lines.take()
+            for line in batch { print(line) }
+            if !batch.isEmpty { flushOutput() }
+        }
         while sigtimedwait(&stop, nil, &wait) < 0 {
+            printReports()
             if let error = history.flushIfNeeded() { print("! history not saved: \(error)"); flushOutput() }
         }
         let final = try hub.shutdown()
+        printReports()
         try history.finish(final)
         print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
     }
@@ -113,15 +123,14 @@ struct Serve: ParsableCommand {
         try ServeHistory(StoredDocument(file: path, author: author))
     }
 
-    /// One line per join and leave, on stdout. Runs on the hub's loop.
-    @Sendable static func report(_ event: PeerEvent) {
+    /// The line stdout shows for a join, a leave or a failed connection (nil for other events).
+    @Sendable static func report(_ event: PeerEvent) -> String? {
         switch event {
-        case .peerJoined(let p): print("+ \(p.name.isEmpty ? "?" : p.name) (\(p.address)) joined")
-        case .peerLeft(let p, let reason): print("- \(p.name.isEmpty ? "?" : p.name) (\(p.address)) left: \(reason)")
-        case .connectionError(let address, let reason): print("! \(address): \(reason)")
-        default: return
+        case .peerJoined(let p): return "+ \(p.name.isEmpty ? "?" : p.name) (\(p.address)) joined"
+        case .peerLeft(let p, let reason): return "- \(p.name.isEmpty ? "?" : p.name) (\(p.address)) left: \(reason)"
+        case .connectionError(let address, let reason): return "! \(address): \(reason)"
+        default: return nil
         }
-        flushOutput()
     }
 }
 

@@ -22,6 +22,7 @@ import WeaveCore
             doc.insert("hello", at: 0)
             editor = doc
             var config = PeerHub.Configuration(name: "hub", colour: 1)
+            config.outboundPacing = .zero  // embedded time stands still: every round on the next run()
             configure(&config)
             hub = PeerHub(document: doc, configuration: config, eventLoop: loop, onEvent: events.post)
         }
@@ -258,6 +259,7 @@ import WeaveCore
         let p = Presence(replica: Self.b, sequence: 5, name: "bo", colour: 4, cursor: doc.id(at: 1))
         try one.writeInbound(buffer(frameBytes(.presence(p))))
         try one.writeInbound(buffer(frameBytes(.presence(p))))  // duplicate: dropped
+        f.loop.run()  // the next outbound round
         #expect(try writtenMessages(two) == [.presence(p)])
         #expect(doc.cursorIndex(after: p.cursor) == 2)
         #expect(doc.cursorElement(at: 2) == doc.id(at: 1))
