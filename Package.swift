@@ -80,6 +80,7 @@ let package = Package(
             name: "weave-bench",
             dependencies: [
                 "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer",
+                "PeerTestSupport",  // the fault-injecting proxy of `weave-bench storm --lossy`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
