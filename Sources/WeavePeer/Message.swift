@@ -2,7 +2,8 @@ import WeaveCore
 
 /// The Weave peer protocol's version. Peers of different versions refuse each
 /// other with a message naming both (docs/WIRE.md, "How the protocol evolves").
-public let weaveProtocolVersion: UInt64 = 1
+/// 2: Declined (type 9) and Ack (type 10), which a version 1 decoder refuses.
+public let weaveProtocolVersion: UInt64 = 2
 
 /// What a peer says about itself when a connection opens (`Hello` from the side
 /// that connected, `Welcome` from the side that accepted).

@@ -90,30 +90,43 @@ import WeaveCore
     @Test func versionMismatchIsRefusedNamingBothVersions() throws {
         let f = Fixture()
         let ch = try f.connection()
-        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 2,
+        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 3,
                                                  Greeting(replica: Self.b, name: "new", colour: 0, version: VersionVector()))))
         f.loop.run()
         let out = try writtenMessages(ch)
-        #expect(out == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 1,
-                                         text: "protocol version 2 is not supported (this Weave speaks version 1)"))])
+        #expect(out == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
+                                         text: "protocol version 3 is not supported (this Weave speaks version 2)"))])
         #expect(!ch.isActive)
         #expect(f.events.all.contains {
-            if case .connectionError(_, .versionMismatch(2, 1)) = $0 { return true } else { return false }
+            if case .connectionError(_, .versionMismatch(3, 2)) = $0 { return true } else { return false }
         })
+    }
+
+    /// A peer of the first protocol (no Ack, no Declined: it would close the link
+    /// at the first Ack, and redial forever) is refused at its Hello, legibly.
+    @Test func aVersionOnePeerIsRefusedNamingBothVersions() throws {
+        let f = Fixture()
+        let ch = try f.connection()
+        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 1,
+                                                 Greeting(replica: Self.b, name: "old", colour: 0, version: VersionVector()))))
+        f.loop.run()
+        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
+                                                             text: "protocol version 1 is not supported (this Weave speaks version 2)"))])
+        #expect(!ch.isActive)
     }
 
     @Test func connectorRefusedByNewerPeerReportsItsReason() throws {
         let f = Fixture()
         let ch = try f.connection(outbound: true)
-        let refusal = Refusal(code: .versionMismatch, protocolVersion: 2,
-                              text: "protocol version 1 is not supported (this Weave speaks version 2)")
+        let refusal = Refusal(code: .versionMismatch, protocolVersion: 3,
+                              text: "protocol version 2 is not supported (this Weave speaks version 3)")
         try ch.writeInbound(buffer(frameBytes(.refuse(refusal))))
         f.loop.run()
         #expect(!ch.isActive)
         let reasons = f.events.all.compactMap { e -> PeerError? in if case .connectionError(_, let r) = e { return r } else { return nil } }
         #expect(reasons == [.refused(refusal)])
         #expect(reasons.first?.isPermanent == true)
-        #expect(reasons.first?.description == "refused by the peer: protocol version 1 is not supported (this Weave speaks version 2)")
+        #expect(reasons.first?.description == "refused by the peer: protocol version 2 is not supported (this Weave speaks version 3)")
     }
 
     @Test func connectorGettingANewerWelcomeRefusesIt() throws {
@@ -123,8 +136,8 @@ import WeaveCore
         try ch.writeInbound(buffer(greetingBytes(kind: .welcome, version: 3,
                                                  Greeting(replica: Self.b, name: "", colour: 0, version: VersionVector()))))
         f.loop.run()
-        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 1,
-                                                             text: "protocol version 3 is not supported (this Weave speaks version 1)"))])
+        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
+                                                             text: "protocol version 3 is not supported (this Weave speaks version 2)"))])
         #expect(!ch.isActive)
     }
 

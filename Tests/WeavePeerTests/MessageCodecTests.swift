@@ -41,12 +41,12 @@ import WeaveCore
     @Test func versionMismatchNamesBoth() throws {
         var w = ByteWriter()
         w.bytes.append(Message.Kind.hello.rawValue)
-        Message.encodeGreeting(Greeting(replica: Self.a, name: "x", colour: 0, version: VersionVector()), version: 2, into: &w)
+        Message.encodeGreeting(Greeting(replica: Self.a, name: "x", colour: 0, version: VersionVector()), version: 3, into: &w)
         // Anything after the version may have another layout: it is not read.
         w.bytes += [0xFF, 0xFF, 0xFF]
-        #expect(throws: PeerError.versionMismatch(theirs: 2, ours: 1)) { try Message.decode(w.bytes) }
-        #expect(PeerError.versionMismatch(theirs: 2, ours: 1).description
-            == "protocol version 2 is not supported (this Weave speaks version 1)")
+        #expect(throws: PeerError.versionMismatch(theirs: 3, ours: 2)) { try Message.decode(w.bytes) }
+        #expect(PeerError.versionMismatch(theirs: 3, ours: 2).description
+            == "protocol version 3 is not supported (this Weave speaks version 2)")
     }
 
     @Test func badMagic() {
