@@ -13,6 +13,29 @@ public struct Tmux {
     /// The `weave` built next to this test bundle (`.build…/debug/weave`).
     public static func weaveBinary() throws -> String { try Binaries.require("weave") }
 
+    /// The weave binary at a path any user can run, in `dir` (made 0755): the
+    /// build folder may sit in a private temporary folder, as CI's does. A hard
+    /// link where the file system allows (no file is open for writing, so no
+    /// `Text file busy`: a copy's write descriptor can be inherited by a process
+    /// another test forks at that moment, and exec fails while it is held);
+    /// otherwise a copy, then waits (at most 10 s) until it runs.
+    public static func weaveBinaryForAnyUser(in dir: String) throws -> String {
+        chmod(dir, 0o755)
+        let path = dir + "/weave"
+        let built = try weaveBinary()
+        if link(built, path) != 0 {
+            try FileManager.default.copyItem(atPath: built, toPath: path)
+        }
+        chmod(path, 0o755)
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            let r = try Self.run([path, "--version"])
+            if r.status == 0 { return path }
+            if Date() > deadline { throw TmuxError("\(path) does not run: \(r.output)") }
+            usleep(50_000)
+        }
+    }
+
     /// Starts `command` in a new session; the pane prints `WEAVE-EXIT=<status>`
     /// when it ends and stays up a while so the status can be read.
     public init(command: String, width: Int = 80, height: Int = 24) throws {
