@@ -94,6 +94,34 @@ public struct Presence: Hashable, Sendable {
     }
 }
 
+/// Who a replica is, as its history shows it: once per replica and link.
+public struct AuthorCard: Hashable, Sendable {
+    public var replica: ReplicaID
+    public var name: String
+    public var colour: UInt8
+
+    public init(replica: ReplicaID, name: String, colour: UInt8) {
+        self.replica = replica
+        self.name = name
+        self.colour = colour
+    }
+}
+
+/// The history that travels with operations (docs/WIRE.md, "History"): the
+/// authors of the units that follow, and where their edits begin and end, with
+/// their times. Sent just before the Ops frame whose units it describes.
+public struct HistoryNote: Hashable, Sendable {
+    public var authors: [AuthorCard]
+    public var marks: [EditMark]
+
+    public init(authors: [AuthorCard] = [], marks: [EditMark] = []) {
+        self.authors = authors
+        self.marks = marks
+    }
+
+    public var isEmpty: Bool { authors.isEmpty && marks.isEmpty }
+}
+
 /// One protocol message: the payload of one frame (docs/WIRE.md).
 public enum Message: Hashable, Sendable {
     case hello(Greeting)
@@ -110,10 +138,13 @@ public enum Message: Hashable, Sendable {
     /// Everything the sender has applied, for the replicas it names: what the
     /// receiver may count as delivered (docs/WIRE.md, "Acknowledgements").
     case ack(VersionVector)
+    /// Authors and edit boundaries of the units in the next Ops frame.
+    case history(HistoryNote)
 
     /// Message type bytes.
     public enum Kind: UInt8, Sendable, CaseIterable {
         case hello = 1, welcome = 2, refuse = 3, ops = 4, presence = 5, ping = 6, pong = 7, bye = 8, declined = 9, ack = 10
+        case history = 11
 
         public var name: String {
             switch self {
@@ -127,6 +158,7 @@ public enum Message: Hashable, Sendable {
             case .bye: return "Bye"
             case .declined: return "Declined"
             case .ack: return "Ack"
+            case .history: return "History"
             }
         }
     }
@@ -146,6 +178,7 @@ public enum Message: Hashable, Sendable {
         case .bye: return .bye
         case .declined: return .declined
         case .ack: return .ack
+        case .history: return .history
         }
     }
 
@@ -188,6 +221,8 @@ public enum Message: Hashable, Sendable {
             Message.string(d.reason, into: &w)
         case .ack(let v):
             Message.encodeVector(v, into: &w)
+        case .history(let h):
+            Message.encodeHistory(h, into: &w)
         }
         return w.bytes
     }
@@ -279,6 +314,7 @@ public enum Message: Hashable, Sendable {
                 let units = try r.varint("declined units")
                 m = .declined(Declined(code: code, units: units, reason: try string(&r, "declined reason", maxBytes: 4096)))
             case .ack: m = .ack(try vector(&r))
+            case .history: m = .history(try history(&r))
             }
             guard r.isAtEnd else { throw DecodeError.trailingBytes(offset: r.offset) }
             return m
@@ -338,5 +374,76 @@ public enum Message: Hashable, Sendable {
         var scalars = String.UnicodeScalarView()
         while !sub.isAtEnd { scalars.append(contentsOf: try sub.utf8(count: 1, what)) }
         return String(scalars)
+    }
+
+    // MARK: History
+
+    /// Authors: a count, then each replica `u64le`, name, colour. Marks: a count
+    /// of groups, then per group a replica `u64le` (ascending, each once), a
+    /// count, and per mark: the gap from the previous mark's end (the first:
+    /// from 0), its unit count (≥ 1), and its time as a zigzag varint delta
+    /// from the previous mark's (the first: from 0). O(size).
+    static func encodeHistory(_ h: HistoryNote, into w: inout ByteWriter) {
+        w.varint(h.authors.count)
+        for a in h.authors {
+            w.u64le(a.replica.rawValue)
+            string(a.name, maxBytes: Greeting.maxNameBytes, into: &w)
+            w.bytes.append(a.colour)
+        }
+        var groups: [ReplicaID: [EditMark]] = [:]
+        for m in h.marks where m.count > 0 { groups[m.replica, default: []].append(m) }
+        w.varint(groups.count)
+        for r in groups.keys.sorted() {
+            let marks = groups[r]!.sorted { $0.start < $1.start }
+            w.u64le(r.rawValue)
+            // Overlapping marks cannot be said in this form: the later ones are left out.
+            var kept: [EditMark] = []
+            for m in marks where kept.last.map({ $0.end <= m.start }) ?? true { kept.append(m) }
+            w.varint(kept.count)
+            var end: UInt32 = 0, time: Int64 = 0
+            for m in kept {
+                w.varint(m.start - end)
+                w.varint(m.count)
+                let d = m.time &- time
+                w.varint(UInt64(bitPattern: (d << 1) ^ (d >> 63)))
+                end = m.end
+                time = m.time
+            }
+        }
+    }
+
+    static func history(_ r: inout ByteReader) throws -> HistoryNote {
+        var note = HistoryNote()
+        let authors = try r.count("author count", atMost: r.remaining / 10)
+        for _ in 0 ..< authors {
+            let replica = ReplicaID(try r.u64le("author replica"))
+            let name = try string(&r, "author name", maxBytes: Greeting.maxNameBytes)
+            note.authors.append(AuthorCard(replica: replica, name: name, colour: try r.byte("author colour")))
+        }
+        let groups = try r.count("mark group count", atMost: r.remaining / 9)
+        var previous: UInt64?
+        for _ in 0 ..< groups {
+            let at = r.offset
+            let id = try r.u64le("mark replica")
+            if let previous, id <= previous { throw DecodeError.valueOutOfRange(offset: at, field: "mark replica (not ascending)") }
+            previous = id
+            let n = try r.count("mark count", atMost: r.remaining / 3)
+            var end: UInt64 = 0, time: Int64 = 0
+            for _ in 0 ..< n {
+                let fieldAt = r.offset
+                let gap = try r.varint("mark gap")
+                let count = try r.varint("mark units")
+                let z = try r.varint("mark time")
+                let limit = UInt64(UInt32.max)
+                guard gap <= limit - end, count > 0, count <= limit - end - gap else {
+                    throw DecodeError.valueOutOfRange(offset: fieldAt, field: "mark units")
+                }
+                let start = end + gap
+                time = time &+ (Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+                note.marks.append(EditMark(replica: ReplicaID(id), start: UInt32(start), count: UInt32(count), time: time))
+                end = start + count
+            }
+        }
+        return note
     }
 }

@@ -39,6 +39,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Replicas whose units arrived from the peer since the last Ack sent to it.
     var ackReplicas: Set<ReplicaID> = []
     var ackScheduled = false
+    /// Replicas whose author card went to the peer on this connection.
+    var authorsSent: Set<ReplicaID> = []
 
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?
@@ -202,6 +204,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             }
         case (.open, .presence(let p)):
             hub.received(p, from: self)
+        case (.open, .history(let h)):
+            hub.received(h, from: self)
         case (_, .ping(let t)):
             send(.pong(t))
             flush()

@@ -87,6 +87,10 @@ public enum PeerEvent: Sendable {
     /// The peer did not apply a batch of this side's edits (`units` units): a
     /// read-only link. The link stays open; the peer's edits still arrive.
     case editsDeclined(PeerInfo, units: Int, reason: String)
+    /// Authors and edit boundaries new to this hub, received just before the
+    /// operations they describe (the `remoteOperations` that follow): record
+    /// those operations as these edits, credited to these names.
+    case history(HistoryNote)
 }
 
 /// A thread-safe queue of `PeerEvent`s with a wake-up file descriptor, for a UI

@@ -117,6 +117,11 @@ public final class PeerHub: @unchecked Sendable {
     private var admittedKeys: Set<String> = []
     /// Re-reads the invitations and closes revoked links (TLS hosts).
     private var revocationSweep: RepeatedTask?
+    /// Where each replica's edits begin and end, with their times: sent with the
+    /// units they describe (docs/WIRE.md, "History").
+    private(set) var marks = MarkTable()
+    /// Every author's name and colour known here (this replica's own included).
+    private(set) var authorCards: [ReplicaID: AuthorCard] = [:]
     /// Handshake slots in use, and accepted connections waiting for one (FIFO).
     private var handshakeSlots = 0
     private var waitingForHandshake: [PeerConnection] = []
@@ -157,6 +162,7 @@ public final class PeerHub: @unchecked Sendable {
         presence = PresenceTable(own: Presence(replica: replica, sequence: PeerHub.wallClockMilliseconds(),
                                                name: configuration.name, colour: configuration.colour, cursor: nil),
                                  hasCursor: configuration.showsCursor)
+        authorCards[replica] = AuthorCard(replica: replica, name: configuration.name, colour: configuration.colour)
     }
 
     // MARK: Public API
@@ -232,11 +238,36 @@ public final class PeerHub: @unchecked Sendable {
         }
     }
 
-    /// Applies local operations (made by the editor on its replica, in order)
-    /// and sends them to every peer. Returns at once; order is preserved.
-    public func submit(_ ops: [Operation]) {
-        guard !ops.isEmpty else { return }
+    /// What this replica's history already knows, so that peers get it with the
+    /// units (call before `connect`/`listen`; later calls add to it): authors,
+    /// and the edits' boundaries and times (`EditMark`; the first mark stated
+    /// for a unit wins). Returns at once.
+    public func addHistory(authors: [AuthorCard], marks: [EditMark]) {
         eventLoop.execute { [self] in
+            for a in authors where a.replica != replica { authorCards[a.replica] = a }
+            for m in marks { self.marks.insert(m) }
+        }
+    }
+
+    /// Applies local operations (made by the editor on its replica, in order)
+    /// and sends them to every peer, as one edit made at `time` (ms since 1970;
+    /// default now): each run of consecutive units of one replica becomes one
+    /// `EditMark`. Returns at once; order is preserved.
+    public func submit(_ ops: [Operation], time: Int64? = nil) {
+        guard !ops.isEmpty else { return }
+        let time = time ?? Int64(PeerHub.wallClockMilliseconds())
+        eventLoop.execute { [self] in
+            var run: EditMark?
+            for op in ops where op.length > 0 {
+                if var r = run, r.replica == op.replica, r.end == op.seq {
+                    r.count += UInt32(op.length)
+                    run = r
+                } else {
+                    if let r = run { marks.insert(r) }
+                    run = EditMark(replica: op.replica, start: op.seq, count: UInt32(op.length), time: time)
+                }
+            }
+            if let r = run { marks.insert(r) }
             for op in ops {
                 do {
                     try document.receive(op)
@@ -400,6 +431,11 @@ public final class PeerHub: @unchecked Sendable {
             "our_units": "\(document.version.total)",
         ]))
         emit(.peerJoined(info))
+        if authorCards[remote.replica] == nil {
+            let card = AuthorCard(replica: remote.replica, name: remote.name, colour: remote.colour)
+            authorCards[remote.replica] = card
+            emit(.history(HistoryNote(authors: [card])))
+        }
         noteAcknowledged(remote.version[replica])
         for p in presence.presences(for: remote.replica) { c.send(.presence(p)) }
         push(to: c)
@@ -501,6 +537,19 @@ public final class PeerHub: @unchecked Sendable {
         emit(.acknowledged(own: Int(document.seen(replica)), acknowledged: Int(units)))
     }
 
+    /// Authors and marks from `c` (not from a read-only joiner, whose edits are
+    /// declined): kept, and what was new emitted for the session to record.
+    func received(_ h: HistoryNote, from c: PeerConnection) {
+        if c.readOnly && !c.outbound { return }
+        var fresh = HistoryNote()
+        for a in h.authors where a.replica != replica && authorCards[a.replica] != a {
+            authorCards[a.replica] = a
+            fresh.authors.append(a)
+        }
+        for m in h.marks where marks.insert(m) { fresh.marks.append(m) }
+        if !fresh.isEmpty { emit(.history(fresh)) }
+    }
+
     /// (Host) An Ops frame from a read-only link: not applied; answered with
     /// Declined (the link stays open, so the watcher keeps watching).
     func declined(_ ops: [Operation], from c: PeerConnection) {
@@ -560,15 +609,23 @@ public final class PeerHub: @unchecked Sendable {
         if flush { c.flush() }
     }
 
-    /// Encodes and writes one batch, halving it while its frame would be too large.
+    /// Encodes and writes one batch, halving it while its frame would be too
+    /// large; before it, a History frame with the marks of its units and the
+    /// author cards `c` has not had yet.
     private func sendOps(_ batch: [Operation], to c: PeerConnection) {
         let payload = Message.ops(batch).encode()
         let units = batch.reduce(0) { $0 + $1.length }
-        if payload.count > configuration.maxFrameSize && units > 1 {
+        if payload.count > configuration.maxFrameSize / 2 && units > 1 {
             var halves = OpBatcher(batch, maxUnits: (units + 1) / 2)
             while let half = halves.next() { sendOps(half, to: c) }
             return
         }
+        var note = HistoryNote(marks: marks.marks(covering: batch))
+        for op in batch where !c.authorsSent.contains(op.replica) {
+            c.authorsSent.insert(op.replica)
+            if let card = authorCards[op.replica] { note.authors.append(card) }
+        }
+        if !note.isEmpty { c.send(.history(note)) }
         c.sendPayload(payload)
         for op in batch { c.known.cover(op) }
         c.opsSent += batch.count

@@ -36,6 +36,9 @@ public final class EditorSession {
         return 0.05
     }()
     private var flushDeadline: UInt64?
+    /// Every peer's edit boundaries learnt so far (`learn`): remote operations
+    /// are recorded as the edits they belong to.
+    public private(set) var marks = MarkTable()
     /// Whether the history changed since the pane's timeline was built.
     private var timelineStale = false
     private var playDeadline: UInt64?
@@ -173,7 +176,11 @@ public final class EditorSession {
     /// operations before the failing one stay applied and recorded.
     public func receive(_ ops: [Operation]) throws {
         var applied: [Operation] = []
-        defer { record(applied) }
+        defer {
+            // Recorded as the edits their authors made (the marks that came with
+            // them), else as one edit now.
+            for piece in marks.split(applied, fallbackTime: StoredDocument.nowMillis()) { record(piece.ops, time: piece.time) }
+        }
         for op in ops {
             try editor.receive(op)
             applied.append(op)
@@ -254,10 +261,17 @@ public final class EditorSession {
         timelineStale = false
     }
 
+    /// Authors and edit boundaries a peer sent: the authors go into the history
+    /// (by name from now on), the marks split the operations that follow.
+    public func learn(authors: [Author], marks new: [EditMark]) {
+        for m in new { marks.insert(m) }
+        for a in authors { store?.registerAuthor(a) }
+    }
+
     /// Records one edit and schedules the group commit.
-    private func record(_ ops: [Operation]) {
+    private func record(_ ops: [Operation], time: Int64 = StoredDocument.nowMillis()) {
         guard let store, !ops.isEmpty else { return }
-        store.record(ops)
+        store.record(ops, time: time)
         if flushDeadline == nil { flushDeadline = Self.now() + UInt64(flushDelay * 1e9) }
         editor.historyStatus = "saving…"
         timelineStale = true

@@ -109,9 +109,12 @@ public enum JoinMerge {
     /// The joiner's editing session: in memory without `file`; with `file`, its
     /// stored copy merged with `shared` (see the policy above). Operations the
     /// joiner has and the host lacks are submitted to `hub`. `confirm(fileCount,
-    /// sharedCount)` is asked before FILE's other text is replaced.
+    /// sharedCount)` is asked before FILE's other text is replaced. `early`:
+    /// the events that came with the document; its `.history` notes make the
+    /// received text the host's edits, by name, in FILE's history.
     public static func openSession(file: String?, address: String, author: String, offline: Bool, replica: ReplicaID,
-                                   shared: RGA, hub: PeerHub, confirm: (Int, Int) -> Bool) throws(JoinError) -> EditorSession {
+                                   shared: RGA, hub: PeerHub, early: [PeerEvent] = [],
+                                   confirm: (Int, Int) -> Bool) throws(JoinError) -> EditorSession {
         guard let file else {
             do {
                 return try EditorSession(
@@ -155,6 +158,8 @@ public enum JoinMerge {
         }
         let session: EditorSession
         do { session = try EditorSession(path: file, author: author, replica: replica) } catch { throw .store("\(error)") }
+        for e in early { if case .history(let note) = e { session.learn(note) } }
+        if let store = session.store { hub.addHistory(store.history) }  // before its own edits go out
         let mine = session.editor.doc.rga
         do { try session.receive(shared.operations(since: mine.version)) } catch {
             throw .merge(file: file, reason: "\(error)")

@@ -89,8 +89,11 @@ public final class PeerLink: SessionCompanion {
         if session.store == nil {
             var h = History()
             h.authors[hub.replica] = Author(replica: hub.replica, name: hub.configuration.name, colour: Int(hub.configuration.colour))
+            // The document that came before the session: its authors' edits where
+            // the host sent their marks (see `JoinMerge.openSession`).
             let start = session.editor.doc.rga.operations(since: VersionVector())
-            if !start.isEmpty { h.edits.append(Edit(time: StoredDocument.nowMillis(), ops: start)) }
+            for e in early { if case .history(let note) = e { session.learn(note); for a in note.authors { h.authors[a.replica] = Author(a) } } }
+            h.append(start, splitBy: session.marks, fallbackTime: StoredDocument.nowMillis())
             memoryHistory = h
         }
         session.loop.addSource(fd: inbox.fileDescriptor) { [unowned self] in
@@ -111,10 +114,13 @@ public final class PeerLink: SessionCompanion {
     /// Applies one hub event (on the main thread).
     public func handle(_ event: PeerEvent) {
         switch event {
+        case .history(let note):
+            session.learn(note)
+            for a in note.authors { memoryHistory?.authors[a.replica] = Author(a) }
         case .remoteOperations(let ops, _):
             do {
                 try session.receive(ops)
-                remember(ops)
+                remember(ops, remote: true)
             } catch {
                 session.updateEditor { $0.notify("Could not apply a peer's edit: \(error)") }
             }
@@ -230,10 +236,15 @@ public final class PeerLink: SessionCompanion {
         }
     }
 
-    /// Adds an applied batch (local or remote) to the in-memory history.
-    private func remember(_ ops: [Operation]) {
+    /// Adds an applied batch to the in-memory history: a local edit as one
+    /// edit, a remote batch as the edits its marks say.
+    private func remember(_ ops: [Operation], remote: Bool = false) {
         guard memoryHistory != nil, ops.contains(where: { $0.length > 0 }) else { return }
-        memoryHistory!.edits.append(Edit(time: StoredDocument.nowMillis(), ops: ops))
+        if remote {
+            memoryHistory!.append(ops, splitBy: session.marks, fallbackTime: StoredDocument.nowMillis())
+        } else {
+            memoryHistory!.edits.append(Edit(time: StoredDocument.nowMillis(), ops: ops))
+        }
         memoryTimelineStale = true
     }
 

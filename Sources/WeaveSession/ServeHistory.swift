@@ -1,5 +1,7 @@
 import NIOConcurrencyHelpers
 import WeaveCore
+import WeaveHistory
+import WeavePeer
 import WeaveStore
 
 /// `weave serve`'s history: batches recorded from the hub's loop, made durable
@@ -13,7 +15,13 @@ import WeaveStore
 /// Only the flushing thread touches the store.
 public final class ServeHistory: @unchecked Sendable {
     private let store: StoredDocument
-    private let queue = NIOLockedValueBox<[(time: Int64, ops: [Operation])]>([])
+    private enum Entry {
+        case ops(time: Int64, [Operation])
+        case note(HistoryNote)
+    }
+    private let queue = NIOLockedValueBox<[Entry]>([])
+    /// The peers' edit boundaries (flushing thread only): batches are recorded as their authors' edits.
+    private var marks = MarkTable()
     /// The document as the history holds it when the server starts.
     public let document: RGA
 
@@ -28,8 +36,16 @@ public final class ServeHistory: @unchecked Sendable {
     public func record(_ ops: [Operation]) {
         guard !ops.isEmpty else { return }
         let time = StoredDocument.nowMillis()
-        queue.withLockedValue { $0.append((time, ops)) }
+        queue.withLockedValue { $0.append(.ops(time: time, ops)) }
     }
+
+    /// Queues authors and edit boundaries a peer sent (any thread; O(1)).
+    public func learn(_ note: HistoryNote) {
+        queue.withLockedValue { $0.append(.note(note)) }
+    }
+
+    /// The history as loaded (read it before the hub starts: the flushing thread owns the store).
+    public var loadedHistory: History { store.history }
 
     /// How many recorded batches wait to be written.
     public var queued: Int { queue.withLockedValue { $0.count } }
@@ -39,11 +55,19 @@ public final class ServeHistory: @unchecked Sendable {
     /// then already in the store's buffer and the flush is tried again next time.
     @discardableResult
     public func flushIfNeeded() -> Error? {
-        let batches = queue.withLockedValue { q -> [(time: Int64, ops: [Operation])] in
+        let batches = queue.withLockedValue { q -> [Entry] in
             defer { q.removeAll(keepingCapacity: true) }
             return q
         }
-        for b in batches { store.record(b.ops, time: b.time) }
+        for b in batches {
+            switch b {
+            case .note(let note):
+                for m in note.marks { marks.insert(m) }
+                for card in note.authors { store.registerAuthor(Author(card)) }
+            case .ops(let time, let ops):
+                for piece in marks.split(ops, fallbackTime: time) { store.record(piece.ops, time: piece.time) }
+            }
+        }
         guard !batches.isEmpty || pendingFlush else { return nil }
         do { try store.flush(); pendingFlush = false; return nil } catch { pendingFlush = true; return error }
     }

@@ -97,6 +97,7 @@ struct Host: ParsableCommand {
         let invitations = try HostInvitations(document: file)
         config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
         let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
+        if let store = session.store { hub.addHistory(store.history) }  // joiners get every edit with its author and time
         let bound: Int
         do {
             bound = try hub.listen(host: bind, port: port).port ?? port
@@ -209,7 +210,7 @@ struct Join: ParsableCommand {
         let session: EditorSession
         do {
             session = try JoinMerge.openSession(file: file, address: address, author: name, offline: offline, replica: replica,
-                                                shared: shared, hub: hub, confirm: { Join.confirmOverwrite(file: file ?? "", fileCount: $0, sharedCount: $1) })
+                                                shared: shared, hub: hub, early: early, confirm: { Join.confirmOverwrite(file: file ?? "", fileCount: $0, sharedCount: $1) })
         } catch {
             _ = try? hub.shutdown()
             throw ValidationFailure("\(error)")

@@ -76,8 +76,10 @@ struct Serve: ParsableCommand {
         let lines = LineQueue()
         let hub = PeerHub(document: document, configuration: config, onEvent: { event in
             if case .remoteOperations(let ops, _) = event { history.record(ops) }
+            if case .history(let note) = event { history.learn(note) }
             if let line = Serve.report(event) { lines.append(line) }
         })
+        hub.addHistory(history.loadedHistory)  // joiners get every edit with its author and time
         let address: String
         do {
             let bound = try hub.listen(host: bind, port: port)

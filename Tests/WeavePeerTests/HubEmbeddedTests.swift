@@ -259,7 +259,7 @@ import WeaveCore
         ch.isWritable = true
         ch.pipeline.fireChannelWritabilityChanged()
         let out = try writtenMessages(ch)
-        #expect(out.count == 1)
+        #expect(out.count == 2, "one History frame (the edits' boundaries), then one Ops frame")
         #expect(Self.ops(in: out).map(\.length) == [200])
         #expect(f.stats().peers.first?.unitsQueued == 0)
     }

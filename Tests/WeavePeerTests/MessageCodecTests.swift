@@ -17,6 +17,11 @@ import WeaveCore
             .refuse(Refusal(code: .versionMismatch, protocolVersion: 1, text: "protocol version 2 is not supported")),
             .ops([ins, del]),
             .ops([]),
+            .history(HistoryNote(authors: [AuthorCard(replica: a, name: "ana", colour: 3), AuthorCard(replica: b, name: "", colour: 0)],
+                                 marks: [EditMark(replica: a, start: 0, count: 5, time: 1_764_000_000_000),
+                                         EditMark(replica: a, start: 9, count: 1, time: 1_763_999_999_000),
+                                         EditMark(replica: b, start: 3, count: 2, time: 0)])),
+            .history(HistoryNote()),
             .presence(Presence(replica: a, sequence: 99, name: "ana", colour: 2, cursor: ElementID(counter: 4, replica: b))),
             .presence(Presence(replica: b, sequence: 0, name: "bo", colour: 255, cursor: nil)),
             .ping(123_456_789), .pong(UInt64.max), .bye("shutting down"),
@@ -226,5 +231,27 @@ import WeaveCore
             #expect(throws: error) { try ch.writeInbound(buffer(bytes)) }
             _ = try? ch.finish()
         }
+    }
+
+    /// A History frame's marks must name units that exist: a count of zero, or a
+    /// gap or count past 2³² − 1, is refused, never wrapped.
+    @Test func historyMarksOutOfRangeAreRefused() {
+        func frame(gap: UInt64, count: UInt64) -> [UInt8] {
+            var w = ByteWriter()
+            w.bytes.append(Message.Kind.history.rawValue)
+            w.varint(0)            // no authors
+            w.varint(1)            // one group
+            w.u64le(7)
+            w.varint(1)            // one mark
+            w.varint(gap)
+            w.varint(count)
+            w.varint(0)
+            return w.bytes
+        }
+        #expect(throws: PeerError.self) { try Message.decode(frame(gap: 0, count: 0)) }
+        #expect(throws: PeerError.self) { try Message.decode(frame(gap: UInt64(UInt32.max), count: 1)) }
+        #expect(throws: PeerError.self) { try Message.decode(frame(gap: .max, count: 1)) }
+        #expect(throws: PeerError.self) { try Message.decode(frame(gap: 1, count: UInt64(UInt32.max))) }
+        #expect((try? Message.decode(frame(gap: 1, count: 2))) == .history(HistoryNote(marks: [EditMark(replica: ReplicaID(7), start: 1, count: 2, time: 0)])))
     }
 }
