@@ -68,6 +68,7 @@ public final class DemoSession {
             let hub = PeerHub(document: doc, configuration: config, onEvent: inbox.post)
             var editor = Editor(fileName: "replica \(names[i])", document: doc)
             editor.peersStatus = "online"
+            editor.keyHint = ""  // the editor's own hint (^S save, ^Q quit…) does not apply in a demo pane
             panes.append(Pane(editor: editor, hub: hub, inbox: inbox))
         }
         var authors: [ReplicaID: Author] = [:]
@@ -268,6 +269,8 @@ public final class DemoSession {
         case .replayHistory:
             let timeline = Timeline(doc: panes[0].editor.doc.rga, history: panes[0].history)
             var view = TimeTravelView(timeline: timeline)
+            // The demo's replay answers only these (no restore, no blame).
+            view.keys = [.init("←→ step", rank: 0), .init("Home End first / last", rank: 1), .init("q quits", rank: 2)]
             view.scrubber.apply(.start)
             // Play the whole history in about six seconds.
             while view.scrubber.speed < Double(max(1, timeline.editCount)) / 6 { view.scrubber.apply(.faster) }

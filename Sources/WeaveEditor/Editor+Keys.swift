@@ -5,6 +5,7 @@ import WeaveCore
 ///   edit mode   keys edit and move (see `Help.bindings`)
 ///   help mode   any key closes the help screen
 ///   prompt mode characters edit the prompt; Enter answers, Esc/Ctrl-C cancels
+///   replacing   y, n, a or Esc answer about the highlighted match (Editor+Replace.swift)
 extension Editor {
     /// Applies `key` and returns what the host must do. Local edits made by the
     /// key come back as one `.broadcast` effect. Never fails: keys with nothing
@@ -20,10 +21,13 @@ extension Editor {
             mode = .edit
         case .prompt(let p):
             handlePrompt(p, key)
+        case .replacing:
+            handleReplacing(key)
         case .edit where pane != nil:
             handlePane(key, effects: &effects)
         case .edit:
             message = nil
+            matchLength = nil
             let wasArmed = quitArmed
             quitArmed = false
             let wasSaveArmed = saveArmed
@@ -51,7 +55,8 @@ extension Editor {
     static func edits(_ key: Key) -> Bool {
         switch key {
         case .char, .enter, .tab, .paste, .backspace, .delete,
-             .ctrl("h"), .ctrl("d"), .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"):
+             .ctrl("h"), .ctrl("d"), .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"),
+             .alt("r"), .alt("R"), .ctrl("\\"):
             return true
         default:
             return false
@@ -99,7 +104,8 @@ extension Editor {
         case .ctrl("z"): performUndo()
         case .ctrl("y"): performRedo()
         case .ctrl("f"), .ctrl("w"):
-            mode = .prompt(Prompt(label: "Find", input: []))
+            mode = .prompt(Prompt(label: queryLabel("Find"), input: []))
+        case .alt("r"), .alt("R"), .ctrl("\\"): askReplace()
         case .alt("g"), .alt("G"), .ctrl("_"):
             undo.seal()
             mode = .prompt(Prompt(label: "Go to line[:column]", input: [], purpose: .goToLine))
@@ -162,7 +168,13 @@ extension Editor {
         case .enter where p.purpose == .goToLine:
             mode = .edit
             goToLine(String(String.UnicodeScalarView(p.input)))
+        case .enter where p.purpose == .replaceFind:
+            answerReplaceFind(p.input)
         case .enter:
+            if case .replaceWith(let needle) = p.purpose {
+                startReplace(needle, with: p.input)
+                return
+            }
             mode = .edit
             if !p.input.isEmpty { lastSearch = p.input }
             undo.seal()

@@ -63,9 +63,14 @@ extension Editor {
         pane = TimeTravelPane(timeline, readOnly: readOnly)
         mode = .edit
         message = readOnly ? "Time travel (read-only): ←/→ step, Space play, Esc quits"
-            : "Time travel: ←/→ step, Space play, r restore, Esc closes"
+            : canRestore ? "Time travel: ←/→ step, Space play, r restore, Esc closes"
+            : "Time travel: ←/→ step, Space play, Esc closes"
         followCursor()
     }
+
+    /// Whether `r` in the open pane restores: not in a read-only replay, nor in
+    /// a read-only editor.
+    public var canRestore: Bool { pane?.readOnly == false && readOnly == nil }
 
     /// The history grew while the pane is open: show the longer timeline,
     /// keeping the position.
@@ -145,7 +150,8 @@ extension Editor {
         case .ctrl("l"): effects.append(.redraw)
         case .ctrl("s") where !p.readOnly && readOnly == nil: effects.append(.save(text: doc.buffer.text))
         case .function(1), .ctrl("g"):
-            message = "Time travel: ←→ PgUp PgDn Home End [ ] step, digits+Enter go, Space play, +/- speed, p pace, b blame, m mark, r restore, Esc close"
+            message = "Time travel: ←→ PgUp PgDn Home End [ ] step, digits+Enter go, Space play, +/- speed, p pace, b blame, m mark"
+                + (canRestore ? ", r restore" : "") + (p.readOnly ? ", Esc quits" : ", Esc closes")
         default: effects.append(.bell)
         }
         if let command { p.view.scrubber.apply(command, bursts: p.bursts) }

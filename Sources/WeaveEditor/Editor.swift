@@ -13,13 +13,21 @@ public struct Editor: Sendable {
     public enum Mode: Sendable, Equatable {
         case edit
         case help
-        /// A one-line question on the message line (find).
+        /// A one-line question on the message line (find, go to line, replace).
         case prompt(Prompt)
+        /// A replace asks about the highlighted match: y, n, a or Esc
+        /// (Editor+Replace.swift).
+        case replacing
     }
 
     public struct Prompt: Sendable, Equatable {
         /// What Enter does with the answer.
-        public enum Purpose: Sendable, Equatable { case find, goToLine }
+        public enum Purpose: Sendable, Equatable {
+            case find, goToLine
+            /// Replace's first question (the text to find), then its second
+            /// (the replacement for this text).
+            case replaceFind, replaceWith([Unicode.Scalar])
+        }
         public var label: String
         public var input: [Unicode.Scalar]
         public var purpose: Purpose = .find
@@ -73,6 +81,10 @@ public struct Editor: Sendable {
     /// drawn on the message line, above any message, until it is cleared.
     /// The host reads the answer (its key filter); the editor only shows it.
     public var question: String?
+    /// The message line's key hint when there is nothing else to say; nil: the
+    /// editor's own ("F1 help  ^S save …"). A host whose keys differ (the
+    /// demo's panes) sets its own, or "" for none.
+    public var keyHint: String?
     /// Free text for the status line: whether the history is durable ("history
     /// saved", "saving…"; set by the host).
     public var historyStatus = ""
@@ -101,6 +113,11 @@ public struct Editor: Sendable {
     var cutBuffer: [Unicode.Scalar] = []
     var lastKeyWasCut = false
     var lastSearch: [Unicode.Scalar] = []
+    /// The highlighted match's length (it starts at the cursor): set by find
+    /// until the next key, and by replace while it asks. See `currentMatch`.
+    var matchLength: Int?
+    /// The replace in progress (mode `.replacing`).
+    var replaceRun: ReplaceRun?
     var quitArmed = false
     /// The selection's other end (the cursor is one end), anchored to an
     /// element like the cursor so that others' edits do not move it; nil: no

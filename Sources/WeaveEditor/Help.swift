@@ -13,6 +13,7 @@ public enum Help {
         ("Ctrl-K  Ctrl-U", "cut the line (again: more) / paste"),
         ("Ctrl-Z  Ctrl-Y", "undo / redo your own edits"),
         (findKeys, "find, then find next / previous"),
+        ("Alt-R  Ctrl-\\", "replace: y yes, n no, a all, Esc stop"),
         ("Alt-G  Ctrl-_", "go to line[:column]"),
         ("Ctrl-O  Ctrl-N", "soft wrap / line numbers on or off"),
         ("F2  Ctrl-T", "time travel: the whole history (Esc closes)"),
@@ -21,7 +22,7 @@ public enum Help {
         ("F1  Ctrl-G  Esc", "this help / cancel a prompt, close help"),
     ]
 
-    static let findKeys = "Ctrl-F  F3  F4"
+    static let findKeys = "Ctrl-F  F3  Shift-F3"
 
     /// In a session with peers (`weave host`/`join`), F3 and F4 drive the link.
     public static let peerBinding = (keys: "F3  F4  Ctrl-P", action: "go offline / online; the peer list")
@@ -35,7 +36,7 @@ public enum Help {
         for b in bindings {
             if peers && b.keys == findKeys {
                 // F3/F4 drive the link in a shared session.
-                out.append("  Ctrl-F  Ctrl-W" + String(repeating: " ", count: 28 - 14) + "find")
+                out.append("  Ctrl-F  Alt-W  Shift-F3" + String(repeating: " ", count: 28 - 23) + b.action)
                 out.append("  " + peerBinding.keys + String(repeating: " ", count: max(1, 28 - peerBinding.keys.count)) + peerBinding.action)
                 continue
             }

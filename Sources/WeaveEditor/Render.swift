@@ -37,7 +37,9 @@ extension Editor {
         if let pane {
             let top = paneTop, height = min(paneHeight, size.height - 1 - top)
             for y in top ..< top + max(0, height) { grid.rows[y] = Array(repeating: .blank, count: size.width) }
-            pane.view.render(into: &grid, top: top, height: height)
+            var view = pane.view
+            view.keys = TimeTravelView.paneKeys(restore: canRestore)  // no "r restore" where it is refused
+            view.render(into: &grid, top: top, height: height)
             grid.cursor = nil
         }
         drawMessage(&grid)
@@ -48,6 +50,8 @@ extension Editor {
         let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
         let here = cursorPlace()
         let selected = selection ?? 0 ..< 0  // drawn in reverse video
+        let found = currentMatch ?? 0 ..< 0  // the match: reverse video in yellow
+        let matchColour = Grid.Colour.yellow.rawValue
         var t: ViewTop? = top
         var cachedLine = -1
         var lay = LineLayout([], width: nil)
@@ -71,9 +75,11 @@ extension Editor {
                     continue
                 }
                 let u = scalars[base + i]
-                let inSelection = selected.contains(base + i)
+                let inMatch = found.contains(base + i)
+                let inSelection = selected.contains(base + i) || inMatch
+                let colour = inMatch ? matchColour : 0
                 if u == "\t" {
-                    let blank = inSelection ? Grid.Cell(" ", attributes: .reverse) : .blank
+                    let blank = inSelection ? Grid.Cell(" ", attributes: .reverse, colour: colour) : .blank
                     for k in 0 ..< w where x + k < textWidth { grid.put(blank, x: gutter + x + k, y: y) }
                 } else if CharWidth.isControl(u) {
                     let shown = Unicode.Scalar(u.value < 0x80 ? u.value ^ 0x40 : 0x3F)!
@@ -88,7 +94,8 @@ extension Editor {
                     if x + w > textWidth {
                         grid.put(.blank, x: gutter + x, y: y)  // a wide character cut by the edge
                     } else {
-                        grid.put(Grid.Cell(text, width: w, attributes: inSelection ? .reverse : []), x: gutter + x, y: y)
+                        grid.put(Grid.Cell(text, width: w, attributes: inSelection ? .reverse : [], colour: colour),
+                                 x: gutter + x, y: y)
                     }
                 }
             }
@@ -143,11 +150,14 @@ extension Editor {
             grid.cursor = (min(size.width - 1, end), y)
         case .help:
             grid.write("Press any key to return", x: 0, y: y, attributes: .dim)
+        case .replacing:
+            // The cursor stays on the highlighted match.
+            grid.write(message ?? "Replace this? y yes, n no, a all, Esc stop", x: 0, y: y, attributes: .bold)
         case .edit:
             if let message {
                 grid.write(message, x: 0, y: y, attributes: .bold)
             } else {
-                grid.write("F1 help  ^S save  ^Q quit  ^F find  ^Z undo  ^K cut  ^U paste", x: 0, y: y,
+                grid.write(keyHint ?? "F1 help  ^S save  ^Q quit  ^F find  ^Z undo  ^K cut  ^U paste", x: 0, y: y,
                            attributes: .dim)
             }
         }

@@ -11,6 +11,39 @@ public struct TimeTravelView: Sendable {
     public var blame = false
     /// Author names and colours, by replica.
     public var authorColour: [ReplicaID: Grid.Colour] = [:]
+    /// The key hints on the pane's last row, in the order shown (the editor's
+    /// pane: `paneKeys(restore:)`; a host with other keys sets its own).
+    public var keys: [KeyHint] = TimeTravelView.paneKeys(restore: true)
+
+    /// One key hint ("b blame") and its rank: where the row is too narrow, the
+    /// highest ranks are left off first, whole.
+    public struct KeyHint: Sendable, Equatable {
+        public var text: String
+        public var rank: Int
+        public init(_ text: String, rank: Int) { self.text = text; self.rank = rank }
+    }
+
+    /// The time-travel pane's keys; `restore`: whether `r` restores here (not in
+    /// a read-only replay or a read-only editor).
+    public static func paneKeys(restore: Bool) -> [KeyHint] {
+        [KeyHint("←→ step", rank: 0), KeyHint("PgUp/Dn 1%", rank: 8), KeyHint("[ ] burst", rank: 3),
+         KeyHint("0-9⏎ go", rank: 2), KeyHint("Space play", rank: 1), KeyHint("+- speed", rank: 6),
+         KeyHint("p pace", rank: 7), KeyHint("b blame", rank: 4), KeyHint("m mark", rank: 5)]
+            + (restore ? [KeyHint("r restore", rank: 2)] : [])
+    }
+
+    /// `hints` joined by two spaces, leaving off the highest-ranked ones (the
+    /// last of equal rank first) until the row fits `width` cells: never a hint
+    /// cut in the middle. O(hints²).
+    public static func fit(_ hints: [KeyHint], width: Int) -> String {
+        var shown = hints
+        func line() -> String { shown.map(\.text).joined(separator: "  ") }
+        while !shown.isEmpty, CharWidth.of(line().unicodeScalars) > width {
+            let worst = shown.indices.max { (shown[$0].rank, $0) < (shown[$1].rank, $1) }!
+            shown.remove(at: worst)
+        }
+        return line()
+    }
 
     public init(timeline: Timeline) {
         self.timeline = timeline
@@ -83,8 +116,7 @@ public struct TimeTravelView: Sendable {
         let textTop = top + 3, textHeight = height - 4
         renderText(into: &grid, top: textTop, height: textHeight)
         // Keys.
-        let keys = "←→ step  PgUp/Dn 1%  [ ] burst  0-9⏎ go  Space play  +- speed  p pace  b blame  m mark  r restore"
-        grid.write(keys, x: 0, y: top + height - 1, attributes: .dim)
+        grid.write(Self.fit(keys, width: w), x: 0, y: top + height - 1, attributes: .dim)
     }
 
     private func formatSpeed(_ x: Double) -> String {

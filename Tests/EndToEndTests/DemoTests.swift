@@ -98,6 +98,8 @@ struct DemoTests {
         for _ in 0 ..< 5 { tmux.sendText("n") }
         let after = try tmux.waitFor("The ")   // five steps typed "The " (after the banner step)
         #expect(before != after)
+        // The panes show no editor key hints (^S save, ^Q quit… do not apply in a demo pane).
+        #expect(!after.contains("F1 help") && !after.contains("^S save"), "\(after)")
         tmux.sendText("q")
         try tmux.waitFor("WEAVE-EXIT=0")
     }

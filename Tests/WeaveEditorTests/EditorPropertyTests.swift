@@ -13,7 +13,11 @@ import WeaveTestSupport
 /// removes or moves a character another replica wrote. Remote batches from a
 /// second replica are interleaved; the model applies them at the positions a
 /// third, passive replica reports for the same operations in the same order
-/// (the only CRDT in the model's reach, and only for remote text).
+/// (the only CRDT in the model's reach, and only for remote text). Replace
+/// sequences (Alt-R or Ctrl-\, a query, a replacement, then y/n/a/Esc answers)
+/// are done by the model too (`PlainEditor.Replace`), and each is checked to be
+/// one undo step: the Ctrl-Z right after it gives back the text before it, the
+/// Ctrl-Y the text after it.
 ///
 /// Default: 10,000 sequences of 200 keys (fixed seeds, split in chunks that run
 /// in parallel); `WEAVE_SEED` picks another base seed; `WEAVE_EDITOR_SWEEP=N`
@@ -74,6 +78,95 @@ struct PlainEditor {
     var lastWasCut = false
     var mark: Int?
     var sticky = false
+    /// Find's and replace's last query.
+    var lastSearch: [Unicode.Scalar] = []
+    /// The replace asking about a match at `cursor`, if any.
+    var replacing: Replace?
+
+    /// A replace in plain index terms: it runs from where it began to the end,
+    /// then from the start to `stop` (where it began, moved by the
+    /// replacements made before it), never overlapping, never revisiting.
+    struct Replace {
+        var needle: [Unicode.Scalar]
+        var replacement: [Unicode.Scalar]
+        var stop: Int
+        var wrapped = false
+        var count = 0
+    }
+
+    /// Case-insensitive unless the query has a capital.
+    func matches(_ needle: [Unicode.Scalar], at i: Int) -> Bool {
+        guard i >= 0, i + needle.count <= text.count else { return false }
+        let capital = needle.contains { String($0).lowercased() != String($0) }
+        return zip(text[i ..< i + needle.count], needle).allSatisfy {
+            capital ? $0 == $1 : String($0).lowercased() == String($1).lowercased()
+        }
+    }
+
+    /// Moves to the next match from `from` (wrapping once); false when none is left.
+    mutating func nextMatch(from: Int) -> Bool {
+        guard var r = replacing else { return false }
+        defer { replacing = r }
+        var from = from
+        if !r.wrapped {
+            if let i = (from ..< max(from, text.count - r.needle.count + 1)).first(where: { matches(r.needle, at: $0) }) {
+                cursor = i
+                return true
+            }
+            r.wrapped = true
+            from = 0
+        }
+        if let i = (from ..< max(from, min(r.stop, text.count - r.needle.count + 1))).first(where: { matches(r.needle, at: $0) }) {
+            cursor = i
+            return true
+        }
+        return false
+    }
+
+    /// The two answers to the prompts; false when nothing is asked then
+    /// (cancelled, or no match at all).
+    mutating func startReplace(find input: [Unicode.Scalar], with replacement: [Unicode.Scalar]) -> Bool {
+        let needle = input.isEmpty ? lastSearch : input
+        guard !needle.isEmpty else { return false }
+        lastSearch = needle
+        replacing = Replace(needle: needle, replacement: replacement, stop: cursor)
+        if nextMatch(from: cursor) { return true }
+        replacing = nil
+        return false
+    }
+
+    /// Replaces the match at the cursor and moves after it.
+    mutating func replaceHere() {
+        guard var r = replacing else { return }
+        let p = cursor, n = r.needle.count
+        text.replaceSubrange(p ..< p + n, with: r.replacement)
+        if p + n <= r.stop { r.stop += r.replacement.count - n } else if p < r.stop { r.stop = p }
+        r.count += 1
+        replacing = r
+        cursor = p + r.replacement.count
+    }
+
+    /// A key while asking: y, n, a, Esc; false once the replace has ended. `done` gets the count then.
+    mutating func answerReplace(_ key: Key, done: inout Int?) -> Bool {
+        guard let r = replacing else { return false }
+        switch key {
+        case .char("y"):
+            replaceHere()
+            if nextMatch(from: cursor) { return true }
+        case .char("n"):
+            if nextMatch(from: cursor + r.needle.count) { return true }
+        case .char("a"):
+            replaceHere()
+            while nextMatch(from: cursor) { replaceHere() }
+        case .escape:
+            break
+        default:
+            return true
+        }
+        done = replacing?.count
+        replacing = nil
+        return false
+    }
 
     var selection: Range<Int>? {
         guard let m = mark, m != cursor else { return nil }
@@ -393,6 +486,11 @@ struct EditorRun {
                 try undoRedoRoundTrip(step)
                 continue
             }
+            if g.chance(0.03) {
+                try replaceSequence(step)
+                if editor.doc.buffer.scalars != model.text { return }
+                continue
+            }
             let key = randomKey()
             switch key {
             case .ctrl("z"), .ctrl("y"):
@@ -419,6 +517,79 @@ struct EditorRun {
         try other.receive(contentsOf: toOther)
         if other.text != editor.text {
             Issue.record(Comment(rawValue: fail("the other replica differs: \(other.text.debugDescription)", step: step, key: nil)))
+        }
+    }
+
+    /// Alt-R or Ctrl-\, a query (often a piece of the text, sometimes in
+    /// capitals, sometimes empty: the last one), a replacement, then random
+    /// answers until the replace ends; the model does the same. Then, half the
+    /// time, the replace must be one undo step: Ctrl-Z gives back the text
+    /// before it, Ctrl-Y the text after it (two steps would stop half way).
+    mutating func replaceSequence(_ step: Int) throws {
+        let before = editor.doc.buffer.scalars
+        trail.append("[replace]")
+        var needle: [Unicode.Scalar] = []
+        let t = model.text
+        if !t.isEmpty && g.chance(0.7) {
+            let at = g.int(0 ..< t.count)
+            needle = Array(t[at ..< min(t.count, at + g.int(1 ... 3))])
+            if g.chance(0.2) { needle = needle.map { Unicode.Scalar(String($0).uppercased()) ?? $0 } }
+        } else if g.chance(0.7) {
+            needle = (0 ..< g.int(1 ... 2)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
+        }
+        needle = needle.filter { $0 != "\n" }
+        let replacement = (0 ..< g.int(0 ... 3)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
+        let start: Key = g.chance(0.5) ? .alt("r") : .ctrl("\\")
+        _ = try press(start)
+        model.mark = nil
+        model.lastWasCut = false
+        for u in needle { _ = try press(.char(u)) }
+        _ = try press(.enter)
+        if needle.isEmpty && model.lastSearch.isEmpty {
+            // Nothing to look for: cancelled, back to editing.
+            if editor.mode != .edit { Issue.record(Comment(rawValue: fail("an empty query was not cancelled", step: step, key: .enter))) }
+            return
+        }
+        for u in replacement { _ = try press(.char(u)) }
+        _ = try press(.enter)
+        let asking = model.startReplace(find: needle, with: replacement)
+        check(step, .enter)
+        if (editor.mode == .replacing) != asking {
+            Issue.record(Comment(rawValue: fail("the editor asks: \(editor.mode == .replacing), the model: \(asking)", step: step, key: .enter)))
+            return
+        }
+        var done: Int?
+        var answers = 0
+        while model.replacing != nil {
+            answers += 1
+            let key: Key = answers > 40 ? .escape
+                : [.char("y"), .char("y"), .char("n"), .char("n"), .char("a"), .escape, .char("q")][g.int(0 ..< 7)]
+            _ = model.answerReplace(key, done: &done)
+            _ = try press(key)
+            check(step, key)
+            if (editor.mode == .replacing) != (model.replacing != nil) {
+                Issue.record(Comment(rawValue: fail("the editor is still asking: \(editor.mode == .replacing)", step: step, key: key)))
+                return
+            }
+        }
+        if let done {
+            let want = "Replaced \(done) occurrence\(done == 1 ? "" : "s")"
+            if editor.message != want {
+                Issue.record(Comment(rawValue: fail("message \(String(describing: editor.message)), want \(want)", step: step, key: nil)))
+            }
+            if done > 0 && g.chance(0.5) {
+                let after = editor.doc.buffer.scalars
+                _ = try press(.ctrl("z"))
+                if editor.doc.buffer.scalars != before {
+                    Issue.record(Comment(rawValue: fail("one Ctrl-Z did not undo the whole replace: want \(String(String.UnicodeScalarView(before)).debugDescription)", step: step, key: .ctrl("z"))))
+                }
+                _ = try press(.ctrl("y"))
+                if editor.doc.buffer.scalars != after {
+                    Issue.record(Comment(rawValue: fail("one Ctrl-Y did not redo the whole replace: want \(String(String.UnicodeScalarView(after)).debugDescription)", step: step, key: .ctrl("y"))))
+                }
+                model.text = editor.doc.buffer.scalars
+                model.cursor = editor.cursor
+            }
         }
     }
 

@@ -127,16 +127,19 @@ import WeaveCore
 }
 
 @Suite struct PeerHelpTests {
-    /// With peers, F3/F4 drive the link, and the help screen says so; alone, they find.
+    /// With peers, the session takes F3/F4 for the link, and the help screen
+    /// says so (find next / previous stay on Alt-W and Shift-F3); alone, F3 finds.
     @Test func helpListsTheKeysThatApply() {
         var alone = Editor(fileName: "a.txt", text: "x")
         _ = alone.handle(.function(1))
-        #expect(alone.render().lines.contains { $0.contains("F3  F4") && $0.contains("find next / previous") })
+        #expect(alone.render().lines.contains { $0.contains("F3  Shift-F3") && $0.contains("find next / previous") })
         var shared = Editor(fileName: "a.txt", text: "x")
         shared.peersStatus = "online"
         _ = shared.handle(.function(1))
         let lines = shared.render().lines
         #expect(lines.contains { $0.contains("F3  F4  Ctrl-P") && $0.contains("offline / online") })
-        #expect(!lines.contains { $0.contains("find next / previous") })
+        #expect(lines.contains { $0.contains("Alt-W  Shift-F3") && $0.contains("find next / previous") })
+        #expect(!lines.contains { $0.contains("F3  Shift-F3") })
+        #expect(Help.lines(peers: true).count <= 22 && Help.lines(peers: true).allSatisfy { $0.count <= 80 }, "the help screen fits 80x24")
     }
 }

@@ -239,3 +239,59 @@ struct HostedEditor {
         #expect(g.cursor == nil)
     }
 }
+
+/// The pane's hint row lists only keys that work there and fits the width,
+/// leaving hints off whole (never one cut in the middle).
+@Suite struct TimeTravelHintTests {
+    /// The hint row: the pane's last row.
+    func hintRow(_ h: HostedEditor) -> String {
+        let g = h.editor.render()
+        return g.lines[g.height - 2]
+    }
+
+    @Test func atEightyColumnsTheRowFitsWithWholeHints() {
+        var h = HostedEditor("abc", width: 80, height: 24)
+        h.press(.function(2))
+        let row = hintRow(h)
+        #expect(CharWidth.of(row.unicodeScalars) <= 80, "\(row)")
+        let all = TimeTravelView.paneKeys(restore: true).map(\.text)
+        let shown = row.components(separatedBy: "  ")
+        #expect(shown.allSatisfy(all.contains), "every hint whole: \(row)")
+        for kept in ["←→ step", "Space play", "0-9⏎ go", "r restore"] { #expect(shown.contains(kept), "\(kept) kept: \(row)") }
+    }
+
+    @Test func aReadOnlyReplayDoesNotOfferRestore() {
+        var h = HostedEditor("abc", width: 80, height: 24)
+        h.editor.openTimeTravel(h.timeline, readOnly: true)
+        #expect(!hintRow(h).contains("restore"), "\(hintRow(h))")
+        #expect(h.editor.message?.contains("restore") == false)
+        h.press(.function(1))
+        #expect(h.editor.message?.contains("restore") == false, "\(h.editor.message ?? "")")
+        #expect(h.editor.message?.hasSuffix("Esc quits") == true)
+    }
+
+    @Test func aReadOnlyEditorDoesNotOfferRestoreEither() {
+        var h = HostedEditor("abc", width: 120, height: 30)
+        h.editor.readOnly = "a read-only invitation"
+        h.press(.function(2))
+        #expect(hintRow(h).contains("m mark") && !hintRow(h).contains("restore"), "\(hintRow(h))")
+        #expect(h.editor.message == "Time travel: ←/→ step, Space play, Esc closes")
+    }
+
+    @Test func fitLeavesOffTheHighestRanksFirst() {
+        let hints: [TimeTravelView.KeyHint] = [.init("aa", rank: 0), .init("bb", rank: 2), .init("cc", rank: 1)]
+        #expect(TimeTravelView.fit(hints, width: 10) == "aa  bb  cc")
+        #expect(TimeTravelView.fit(hints, width: 9) == "aa  cc")
+        #expect(TimeTravelView.fit(hints, width: 5) == "aa")
+        #expect(TimeTravelView.fit(hints, width: 1) == "")
+    }
+
+    @Test func aHostSetsItsOwnKeyHint() {
+        var e = Editor(fileName: "a.txt", text: "x")
+        #expect(e.render().lines[23].hasPrefix("F1 help  ^S save"))
+        e.keyHint = ""
+        #expect(e.render().lines[23] == "")
+        e.notify("a message")
+        #expect(e.render().lines[23] == "a message")
+    }
+}
