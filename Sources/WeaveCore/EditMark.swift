@@ -53,17 +53,20 @@ public struct MarkTable: Sendable, Equatable {
     @discardableResult
     public mutating func insert(_ m: EditMark) -> Bool {
         guard m.count > 0 else { return false }
-        let e = Entry(start: m.start, count: m.count, time: m.time)
-        var list = byReplica[m.replica, default: []]
-        defer { byReplica[m.replica] = list }
+        // In place (the dictionary's modify accessor): a copy per insert would make
+        // loading a long history quadratic.
+        return Self.insert(Entry(start: m.start, count: m.count, time: m.time), end: m.end, into: &byReplica[m.replica, default: []])
+    }
+
+    private static func insert(_ e: Entry, end: UInt32, into list: inout [Entry]) -> Bool {
         if let last = list.last {
-            if last.start &+ last.count <= m.start { list.append(e); return true }
+            if last.start &+ last.count <= e.start { list.append(e); return true }
         } else {
             list.append(e)
             return true
         }
-        let i = Self.firstEnding(after: m.start, in: list)
-        if i < list.count, list[i].start < m.end { return false }  // overlaps list[i]
+        let i = firstEnding(after: e.start, in: list)
+        if i < list.count, list[i].start < end { return false }  // overlaps list[i]
         list.insert(e, at: i)
         return true
     }
