@@ -13,7 +13,7 @@ import WeaveTestSupport
         var g = SeededRandom(seed: seed)
         let keys: [Key] = [.char("x"), .char("日"), .enter, .tab, .paste("pasted\n"), .backspace, .delete, .ctrl("h"), .ctrl("d"),
                            .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"), .left, .right, .up, .down, .home, .end,
-                           .ctrlHome, .ctrlEnd, .pageDown, .ctrlLeft, .ctrlRight, .function(3)]
+                           .ctrlHome, .ctrlEnd, .pageDown, .ctrlLeft, .ctrlRight, .function(3), .alt("r"), .ctrl("\\")]
         for run in 0 ..< 200 {
             var e = Editor(fileName: "r.txt", text: "first line\nsecond é line\nthird\n")
             e.readOnly = "a read-only invitation"
