@@ -130,32 +130,42 @@ public struct MarkTable: Sendable, Equatable {
     /// O(ops · log marks + units sliced).
     public func split(_ ops: [Operation], fallbackTime: Int64) -> [(time: Int64, ops: [Operation])] {
         var out: [(time: Int64, ops: [Operation])] = []
-        var current: EditMark?   // the mark of the piece being built; nil: unmarked units
+        var current: (replica: ReplicaID, index: Int)?  // the mark of the piece being built; index -1: unmarked
         var building = false
-        func append(_ op: Operation, under mark: EditMark?) {
-            if building, current == mark {
-                out[out.count - 1].ops.append(op)
-            } else {
-                out.append((mark?.time ?? fallbackTime, [op]))
-                current = mark
-                building = true
-            }
-        }
+        // One dictionary lookup per change of replica, one binary search per
+        // operation, then a walk along the marks it covers.
+        var listReplica: ReplicaID?
+        var list: [Entry] = []
         for op in ops {
             guard op.length > 0 else { continue }
+            if listReplica != op.replica {
+                listReplica = op.replica
+                list = byReplica[op.replica] ?? []
+            }
+            var i = Self.firstEnding(after: op.seq, in: list)
             var offset = 0
             while offset < op.length {
                 let seq = op.seq &+ UInt32(offset)
-                let mark = mark(containing: seq, of: op.replica)
-                let stop: Int
-                if let mark {
-                    stop = min(op.length, offset + Int(mark.end &- seq))
+                let stop: Int, key: Int, time: Int64
+                if i < list.count, list[i].start <= seq {
+                    stop = min(op.length, offset + Int(list[i].start &+ list[i].count &- seq))
+                    key = i
+                    time = list[i].time
+                    i += 1
                 } else {
-                    // Unmarked until the next mark of this replica (or the op's end).
-                    let next = marks(of: op.replica, from: seq, to: op.seqEnd).first
-                    stop = next.map { offset + Int($0.start &- seq) } ?? op.length
+                    // Unmarked until the next mark (or the op's end).
+                    stop = i < list.count ? min(op.length, offset + Int(list[i].start &- seq)) : op.length
+                    key = -1
+                    time = fallbackTime
                 }
-                append(offset == 0 && stop == op.length ? op : op.slice(offset, stop), under: mark)
+                let piece = offset == 0 && stop == op.length ? op : op.slice(offset, stop)
+                if building, let c = current, key == c.index, key == -1 || c.replica == op.replica {
+                    out[out.count - 1].ops.append(piece)
+                } else {
+                    out.append((time, [piece]))
+                    current = (op.replica, key)
+                    building = true
+                }
                 offset = stop
             }
         }

@@ -176,11 +176,7 @@ public final class EditorSession {
     /// operations before the failing one stay applied and recorded.
     public func receive(_ ops: [Operation]) throws {
         var applied: [Operation] = []
-        defer {
-            // Recorded as the edits their authors made (the marks that came with
-            // them), else as one edit now.
-            for piece in marks.split(applied, fallbackTime: StoredDocument.nowMillis()) { record(piece.ops, time: piece.time) }
-        }
+        defer { recordRemote(applied) }
         for op in ops {
             try editor.receive(op)
             applied.append(op)
@@ -266,6 +262,27 @@ public final class EditorSession {
     public func learn(authors: [Author], marks new: [EditMark]) {
         for m in new { marks.insert(m) }
         for a in authors { store?.registerAuthor(a) }
+    }
+
+    /// Records a peer's batch as the edits their authors made (the marks that
+    /// came with them), else as one edit now; a large catch-up at once.
+    private func recordRemote(_ ops: [Operation]) {
+        guard let store, !ops.isEmpty else { return }
+        let pieces = marks.split(ops, fallbackTime: StoredDocument.nowMillis())
+        guard pieces.count >= StoredDocument.bulkEdits else {
+            for piece in pieces { record(piece.ops, time: piece.time) }
+            return
+        }
+        do {
+            try store.record(pieces, current: editor.doc.rga)
+            editor.historyStatus = "history saved"
+            timelineStale = true
+        } catch {
+            // No snapshot: the store keeps them as records; the group commit makes them durable.
+            if flushDeadline == nil { flushDeadline = Self.now() + UInt64(flushDelay * 1e9) }
+            editor.historyStatus = "saving…"
+            timelineStale = true
+        }
     }
 
     /// Records one edit and schedules the group commit.

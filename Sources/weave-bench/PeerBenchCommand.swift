@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import WeaveCore
 import WeaveEditor
+import WeaveHistory
 import WeavePeer
+import WeaveStore
 import WeaveTrace
 
 /// `weave-bench peers`: peers over loopback TCP (release build).
@@ -111,6 +113,66 @@ struct BenchPeers: ParsableCommand {
             _ = try joiner.shutdown()
             guard caughtUp, shared.text == doc.text else { throw BenchFailure("join: the joiner did not get the document") }
             print("join          round \(round + 1): \(String(format: "%.0f", total.ms)) ms to the first screen (\(String(format: "%.0f", received.ms)) ms to caughtUp; \(ops) ops carrying \(doc.version.total) units, \(doc.count) characters)")
+        }
+        try benchJoinWithHistory(path)
+    }
+
+    /// The same join with the whole history travelling (protocol 2's History
+    /// frames): the host's hub knows every edit's boundaries and time; the
+    /// joiner splits what arrives into those edits and writes its history file
+    /// (`StoredDocument.record(_:current:)`, one snapshot), as `weave join FILE` does.
+    func benchJoinWithHistory(_ path: String) throws {
+        let (_, history, doc) = try EditingTrace.load(path: path).history()
+        let host = PeerHub(document: doc, configuration: .init(name: "host", colour: 0))
+        defer { _ = try? host.shutdown() }
+        host.addHistory(authors: history.authors.values.map { AuthorCard(replica: $0.replica, name: $0.name, colour: UInt8(clamping: $0.colour)) },
+                        marks: history.edits.flatMap { e in e.ranges.map { EditMark(replica: $0.replica, start: $0.start, count: $0.count, time: e.time) } })
+        let port = try host.listen(host: "127.0.0.1", port: 0).port!
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weave-bench-join-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let hostSidecar = dir + "/host.weave"
+        try OpLog.write(path: hostSidecar, ops: doc.operations(since: VersionVector()), history: history, textMark: nil)
+        let hostBytes = (try? FileManager.default.attributesOfItem(atPath: hostSidecar)[.size] as? Int) ?? 0
+        for round in 0 ..< 3 {
+            let file = dir + "/copy\(round).txt"
+            let store = try StoredDocument(file: file, author: "joiner")
+            let inbox = try PeerInbox()
+            var shared = store.doc
+            let joiner = PeerHub(document: shared, configuration: .init(name: "joiner", colour: 1), onEvent: inbox.post)
+            let start = ContinuousClock.now
+            joiner.connect(host: "127.0.0.1", port: port)
+            var marks = MarkTable()
+            var pieces: [(time: Int64, ops: [WeaveCore.Operation])] = []
+            var caughtUp = false
+            let deadline = start + .seconds(30)
+            while !caughtUp, ContinuousClock.now < deadline {
+                var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+                _ = poll(&fds, 1, 100)
+                for e in inbox.drain() {
+                    switch e {
+                    case .history(let note):
+                        for m in note.marks { marks.insert(m) }
+                        for a in note.authors { store.registerAuthor(Author(replica: a.replica, name: a.name, colour: Int(a.colour))) }
+                    case .remoteOperations(let batch, _):
+                        try shared.receive(contentsOf: batch)
+                        pieces += marks.split(batch, fallbackTime: 0)
+                    case .caughtUp: caughtUp = true
+                    default: break
+                    }
+                }
+            }
+            try store.record(pieces, current: shared)
+            var editor = Editor(fileName: "paper.tex", document: shared)
+            _ = editor.handle(.resize(width: 80, height: 24))
+            _ = editor.render()
+            let total = ContinuousClock.now - start
+            _ = try joiner.shutdown()
+            guard caughtUp, shared.text == doc.text, store.history.edits.count == history.edits.count else {
+                throw BenchFailure("join with history: the joiner has \(store.history.edits.count) of \(history.edits.count) edits")
+            }
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: OpLog.sidecarPath(for: file))[.size] as? Int) ?? 0
+            print("join+history  round \(round + 1): \(String(format: "%.0f", total.ms)) ms to the first screen with all \(history.edits.count) edits, their times and authors written to the joiner's history (\(bytes) bytes; the host's history file \(hostBytes) bytes)")
         }
     }
 
