@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The offline/online merge with two real weave processes, step by step:
-# alice hosts, bob joins with his own copy; bob goes offline (F3); both edit the
+# alice hosts, bob joins with his own copy; bob goes offline (F6); both edit the
 # same line; bob comes back online; both screens converge and both saved files
 # are identical.
 #
@@ -39,8 +39,8 @@ wait_for merge:0.0 "join with"
 join_args=$(cd "$dir" && "$weave" invite alice.txt | sed -n 's/^weave join //p')
 t split-window -v -t merge "cd '$dir' && env LANG=C.UTF-8 '$weave' join $join_args bob.txt --name bob; sleep 5"
 wait_for merge:0.1 "The meeting is on Monday."
-step "bob goes offline (F3); both change the same sentence"
-t send-keys -t merge:0.1 F3
+step "bob goes offline (F6); both change the same sentence"
+t send-keys -t merge:0.1 F6
 wait_for merge:0.1 "offline"
 t send-keys -t merge:0.0 C-Home Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right Right
 t send-keys -t merge:0.0 -l " (10:00)"
@@ -50,8 +50,8 @@ wait_for merge:0.0 "Monday (10:00)."
 wait_for merge:0.1 "The team meeting is on Monday."
 screen merge:0.0 | head -n 1 | sed 's/^/alice sees: /'
 screen merge:0.1 | head -n 1 | sed 's/^/bob sees:   /'
-step "bob comes back online (F3): each side sends what the other lacks"
-t send-keys -t merge:0.1 F3
+step "bob comes back online (F6): each side sends what the other lacks"
+t send-keys -t merge:0.1 F6
 wait_for merge:0.0 "The team meeting is on Monday (10:00)."
 wait_for merge:0.1 "The team meeting is on Monday (10:00)."
 screen merge:0.0 | head -n 1 | sed 's/^/alice sees: /'

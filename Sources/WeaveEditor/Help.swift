@@ -24,23 +24,22 @@ public enum Help {
 
     static let findKeys = "Ctrl-F  F3  Shift-F3"
 
-    /// In a session with peers (`weave host`/`join`), F3 and F4 drive the link.
-    public static let peerBinding = (keys: "F3  F4  Ctrl-P", action: "go offline / online; the peer list")
+    /// In a session with peers (`weave host`/`join`), F6 and F4 drive the link
+    /// (F3 stays find next there too).
+    public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "go offline / online; the peer list")
 
     /// The help screen's lines (22: they fit an 80x24 terminal's text area).
     public static var lines: [String] { lines(peers: false) }
 
-    /// The help screen's lines; with `peers`, F3/F4 are the link's keys, not find's.
+    /// The help screen's lines; with `peers`, the link's keys follow find's.
     public static func lines(peers: Bool) -> [String] {
         var out = ["Weave help: keys", ""]
+        func line(_ keys: String, _ action: String) -> String {
+            "  " + keys + String(repeating: " ", count: max(1, 28 - keys.count)) + action
+        }
         for b in bindings {
-            if peers && b.keys == findKeys {
-                // F3/F4 drive the link in a shared session.
-                out.append("  Ctrl-F  Alt-W  Shift-F3" + String(repeating: " ", count: 28 - 23) + b.action)
-                out.append("  " + peerBinding.keys + String(repeating: " ", count: max(1, 28 - peerBinding.keys.count)) + peerBinding.action)
-                continue
-            }
-            out.append("  " + b.keys + String(repeating: " ", count: max(1, 28 - b.keys.count)) + b.action)
+            out.append(line(b.keys, b.action))
+            if peers && b.keys == findKeys { out.append(line(peerBinding.keys, peerBinding.action)) }
         }
         return out
     }

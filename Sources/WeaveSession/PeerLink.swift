@@ -18,7 +18,7 @@ import WeaveStore
 ///   element is sent after each round of keys when it moved;
 /// - presence becomes remote cursors and coloured names on the status line;
 ///   joins and leaves go to the message line;
-/// - F3 takes the link offline and back, F4 or Ctrl-P shows the peer list
+/// - F6 takes the link offline and back, F4 or Ctrl-P shows the peer list
 ///   (refreshed every second while shown).
 public final class PeerLink: SessionCompanion {
     public let hub: PeerHub
@@ -103,11 +103,11 @@ public final class PeerLink: SessionCompanion {
         refresh()
     }
 
-    /// Goes offline or back online (F3; `--offline` at start).
+    /// Goes offline or back online (F6; `--offline` at start).
     public func setOnline(_ on: Bool) {
         online = on
         hub.setOnline(on)
-        session.updateEditor { $0.notify(on ? "Going back online…" : "Offline (F3 goes back online): edits are kept and sent on reconnection") }
+        session.updateEditor { $0.notify(on ? "Going back online…" : "Offline (F6 goes back online): edits are kept and sent on reconnection") }
         refresh()
     }
 
@@ -165,7 +165,7 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.notify("\(address): \(reason)") }
         case .onlineChanged(let on):
             online = on
-            session.updateEditor { $0.notify(on ? "Back online" : "Offline (F3 goes back online)") }
+            session.updateEditor { $0.notify(on ? "Back online" : "Offline (F6 goes back online)") }
         case .approvalRequested(let n):
             waiting.append(n)
             askNext()
@@ -258,7 +258,7 @@ public final class PeerLink: SessionCompanion {
     /// Says goodbye to every peer.
     public func beforeSignalExit() { _ = try? hub.shutdown() }
 
-    /// F3, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
+    /// F6, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
     public func filter(_ key: Key) -> Bool {
         if passQuit { return false }
         if quitting != .no { quitKey(key); return true }
@@ -281,7 +281,7 @@ public final class PeerLink: SessionCompanion {
         }
         guard session.editor.mode == .edit, session.editor.pane == nil else { return false }
         switch key {
-        case .function(3):
+        case .function(6):
             setOnline(!online)
             return true
         case .ctrl("q") where session.editor.readOnly != nil && session.store == nil:

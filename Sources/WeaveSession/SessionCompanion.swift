@@ -3,7 +3,7 @@ import WeaveEditor
 
 /// What a layer on top of an `EditorSession` adds to it, called on the
 /// session's main thread: the peer layer (`PeerLink`) implements it to take
-/// its own keys (F3, F4, the approval question), to send each local edit and
+/// its own keys (F6, F4, the approval question), to send each local edit and
 /// the cursor, to refresh presence before each redraw, and to say goodbye to
 /// peers when a signal ends the process.
 ///

@@ -48,7 +48,7 @@ struct Host: ParsableCommand {
         makes more, weave invitations lists them, weave revoke revokes them (a running host \
         closes their links within a second). --approve also asks you on screen (y/n) before \
         each newcomer's key gets in. Binds 127.0.0.1 unless --bind says otherwise. In the \
-        editor: F3 goes offline and back, F4 or Ctrl-P shows the peers (round trip, last heard, \
+        editor: F6 goes offline and back, F4 or Ctrl-P shows the peers (round trip, last heard, \
         operations sent/received/queued). --log FILE appends a structured log of connections, \
         handshakes, errors and catch-up sizes.
         """)
@@ -68,7 +68,7 @@ struct Host: ParsableCommand {
     @Option(help: "Append a structured log to this file.")
     var log: String?
 
-    @Flag(help: "Start offline (F3 goes online).")
+    @Flag(help: "Start offline (F6 goes online).")
     var offline = false
 
     @Flag(help: "Print the read-only invitation: its joiners watch and time-travel but cannot edit.")
@@ -137,7 +137,7 @@ struct Join: ParsableCommand {
         discussion: """
         Without FILE the document is edited in memory. With FILE you also keep your own \
         saved copy and its history (.FILE.weave); a FILE with other content is not overwritten \
-        without asking. The link reconnects by itself; F3 goes offline and back, F4 or Ctrl-P \
+        without asking. The link reconnects by itself; F6 goes offline and back, F4 or Ctrl-P \
         shows the peers.
         """)
 
@@ -153,7 +153,7 @@ struct Join: ParsableCommand {
     @Option(help: "Append a structured log to this file.")
     var log: String?
 
-    @Flag(help: "Start offline (F3 goes online): edit FILE's copy and merge later.")
+    @Flag(help: "Start offline (F6 goes online): edit FILE's copy and merge later.")
     var offline = false
 
     @Option(help: "Seconds to wait for the document before giving up.")
@@ -223,9 +223,9 @@ struct Join: ParsableCommand {
         if offline { link.setOnline(false) }
         let watching = session.editor.readOnly != nil
         session.updateEditor {
-            $0.notify(offline ? "Offline (F3 joins \(host):\(port))"
+            $0.notify(offline ? "Offline (F6 joins \(host):\(port))"
                               : watching ? "Joined \(host):\(port) read-only (\(shared.count) characters): watch, find, F2 time travel"
-                              : "Joined \(host):\(port) (\(shared.count) characters)   F3 offline/online  F4 peers")
+                              : "Joined \(host):\(port) (\(shared.count) characters)   F6 offline/online  F4 peers")
         }
         try runSession(session, hub: hub)
         if let note = link.exitNote { print(note) }

@@ -51,8 +51,8 @@ struct PeerTmuxTests {
         join.sendKeys("Escape")
         try join.waitFor("second line and bob")
 
-        // F3: the joiner goes offline; both edit the first line.
-        join.sendKeys("F3")
+        // F6: the joiner goes offline; both edit the first line.
+        join.sendKeys("F6")
         try join.waitFor("offline — 0 edits queued")
         try host.waitFor("online, no peers")
         join.sendKeys("C-Home")
@@ -70,7 +70,7 @@ struct PeerTmuxTests {
         #expect(!joinScreen.contains("> hello"))
 
         // Back online: both screens converge.
-        join.sendKeys("F3")
+        join.sendKeys("F6")
         try join.waitFor("> hello!!")
         try host.waitFor("> hello!!")
         try join.waitFor("alice online")
@@ -141,7 +141,7 @@ struct PeerTmuxTests {
         try second.waitFor("offline — 0 edits queued")
         second.sendText("zero ")
         try second.waitFor("offline — 5 edits queued")
-        second.sendKeys("F3")
+        second.sendKeys("F6")
         try second.waitFor("zero one")
         try second.waitFor("two")
         try host.waitFor("zero one")

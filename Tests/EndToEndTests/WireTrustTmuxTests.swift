@@ -136,7 +136,7 @@ struct WireTrustTmuxTests {
         let join = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config sh -c 'cd \(dir.path) && exec \(weave) join \(args) --name bob'")
         defer { join.kill() }
         try join.waitFor("alice online")
-        join.sendKeys("F3")
+        join.sendKeys("F6")
         try join.waitFor("offline")
         join.sendKeys("C-End")
         join.sendText("unsent")
@@ -145,7 +145,7 @@ struct WireTrustTmuxTests {
         try join.waitFor("6 edits not yet sent (no peer connected): w wait / s save a copy / q quit anyway")
         join.sendKeys("Escape")
         try join.waitFor("Not quit: 6 edits still to send")
-        join.sendKeys("F3")
+        join.sendKeys("F6")
         try join.waitFor("alice online")
         try host.waitFor("host line\nunsent")
         join.sendKeys("C-q")  // all acknowledged: the editor's own Ctrl-Q
@@ -156,7 +156,7 @@ struct WireTrustTmuxTests {
         let second = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/carol-config sh -c 'cd \(dir.path) && exec \(weave) join \(args) --name carol'")
         defer { second.kill() }
         try second.waitFor("alice online")
-        second.sendKeys("F3")
+        second.sendKeys("F6")
         try second.waitFor("offline")
         second.sendText("mine ")
         second.sendKeys("C-q")

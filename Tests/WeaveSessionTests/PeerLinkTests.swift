@@ -13,7 +13,7 @@ import WeaveTestSupport
 }
 
 /// PeerLink between two sessions over real loopback sockets (no terminal):
-/// typing, presence, the peer list, F3 offline with queued edits, convergence.
+/// typing, presence, the peer list, F6 offline with queued edits, convergence.
 @Suite(.serialized) struct PeerLinkTests {
     /// Applies inbox events on both sides until `done` or the deadline.
     func pump(_ links: [PeerLink], seconds: Double = 10, until done: () -> Bool) -> Bool {
@@ -73,8 +73,8 @@ import WeaveTestSupport
         joinSession.press(.escape)
         #expect(joinSession.editor.peerList == nil)
 
-        // F3: offline; both edit the same line; the joiner counts its queued edits.
-        joinSession.press(.function(3))
+        // F6: offline; both edit the same line; the joiner counts its queued edits.
+        joinSession.press(.function(6))
         #expect(pump([host, join]) { host.connected.isEmpty })
         joinSession.press(.ctrlHome)
         joinSession.press(.end)
@@ -87,7 +87,7 @@ import WeaveTestSupport
         #expect(host.connected.isEmpty && !join.online)
         #expect(hostSession.editor.text == "> bob: hello\nend")
         #expect(joinSession.editor.text == "bob: hello!!\nend")
-        joinSession.press(.function(3))
+        joinSession.press(.function(6))
         #expect(pump([host, join]) {
             hostSession.editor.text == "> bob: hello!!\nend" && joinSession.editor.text == hostSession.editor.text
         })

@@ -63,7 +63,7 @@ import WeaveTestSupport
         p.joinSession.press(.escape)
 
         // Offline: nothing can take the edits now; Ctrl-Q asks at once.
-        p.joinSession.press(.function(3))
+        p.joinSession.press(.function(6))
         #expect(pump([p.host, p.join]) { p.join.connected.isEmpty })
         type("!!!", p.joinSession)
         p.joinSession.press(.ctrl("q"))
@@ -76,7 +76,7 @@ import WeaveTestSupport
         #expect(p.joinSession.editor.message == "Not quit: 3 edits still to send")
 
         // Back online: the catch-up takes the three and is acknowledged.
-        p.joinSession.press(.function(3))
+        p.joinSession.press(.function(6))
         #expect(pump([p.host, p.join]) { !p.join.connected.isEmpty && (try? p.joinHub.currentDelivery().pending) == 0 })
         #expect(pump([p.host, p.join]) { p.hostSession.editor.text == "sent!!!" })
         // The host's loop stalls (until released, at most 10 s): what is typed
@@ -103,7 +103,7 @@ import WeaveTestSupport
         let p = try pair()
         defer { _ = try? p.joinHub.shutdown(); _ = try? p.hostHub.shutdown() }
         #expect(pump([p.host, p.join]) { !p.join.connected.isEmpty })
-        p.joinSession.press(.function(3))
+        p.joinSession.press(.function(6))
         type("keep me", p.joinSession)
         p.joinSession.press(.ctrl("q"))
         let dir = try TempDir("copy")
@@ -121,7 +121,7 @@ import WeaveTestSupport
     @Test func quitAnywayEnds() throws {
         let p = try pair()
         defer { _ = try? p.joinHub.shutdown(); _ = try? p.hostHub.shutdown() }
-        p.joinSession.press(.function(3))
+        p.joinSession.press(.function(6))
         type("gone", p.joinSession)
         p.joinSession.press(.ctrl("q"))
         #expect(p.join.quitting == .asking)
