@@ -13,11 +13,14 @@ public struct RemoteCursor: Sendable, Equatable {
     /// The element just before the cursor; nil at the document start (the
     /// convention of `WeavePeer.Presence`).
     public var after: ElementID?
+    /// Whose cursor (to jump to or follow it); nil when not known.
+    public var replica: ReplicaID?
 
-    public init(name: String, colour: Grid.Colour, after: ElementID?) {
+    public init(name: String, colour: Grid.Colour, after: ElementID?, replica: ReplicaID? = nil) {
         self.name = name
         self.colour = colour
         self.after = after
+        self.replica = replica
     }
 
     /// The cursor's visible index in `rga`: just after `after` (after the
@@ -46,9 +49,12 @@ public struct PeerList: Sendable, Equatable {
         public var opsSent: Int
         public var opsReceived: Int
         public var opsQueued: Int
+        /// The peer's replica (for Enter and f); nil for a link not yet open.
+        public var replica: ReplicaID?
 
         public init(name: String, colour: Grid.Colour, state: String, address: String, rttMilliseconds: Double?,
-                    lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int) {
+                    lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int, replica: ReplicaID? = nil) {
+            self.replica = replica
             self.name = name
             self.colour = colour
             self.state = state
@@ -67,7 +73,12 @@ public struct PeerList: Sendable, Equatable {
     /// Lines under the rows (the host's join command), wrapped at the screen's width.
     public var footer: [String] = []
 
-    public init(title: String, rows: [Row], footer: [String] = []) { self.title = title; self.rows = rows; self.footer = footer }
+    /// The row ↑/↓ select (drawn in reverse video): Enter goes to that peer's cursor, f follows it.
+    public var selected: Int?
+
+    public init(title: String, rows: [Row], footer: [String] = [], selected: Int? = nil) {
+        self.title = title; self.rows = rows; self.footer = footer; self.selected = selected
+    }
 
     /// The lines of the list as text with the colour of each name (pure, for
     /// rendering and tests).
@@ -79,7 +90,7 @@ public struct PeerList: Sendable, Equatable {
         func lpad(_ s: String, _ n: Int) -> String {
             s.count >= n ? s : String(repeating: " ", count: n - s.count) + s
         }
-        var out: [(String, Grid.Colour, Int)] = [("Peers — \(title)   (F4, Ctrl-P or Esc closes)", .standard, 0)]
+        var out: [(String, Grid.Colour, Int)] = [("Peers — \(title)   (↑↓ Enter go to, f follow, Esc closes)", .standard, 0)]
         out.append((pad("name", 14) + pad("state", 12) + lpad("rtt", 9) + lpad("heard", 8) + lpad("sent", 8)
                     + lpad("recv", 8) + lpad("queued", 8) + "  address", .standard, 0))
         if rows.isEmpty { out.append(("(no peers yet)", .standard, 0)) }
@@ -167,9 +178,19 @@ extension Editor {
             if l.nameWidth > 0 {
                 for x in 0 ..< min(l.nameWidth, size.width) { grid.rows[y][x].colour = l.colour.rawValue; grid.rows[y][x].attributes.insert(.bold) }
             }
+            if let s = list.selected, !list.rows.isEmpty, y == 2 + s { grid.setAttributes(.reverse, row: y) }
         }
         grid.cursor = nil
     }
 }
 /// A visual row (line, row within it) as a dictionary key.
 struct VisualRow: Hashable { var line: Int, row: Int }
+
+extension Editor {
+    /// Puts the cursor at visible index `index` (clamped) and scrolls it into
+    /// view: going to or following a peer's cursor. O(log s).
+    public mutating func moveCursor(to index: Int) {
+        setCursor(index)
+        followCursor()
+    }
+}

@@ -44,6 +44,12 @@ public final class PeerLink: SessionCompanion {
     private var joinInvitationRefused = false
     private var lastCursor: ElementID?? = .none
     private var listShown = false
+    /// The peer list's selected row (↑/↓).
+    private var listSelection = 0
+    /// Whose cursor the view tracks (`f` in the peer list) until the next key.
+    public private(set) var following: ReplicaID?
+    private var followedAt: ElementID?? = .none
+    private var noticeAfterKey: String?
     private var statsDeadline: UInt64?
     /// Milliseconds between peer-list refreshes.
     public var statsInterval: UInt64 = 1000
@@ -225,7 +231,13 @@ public final class PeerLink: SessionCompanion {
         if !online || connected.isEmpty { queuedEdits += 1 }
     }
 
-    public func afterKeys() { sendCursor() }
+    public func afterKeys() {
+        if let n = noticeAfterKey {
+            noticeAfterKey = nil
+            session.updateEditor { $0.notify(n) }
+        }
+        sendCursor()
+    }
 
     public func beforeDraw() {
         if case .sending(let until) = quitting, EditorSession.now() >= until { checkQuit() }
@@ -273,11 +285,42 @@ public final class PeerLink: SessionCompanion {
             }
             return true
         }
+        if let f = following, !isResize(key) {
+            // Any key ends following, and does what it does from there.
+            following = nil
+            let name = presences[f].map { Self.display($0.name) } ?? "the peer"
+            noticeAfterKey = "Stopped following \(name)"  // shown once the key has acted
+            refresh()
+        }
         if listShown {
             if case .resize = key { return false }
-            listShown = false
-            session.updateEditor { $0.peerList = nil }
-            return true
+            let rows = session.editor.peerList?.rows ?? []
+            switch key {
+            case .up, .down:
+                if !rows.isEmpty { listSelection = (listSelection + (key == .up ? rows.count - 1 : 1)) % rows.count }
+                session.updateEditor { $0.peerList?.selected = listSelection }
+                return true
+            case .enter, .char("f"):
+                guard listSelection < rows.count, let r = rows[listSelection].replica, presences[r] != nil else {
+                    session.updateEditor { $0.notify("That peer has no cursor to go to") }
+                    return true
+                }
+                listShown = false
+                session.updateEditor { $0.peerList = nil }
+                if key == .char("f") {
+                    following = r
+                    followedAt = .none
+                    session.updateEditor { $0.notify("Following \(Self.display(self.presences[r]?.name ?? "?")): any key stops") }
+                } else {
+                    goTo(r)
+                }
+                refresh()
+                return true
+            default:
+                listShown = false
+                session.updateEditor { $0.peerList = nil }
+                return true
+            }
         }
         guard session.editor.mode == .edit, session.editor.pane == nil else { return false }
         switch key {
@@ -398,6 +441,17 @@ public final class PeerLink: SessionCompanion {
 
     static func edits(_ n: Int) -> String { "\(n) edit\(n == 1 ? "" : "s")" }
 
+    private func isResize(_ key: Key) -> Bool { if case .resize = key { return true } else { return false } }
+
+    /// Moves this cursor to `replica`'s (where its element is known here).
+    private func goTo(_ replica: ReplicaID) {
+        guard let p = presences[replica] else { return }
+        session.updateEditor { ed in
+            if let i = ed.doc.rga.cursorIndex(after: p.cursor) { ed.moveCursor(to: i) }
+        }
+        sendCursor()
+    }
+
     /// Sends the cursor's element when it changed.
     func sendCursor() {
         let e = session.editor
@@ -416,9 +470,20 @@ public final class PeerLink: SessionCompanion {
         }
         let peers = Self.uniquePeers(connected.values)
         let cursors = presences.values.sorted { $0.name < $1.name }.map {
-            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor)
+            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica)
         }
-        let status: String
+        if let f = following {
+            if let p = presences[f] {
+                if case .some(let at) = followedAt, at == p.cursor {} else {
+                    followedAt = .some(p.cursor)
+                    goTo(f)
+                }
+            } else {
+                following = nil
+                session.updateEditor { $0.notify("Stopped following: the peer left") }
+            }
+        }
+        var status: String
         if !online {
             status = "offline — \(queuedEdits) edit\(queuedEdits == 1 ? "" : "s") queued"
         } else if peers.isEmpty {
@@ -426,6 +491,7 @@ public final class PeerLink: SessionCompanion {
         } else {
             status = "online"
         }
+        if let f = following, let p = presences[f] { status = "following \(Self.display(p.name)) · " + status }
         var list: PeerList?
         if listShown {
             let now = EditorSession.now()
@@ -435,6 +501,8 @@ public final class PeerLink: SessionCompanion {
             } else {
                 list = session.editor.peerList ?? makeList()
             }
+            if let rows = list?.rows, !rows.isEmpty { listSelection = min(listSelection, rows.count - 1) }
+            list?.selected = listSelection
         }
         session.updateEditor { ed in
             ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour))) }
@@ -454,7 +522,7 @@ public final class PeerLink: SessionCompanion {
                 name: name, colour: colour, state: s.state.rawValue, address: s.address,
                 rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
                 lastHeardSeconds: s.sinceLastHeard.map { Double($0.nanoseconds) / 1e9 },
-                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued)
+                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica)
         }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
         var footer = joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? []

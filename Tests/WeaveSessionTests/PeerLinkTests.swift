@@ -135,4 +135,62 @@ import WeaveTestSupport
         let frame = session.editor.render(size: .init(width: 80, height: 10)).lines
         #expect(frame.contains { $0.contains("alice online") }, "the first frame: \(frame)")
     }
+
+    /// In the peer list, Enter goes to the selected peer's cursor; f follows it
+    /// (the status line says so) until a key is pressed, which then acts.
+    @Test func goToAndFollowAPeer() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try (0 ..< 60).map { "line \($0)" }.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let hostSession = try EditorSession(path: file, author: "alice")
+        let hostInbox = try PeerInbox()
+        let hostHub = PeerLink.makeHub(document: hostSession.editor.doc.rga, configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
+        defer { _ = try? hostHub.shutdown() }
+        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
+        let host = PeerLink(session: hostSession, hub: hostHub, inbox: hostInbox)
+        host.attach()
+        let replica = ReplicaID.random()
+        let joinInbox = try PeerInbox()
+        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
+        defer { _ = try? joinHub.shutdown() }
+        let joinSession = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
+        let join = PeerLink(session: joinSession, hub: joinHub, inbox: joinInbox)
+        join.dialsOut = true
+        join.attach()
+        hostSession.press(.resize(width: 80, height: 12))
+        joinSession.press(.resize(width: 80, height: 12))
+        joinHub.connect(host: "127.0.0.1", port: port)
+        #expect(pump([host, join]) { joinSession.editor.text == hostSession.editor.text && !join.presences.isEmpty })
+
+        // Alice goes to line 40; bob goes to her cursor from the peer list.
+        for _ in 0 ..< 40 { hostSession.press(.down) }
+        let line40 = hostSession.editor.cursor
+        #expect(pump([host, join]) { join.presences.values.first?.cursor == hostSession.editor.doc.rga.cursorElement(at: line40) })
+        joinSession.press(.function(4))
+        #expect(joinSession.editor.peerList?.selected == 0)
+        #expect(joinSession.editor.render().lines[2].contains("alice"))
+        joinSession.press(.enter)
+        #expect(joinSession.editor.peerList == nil)
+        #expect(joinSession.editor.cursor == line40)
+        #expect(joinSession.editor.render().lines.contains { $0.hasPrefix("line 40") }, "scrolled to her")
+
+        // f: follows her as she moves.
+        joinSession.press(.ctrlHome)
+        joinSession.press(.function(4))
+        joinSession.press(.char("f"))
+        #expect(join.following == hostHub.replica)
+        #expect(joinSession.editor.peersStatus.hasPrefix("following alice"))
+        for _ in 0 ..< 10 { hostSession.press(.down) }
+        let line50 = hostSession.editor.cursor
+        #expect(pump([host, join]) { joinSession.editor.cursor == line50 }, "bob's view tracks alice")
+        // A key stops following, and acts: Down moves on from her line.
+        joinSession.press(.down)
+        #expect(join.following == nil)
+        #expect(joinSession.editor.lineAndColumn.line == 51)
+        #expect(joinSession.editor.message == "Stopped following alice")
+        for _ in 0 ..< 3 { hostSession.press(.up) }
+        let line47 = hostSession.editor.doc.rga.cursorElement(at: hostSession.editor.cursor)
+        #expect(pump([host, join]) { join.presences.values.first?.cursor == line47 }, "her move arrived")
+        #expect(joinSession.editor.lineAndColumn.line == 51, "no longer tracked")
+    }
 }
