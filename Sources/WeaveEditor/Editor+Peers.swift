@@ -15,12 +15,25 @@ public struct RemoteCursor: Sendable, Equatable {
     public var after: ElementID?
     /// Whose cursor (to jump to or follow it); nil when not known.
     public var replica: ReplicaID?
+    /// The peer's selection, when it has one: its other end, in the same
+    /// convention as `after` (the element just before it; nil: the start).
+    public var hasSelection = false
+    public var selectionEnd: ElementID?
 
-    public init(name: String, colour: Grid.Colour, after: ElementID?, replica: ReplicaID? = nil) {
+    public init(name: String, colour: Grid.Colour, after: ElementID?, replica: ReplicaID? = nil,
+                selection: (ElementID?)? = nil) {
         self.name = name
         self.colour = colour
         self.after = after
         self.replica = replica
+        if let end = selection { hasSelection = true; selectionEnd = end }
+    }
+
+    /// The selected text's visible range in `rga`; nil without a selection, an
+    /// empty one, or ends not known here. O(log s).
+    public func selectionRange(in rga: RGA) -> Range<Int>? {
+        guard hasSelection, let a = index(in: rga), let b = rga.cursorIndex(after: selectionEnd), a != b else { return nil }
+        return min(a, b) ..< max(a, b)
     }
 
     /// The cursor's visible index in `rga`: just after `after` (after the
@@ -192,5 +205,13 @@ extension Editor {
     public mutating func moveCursor(to index: Int) {
         setCursor(index)
         followCursor()
+    }
+}
+
+extension Editor {
+    /// Every peer's selection on this replica's text, with the peer's colour
+    /// (drawn underlined in that colour). O(cursors · log s).
+    func peerSelections() -> [(range: Range<Int>, colour: UInt8)] {
+        remoteCursors.compactMap { c in c.selectionRange(in: doc.rga).map { ($0, c.colour.rawValue) } }
     }
 }

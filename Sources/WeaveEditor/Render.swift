@@ -52,6 +52,7 @@ extension Editor {
         let selected = selection ?? 0 ..< 0  // drawn in reverse video
         let found = currentMatch ?? 0 ..< 0  // the match: reverse video in yellow
         let matchColour = Grid.Colour.yellow.rawValue
+        let peerSpans = peerSelections()  // underlined in the peer's colour
         var t: ViewTop? = top
         var cachedLine = -1
         var lay = LineLayout([], width: nil)
@@ -77,9 +78,12 @@ extension Editor {
                 let u = scalars[base + i]
                 let inMatch = found.contains(base + i)
                 let inSelection = selected.contains(base + i) || inMatch
-                let colour = inMatch ? matchColour : 0
+                let peer = inSelection || peerSpans.isEmpty ? nil : peerSpans.first { $0.range.contains(base + i) }
+                let colour = inMatch ? matchColour : (peer?.colour ?? 0)
+                let plain: Grid.Attributes = peer == nil ? [] : .underline
                 if u == "\t" {
-                    let blank = inSelection ? Grid.Cell(" ", attributes: .reverse, colour: colour) : .blank
+                    let blank = inSelection ? Grid.Cell(" ", attributes: .reverse, colour: colour)
+                        : peer != nil ? Grid.Cell(" ", attributes: .underline, colour: colour) : .blank
                     for k in 0 ..< w where x + k < textWidth { grid.put(blank, x: gutter + x + k, y: y) }
                 } else if CharWidth.isControl(u) {
                     let shown = Unicode.Scalar(u.value < 0x80 ? u.value ^ 0x40 : 0x3F)!
@@ -94,7 +98,7 @@ extension Editor {
                     if x + w > textWidth {
                         grid.put(.blank, x: gutter + x, y: y)  // a wide character cut by the edge
                     } else {
-                        grid.put(Grid.Cell(text, width: w, attributes: inSelection ? .reverse : [], colour: colour),
+                        grid.put(Grid.Cell(text, width: w, attributes: inSelection ? .reverse : plain, colour: colour),
                                  x: gutter + x, y: y)
                     }
                 }

@@ -83,14 +83,25 @@ public struct Presence: Hashable, Sendable {
     /// cursor. Sent on by the peer that saw it go, so peers reached only
     /// through that one do not keep a ghost cursor.
     public var departed = false
+    /// The other end of the replica's selection (the cursor is one end), as the
+    /// element just before it (`after: nil`: the document start); nil: no selection.
+    public var selection: SelectionEnd?
 
-    public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?, departed: Bool = false) {
+    /// One end of a selection, in the cursor's convention.
+    public struct SelectionEnd: Hashable, Sendable {
+        public var after: ElementID?
+        public init(after: ElementID?) { self.after = after }
+    }
+
+    public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?, departed: Bool = false,
+                selection: SelectionEnd? = nil) {
         self.replica = replica
         self.sequence = sequence
         self.name = name
         self.colour = colour
         self.cursor = cursor
         self.departed = departed
+        self.selection = departed ? nil : selection
     }
 }
 
@@ -204,12 +215,26 @@ public enum Message: Hashable, Sendable {
             w.bytes.append(p.colour)
             if p.departed {
                 w.bytes.append(2)
-            } else if let c = p.cursor {
-                w.bytes.append(1)
-                w.varint(c.counter)
-                w.u64le(c.replica.rawValue)
             } else {
-                w.bytes.append(0)
+                if let c = p.cursor {
+                    w.bytes.append(1)
+                    w.varint(c.counter)
+                    w.u64le(c.replica.rawValue)
+                } else {
+                    w.bytes.append(0)
+                }
+                // The selection's other end: 0 none, 1 the document start, 2 after an element.
+                switch p.selection {
+                case nil: w.bytes.append(0)
+                case .some(let s):
+                    if let e = s.after {
+                        w.bytes.append(2)
+                        w.varint(e.counter)
+                        w.u64le(e.replica.rawValue)
+                    } else {
+                        w.bytes.append(1)
+                    }
+                }
             }
         case .ping(let t), .pong(let t):
             w.u64le(t)
@@ -305,7 +330,20 @@ public enum Message: Hashable, Sendable {
                     cursor = ElementID(counter: counter, replica: ReplicaID(try r.u64le("cursor replica")))
                 default: throw DecodeError.valueOutOfRange(offset: flagAt, field: "cursor flag")
                 }
-                m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor, departed: departed))
+                var selection: Presence.SelectionEnd?
+                if !departed {
+                    let selAt = r.offset
+                    switch try r.byte("selection flag") {
+                    case 0: selection = nil
+                    case 1: selection = .init(after: nil)
+                    case 2:
+                        let counter = try r.u32("selection counter")
+                        selection = .init(after: ElementID(counter: counter, replica: ReplicaID(try r.u64le("selection replica"))))
+                    default: throw DecodeError.valueOutOfRange(offset: selAt, field: "selection flag")
+                    }
+                }
+                m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor,
+                                       departed: departed, selection: selection))
             case .ping: m = .ping(try r.u64le("ping time"))
             case .pong: m = .pong(try r.u64le("pong time"))
             case .bye: m = .bye(try string(&r, "bye reason", maxBytes: 4096))

@@ -284,9 +284,11 @@ public final class PeerHub: @unchecked Sendable {
 
     /// Tells peers where this replica's cursor is: the element just before it
     /// (nil: the document start). See `RGA.cursorElement(at:)`.
-    public func setCursor(_ element: ElementID?) {
+    /// With `selection`, the other end of this replica's selection (peers draw
+    /// it in this replica's colour); nil: no selection.
+    public func setCursor(_ element: ElementID?, selection: Presence.SelectionEnd? = nil) {
         eventLoop.execute { [self] in
-            announce(presence.moveCursor(to: element))
+            announce(presence.moveCursor(to: element, selection: selection))
         }
     }
 

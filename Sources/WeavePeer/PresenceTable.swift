@@ -57,10 +57,11 @@ struct PresenceTable: Sendable {
     /// Moves this replica's cursor (nil: the document start) with the next
     /// sequence. Returns the announcement for every peer (not emitted: the
     /// local user moved it). O(1).
-    mutating func moveCursor(to element: ElementID?) -> Announcement {
+    mutating func moveCursor(to element: ElementID?, selection: Presence.SelectionEnd? = nil) -> Announcement {
         var p = own
         p.sequence += 1
         p.cursor = element
+        p.selection = selection
         presences[local] = p
         ownHasCursor = true
         return Announcement(presence: p, emit: false, except: nil)

@@ -43,6 +43,7 @@ public final class PeerLink: SessionCompanion {
     public var joinInvitation: Invitation?
     private var joinInvitationRefused = false
     private var lastCursor: ElementID?? = .none
+    private var lastSelection: Presence.SelectionEnd?
     private var listShown = false
     /// The peer list's selected row (↑/↓).
     private var listSelection = 0
@@ -456,9 +457,12 @@ public final class PeerLink: SessionCompanion {
     func sendCursor() {
         let e = session.editor
         let element = e.doc.rga.cursorElement(at: e.cursor)
-        if case .some(let last) = lastCursor, last == element { return }
+        // The selection's other end (peers draw the selection in this replica's colour).
+        let end = e.selection.map { Presence.SelectionEnd(after: e.doc.rga.cursorElement(at: $0.lowerBound == e.cursor ? $0.upperBound : $0.lowerBound)) }
+        if case .some(let last) = lastCursor, last == element, lastSelection == end { return }
         lastCursor = .some(element)
-        hub.setCursor(element)
+        lastSelection = end
+        hub.setCursor(element, selection: end)
     }
 
     /// The status line, remote cursors and (when shown) the peer list.
@@ -470,7 +474,8 @@ public final class PeerLink: SessionCompanion {
         }
         let peers = Self.uniquePeers(connected.values)
         let cursors = presences.values.sorted { $0.name < $1.name }.map {
-            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica)
+            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica,
+                         selection: $0.selection.map { $0.after })
         }
         if let f = following {
             if let p = presences[f] {

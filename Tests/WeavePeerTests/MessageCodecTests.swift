@@ -23,6 +23,9 @@ import WeaveCore
                                          EditMark(replica: b, start: 3, count: 2, time: 0)])),
             .history(HistoryNote()),
             .presence(Presence(replica: a, sequence: 99, name: "ana", colour: 2, cursor: ElementID(counter: 4, replica: b))),
+            .presence(Presence(replica: a, sequence: 100, name: "ana", colour: 2, cursor: ElementID(counter: 4, replica: b),
+                               selection: .init(after: ElementID(counter: 9, replica: a)))),
+            .presence(Presence(replica: b, sequence: 1, name: "bo", colour: 1, cursor: nil, selection: .init(after: nil))),
             .presence(Presence(replica: b, sequence: 0, name: "bo", colour: 255, cursor: nil)),
             .ping(123_456_789), .pong(UInt64.max), .bye("shutting down"),
             .declined(Declined(code: .unauthorized, units: 12, reason: "read-only invitation: edits are not accepted")),
@@ -88,6 +91,8 @@ import WeaveCore
         #expect(throws: PeerError.malformed(message: "Bye", .invalidUTF8(offset: 2))) { try Message.decode([8, 1, 0x80]) }
         // Presence cursor flag 3 (0 start, 1 element, 2 departed).
         var p = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
+        #expect(p.last == 0)  // the selection flag (no selection) follows the cursor flag
+        p.removeLast()
         p[p.count - 1] = 3
         #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: p.count - 1, field: "cursor flag"))) { try Message.decode(p) }
         // Flag 2: the replica departed, and nothing follows.
@@ -95,6 +100,10 @@ import WeaveCore
         #expect(try Message.decode(p) == .presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil, departed: true)))
         p.append(0)
         #expect(throws: PeerError.self) { try Message.decode(p) }
+        // Selection flag 3 (0 none, 1 start, 2 element).
+        var q = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
+        q[q.count - 1] = 3
+        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: q.count - 1, field: "selection flag"))) { try Message.decode(q) }
     }
 
     /// Operations with an empty replica table: refused, not a trap (OpCodec traps on it).

@@ -193,4 +193,42 @@ import WeaveTestSupport
         #expect(pump([host, join]) { join.presences.values.first?.cursor == line47 }, "her move arrived")
         #expect(joinSession.editor.lineAndColumn.line == 51, "no longer tracked")
     }
+
+    /// A peer's selection travels with its cursor and is drawn on the other
+    /// side underlined in that peer's colour (and goes when it is cancelled).
+    @Test func aPeersSelectionIsDrawnInItsColour() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        try "hello world\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let hostSession = try EditorSession(path: file, author: "alice")
+        let hostInbox = try PeerInbox()
+        let hostHub = PeerLink.makeHub(document: hostSession.editor.doc.rga, configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
+        defer { _ = try? hostHub.shutdown() }
+        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
+        let host = PeerLink(session: hostSession, hub: hostHub, inbox: hostInbox)
+        host.attach()
+        let replica = ReplicaID.random()
+        let joinInbox = try PeerInbox()
+        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
+        defer { _ = try? joinHub.shutdown() }
+        let joinSession = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
+        let join = PeerLink(session: joinSession, hub: joinHub, inbox: joinInbox)
+        join.dialsOut = true
+        join.attach()
+        joinHub.connect(host: "127.0.0.1", port: port)
+        #expect(pump([host, join]) { joinSession.editor.text == "hello world\n" })
+        // Bob selects "world" (Shift+Right from column 6).
+        for _ in 0 ..< 6 { joinSession.press(.right) }
+        for _ in 0 ..< 5 { joinSession.press(.shift(.right)) }
+        #expect(joinSession.editor.selection == 6 ..< 11)
+        let bobColour = Grid.Colour.author(1).rawValue
+        func underlined() -> [Int] {
+            let row = hostSession.editor.render(size: .init(width: 40, height: 6)).rows[0]
+            return row.indices.filter { row[$0].attributes.contains(.underline) && row[$0].colour == bobColour }
+        }
+        #expect(pump([host, join]) { underlined() == Array(6 ..< 11) }, "alice sees bob's selection: \(underlined())")
+        // Esc cancels it there too.
+        joinSession.press(.escape)
+        #expect(pump([host, join]) { underlined().isEmpty })
+    }
 }
