@@ -110,7 +110,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
         ]),
-        .testTarget(name: "WeaveTerminalTests", dependencies: ["WeaveTerminal", "WeaveEditor", "CNcurses"]),
+        .testTarget(name: "WeaveTerminalTests", dependencies: ["WeaveTerminal", "WeaveEditor", "CNcurses", "WeaveTestSupport"]),
         .testTarget(name: "WeaveSessionTests", dependencies: [
             "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveTestSupport",
         ]),

@@ -41,6 +41,10 @@ extension Editor {
             effects.insert(.broadcast(outgoing), at: 0)
             outgoing = []
         }
+        if clipboardChanged {
+            clipboardChanged = false
+            if !cutBuffer.isEmpty { effects.append(.clipboard(String(String.UnicodeScalarView(cutBuffer)))) }
+        }
         return effects
     }
 

@@ -111,6 +111,13 @@ extension Editor {
         }
     }
 
+    /// Puts `text` in the clipboard (Ctrl-V pastes it): the host's own copies,
+    /// such as the join command from the peer list.
+    public mutating func copyToClipboard(_ text: String) {
+        cutBuffer = Array(text.unicodeScalars)
+        clipboardChanged = false  // the host already decided about the system clipboard
+    }
+
     /// Ctrl-C / Alt-6: the selection (or the cursor's line with its newline)
     /// into the clipboard; the text is unchanged and the selection ends.
     mutating func copySelectionOrLine() {

@@ -110,7 +110,9 @@ public struct Editor: Sendable {
 
     // MARK: Commands
 
-    var cutBuffer: [Unicode.Scalar] = []
+    var cutBuffer: [Unicode.Scalar] = [] { didSet { clipboardChanged = true } }
+    /// The clipboard changed during this key (`Effect.clipboard`).
+    var clipboardChanged = false
     var lastKeyWasCut = false
     var lastSearch: [Unicode.Scalar] = []
     /// The highlighted match's length (it starts at the cursor): set by find

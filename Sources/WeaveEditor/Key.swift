@@ -51,4 +51,7 @@ public enum Effect: Hashable, Sendable {
     /// Open the time-travel pane (F2, Ctrl-T): the host answers with
     /// `Editor.openTimeTravel(_:)`, handing over the document's timeline.
     case openTimeTravel
+    /// The clipboard now holds `text` (a copy or a cut): a host that may reach
+    /// the system clipboard (OSC 52, when enabled) puts it there too.
+    case clipboard(String)
 }

@@ -212,6 +212,8 @@ public final class EditorSession {
                 openTimeTravel()
             case .bell:
                 break
+            case .clipboard(let text):
+                copyToSystemClipboard(text)
             }
         }
     }
@@ -255,6 +257,16 @@ public final class EditorSession {
         guard let store else { return }
         editor.openTimeTravel(Timeline(doc: editor.doc.rga, history: store.history))
         timelineStale = false
+    }
+
+    /// Copies `text` to the system clipboard with OSC 52 when the user enabled
+    /// it (`WEAVE_OSC52=1`); otherwise the editor's own clipboard is all there is.
+    /// Returns whether it was sent.
+    @discardableResult
+    public func copyToSystemClipboard(_ text: String) -> Bool {
+        guard Terminal.osc52Enabled else { return false }
+        terminal.copyToSystemClipboard(text)
+        return true
     }
 
     /// Authors and edit boundaries a peer sent: the authors go into the history

@@ -301,6 +301,16 @@ public final class PeerLink: SessionCompanion {
                 if !rows.isEmpty { listSelection = (listSelection + (key == .up ? rows.count - 1 : 1)) % rows.count }
                 session.updateEditor { $0.peerList?.selected = listSelection }
                 return true
+            case .ctrl("c"):
+                // The join command, whole, into the clipboard (and the system's with OSC 52).
+                guard let command = joinCommand else { return true }
+                let system = session.copyToSystemClipboard(command)
+                session.updateEditor {
+                    $0.copyToClipboard(command)
+                    $0.notify(system ? "Join command copied (also to the terminal's clipboard)"
+                                     : "Join command copied (Ctrl-V pastes it; WEAVE_OSC52=1 copies to the terminal's clipboard)")
+                }
+                return true
             case .enter, .char("f"):
                 guard listSelection < rows.count, let r = rows[listSelection].replica, presences[r] != nil else {
                     session.updateEditor { $0.notify("That peer has no cursor to go to") }
@@ -530,7 +540,7 @@ public final class PeerLink: SessionCompanion {
                 opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica)
         }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
-        var footer = joinCommand.map { ["Others join with (weave invite FILE prints it on one line):", $0] } ?? []
+        var footer = joinCommand.map { ["Others join with (Ctrl-C copies it; weave invite FILE prints it on one line):", $0] } ?? []
         if let inv = joinInvitation, let why = hub.configuration.security?.invitations.refusal(of: inv) {
             footer = ["The join command printed at start no longer works (\(why)):",
                       "weave invite FILE prints one that does."]

@@ -135,6 +135,43 @@ public final class Terminal {
         return v
     }
 
+    /// Puts `text` on the system clipboard with OSC 52 (`ESC ] 52 ; c ;
+    /// base64 BEL`), which xterm, kitty, iTerm2, WezTerm and tmux (with
+    /// `set-clipboard on`) honour: a terminal editor's only way to reach it,
+    /// also over ssh. Off unless the user enabled it (`WEAVE_OSC52=1`): a
+    /// terminal may refuse, or ask. At most 100,000 bytes are sent.
+    public func copyToSystemClipboard(_ text: String) {
+        let bytes = Array(text.utf8.prefix(100_000))
+        writeRaw("\u{1B}]52;c;" + Terminal.base64(bytes) + "\u{07}")
+    }
+
+    /// Whether OSC 52 copying is enabled (`WEAVE_OSC52` set to anything but "" or "0").
+    public static var osc52Enabled: Bool {
+        guard let v = getenv("WEAVE_OSC52") else { return false }
+        let s = String(cString: v)
+        return !s.isEmpty && s != "0"
+    }
+
+    /// Standard base64 with padding. O(n).
+    static func base64(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [table[Int(n >> 18)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
+            i += 3
+        }
+        if i < bytes.count {
+            let rest = bytes.count - i
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out += [table[Int(n >> 18)], table[Int(n >> 12 & 63)]]
+            out += rest == 2 ? [table[Int(n >> 6 & 63)], UInt8(ascii: "=")] : [UInt8(ascii: "="), UInt8(ascii: "=")]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     func writeRaw(_ s: String) {
         let bytes = Array(s.utf8)
         _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

@@ -124,8 +124,11 @@ struct Host: ParsableCommand {
         link.joinInvitation = invitation
         link.attach()
         if offline { link.setOnline(false) }
-        session.updateEditor { $0.notify("F4: peers + join command  join with: \(command)") }
+        session.updateEditor { $0.notify("F4: peers + join command  join with: \(command)  (Ctrl-C in F4 copies it)") }
         try runSession(session, hub: hub)
+        // Printed again where the terminal keeps it (the editor's screen is gone):
+        // it works again whenever weave host runs on this file (until it expires or is revoked).
+        print("join with: \(command)")
     }
 }
 

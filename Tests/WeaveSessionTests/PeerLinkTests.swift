@@ -231,4 +231,27 @@ import WeaveTestSupport
         joinSession.press(.escape)
         #expect(pump([host, join]) { underlined().isEmpty })
     }
+
+    /// Ctrl-C in the host's peer list copies the whole join command: Ctrl-V
+    /// pastes it (the message says how to reach the terminal's clipboard).
+    @Test func ctrlCInThePeerListCopiesTheJoinCommand() throws {
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        let session = try EditorSession(path: file, author: "alice")
+        let inbox = try PeerInbox()
+        let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: .init(name: "alice", colour: 0), inbox: inbox)
+        defer { _ = try? hub.shutdown() }
+        let link = PeerLink(session: session, hub: hub, inbox: inbox)
+        let command = "weave join 127.0.0.1:7070 --invite wv1-" + String(repeating: "x", count: 90)
+        link.joinCommand = command
+        link.attach()
+        session.press(.function(4))
+        #expect(session.editor.peerList?.footer.last == command, "on a line of its own")
+        session.press(.ctrl("c"))
+        #expect(session.editor.message?.hasPrefix("Join command copied") == true)
+        session.press(.escape)
+        #expect(session.editor.peerList == nil)
+        session.press(.ctrl("v"))
+        #expect(session.editor.text == command)
+    }
 }
