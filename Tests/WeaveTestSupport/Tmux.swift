@@ -51,6 +51,8 @@ public struct Tmux {
     public func sendText(_ s: String) { _ = try? Self.run(["tmux", "-L", socket, "send-keys", "-l", s]) }
     public func sendKeys(_ keys: String...) { _ = try? Self.run(["tmux", "-L", socket, "send-keys"] + keys) }
     public func capture() -> String { (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p"]))?.output ?? "" }
+    /// The screen with its attributes and colours as escape sequences (`capture-pane -e`).
+    public func captureWithAttributes() -> String { (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p", "-e"]))?.output ?? "" }
     public func kill() { _ = try? Self.run(["tmux", "-L", socket, "kill-server"], capture: false) }
 
     /// The pid of the command the pane's shell runs (its one child).
