@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import WeaveCore
 import WeaveEditor
@@ -27,6 +28,9 @@ struct BenchHistory: ParsableCommand {
 
     @Argument(help: "A document with a history, e.g. one made by `weave import`.")
     var file: String
+
+    @Option(help: "Also re-time the history as one author writing over this many months (0: skip) and check that weave log splits it into its writing sessions.")
+    var months = 3
 
     @Option(help: "Random points to seek to.")
     var seeks = 1000
@@ -79,5 +83,56 @@ struct BenchHistory: ParsableCommand {
             if r.status != 0 { print("  exit status \(r.status)"); failed = true }
         }
         if failed { throw ExitCode(1) }
+        if months > 0 { try writingSessions(loaded.history, doc: doc) }
+    }
+
+    /// The same edits as one author writing over `months` months: sessions of
+    /// consecutive edits (one every 0.15-0.9 s: no pause within reaches the 60 s
+    /// gap) on about half the days, 8 hours or more apart. `weave log` must
+    /// print at least one line per session and no line may span two sessions
+    /// (its bursts also end where the author jumps elsewhere in the text).
+    func writingSessions(_ history: History, doc: RGA) throws {
+        var rng = SplitMix64(state: seed &+ 99)
+        let days = months * 30, sessions = max(1, days / 2)
+        let per = max(1, history.edits.count / sessions)
+        var retimed = history
+        var sessionStart: [Int] = []  // first edit (0-based) of each session
+        var t: Int64 = 1_756_000_000_000  // 2025-08-24, 01:46 UTC
+        for i in retimed.edits.indices {
+            if i % per == 0, sessionStart.count < sessions {
+                if !sessionStart.isEmpty { t += Int64(8 * 3600 + Int(rng.next() % UInt64(40 * 3600))) * 1000 }
+                sessionStart.append(i)
+            } else {
+                t += 150 + Int64(rng.next() % 750)
+            }
+            retimed.edits[i].time = t
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weave-bench-months-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/novel.txt"
+        try doc.text.write(toFile: file, atomically: true, encoding: .utf8)
+        try OpLog.write(path: OpLog.sidecarPath(for: file), ops: doc.operations(since: VersionVector()), history: retimed, textMark: nil)
+        let r = try CommandTiming.run(["log", file])
+        // Each line starts "A-B" (1-based edit numbers) or "A": the burst's edits.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandTiming.weave)
+        p.arguments = ["log", file]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        func session(of edit: Int) -> Int { (sessionStart.lastIndex { $0 <= edit })! }
+        var spanning = 0
+        for line in text.split(separator: "\n") {
+            let range = line.split(separator: "\t").first.map { $0.split(separator: "-").compactMap { Int($0) } } ?? []
+            guard let a = range.first else { continue }
+            if session(of: a - 1) != session(of: (range.last ?? a) - 1) { spanning += 1 }
+        }
+        print("three_months  \(sessions) writing sessions over \(days) days -> weave log printed \(r.lines) bursts in \(String(format: "%.3f", r.seconds)) s; \(spanning) span two sessions")
+        guard r.status == 0, r.lines >= sessions, spanning == 0 else {
+            throw BenchFailure("three months: \(r.lines) bursts for \(sessions) sessions, \(spanning) spanning two")
+        }
     }
 }
