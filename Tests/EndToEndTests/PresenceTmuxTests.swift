@@ -48,8 +48,8 @@ struct PresenceTmuxTests {
         try host.waitFor("Ln 30, Col 1")
         try bob.waitFor("Ln 30, Col 1")
         bob.sendKeys("Down")
-        try bob.waitFor("Stopped following alice")
-        try bob.waitFor("Ln 31, Col 1")
+        let stopped = try bob.waitFor("Ln 31, Col 1")
+        #expect(!stopped.contains("following alice ·"), "the status line no longer says following:\n\(stopped)")
 
         // Bob selects "row 31" with Shift+End: alice's screen underlines it (SGR 4).
         func underlinedRow31() -> Bool {

@@ -142,24 +142,14 @@ import WeaveTestSupport
         let dir = try TempDir()
         let file = dir.path + "/shared.txt"
         try (0 ..< 60).map { "line \($0)" }.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
-        let hostSession = try EditorSession(path: file, author: "alice")
-        let hostInbox = try PeerInbox()
-        let hostHub = PeerLink.makeHub(document: hostSession.editor.doc.rga, configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
-        defer { _ = try? hostHub.shutdown() }
-        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
-        let host = PeerLink(session: hostSession, hub: hostHub, inbox: hostInbox)
-        host.attach()
-        let replica = ReplicaID.random()
-        let joinInbox = try PeerInbox()
-        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
-        defer { _ = try? joinHub.shutdown() }
-        let joinSession = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
-        let join = PeerLink(session: joinSession, hub: joinHub, inbox: joinInbox)
-        join.dialsOut = true
-        join.attach()
+        let (alice, port) = try SessionPeer.host(file)
+        defer { alice.shutdown() }
+        let (host, hostSession, hostHub) = (alice.link, alice.session, alice.hub)
+        let bob = try SessionPeer.memoryJoiner(port: port)
+        defer { bob.shutdown() }
+        let (join, joinSession) = (bob.link, bob.session)
         hostSession.press(.resize(width: 80, height: 12))
         joinSession.press(.resize(width: 80, height: 12))
-        joinHub.connect(host: "127.0.0.1", port: port)
         #expect(pump([host, join]) { joinSession.editor.text == hostSession.editor.text && !join.presences.isEmpty })
 
         // Alice goes to line 40; bob goes to her cursor from the peer list.
@@ -200,22 +190,12 @@ import WeaveTestSupport
         let dir = try TempDir()
         let file = dir.path + "/shared.txt"
         try "hello world\n".write(toFile: file, atomically: false, encoding: .utf8)
-        let hostSession = try EditorSession(path: file, author: "alice")
-        let hostInbox = try PeerInbox()
-        let hostHub = PeerLink.makeHub(document: hostSession.editor.doc.rga, configuration: .init(name: "alice", colour: 0), inbox: hostInbox)
-        defer { _ = try? hostHub.shutdown() }
-        let port = try hostHub.listen(host: "127.0.0.1", port: 0).port!
-        let host = PeerLink(session: hostSession, hub: hostHub, inbox: hostInbox)
-        host.attach()
-        let replica = ReplicaID.random()
-        let joinInbox = try PeerInbox()
-        let joinHub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 1), inbox: joinInbox)
-        defer { _ = try? joinHub.shutdown() }
-        let joinSession = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
-        let join = PeerLink(session: joinSession, hub: joinHub, inbox: joinInbox)
-        join.dialsOut = true
-        join.attach()
-        joinHub.connect(host: "127.0.0.1", port: port)
+        let (alice, port) = try SessionPeer.host(file)
+        defer { alice.shutdown() }
+        let (host, hostSession) = (alice.link, alice.session)
+        let bob = try SessionPeer.memoryJoiner(port: port)
+        defer { bob.shutdown() }
+        let (join, joinSession) = (bob.link, bob.session)
         #expect(pump([host, join]) { joinSession.editor.text == "hello world\n" })
         // Bob selects "world" (Shift+Right from column 6).
         for _ in 0 ..< 6 { joinSession.press(.right) }

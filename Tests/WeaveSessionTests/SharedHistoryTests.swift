@@ -13,13 +13,7 @@ import WeaveTestSupport
 /// with their times — not one batch credited to a replica ID.
 @Suite(.serialized) struct SharedHistoryTests {
     func pump(_ links: [PeerLink], seconds: Double = 15, until done: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            for l in links { for e in l.inbox.drain() { l.handle(e) }; l.refresh() }
-            if done() { return true }
-            usleep(2000)
-        }
-        return false
+        pumpLinks(links, seconds: seconds, until: done)
     }
 
     /// A host session on FILE (alice) that has typed `words` one key per edit, listening.
@@ -91,15 +85,9 @@ import WeaveTestSupport
         let dir = try TempDir()
         let (host, hostSession, port) = try host(dir, words: ["alpha", "beta"])
         defer { _ = try? host.hub.shutdown() }
-        let replica = ReplicaID.random()
-        let inbox = try PeerInbox()
-        let hub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 3), inbox: inbox)
-        defer { _ = try? hub.shutdown() }
-        let session = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
-        let join = PeerLink(session: session, hub: hub, inbox: inbox)
-        join.dialsOut = true
-        join.attach()
-        hub.connect(host: "127.0.0.1", port: port)
+        let bob = try SessionPeer.memoryJoiner(port: port, colour: 3)
+        defer { bob.shutdown() }
+        let (join, session) = (bob.link, bob.session)
         #expect(pump([host, join]) { session.editor.text == "alpha beta" })
         let memory = try #require(join.memoryHistory)
         let alice = host.hub.replica
@@ -112,7 +100,7 @@ import WeaveTestSupport
 
     @Test func aRelayKeepsAndForwardsTheHistory() throws {
         let dir = try TempDir()
-        let (host, hostSession, hostPort) = try host(dir, words: ["via", "relay"])
+        let (host, hostSession, _) = try host(dir, words: ["via", "relay"])
         defer { _ = try? host.hub.shutdown() }
         // The relay: weave serve's history and hub, in process.
         let relayFile = dir.path + "/relay.txt"
@@ -129,15 +117,9 @@ import WeaveTestSupport
         let relayPort = try relay.listen(host: "127.0.0.1", port: 0).port!
         host.hub.connect(host: "127.0.0.1", port: relayPort)
 
-        let replica = ReplicaID.random()
-        let inbox = try PeerInbox()
-        let hub = PeerLink.makeHub(document: RGA(replica: replica), configuration: .init(name: "bob", colour: 3), inbox: inbox)
-        defer { _ = try? hub.shutdown() }
-        let session = try EditorSession(memory: "[join]", document: RGA(replica: replica), saveRefusal: "no file")
-        let join = PeerLink(session: session, hub: hub, inbox: inbox)
-        join.dialsOut = true
-        join.attach()
-        hub.connect(host: "127.0.0.1", port: relayPort)
+        let bob = try SessionPeer.memoryJoiner(port: relayPort, colour: 3)
+        defer { bob.shutdown() }
+        let (join, session) = (bob.link, bob.session)
         #expect(pump([host, join]) { session.editor.text == "via relay" })
         let alice = host.hub.replica
         let hostTimes = Self.edits(of: alice, in: hostSession.store!.history).map(\.0)
