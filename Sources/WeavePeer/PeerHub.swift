@@ -62,12 +62,14 @@ public final class PeerHub: @unchecked Sendable {
         /// new units only mark the peer as behind; see `push`).
         public var writeBufferLowWaterMark = 256 << 10
         public var writeBufferHighWaterMark = 1 << 20
-        /// The least time between two rounds of outbound traffic (ops pushes and
-        /// presences, one flush per connection per round). A round goes at once
-        /// when the last one is older; otherwise what arrives meanwhile waits for
-        /// the next round and goes together: a relay with 50 typists sends ~50
-        /// rounds a second per peer instead of one frame per keystroke per peer.
-        /// `.zero`: every round goes on the next loop turn.
+        /// The least time between two rounds of outbound traffic caused by peers
+        /// (relayed units, presences; one flush per connection per round). A
+        /// round goes at once when the last one is older; otherwise what arrives
+        /// meanwhile waits for the next round and goes together: a relay with 50
+        /// typists sends ~50 rounds a second per peer instead of one frame per
+        /// keystroke per peer. This replica's own edits (`submit`) are not paced:
+        /// they go at once, with whatever waited. `.zero`: every round goes on
+        /// the next loop turn.
         public var outboundPacing: TimeAmount = .milliseconds(20)
         /// The document's causal buffer bound (`RGA.pendingLimit`); nil keeps the document's.
         public var pendingLimit: Int?
@@ -275,7 +277,9 @@ public final class PeerHub: @unchecked Sendable {
                     logger.error("local operation refused", metadata: ["error": "\(error)"])
                 }
             }
-            scheduleOutbound()
+            // This replica's own edits go at once (a person typing is slow; the
+            // pacing is for what a relay forwards): with them, whatever waited.
+            sendOutbound(force: true)
         }
     }
 
@@ -653,8 +657,8 @@ public final class PeerHub: @unchecked Sendable {
     /// document, then the presences that changed since the last round (each
     /// encoded once), then one flush. Operations go before presences so a cursor
     /// arrives with (or after) the element it names.
-    private func sendOutbound() {
-        guard outboundScheduled else { return }
+    private func sendOutbound(force: Bool = false) {
+        guard outboundScheduled || force else { return }
         outboundScheduled = false
         lastOutbound = eventLoop.now
         let presences = pendingPresence.values.map { (except: $0.except, payload: Message.presence($0.presence).encode()) }
