@@ -26,7 +26,7 @@ public enum Help {
 
     /// In a session with peers (`weave host`/`join`), F6 and F4 drive the link
     /// (F3 stays find next there too).
-    public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "go offline / online; the peer list")
+    public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "offline / online; peers (Enter go to, f follow)")
 
     /// The help screen's lines (22: they fit an 80x24 terminal's text area).
     public static var lines: [String] { lines(peers: false) }
