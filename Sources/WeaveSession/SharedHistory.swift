@@ -6,32 +6,9 @@ import WeavePeer
 // a peer's authors and edit boundaries become this replica's history.
 
 extension History {
-    /// The edits as marks: each range of each edit, at the edit's time. An edit
-    /// recorded after marks existed is one author's run (one mark); an older
-    /// one received as a batch gives one mark per replica in it, at the time it
-    /// arrived (the best this history knows). O(edits · ranges).
-    public var editMarks: [EditMark] {
-        var out: [EditMark] = []
-        out.reserveCapacity(edits.count)
-        for e in edits {
-            for r in e.ranges where r.count > 0 {
-                out.append(EditMark(replica: r.replica, start: r.start, count: r.count, time: e.time))
-            }
-        }
-        return out
-    }
-
     /// The authors as the wire carries them (colours clamped to a byte).
     public var authorCards: [AuthorCard] {
         authors.values.map { AuthorCard(replica: $0.replica, name: $0.name, colour: UInt8(clamping: $0.colour)) }
-    }
-
-    /// Appends `ops` (applied in this order) as the edits their marks say,
-    /// else as one edit at `fallbackTime`.
-    public mutating func append(_ ops: [Operation], splitBy marks: MarkTable, fallbackTime: Int64) {
-        for piece in marks.split(ops, fallbackTime: fallbackTime) {
-            edits.append(Edit(time: piece.time, ops: piece.ops))
-        }
     }
 }
 

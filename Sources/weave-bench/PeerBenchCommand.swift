@@ -126,7 +126,7 @@ struct BenchPeers: ParsableCommand {
         let host = PeerHub(document: doc, configuration: .init(name: "host", colour: 0))
         defer { _ = try? host.shutdown() }
         host.addHistory(authors: history.authors.values.map { AuthorCard(replica: $0.replica, name: $0.name, colour: UInt8(clamping: $0.colour)) },
-                        marks: history.edits.flatMap { e in e.ranges.map { EditMark(replica: $0.replica, start: $0.start, count: $0.count, time: e.time) } })
+                        marks: history.editMarks)
         let port = try host.listen(host: "127.0.0.1", port: 0).port!
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weave-bench-join-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -17,13 +17,7 @@ import WeaveTestSupport
 @Suite(.serialized) struct PeerLinkTests {
     /// Applies inbox events on both sides until `done` or the deadline.
     func pump(_ links: [PeerLink], seconds: Double = 10, until done: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            for l in links { for e in l.inbox.drain() { l.handle(e) }; l.refresh() }
-            if done() { return true }
-            usleep(2000)
-        }
-        return false
+        pumpLinks(links, seconds: seconds, until: done)
     }
 
     @Test func twoSessionsEditLiveGoOfflineAndConverge() throws {
