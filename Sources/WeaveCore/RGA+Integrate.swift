@@ -120,10 +120,19 @@ extension RGA {
     /// into tombstones, splitting the span as needed and joining it with
     /// neighbouring tombstones.
     private mutating func markDeleted(_ r: Int, counter: UInt32, length: UInt32, leaf: Int, span k: Int, offset: Int) {
+        markHidden(r, counter: counter, length: length, leaf: leaf, span: k, offset: offset, hidden: true)
+    }
+
+    /// Gives `length` elements starting at element `offset` of span `k` (all
+    /// of one visibility, the opposite of `hidden`) the visibility `hidden`,
+    /// splitting the span as needed and joining it with neighbours that match.
+    /// Only the tree changes: the elements' deleter records are untouched.
+    mutating func markHidden(_ r: Int, counter: UInt32, length: UInt32, leaf: Int, span k: Int, offset: Int, hidden: Bool) {
         var leaf = leaf, k = k
         var s = span(leaf, k)
+        let was = s.deleted
         if offset > 0 {
-            let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: false)
+            let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: was)
             spans[leaf * RGA.leafCapacity + k].length = UInt32(offset)
             addVisible(leaf, -right.visible)
             let old = leaf
@@ -132,7 +141,7 @@ extension RGA {
             s = right
         }
         if length < s.length {
-            let tail = Span(counter: counter &+ length, replica: s.replica, length: s.length - length, deleted: false)
+            let tail = Span(counter: counter &+ length, replica: s.replica, length: s.length - length, deleted: was)
             spans[leaf * RGA.leafCapacity + k].length = length
             addVisible(leaf, -tail.visible)
             let (tl, _) = insertSpan(tail, leaf: leaf, at: k + 1)
@@ -141,8 +150,8 @@ extension RGA {
             leaf = self.leaf(of: r, counter)
             k = findSpan(in: leaf, replica: r, counter: counter).span
         }
-        spans[leaf * RGA.leafCapacity + k].deleted = true
-        addVisible(leaf, -Int(length))
+        spans[leaf * RGA.leafCapacity + k].deleted = hidden
+        addVisible(leaf, hidden ? -Int(length) : Int(length))
         joinNeighbours(leaf: leaf, span: k)
     }
 

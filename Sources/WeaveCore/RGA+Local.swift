@@ -72,6 +72,22 @@ extension RGA {
         precondition(position >= 0 && length >= 0 && position + length <= count,
                      "delete range \(position)..<\(position + length) outside 0..<\(count)")
         guard length > 0 else { return nil }
+        let runs = visibleRuns(at: position, length: length)
+        let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport, body: .delete(runs))
+        var none: [TextEdit]? = nil
+        var unit = op.seq
+        for run in runs {
+            integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
+            unit &+= run.length
+        }
+        advance(local, by: op)
+        appendToLog(op)
+        return op
+    }
+
+    /// The visible elements `position ..< position + length` as runs of
+    /// consecutive IDs, in document order. O(runs · log s).
+    func visibleRuns(at position: Int, length: Int) -> [DeletedRun] {
         var runs: [DeletedRun] = []
         var (leaf, k, off) = locateVisible(position)
         var rest = length
@@ -86,16 +102,7 @@ extension RGA {
             }
             k += 1; off = 0
         }
-        let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport, body: .delete(runs))
-        var none: [TextEdit]? = nil
-        var unit = op.seq
-        for run in runs {
-            integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
-            unit &+= run.length
-        }
-        advance(local, by: op)
-        appendToLog(op)
-        return op
+        return runs
     }
 
     /// Where the last local insert ended, valid while `stamp == mutationStamp`.

@@ -30,19 +30,18 @@ extension EditingTrace {
                 try record(ops, EditingTrace.millis(t.time))
             }
         case .concurrent:
-            var made: [[Operation]] = []
-            made.reserveCapacity(transactions.count)
-            _ = try replayConcurrent { i, replica in
-                let units = self.transactions[i].patches.reduce(0) { $0 + $1.deleted + $1.inserted.count }
-                var before = replica.version
-                before[replica.localReplica] -= UInt32(units)
-                made.append(replica.operations(from: before, to: nil).filter { $0.replica == replica.localReplica })
-            }
+            // One document for the whole graph (the walker's), whose log is
+            // already in the order the edits are listed.
+            let walked = try walk()
+            doc = walked.document
             if !startContent.isEmpty {
-                var first = RGA(replica: ReplicaID(1))
-                if let op = first.insert(startContent, at: 0) { try record([op], 0) }
+                // The walker's start: agent 0's first units, before everything.
+                let start = Operation(replica: ReplicaID(1), seq: 0, counter: 0, body: .insert(after: nil, text: Array(startContent.unicodeScalars)))
+                history.edits.append(Edit(time: 0, ops: [start]))
             }
-            for (i, ops) in made.enumerated() { try record(ops, EditingTrace.millis(transactions[i].time)) }
+            for (i, ops) in walked.operations.enumerated() {
+                history.edits.append(Edit(time: EditingTrace.millis(transactions[i].time), ops: ops))
+            }
         }
         return (doc.operations(since: VersionVector()), history, doc)
     }
