@@ -39,3 +39,38 @@ enum CommandTiming {
         return Result(seconds: Double(s) + Double(a) / 1e18, lines: lines, status: p.terminationStatus)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension CommandTiming {
+    struct Measured {
+        var seconds: Double
+        /// The child's peak resident memory (getrusage's ru_maxrss).
+        var peakBytes: Int
+        var status: Int32
+    }
+
+    /// Runs `weave ARGS` with its output discarded and measures its wall time
+    /// and peak resident memory (wait4's rusage of that one child).
+    static func measure(_ args: [String]) throws -> Measured {
+        let argv = ([weave] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let start = ContinuousClock.now
+        let rc = posix_spawn(&pid, weave, &actions, nil, argv, environ)
+        guard rc == 0 else { throw BenchFailure("cannot start \(weave): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let (s, a) = (ContinuousClock.now - start).components
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Measured(seconds: Double(s) + Double(a) / 1e18, peakBytes: usage.ru_maxrss * 1024, status: exit)
+    }
+}
