@@ -12,7 +12,8 @@ struct Core: ParsableCommand {
         abstract: "Measure the CRDT on an editing trace or a generated workload.",
         discussion: """
         Replays every patch as a local edit (replay_ms), applies all resulting operations \
-        to a fresh replica as remote ones (merge_ms) and again newest first, so that all \
+        to a fresh replica as remote ones (merge_ms; merge_bytes_ms: from the encoded bytes, \
+        decode + apply + read the text, as other libraries' merges are timed) and again newest first, so that all \
         but one wait in the causal buffer (merge_rev_ms), encodes the whole history with zlib \
         on top (encode_ms, encoded_bytes) and decodes it back (decode_ms). memory_mb is the \
         resident memory the replica holds: RSS after the replay minus RSS once the trace was \
@@ -114,13 +115,22 @@ struct Core: ParsableCommand {
             decodeTimes.append(ContinuousClock.now - clock)
             decodeOK = decodeOK && decoded.elementsEqual(doc.log)
         }
+        // Merge as the other libraries are timed: from the encoded bytes (the
+        // raw codec output, before zlib) to the text of a fresh replica.
+        var mergeBytesTimes: [Duration] = []
+        for _ in 0 ..< runs {
+            clock = ContinuousClock.now
+            let text = try mergeFromBytes(raw)
+            mergeBytesTimes.append(ContinuousClock.now - clock)
+            mergeOK = mergeOK && text == doc.text
+        }
         let replay = median(replayTimes), merge = median(mergeTimes)
         let encode = median(encodeTimes), decode = median(decodeTimes)
 
         let result = BenchResult(
             trace: name, kind: loaded.kind.rawValue, patches: loaded.patchCount,
             ok: ok && mergeOK && decodeOK,
-            replay_ms: replay.ms, merge_ms: merge.ms, merge_reversed_ms: median(reversedTimes).ms, encode_ms: encode.ms, decode_ms: decode.ms,
+            replay_ms: replay.ms, merge_ms: merge.ms, merge_bytes_ms: median(mergeBytesTimes).ms, merge_reversed_ms: median(reversedTimes).ms, encode_ms: encode.ms, decode_ms: decode.ms,
             encoded_bytes: packed.count, encoded_raw_bytes: raw.count,
             memory_mb: Double(max(0, rssReplayed - rssParsed)) / 1_048_576,
             replica_mb: Double(doc.estimatedMemoryBytes) / 1_048_576, runs: runs,
@@ -139,6 +149,16 @@ struct Core: ParsableCommand {
 }
 
 func median(_ xs: [Duration]) -> Duration { xs.sorted()[xs.count / 2] }
+
+/// Decodes `bytes` (OpCodec), applies every operation to a fresh replica and
+/// reads its text: a remote merge, end to end. Not inlined, so a profiler or
+/// `valgrind --toggle-collect` can single it out.
+@inline(never)
+func mergeFromBytes(_ bytes: [UInt8]) throws -> String {
+    var fresh = RGA(replica: ReplicaID(0xFEED))
+    do { try fresh.receive(contentsOf: OpCodec.decode(bytes)) } catch { throw BenchFailure(message: "merge from bytes failed: \(error)") }
+    return fresh.text
+}
 
 /// Returns freed heap memory to the system so RSS differences measure live data.
 func trimHeap() {
@@ -159,6 +179,7 @@ struct BenchResult: Codable {
     var ok: Bool
     var replay_ms: Double
     var merge_ms: Double
+    var merge_bytes_ms: Double
     var merge_reversed_ms: Double
     var encode_ms: Double
     var decode_ms: Double
@@ -177,6 +198,7 @@ struct BenchResult: Codable {
         print("result         \(ok ? "ok: final text equals endContent" : "MISMATCH")")
         print("replay_ms      \(f(replay_ms))   all patches as local edits")
         print("merge_ms       \(f(merge_ms))   all \(operations) operations applied to a fresh replica")
+        print("merge_bytes_ms \(f(merge_bytes_ms))   from the \(encoded_raw_bytes) encoded bytes (before zlib): decode, apply to a fresh replica, read the text")
         print("merge_rev_ms   \(f(merge_reversed_ms))   the same operations newest first (all wait in the causal buffer until the first arrives)")
         print("encode_ms      \(f(encode_ms))   whole history, codec + zlib")
         print("decode_ms      \(f(decode_ms))   zlib + codec back to operations")
