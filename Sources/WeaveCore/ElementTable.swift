@@ -29,6 +29,17 @@ struct ElementTable: Sendable {
     @inline(__always)
     static func pageEnd(_ c: UInt32) -> UInt64 { (UInt64(c >> UInt32(pageShift)) + 1) << UInt64(pageShift) }
 
+    /// The first counter in `lo ..< hi` that is not an element here, or nil when
+    /// all are. O(runs covering the range · log runs in a page).
+    func firstMissing(_ lo: UInt32, _ hi: UInt32) -> UInt32? {
+        var c = lo
+        while c < hi {
+            guard let run = run(holding: c) else { return c }
+            c = run.end
+        }
+        return nil
+    }
+
     /// The run holding counter `c`, or nil when `c` is not an element here. O(log runs in its page).
     @inline(__always)
     func run(holding c: UInt32) -> ElementRun? {

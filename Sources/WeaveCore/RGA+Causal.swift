@@ -7,7 +7,8 @@
 /// refused with an `OperationError`.
 extension RGA {
     enum Readiness {
-        case ready(Operation)
+        /// Ready: the operation as given (nil), or its part not yet applied.
+        case ready(Operation?)
         case duplicate
         case waiting(CausalBuffer.Blocker)
         case invalid(OperationError)
@@ -23,16 +24,27 @@ extension RGA {
         if UInt64(op.counter) + UInt64(n) > UInt64(UInt32.max) {
             return .invalid(.counterWentBackwards(op.replica, counter: op.counter, expectedAtLeast: 0))
         }
-        let trimmed = op.seq < seqEnd ? op.slice(Int(seqEnd - op.seq), n) : op
         let counterEnd = r.map { replicas[$0].counterEnd } ?? 0
-        if trimmed.counter < counterEnd {
-            return .invalid(.counterWentBackwards(op.replica, counter: trimmed.counter, expectedAtLeast: counterEnd))
+        if op.seq < seqEnd {
+            // Rare (an overlap): check and apply only the units not yet here.
+            let trimmed = op.slice(Int(seqEnd - op.seq), n)
+            return dependencies(of: trimmed, counterEnd: counterEnd) ?? .ready(trimmed)
         }
-        switch trimmed.body {
+        // Common: the operation as given, checked without copying it.
+        return dependencies(of: op, counterEnd: counterEnd) ?? .ready(nil)
+    }
+
+    /// Why `op` (none of whose units is here yet) cannot apply now, or nil
+    /// when it can.
+    private func dependencies(of op: Operation, counterEnd: UInt32) -> Readiness? {
+        if op.counter < counterEnd {
+            return .invalid(.counterWentBackwards(op.replica, counter: op.counter, expectedAtLeast: counterEnd))
+        }
+        switch op.body {
         case .insert(let after, _):
             if let after {
-                if after.counter >= trimmed.counter {
-                    return .invalid(.counterNotAfterReference(trimmed.firstID, reference: after))
+                if after.counter >= op.counter {
+                    return .invalid(.counterNotAfterReference(op.firstID, reference: after))
                 }
                 switch knows(after, author: op.replica) {
                 case .yes: break
@@ -46,17 +58,20 @@ extension RGA {
                     || (!run.backward && UInt64(run.start.counter) + UInt64(run.length) > UInt64(UInt32.max)) {
                     return .invalid(.unknownElement(run.start, in: op.replica))
                 }
-                var k: UInt32 = 0
-                while k < run.length {
-                    switch knows(run.element(k), author: op.replica) {
-                    case .yes: k += 1
-                    case .notYet: return .waiting(.element(run.element(k)))
-                    case .never: return .invalid(.unknownElement(run.element(k), in: op.replica))
+                // The run's counters, a table run at a time; only a missing one is looked at closely.
+                let low = run.lowCounter
+                let missing = slot(of: run.start.replica).map { replicas[$0].elements.firstMissing(low, low &+ run.length) } ?? low
+                if let missing {
+                    let id = ElementID(counter: missing, replica: run.start.replica)
+                    switch knows(id, author: op.replica) {
+                    case .yes: break
+                    case .notYet: return .waiting(.element(id))
+                    case .never: return .invalid(.unknownElement(id, in: op.replica))
                     }
                 }
             }
         }
-        return .ready(trimmed)
+        return nil
     }
 
     enum Knowledge { case yes, notYet, never }
@@ -81,28 +96,33 @@ extension RGA {
     /// waiting buffer is full; the document is then unchanged by it.
     @discardableResult
     public mutating func receive(_ op: Operation) throws -> [TextEdit] {
+        var edits: [TextEdit]? = []
+        try receive(op, into: &edits)
+        return edits!
+    }
+
+    /// Receives several operations; see `receive(_:)`. Stops at the first
+    /// error. Computes no text edits (a bulk merge: loading, catching up), so
+    /// it skips the visible positions a view would need.
+    public mutating func receive<S: Sequence>(contentsOf ops: S) throws where S.Element == Operation {
+        var none: [TextEdit]? = nil
+        for op in ops { try receive(op, into: &none) }
+    }
+
+    /// Receives `op`, appending its text edits to `edits` unless nil.
+    mutating func receive(_ op: Operation, into edits: inout [TextEdit]?) throws {
         switch readiness(op) {
         case .duplicate:
-            return []
+            return
         case .invalid(let e):
             throw e
         case .waiting(let blocker):
             guard pending.count < pendingLimit else { throw OperationError.causalBufferFull(limit: pendingLimit) }
             pending.add(op, waitingFor: blocker)
-            return []
-        case .ready(let ready):
-            var edits = integrate(ready)
-            if pending.count > 0 { drainPending(after: ready.replica, into: &edits) }
-            return edits
+        case .ready(let trimmed):
+            if let trimmed { integrate(trimmed, into: &edits) } else { integrate(op, into: &edits) }
+            if pending.count > 0 { drainPending(after: op.replica, into: &edits) }
         }
-    }
-
-    /// Receives several operations; see `receive(_:)`. Stops at the first error.
-    @discardableResult
-    public mutating func receive<S: Sequence>(contentsOf ops: S) throws -> [TextEdit] where S.Element == Operation {
-        var edits: [TextEdit] = []
-        for op in ops { edits += try receive(op) }
-        return edits
     }
 
     /// Number of operations waiting for predecessors.
@@ -112,7 +132,7 @@ extension RGA {
     /// made ready, and those that they made ready in turn. Ones that turned
     /// invalid are dropped (they could only be refused); ones still waiting are
     /// filed under what they wait for now. O(k log w) for k operations woken.
-    private mutating func drainPending(after replica: ReplicaID, into edits: inout [TextEdit]) {
+    private mutating func drainPending(after replica: ReplicaID, into edits: inout [TextEdit]?) {
         var advanced = [replica]
         while let id = advanced.popLast(), pending.count > 0 {
             guard let r = slot(of: id) else { continue }
@@ -123,9 +143,9 @@ extension RGA {
                     pending.add(op, waitingFor: blocker)
                 case .duplicate, .invalid:
                     break
-                case .ready(let ready):
-                    edits += integrate(ready)
-                    advanced.append(ready.replica)
+                case .ready(let trimmed):
+                    integrate(trimmed ?? op, into: &edits)
+                    advanced.append(op.replica)
                 }
             }
         }
@@ -133,13 +153,20 @@ extension RGA {
 
     /// Applies a ready operation and records it. Returns its text edits.
     mutating func integrate(_ op: Operation) -> [TextEdit] {
-        let r = replicaSlot(op.replica)
         var edits: [TextEdit]? = []
+        integrate(op, into: &edits)
+        return edits!
+    }
+
+    /// Applies a ready operation and records it, appending its text edits to
+    /// `edits` unless nil (then no visible position is computed).
+    mutating func integrate(_ op: Operation, into edits: inout [TextEdit]?) {
+        let r = replicaSlot(op.replica)
         switch op.body {
         case .insert(let after, let text):
             let position = integrateInsert(r, counter: op.counter, seq: op.seq, text: text,
-                                           from: cursor(after: after), wantPosition: true).position
-            edits!.append(TextEdit(position: position, removed: 0, inserted: text))
+                                           from: cursor(after: after), wantPosition: edits != nil).position
+            edits?.append(TextEdit(position: position, removed: 0, inserted: text))
         case .delete(let runs):
             var unit = op.seq
             for run in runs {
@@ -149,6 +176,5 @@ extension RGA {
         }
         advance(r, by: op)
         appendToLog(op)
-        return edits!
     }
 }

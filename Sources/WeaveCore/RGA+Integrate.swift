@@ -119,7 +119,7 @@ extension RGA {
     /// Turns `length` visible elements starting at element `offset` of span `k`
     /// into tombstones, splitting the span as needed and joining it with
     /// neighbouring tombstones.
-    private mutating func markDeleted(_ r: Int, counter: UInt32, length: UInt32, leaf: Int, span k: Int, offset: Int) {
+    mutating func markDeleted(_ r: Int, counter: UInt32, length: UInt32, leaf: Int, span k: Int, offset: Int) {
         markHidden(r, counter: counter, length: length, leaf: leaf, span: k, offset: offset, hidden: true)
     }
 

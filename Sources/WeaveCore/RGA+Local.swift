@@ -72,6 +72,21 @@ extension RGA {
         precondition(position >= 0 && length >= 0 && position + length <= count,
                      "delete range \(position)..<\(position + length) outside 0..<\(count)")
         guard length > 0 else { return nil }
+        let (leaf, k, off) = locateVisible(position)
+        let s = span(leaf, k)
+        if Int(s.length) - off >= length {
+            // One visible span holds the whole range (Backspace, Delete, most
+            // selections): mark it where it was found, without looking it up again.
+            let r = Int(s.replica), c = s.counter &+ UInt32(off)
+            let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport,
+                               body: .delete([DeletedRun(start: ElementID(counter: c, replica: replicas[r].id), length: UInt32(length))]))
+            mutationStamp &+= 1
+            recordDeleter(r, c, length: UInt32(length), deleter: local, seq: op.seq, step: 1)
+            markDeleted(r, counter: c, length: UInt32(length), leaf: leaf, span: k, offset: off)
+            advance(local, by: op)
+            appendToLog(op)
+            return op
+        }
         let runs = visibleRuns(at: position, length: length)
         let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport, body: .delete(runs))
         var none: [TextEdit]? = nil

@@ -172,3 +172,42 @@ struct TraceRandom {
         return "\(y)-\(two(m))-\(two(d))T\(two(rest / 3_600_000)):\(two(rest / 60_000 % 60)):\(two(rest / 1000 % 60)).\(msText)Z"
     }
 }
+
+extension TraceGenerator {
+    /// A long linear history shaped like the egwalker paper's largest: one
+    /// author, `patches` patches (default ~85,000) of about 27 character edits
+    /// each (~2.3 M in all): runs of typing and pasting near a moving cursor,
+    /// deletions of words and lines, now and then a jump elsewhere. Sequential
+    /// format; `endContent` is the plain splice of every patch.
+    public static func longLinear(patches: Int = 85_000, seed: UInt64 = 1) -> EditingTrace {
+        var rng = TraceRandom(seed: seed)
+        var text: [Unicode.Scalar] = []
+        text.reserveCapacity(patches * 12)
+        var cursor = 0
+        var txns: [EditingTrace.Transaction] = []
+        txns.reserveCapacity(patches)
+        var time: Int64 = 1_767_225_600_000
+        for _ in 0 ..< patches {
+            if rng.below(10) == 0 || cursor > text.count { cursor = rng.below(text.count + 1) }
+            var removed = 0
+            if !text.isEmpty && rng.below(10) < 3 {
+                cursor = min(cursor, text.count - 1)
+                removed = min(text.count - cursor, 1 + rng.below(rng.below(4) == 0 ? 60 : 20))
+            }
+            var inserted: [Unicode.Scalar] = []
+            if removed == 0 || rng.below(2) == 0 {
+                let n = 1 + rng.below(rng.below(5) == 0 ? 120 : 40)
+                inserted.reserveCapacity(n)
+                for _ in 0 ..< n { inserted.append(TraceRandom.letters[rng.below(TraceRandom.letters.count)]) }
+            }
+            text.replaceSubrange(cursor ..< cursor + removed, with: inserted)
+            txns.append(EditingTrace.Transaction(parents: txns.isEmpty ? [] : [txns.count - 1], agent: 0,
+                                                 time: TraceRandom.iso8601(millis: time),
+                                                 patches: [EditingTrace.Patch(position: cursor, deleted: removed, inserted: inserted)]))
+            cursor += inserted.count
+            time += Int64(1 + rng.below(20)) * 1000
+        }
+        return EditingTrace(kind: .sequential, numAgents: 1, startContent: "",
+                            endContent: String(String.UnicodeScalarView(text)), transactions: txns)
+    }
+}

@@ -30,19 +30,25 @@ struct GenerateTrace: ParsableCommand {
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
+    enum Shape: String, ExpressibleByArgument { case concurrent, linear }
+
+    @Option(help: "concurrent (the branch-and-merge history above) or linear (one author, --patches patches of about 27 character edits each, like the egwalker paper's largest trace; --agents and the branch options are ignored).")
+    var shape = Shape.concurrent
+
     @Option(help: "Where to write the trace (.json).")
     var out: String
 
     func run() throws {
         let g = TraceGenerator(agents: agents, transactions: max(1, patches / patchesPerTransaction),
                                patchesPerTransaction: patchesPerTransaction, openBranches: openBranches, seed: seed)
-        let trace = try g.generate()
+        let trace = shape == .linear ? TraceGenerator.longLinear(patches: patches, seed: seed) : try g.generate()
         do {
             try Data(trace.json()).write(to: URL(fileURLWithPath: out))
         } catch {
             throw BenchFailure("cannot write \(out): \(error.localizedDescription)")
         }
         let merges = trace.transactions.filter { $0.parents.count > 1 }.count
-        print("wrote \(out): \(trace.numAgents) agents, \(trace.transactions.count) transactions (\(merges) merges), \(trace.patchCount) patches, \(trace.endContent.unicodeScalars.count) scalars at the end")
+        let edits = trace.transactions.reduce(0) { $0 + $1.patches.reduce(0) { $0 + $1.deleted + $1.inserted.count } }
+        print("wrote \(out): \(trace.numAgents) agents, \(trace.transactions.count) transactions (\(merges) merges), \(trace.patchCount) patches, \(edits) character edits, \(trace.endContent.unicodeScalars.count) scalars at the end")
     }
 }
