@@ -131,6 +131,25 @@ extension RGA {
         var leaf = leaf, k = k
         var s = span(leaf, k)
         let was = s.deleted
+        let base = leaf * RGA.leafCapacity
+        if offset > 0, offset + Int(length) == Int(s.length), k + 1 < leafLen[leaf],
+           spans[base + k + 1].deleted == hidden, spans[base + k + 1].replica == s.replica, spans[base + k + 1].counter == counter &+ length {
+            // The span's tail joins the next span (Backspace after Backspace): move it across.
+            spans[base + k].length -= length
+            spans[base + k + 1].counter = counter
+            spans[base + k + 1].length += length
+            addVisible(leaf, hidden ? -Int(length) : Int(length))
+            return
+        }
+        if offset == 0, length < s.length, k > 0, spans[base + k - 1].deleted == hidden, spans[base + k - 1].replica == s.replica,
+           spans[base + k - 1].counter &+ spans[base + k - 1].length == counter {
+            // The span's head joins the previous span (Delete after Delete).
+            spans[base + k - 1].length += length
+            spans[base + k].counter &+= length
+            spans[base + k].length -= length
+            addVisible(leaf, hidden ? -Int(length) : Int(length))
+            return
+        }
         if offset > 0 {
             let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: was)
             spans[leaf * RGA.leafCapacity + k].length = UInt32(offset)
