@@ -117,7 +117,7 @@ struct ElementTable: Sendable {
                 return
             }
         }
-        if case .deleter = change, hi == lo &+ 1, p0 < pages.count, deleteAtEdge(change, lo, page: p0) { return }
+        if case .deleter = change, p0 < pages.count, hi <= ElementTable.pageEnd(lo), deleteAtEdge(change, lo, hi, page: p0) { return }
         var c = lo
         while c < hi {
             let p = Int(c >> UInt32(ElementTable.pageShift))
@@ -131,29 +131,30 @@ struct ElementTable: Sendable {
         }
     }
 
-    /// Deleting one live element at the edge of its run, where it then
-    /// continues the deleted run beside it (Backspace after Backspace, Delete
-    /// after Delete): moves the element from one run to the other in place,
-    /// with no split and no join. Returns false when that is not the case.
-    private mutating func deleteAtEdge(_ change: Change, _ c: UInt32, page p: Int) -> Bool {
+    /// Deleting live elements at one end of their run, where they then continue
+    /// the deleted run beside them (Backspace after Backspace, Delete after
+    /// Delete, a merged run of either): moves them from one run to the other in
+    /// place, with no split and no join. Returns false when that is not the case.
+    private mutating func deleteAtEdge(_ change: Change, _ lo: UInt32, _ hi: UInt32, page p: Int) -> Bool {
         pages[p].withUnsafeMutableBufferPointer { runs -> Bool in
-            let i = ElementTable.lastStarting(atOrBefore: c, in: UnsafeBufferPointer(runs))
-            guard i >= 0, runs[i].length > 1, c < runs[i].end, !runs[i].isDeleted else { return false }
+            let i = ElementTable.lastStarting(atOrBefore: lo, in: UnsafeBufferPointer(runs))
+            guard i >= 0, !runs[i].isDeleted, hi <= runs[i].end, hi &- lo < runs[i].length else { return false }
             var none: [(counter: UInt32, seq: UInt32)] = []
-            if c == runs[i].end &- 1, i + 1 < runs.count {
-                var single = runs[i].cut(runs[i].length - 1, runs[i].length)
-                ElementTable.apply(change, to: &single, extra: &none)
-                guard let joined = ElementRun.joined(single, runs[i + 1]) else { return false }
-                runs[i].length -= 1
+            let from = lo &- runs[i].start, to = hi &- runs[i].start
+            if hi == runs[i].end, i + 1 < runs.count {
+                var piece = runs[i].cut(from, to)
+                ElementTable.apply(change, to: &piece, extra: &none)
+                guard let joined = ElementRun.joined(piece, runs[i + 1]) else { return false }
+                runs[i].length = from
                 runs[i + 1] = joined
                 return true
             }
-            if c == runs[i].start, i > 0 {
-                var single = runs[i].cut(0, 1)
-                ElementTable.apply(change, to: &single, extra: &none)
-                guard let joined = ElementRun.joined(runs[i - 1], single) else { return false }
+            if from == 0, i > 0 {
+                var piece = runs[i].cut(0, to)
+                ElementTable.apply(change, to: &piece, extra: &none)
+                guard let joined = ElementRun.joined(runs[i - 1], piece) else { return false }
                 runs[i - 1] = joined
-                runs[i] = runs[i].cut(1, runs[i].length)
+                runs[i] = runs[i].cut(to, runs[i].length)
                 return true
             }
             return false

@@ -109,6 +109,14 @@ extension RGA {
         for op in ops { try receive(op, into: &none) }
     }
 
+    /// `receive(contentsOf:)` for an array, the common case: not generic, so
+    /// the loop is compiled for `Operation` here rather than run through the
+    /// generic iterator and value witnesses from the caller's module.
+    public mutating func receive(contentsOf ops: [Operation]) throws {
+        var none: [TextEdit]? = nil
+        for i in ops.indices { try receive(ops[i], into: &none) }
+    }
+
     /// Receives `op`, appending its text edits to `edits` unless nil.
     mutating func receive(_ op: Operation, into edits: inout [TextEdit]?) throws {
         switch readiness(op) {
