@@ -12,10 +12,11 @@ extension RGA {
         let after: ElementID?
         let start: Cursor
         if let t = typing, t.stamp == mutationStamp, t.end == position {
-            // Typing on: the previous local insert's last scalar is the reference,
-            // and nothing has changed since, so its place is still known.
+            // Typing on: the last scalar of the span the previous local edit left
+            // its place in (its own insert, or what a Backspace left) is the
+            // reference, and nothing has changed since, so its place is known.
             let s = span(t.leaf, t.span)
-            after = ElementID(counter: s.counter &+ s.length &- 1, replica: localReplica)
+            after = ElementID(counter: s.counter &+ s.length &- 1, replica: replicas[Int(s.replica)].id)
             start = Cursor(leaf: t.leaf, span: t.span + 1, offset: 0)
         } else if position == 0 {
             after = nil
@@ -72,7 +73,15 @@ extension RGA {
         precondition(position >= 0 && length >= 0 && position + length <= count,
                      "delete range \(position)..<\(position + length) outside 0..<\(count)")
         guard length > 0 else { return nil }
-        let (leaf, k, off) = locateVisible(position)
+        var (leaf, k, off) = (0, 0, 0)
+        if let t = typing, t.stamp == mutationStamp, t.end == position + length, !span(t.leaf, t.span).deleted,
+           Int(span(t.leaf, t.span).length) >= length {
+            // Backspace right after typing (or after Backspace): the range ends the
+            // span the last local edit left its place in.
+            (leaf, k, off) = (t.leaf, t.span, Int(span(t.leaf, t.span).length) - length)
+        } else {
+            (leaf, k, off) = locateVisible(position)
+        }
         let s = span(leaf, k)
         if Int(s.length) - off >= length {
             // One visible span holds the whole range (Backspace, Delete, most
@@ -83,6 +92,14 @@ extension RGA {
             mutationStamp &+= 1
             recordDeleter(r, c, length: UInt32(length), deleter: local, seq: op.seq, step: 1)
             markDeleted(r, counter: c, length: UInt32(length), leaf: leaf, span: k, offset: off)
+            // When the span's head stayed where it was, the next Backspace or key
+            // finds its place from there.
+            if off > 0, k < leafLen[leaf], span(leaf, k).replica == s.replica, span(leaf, k).counter == s.counter,
+               !span(leaf, k).deleted, Int(span(leaf, k).length) == off {
+                typing = TypingCache(end: position, leaf: leaf, span: k, stamp: mutationStamp)
+            } else {
+                typing = nil
+            }
             advance(local, by: op)
             appendToLog(op)
             return op
@@ -120,8 +137,10 @@ extension RGA {
         return runs
     }
 
-    /// Where the last local insert ended, valid while `stamp == mutationStamp`.
-    /// The run's last scalar is the last element of span `span` of `leaf`.
+    /// Where the last local edit left its place, valid while `stamp ==
+    /// mutationStamp`: the visible element before index `end` is the last
+    /// element of span `span` of `leaf` (an insert's last scalar, or what a
+    /// Backspace left before the deleted range).
     struct TypingCache {
         var end: Int
         var leaf: Int

@@ -245,3 +245,30 @@ func sync(_ from: RGA, into to: inout RGA) throws {
         #expect(text == "Rxaybzc")  // RGA interleaves backward typing (docs/INTERNALS.md)
     }
 }
+
+/// The place a local edit leaves (the typing cache) after Backspace, on text
+/// another replica wrote: the next key's reference is that replica's element.
+struct BackspaceCacheTests {
+    @Test func backspacingAPeersTextThenTypingNamesThePeersElement() throws {
+        var a = RGA(replica: ReplicaID(1)), b = RGA(replica: ReplicaID(2))
+        a.insert("hello", at: 0)
+        try b.receive(contentsOf: a.log)
+        var ops: [Operation] = []
+        ops.append(b.delete(at: 4, length: 1)!)   // "hell"
+        ops.append(b.delete(at: 3, length: 1)!)   // "hel": found from the place the last Backspace left
+        let typed = b.insert("p", at: 3)!          // "help"
+        ops.append(typed)
+        guard case .insert(let after, _) = typed.body else { Issue.record("not an insert"); return }
+        #expect(after == ElementID(counter: 2, replica: ReplicaID(1)))
+        #expect(b.text == "help")
+        try a.receive(contentsOf: ops)
+        #expect(a.text == "help")
+        ops.append(b.delete(at: 3, length: 1)!)   // Backspace over own key, then over the peer's "l" and "e"
+        ops.append(b.delete(at: 1, length: 2)!)
+        #expect(b.text == "h")
+        try a.receive(contentsOf: Array(ops.suffix(2)))
+        #expect(a.text == "h")
+        try a.checkInvariants()
+        try b.checkInvariants()
+    }
+}
