@@ -61,7 +61,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     var runs: [StoredRun] = []
     /// Replica IDs by slot, in order of first appearance.
     var ids: [ReplicaID] = []
-    var slotIndex: [ReplicaID: UInt32] = [:]
+    var slotIndex = ReplicaSlots()
 
     /// An empty log.
     public init() {}
@@ -155,10 +155,10 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         if ids.count <= 8 {
             for i in ids.indices where ids[i] == id { return UInt32(i) }
         } else if let s = slotIndex[id] {
-            return s
+            return UInt32(s)
         }
         ids.append(id)
-        slotIndex[id] = UInt32(ids.count - 1)
+        slotIndex.insert(id, slot: ids.count - 1)
         return UInt32(ids.count - 1)
     }
 
@@ -185,6 +185,6 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         usage.add(scalars, to: \.history)
         usage.add(runs, to: \.history)
         usage.add(ids, to: \.history)
-        usage.history += MemoryUsage.heap(slotIndex)
+        usage.history += slotIndex.heapBytes
     }
 }

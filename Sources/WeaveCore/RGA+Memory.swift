@@ -89,7 +89,7 @@ extension RGA {
         }
         m.add(nodeBottom, to: \.tree)
         m.add(replicas, to: \.replicas)
-        m.replicas += MemoryUsage.heap(replicaIndex)
+        m.replicas += replicaIndex.heapBytes
         for r in replicas {
             m.add(r.elements.pages, to: \.elements)
             for p in r.elements.pages { m.add(p, to: \.elements) }

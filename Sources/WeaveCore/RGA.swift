@@ -32,7 +32,7 @@ public struct RGA: Sendable {
     }
 
     var replicas: [Replica] = []
-    var replicaIndex: [ReplicaID: Int] = [:]
+    var replicaIndex = ReplicaSlots()
 
     /// The replica this document edits as.
     public let localReplica: ReplicaID
@@ -89,7 +89,7 @@ public struct RGA: Sendable {
         localReplica = replica
         local = 0
         replicas = [Replica(id: replica)]
-        replicaIndex = [replica: 0]
+        replicaIndex.insert(replica, slot: 0)
         makeEmptyTree()
     }
 
@@ -143,7 +143,7 @@ public struct RGA: Sendable {
     mutating func replicaSlot(_ id: ReplicaID) -> Int {
         if let i = slot(of: id) { return i }
         replicas.append(Replica(id: id))
-        replicaIndex[id] = replicas.count - 1
+        replicaIndex.insert(id, slot: replicas.count - 1)
         return replicas.count - 1
     }
 }
