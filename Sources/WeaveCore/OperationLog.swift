@@ -95,6 +95,18 @@ public struct OperationLog: RandomAccessCollection, Sendable {
 
     // MARK: Appending
 
+    /// Makes room for `entries` more entries and `scalars` more scalars, at
+    /// least doubling an array that must grow (so small batches, one frame
+    /// at a time, keep amortised growth). O(size) when it grows.
+    mutating func reserve(entries more: Int, scalars moreScalars: Int) {
+        if entries.capacity < entries.count + more {
+            entries.reserveCapacity(Swift.max(entries.count + more, 2 * entries.capacity))
+        }
+        if scalars.capacity < scalars.count + moreScalars {
+            scalars.reserveCapacity(Swift.max(scalars.count + moreScalars, 2 * scalars.capacity))
+        }
+    }
+
     /// Appends `op`, joining it to the last entry when that entry `canAppend` it.
     /// Returns whether a new entry was made. Amortised O(op.length).
     @discardableResult

@@ -113,6 +113,11 @@ extension RGA {
     /// the loop is compiled for `Operation` here rather than run through the
     /// generic iterator and value witnesses from the caller's module.
     public mutating func receive(contentsOf ops: [Operation]) throws {
+        // Room in the log for all of it at once, instead of growing (and
+        // copying) its arrays step by step.
+        var scalars = 0
+        for i in ops.indices { if case .insert(_, let text) = ops[i].body { scalars += text.count } }
+        log.reserve(entries: ops.count, scalars: scalars)
         var none: [TextEdit]? = nil
         for i in ops.indices { try receive(ops[i], into: &none) }
     }
