@@ -111,59 +111,83 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     /// Returns whether a new entry was made. Amortised O(op.length).
     @discardableResult
     mutating func append(_ op: Operation) -> Bool {
-        let r = slot(op.replica)
-        let n = UInt32(op.length)
-        if let last = entries.last, last.replica == r, op.seq == last.seqEnd, op.counter == last.counter &+ last.length {
-            switch op.body {
-            case .insert(let after, let text):
-                if !last.isDelete, let after, after.replica == op.replica, after.counter == last.counter &+ last.length &- 1 {
-                    scalars.append(contentsOf: text)
-                    entries[entries.count - 1].length &+= n
-                    return false
-                }
-            case .delete(let more):
-                if last.isDelete {
-                    var added: UInt32 = 0
-                    for run in more {
-                        let stored = storedRun(run)
-                        if let joined = OperationLog.join(runs[runs.count - 1], stored) {
-                            runs[runs.count - 1] = joined
-                        } else {
-                            runs.append(stored)
-                            added += 1
-                        }
-                    }
-                    entries[entries.count - 1].length &+= n
-                    entries[entries.count - 1].refCounter &+= added
-                    return false
-                }
-            }
-        }
         switch op.body {
         case .insert(let after, let text):
-            entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
-                                 refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
-                                 refCounter: after?.counter ?? 0, payloadIndex: UInt32(scalars.count)))
-            scalars.append(contentsOf: text)
-        case .delete(let more):
-            let first = runs.count
+            return appendInsert(replica: op.replica, seq: op.seq, counter: op.counter, after: after, text: text)
+        case .delete(let runs):
+            return runs.withUnsafeBufferPointer {
+                appendDelete(replica: op.replica, seq: op.seq, counter: op.counter, length: UInt32(op.length), runs: $0)
+            }
+        }
+    }
+
+    /// Appends the insert (replica, seq, counter, after, text) without an
+    /// `Operation` built for it: `append` of that operation. Amortised O(text.count).
+    @discardableResult
+    mutating func appendInsert(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
+                               text: [Unicode.Scalar]) -> Bool {
+        let r = slot(replica)
+        let n = UInt32(text.count)
+        if let last = entries.last, last.replica == r, seq == last.seqEnd, counter == last.counter &+ last.length,
+           !last.isDelete, let after, after.replica == replica, after.counter == counter &- 1 {
+            // Typing on: the insert continues the last one's chain.
+            if n == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
+            entries[entries.count - 1].length &+= n
+            return false
+        }
+        entries.append(Entry(replica: r, seq: seq, counter: counter, length: n,
+                             refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
+                             refCounter: after?.counter ?? 0, payloadIndex: UInt32(scalars.count)))
+        if n == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
+        return true
+    }
+
+    /// Appends the delete (replica, seq, counter) of `length` units over `runs`
+    /// without an `Operation` built for it: `append` of that operation.
+    /// Amortised O(runs.count).
+    @discardableResult
+    mutating func appendDelete(replica: ReplicaID, seq: UInt32, counter: UInt32, length n: UInt32,
+                               runs more: UnsafeBufferPointer<DeletedRun>) -> Bool {
+        let r = slot(replica)
+        if let last = entries.last, last.isDelete, last.replica == r, seq == last.seqEnd, counter == last.counter &+ last.length {
+            var added: UInt32 = 0
             for run in more {
                 let stored = storedRun(run)
-                if runs.count > first, let joined = OperationLog.join(runs[runs.count - 1], stored) {
+                if let joined = OperationLog.join(runs[runs.count - 1], stored) {
                     runs[runs.count - 1] = joined
                 } else {
                     runs.append(stored)
+                    added += 1
                 }
             }
-            entries.append(Entry(replica: r, seq: op.seq, counter: op.counter, length: n,
-                                 refReplica: OperationLog.deleteMark, refCounter: UInt32(runs.count - first),
-                                 payloadIndex: UInt32(first)))
+            entries[entries.count - 1].length &+= n
+            entries[entries.count - 1].refCounter &+= added
+            return false
         }
+        let first = runs.count
+        for run in more {
+            let stored = storedRun(run)
+            if runs.count > first, let joined = OperationLog.join(runs[runs.count - 1], stored) {
+                runs[runs.count - 1] = joined
+            } else {
+                runs.append(stored)
+            }
+        }
+        entries.append(Entry(replica: r, seq: seq, counter: counter, length: n,
+                             refReplica: OperationLog.deleteMark, refCounter: UInt32(runs.count - first),
+                             payloadIndex: UInt32(first)))
         return true
     }
 
     /// The slot of `id`, registering it when new. O(1); a linear scan while there are few.
+    @inline(__always)
     private mutating func slot(_ id: ReplicaID) -> UInt32 {
+        // Most often the author of the last entry (typing, a merge of one author's run).
+        if let last = entries.last, ids[Int(last.replica)] == id { return last.replica }
+        return registeredSlot(id)
+    }
+
+    private mutating func registeredSlot(_ id: ReplicaID) -> UInt32 {
         if ids.count <= 8 {
             for i in ids.indices where ids[i] == id { return UInt32(i) }
         } else if let s = slotIndex[id] {
@@ -182,13 +206,16 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         DeletedRun(start: ElementID(counter: s.counter, replica: ids[Int(s.replica)]), length: s.length, backward: s.backward)
     }
 
-    /// `Operation.joined` on stored runs (the same replica slot means the same replica).
+    /// `Operation.joined` on stored runs (the same replica slot means the same replica). O(1).
+    @inline(__always)
     private static func join(_ last: StoredRun, _ run: StoredRun) -> StoredRun? {
         guard last.replica == run.replica else { return nil }
-        let a = DeletedRun(start: ElementID(counter: last.counter, replica: ReplicaID(0)), length: last.length, backward: last.backward)
-        let b = DeletedRun(start: ElementID(counter: run.counter, replica: ReplicaID(0)), length: run.length, backward: run.backward)
-        guard let j = Operation.joined(a, b) else { return nil }
-        return StoredRun(replica: last.replica, counter: j.start.counter, length: j.length, backward: j.backward)
+        let nextUp = last.counter &+ last.length, nextDown = last.counter &- last.length
+        let joinsUp = (!last.backward || last.length == 1) && (!run.backward || run.length == 1) && run.counter == nextUp
+        let joinsDown = (last.backward || last.length == 1) && (run.backward || run.length == 1) && run.counter == nextDown
+        guard joinsUp || joinsDown else { return nil }
+        return StoredRun(replica: last.replica, counter: last.counter, length: last.length &+ run.length,
+                         backward: joinsDown && !joinsUp)
     }
 
     /// Adds the log's heap storage to `usage.history` (see `MemoryUsage`). O(1).

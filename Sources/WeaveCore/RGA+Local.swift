@@ -6,8 +6,26 @@ extension RGA {
     /// Precondition: `0 <= position <= count`. O(log s + text.count).
     @discardableResult
     public mutating func insert(_ text: [Unicode.Scalar], at position: Int) -> Operation? {
-        precondition(position >= 0 && position <= count, "insert position \(position) outside 0...\(count)")
         guard !text.isEmpty else { return nil }
+        let (after, counter, seq) = insertLocally(text, at: position)
+        return Operation(replica: localReplica, seq: seq, counter: counter, body: .insert(after: after, text: text))
+    }
+
+    /// The same edit as `insert(_:at:)`, without building the operation to
+    /// send (the log holds it: `log`, `operations(since:)`). For replays and
+    /// imports that have no peer to tell; an `Operation` owns its payload, so
+    /// building and dropping one per key is a fifth of a replay.
+    /// Precondition: `0 <= position <= count`. O(log s + text.count).
+    public mutating func insertUnreported(_ text: [Unicode.Scalar], at position: Int) {
+        guard !text.isEmpty else { return }
+        _ = insertLocally(text, at: position)
+    }
+
+    /// A local insert of non-empty `text` at `position`: integrated, counted in
+    /// the version and appended to the log. Returns the operation's fields.
+    @inline(__always)
+    private mutating func insertLocally(_ text: [Unicode.Scalar], at position: Int) -> (after: ElementID?, counter: UInt32, seq: UInt32) {
+        precondition(position >= 0 && position <= count, "insert position \(position) outside 0...\(count)")
         let counter = lamport, seq = replicas[local].seqEnd
         let after: ElementID?
         let start: Cursor
@@ -17,6 +35,24 @@ extension RGA {
             // reference, and nothing has changed since, so its place is known.
             let s = span(t.leaf, t.span)
             after = ElementID(counter: s.counter &+ s.length &- 1, replica: replicas[Int(s.replica)].id)
+            if s.replica == UInt32(local), !s.deleted, s.counter &+ s.length == counter {
+                // The new scalars continue that span: a local counter is above
+                // every element's, so RGA's rule skips nothing after the
+                // reference, and the span grows in place (what
+                // `integrateInsert` would do, without its search).
+                let n = UInt32(text.count)
+                mutationStamp &+= 1
+                spans[t.leaf &* RGA.leafCapacity &+ t.span].length &+= n
+                addVisible(t.leaf, Int(n))
+                recordElements(local, counter: counter, seq: seq, length: text.count, leaf: t.leaf)
+                elementCount &+= Int(n)
+                typing = TypingCache(end: position + text.count, leaf: t.leaf, span: t.span, stamp: mutationStamp)
+                advanceLocal(seq: seq, counter: counter, length: n)
+                if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
+                    replicas[local].logIndexes.append(UInt32(log.count - 1))
+                }
+                return (after, counter, seq)
+            }
             start = Cursor(leaf: t.leaf, span: t.span + 1, offset: 0)
         } else if position == 0 {
             after = nil
@@ -29,10 +65,11 @@ extension RGA {
         }
         let home = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
         typing = TypingCache(end: position + text.count, leaf: home.leaf, span: home.span, stamp: mutationStamp)
-        let op = Operation(replica: localReplica, seq: seq, counter: counter, body: .insert(after: after, text: text))
-        advance(local, by: op)
-        appendToLog(op)
-        return op
+        advanceLocal(seq: seq, counter: counter, length: UInt32(text.count))
+        if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
+            replicas[local].logIndexes.append(UInt32(log.count - 1))
+        }
+        return (after, counter, seq)
     }
 
     /// Inserts `text` directly after element `reference` in the sequence (nil:
@@ -70,9 +107,28 @@ extension RGA {
     /// Precondition: the range lies within `0 ..< count`. O(runs · log s).
     @discardableResult
     public mutating func delete(at position: Int, length: Int) -> Operation? {
+        guard length > 0 else { return nil }
+        var runs: [DeletedRun] = []
+        let (counter, seq) = deleteLocally(at: position, length: length, collect: true, runs: &runs)
+        return Operation(replica: localReplica, seq: seq, counter: counter, body: .delete(runs))
+    }
+
+    /// The same edit as `delete(at:length:)`, without building the operation
+    /// to send (the log holds it); see `insertUnreported(_:at:)`.
+    /// Precondition: the range lies within `0 ..< count`. O(runs · log s).
+    public mutating func deleteUnreported(at position: Int, length: Int) {
+        guard length > 0 else { return }
+        var none: [DeletedRun] = []
+        _ = deleteLocally(at: position, length: length, collect: false, runs: &none)
+    }
+
+    /// A local delete of `length > 0` visible scalars at `position`: integrated,
+    /// counted in the version and appended to the log; its runs are put in
+    /// `out` when `collect`. Returns the operation's counter and seq.
+    private mutating func deleteLocally(at position: Int, length: Int, collect: Bool, runs out: inout [DeletedRun]) -> (counter: UInt32, seq: UInt32) {
         precondition(position >= 0 && length >= 0 && position + length <= count,
                      "delete range \(position)..<\(position + length) outside 0..<\(count)")
-        guard length > 0 else { return nil }
+        let counter = lamport, seq = replicas[local].seqEnd
         var (leaf, k, off) = (0, 0, 0)
         if let t = typing, t.stamp == mutationStamp, t.end == position + length, !span(t.leaf, t.span).deleted,
            Int(span(t.leaf, t.span).length) >= length {
@@ -87,10 +143,9 @@ extension RGA {
             // One visible span holds the whole range (Backspace, Delete, most
             // selections): mark it where it was found, without looking it up again.
             let r = Int(s.replica), c = s.counter &+ UInt32(off)
-            let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport,
-                               body: .delete([DeletedRun(start: ElementID(counter: c, replica: replicas[r].id), length: UInt32(length))]))
+            var run = DeletedRun(start: ElementID(counter: c, replica: replicas[r].id), length: UInt32(length))
             mutationStamp &+= 1
-            recordDeleter(r, c, length: UInt32(length), deleter: local, seq: op.seq, step: 1)
+            recordDeleter(r, c, length: UInt32(length), deleter: local, seq: seq, step: 1)
             markDeleted(r, counter: c, length: UInt32(length), leaf: leaf, span: k, offset: off)
             // When the span's head stayed where it was, the next Backspace or key
             // finds its place from there.
@@ -100,21 +155,29 @@ extension RGA {
             } else {
                 typing = nil
             }
-            advance(local, by: op)
-            appendToLog(op)
-            return op
+            advanceLocal(seq: seq, counter: counter, length: UInt32(length))
+            let added = withUnsafePointer(to: &run) {
+                log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length),
+                                 runs: UnsafeBufferPointer(start: $0, count: 1))
+            }
+            if added { replicas[local].logIndexes.append(UInt32(log.count - 1)) }
+            if collect { out.append(run) }
+            return (counter, seq)
         }
         let runs = visibleRuns(at: position, length: length)
-        let op = Operation(replica: localReplica, seq: replicas[local].seqEnd, counter: lamport, body: .delete(runs))
         var none: [TextEdit]? = nil
-        var unit = op.seq
+        var unit = seq
         for run in runs {
             integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
             unit &+= run.length
         }
-        advance(local, by: op)
-        appendToLog(op)
-        return op
+        advanceLocal(seq: seq, counter: counter, length: UInt32(length))
+        let added = runs.withUnsafeBufferPointer {
+            log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length), runs: $0)
+        }
+        if added { replicas[local].logIndexes.append(UInt32(log.count - 1)) }
+        if collect { out = runs }
+        return (counter, seq)
     }
 
     /// The visible elements `position ..< position + length` as runs of
@@ -146,6 +209,15 @@ extension RGA {
         var leaf: Int
         var span: Int
         var stamp: Int
+    }
+
+    /// Moves the local replica's version and counters, and the Lamport clock,
+    /// past a local operation of `length` units. O(1).
+    @inline(__always)
+    mutating func advanceLocal(seq: UInt32, counter: UInt32, length n: UInt32) {
+        replicas[local].seqEnd = seq &+ n
+        replicas[local].counterEnd = counter &+ n
+        if lamport < counter &+ n { lamport = counter &+ n }
     }
 
     /// Moves replica slot `r`'s version and counters, and the Lamport clock, past `op`.

@@ -50,16 +50,22 @@ extension RGA {
         }
     }
 
-    /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s · fanout).
+    /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s).
+    ///
+    /// A leaf's slot in its (bottom) parent is `leafSlot`, an inner node's is
+    /// `nodeSlot`, so the walk up needs no `nodeBottom` test; it runs on buffer
+    /// pointers because it runs for every key.
     mutating func addVisible(_ leaf: Int, _ delta: Int) {
         if delta == 0 { return }
         visibleCount += delta
-        var child = leaf
         var node = leafParent[leaf]
-        while node >= 0 {
-            nodeCounts[node * RGA.nodeCapacity + slot(of: child, in: node)] += delta
-            child = node
-            node = nodeParent[node]
+        var slot = leafSlot[leaf]
+        nodeCounts.withUnsafeMutableBufferPointer { counts in
+            while node >= 0 {
+                counts[node &* RGA.nodeCapacity &+ slot] &+= delta
+                slot = nodeSlot[node]
+                node = nodeParent[node]
+            }
         }
     }
 
@@ -89,29 +95,36 @@ extension RGA {
     /// The visible element at visible index `index` (< count): its leaf, span and
     /// offset in the span. O(log s · fanout).
     func locateVisible(_ index: Int) -> (leaf: Int, span: Int, offset: Int) {
-        var node = root
-        var rest = index
-        while true {
-            let base = node * RGA.nodeCapacity
-            var i = 0
-            let n = nodeLen[node]
-            while i < n - 1 && rest >= nodeCounts[base + i] { rest -= nodeCounts[base + i]; i += 1 }
-            let child = nodeChildren[base + i]
-            if nodeBottom[node] {
-                let lbase = child * RGA.leafCapacity
-                var k = 0
-                let m = leafLen[child]
-                while true {
-                    let s = spans[lbase + k]
-                    if !s.deleted {
-                        if rest < Int(s.length) { return (child, k, rest) }
-                        rest -= Int(s.length)
+        precondition(index >= 0 && index < visibleCount, "visible index out of range")
+        return nodeCounts.withUnsafeBufferPointer { counts in
+            nodeChildren.withUnsafeBufferPointer { children in
+                spans.withUnsafeBufferPointer { spans in
+                    var node = root
+                    var rest = index
+                    while true {
+                        let base = node &* RGA.nodeCapacity
+                        var i = 0
+                        let n = nodeLen[node]
+                        while i < n &- 1 && rest >= counts[base &+ i] { rest &-= counts[base &+ i]; i &+= 1 }
+                        let child = children[base &+ i]
+                        if nodeBottom[node] {
+                            let lbase = child &* RGA.leafCapacity
+                            var k = 0
+                            let m = leafLen[child]
+                            while true {
+                                let s = spans[lbase &+ k]
+                                if !s.deleted {
+                                    if rest < Int(s.length) { return (child, k, rest) }
+                                    rest &-= Int(s.length)
+                                }
+                                k &+= 1
+                                precondition(k < m, "visible index out of range")
+                            }
+                        }
+                        node = child
                     }
-                    k += 1
-                    precondition(k < m, "visible index out of range")
                 }
             }
-            node = child
         }
     }
 
