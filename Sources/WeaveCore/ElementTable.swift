@@ -19,6 +19,8 @@
 struct ElementTable: Sendable {
     static let pageShift = 10
     static let pageSize = 1 << pageShift
+    /// Runs a new page has room for before it first grows.
+    static let initialPageCapacity = 8
 
     /// Runs by page (`counter >> pageShift`); a page no counter of which is an element is empty.
     var pages: [[ElementRun]] = []
@@ -101,6 +103,9 @@ struct ElementTable: Sendable {
                     pages[p].append(new)
                 }
             } else {
+                // A new page: room for a few runs at once, so the splits that
+                // follow do not regrow (and copy) it one run at a time.
+                pages[p].reserveCapacity(ElementTable.initialPageCapacity)
                 pages[p].append(new)
             }
             c &+= n; s &+= n; x &+= n; left -= n
@@ -125,16 +130,28 @@ struct ElementTable: Sendable {
     /// deleter that came second. O(runs in the pages touched).
     mutating func apply(_ change: Change, _ lo: UInt32, _ hi: UInt32, extra: inout [(counter: UInt32, seq: UInt32)]) {
         // Most often the range is exactly one run (a span that moved, a deleted element).
+        // Else, for a delete, often its live elements sit at one end of a run and
+        // continue the deleted run beside it (see `deleteAtEdge`). One search
+        // in one page serves both.
         let p0 = Int(lo >> UInt32(ElementTable.pageShift))
         if p0 < pages.count {
-            let i = pages[p0].withUnsafeBufferPointer { ElementTable.lastStarting(atOrBefore: lo, in: $0) }
-            if i >= 0, pages[p0][i].start == lo, pages[p0][i].end == hi {
-                ElementTable.apply(change, to: &pages[p0][i], extra: &extra)
-                coalesce(page: p0, from: max(i - 1, 0), through: i + 1)
-                return
+            var exact = -1
+            let done = pages[p0].withUnsafeMutableBufferPointer { runs -> Bool in
+                let i = ElementTable.lastStarting(atOrBefore: lo, in: UnsafeBufferPointer(runs))
+                guard i >= 0 else { return false }
+                if runs[i].start == lo, runs[i].end == hi {
+                    ElementTable.apply(change, to: &runs[i], extra: &extra)
+                    exact = i
+                    return true
+                }
+                if case .deleter = change, UInt64(hi) <= ElementTable.pageEnd(lo) {
+                    return ElementTable.deleteAtEdge(change, lo, hi, runs: runs, at: i)
+                }
+                return false
             }
+            if exact >= 0 { coalesce(page: p0, from: max(exact - 1, 0), through: exact + 1) }
+            if done { return }
         }
-        if case .deleter = change, p0 < pages.count, hi <= ElementTable.pageEnd(lo), deleteAtEdge(change, lo, hi, page: p0) { return }
         var c = lo
         while c < hi {
             let p = Int(c >> UInt32(ElementTable.pageShift))
@@ -152,30 +169,30 @@ struct ElementTable: Sendable {
     /// the deleted run beside them (Backspace after Backspace, Delete after
     /// Delete, a merged run of either): moves them from one run to the other in
     /// place, with no split and no join. Returns false when that is not the case.
-    private mutating func deleteAtEdge(_ change: Change, _ lo: UInt32, _ hi: UInt32, page p: Int) -> Bool {
-        pages[p].withUnsafeMutableBufferPointer { runs -> Bool in
-            let i = ElementTable.lastStarting(atOrBefore: lo, in: UnsafeBufferPointer(runs))
-            guard i >= 0, !runs[i].isDeleted, hi <= runs[i].end, hi &- lo < runs[i].length else { return false }
-            var none: [(counter: UInt32, seq: UInt32)] = []
-            let from = lo &- runs[i].start, to = hi &- runs[i].start
-            if hi == runs[i].end, i + 1 < runs.count {
-                var piece = runs[i].cut(from, to)
-                ElementTable.apply(change, to: &piece, extra: &none)
-                guard let joined = ElementRun.joined(piece, runs[i + 1]) else { return false }
-                runs[i].length = from
-                runs[i + 1] = joined
-                return true
-            }
-            if from == 0, i > 0 {
-                var piece = runs[i].cut(0, to)
-                ElementTable.apply(change, to: &piece, extra: &none)
-                guard let joined = ElementRun.joined(runs[i - 1], piece) else { return false }
-                runs[i - 1] = joined
-                runs[i] = runs[i].cut(to, runs[i].length)
-                return true
-            }
-            return false
+    /// `i` is the run of `runs` (one page) that starts at or before `lo`.
+    @inline(__always)
+    private static func deleteAtEdge(_ change: Change, _ lo: UInt32, _ hi: UInt32,
+                                     runs: UnsafeMutableBufferPointer<ElementRun>, at i: Int) -> Bool {
+        guard i >= 0, !runs[i].isDeleted, hi <= runs[i].end, hi &- lo < runs[i].length else { return false }
+        var none: [(counter: UInt32, seq: UInt32)] = []
+        let from = lo &- runs[i].start, to = hi &- runs[i].start
+        if hi == runs[i].end, i + 1 < runs.count {
+            var piece = runs[i].cut(from, to)
+            ElementTable.apply(change, to: &piece, extra: &none)
+            guard let joined = ElementRun.joined(piece, runs[i + 1]) else { return false }
+            runs[i].length = from
+            runs[i + 1] = joined
+            return true
         }
+        if from == 0, i > 0 {
+            var piece = runs[i].cut(0, to)
+            ElementTable.apply(change, to: &piece, extra: &none)
+            guard let joined = ElementRun.joined(runs[i - 1], piece) else { return false }
+            runs[i - 1] = joined
+            runs[i] = runs[i].cut(to, runs[i].length)
+            return true
+        }
+        return false
     }
 
     @inline(__always)

@@ -119,7 +119,9 @@ extension RGA {
         for i in ops.indices { if case .insert(_, let text) = ops[i].body { scalars += text.count } }
         log.reserve(entries: ops.count, scalars: scalars)
         var none: [TextEdit]? = nil
-        for i in ops.indices { try receive(ops[i], into: &none) }
+        try ops.withUnsafeBufferPointer { ops in
+            for i in ops.indices { try receive(ops[i], into: &none) }
+        }
     }
 
     /// Receives `op`, appending its text edits to `edits` unless nil.

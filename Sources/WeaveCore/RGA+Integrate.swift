@@ -197,7 +197,14 @@ extension RGA {
 
     private mutating func removeSpanKeepingCounts(leaf: Int, at k: Int) {
         let base = leaf * RGA.leafCapacity
-        for i in k ..< leafLen[leaf] - 1 { spans[base + i] = spans[base + i + 1] }
-        leafLen[leaf] -= 1
+        let len = leafLen[leaf]
+        precondition(k >= 0 && k < len, "span index outside the leaf")
+        if k + 1 < len {
+            spans.withUnsafeMutableBufferPointer { buf in
+                let p = buf.baseAddress! + base
+                (p + k).moveInitialize(from: p + k + 1, count: len - k - 1)  // regions overlap: a memmove
+            }
+        }
+        leafLen[leaf] = len - 1
     }
 }

@@ -159,10 +159,14 @@ extension RGA {
             }
         }
         let base = leaf * RGA.leafCapacity
-        var i = leafLen[leaf]
-        while i > k { spans[base + i] = spans[base + i - 1]; i -= 1 }
-        spans[base + k] = s
-        leafLen[leaf] += 1
+        let len = leafLen[leaf]
+        precondition(k >= 0 && k <= len && len < RGA.leafCapacity, "span index outside the leaf")
+        spans.withUnsafeMutableBufferPointer { buf in
+            let p = buf.baseAddress! + base
+            if k < len { (p + k + 1).moveInitialize(from: p + k, count: len - k) }  // regions overlap: a memmove
+            p[k] = s
+        }
+        leafLen[leaf] = len + 1
         addVisible(leaf, s.visible)
         return (leaf, k)
     }

@@ -14,13 +14,14 @@ extension EditingTrace {
     public func replaySequential(replica: ReplicaID = ReplicaID(1)) -> RGA {
         var doc = RGA(replica: replica)
         if !startContent.isEmpty { doc.insert(startContent, at: 0) }
-        // Through buffer pointers: iterating the arrays would retain each
-        // transaction's arrays and each patch's text (a tenth of the replay).
-        transactions.withUnsafeBufferPointer { ts in
-            for i in ts.indices {
-                ts[i].patches.withUnsafeBufferPointer { ps in
-                    for j in ps.indices { EditingTrace.apply(ps[j], to: &doc) }
-                }
+        // By index into `self` (immutable for the call): iterating the arrays,
+        // or reading them through buffer pointers, retains and releases each
+        // transaction's patches and each patch's text (a tenth of the replay).
+        for i in transactions.indices {
+            for j in transactions[i].patches.indices {
+                let position = transactions[i].patches[j].position, deleted = transactions[i].patches[j].deleted
+                if deleted > 0 { doc.deleteUnreported(at: position, length: deleted) }
+                if !transactions[i].patches[j].inserted.isEmpty { doc.insertUnreported(transactions[i].patches[j].inserted, at: position) }
             }
         }
         return doc
