@@ -98,13 +98,15 @@ extension RGA {
         let r = slot(of: run.start.replica)!
         var c = run.lowCounter
         let end = c &+ run.length
+        // The deleter records of the whole run at once (the element at the low
+        // counter was deleted by the run's first unit going up, its last going down).
+        recordDeleter(r, c, length: run.length, deleter: d, seq: run.backward ? seqBase &+ run.length &- 1 : seqBase,
+                      step: run.backward ? -1 : 1)
         while c != end {
             let leaf = self.leaf(of: r, c)
             let (k, off) = findSpan(in: leaf, replica: r, counter: c)
             let s = span(leaf, k)
             let take = min(s.length - UInt32(off), end &- c)
-            let unit = run.backward ? run.start.counter &- c : c &- run.start.counter
-            recordDeleter(r, c, length: take, deleter: d, seq: seqBase &+ unit, step: run.backward ? -1 : 1)
             if !s.deleted {
                 if edits != nil {
                     edits!.append(TextEdit(position: visiblePosition(leaf: leaf, span: k, offset: off),

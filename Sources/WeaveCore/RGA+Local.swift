@@ -47,7 +47,7 @@ extension RGA {
                 recordElements(local, counter: counter, seq: seq, length: text.count, leaf: t.leaf)
                 elementCount &+= Int(n)
                 typing = TypingCache(end: position + text.count, leaf: t.leaf, span: t.span, stamp: mutationStamp)
-                advanceLocal(seq: seq, counter: counter, length: n)
+                advance(local, seq: seq, counter: counter, length: n)
                 if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
                     replicas[local].logIndexes.append(UInt32(log.count - 1))
                 }
@@ -65,7 +65,7 @@ extension RGA {
         }
         let home = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
         typing = TypingCache(end: position + text.count, leaf: home.leaf, span: home.span, stamp: mutationStamp)
-        advanceLocal(seq: seq, counter: counter, length: UInt32(text.count))
+        advance(local, seq: seq, counter: counter, length: UInt32(text.count))
         if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
             replicas[local].logIndexes.append(UInt32(log.count - 1))
         }
@@ -155,7 +155,7 @@ extension RGA {
             } else {
                 typing = nil
             }
-            advanceLocal(seq: seq, counter: counter, length: UInt32(length))
+            advance(local, seq: seq, counter: counter, length: UInt32(length))
             let added = withUnsafePointer(to: &run) {
                 log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length),
                                  runs: UnsafeBufferPointer(start: $0, count: 1))
@@ -171,7 +171,7 @@ extension RGA {
             integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
             unit &+= run.length
         }
-        advanceLocal(seq: seq, counter: counter, length: UInt32(length))
+        advance(local, seq: seq, counter: counter, length: UInt32(length))
         let added = runs.withUnsafeBufferPointer {
             log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length), runs: $0)
         }
@@ -211,27 +211,12 @@ extension RGA {
         var stamp: Int
     }
 
-    /// Moves the local replica's version and counters, and the Lamport clock,
-    /// past a local operation of `length` units. O(1).
+    /// Moves replica slot `r`'s version and counters, and the Lamport clock,
+    /// past an operation (seq, counter) of `n` units. O(1).
     @inline(__always)
-    mutating func advanceLocal(seq: UInt32, counter: UInt32, length n: UInt32) {
-        replicas[local].seqEnd = seq &+ n
-        replicas[local].counterEnd = counter &+ n
+    mutating func advance(_ r: Int, seq: UInt32, counter: UInt32, length n: UInt32) {
+        replicas[r].seqEnd = seq &+ n
+        replicas[r].counterEnd = counter &+ n
         if lamport < counter &+ n { lamport = counter &+ n }
-    }
-
-    /// Moves replica slot `r`'s version and counters, and the Lamport clock, past `op`.
-    mutating func advance(_ r: Int, by op: Operation) {
-        let n = UInt32(op.length)
-        replicas[r].seqEnd = op.seq &+ n
-        replicas[r].counterEnd = op.counter &+ n
-        if lamport < op.counter &+ n { lamport = op.counter &+ n }
-    }
-
-    /// Appends `op` to the log, joining it to the last entry when it continues it.
-    mutating func appendToLog(_ op: Operation) {
-        if log.append(op) {
-            replicas[slot(of: op.replica)!].logIndexes.append(UInt32(log.count - 1))
-        }
     }
 }
