@@ -4,14 +4,15 @@
 # `weave-bench core`, on the same editing traces in one run. Prints the Markdown tables.
 #
 #   Benchmarks/compare.sh [TRACE...] [--runs N] [--weave-bench PATH] [--no-weave]
-#                         [--no-generated] [--agents N] [--patches N] [--plain] [--json]
+#                         [--no-generated] [--agents N] [--patches N] [--batch N] [--plain] [--json]
 #
 # Without TRACE: automerge-paper.json.gz and friendsforever.json.gz from $WEAVE_TRACES, else
 # ../shared/traces next to the repository. Unless --no-generated, a many-agent concurrent
 # trace is added, written by `weave-bench generate-trace --agents 200 --patches 50000
 # --seed 1` into a temporary folder (removed at exit). weave-bench is built with
 # `swift build -c release --product weave-bench`, unless --weave-bench PATH (or $WEAVE_BENCH)
-# names a prebuilt one.
+# names a prebuilt one. --batch N: patches per commit in the Python rows' batched mode
+# (default 1000; 0: one commit for the whole trace).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,9 +37,10 @@ while [ $# -gt 0 ]; do
     --no-generated) generated=0; shift ;;
     --agents) agents="$2"; shift 2 ;;
     --patches) patches="$2"; shift 2 ;;
+    --batch) py_args+=(--batch "$2"); shift 2 ;;
     --plain) py_args+=(--plain); shift ;;
     --json) py_args+=(--json); shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) traces+=("$1"); shift ;;
   esac

@@ -3,10 +3,11 @@
 binding is importable) on editing traces, one like-for-like table per trace kind.
 
 Sequential traces (one author), per library and transaction mode ("per-txn": a commit or
-transaction per trace transaction; "batched": one for the whole trace):
+transaction per trace transaction; "batched": one per --batch patches, default 1,000, whole
+transactions; --batch 0: one for the whole trace):
   replay_ms   apply every patch as a local edit to the library's text type
   floor_ms    the same loop calling a no-op Python function instead of every library call
-              (each delete, each insert, and per-txn one commit per trace transaction)
+              (each delete, each insert, each commit)
   merge_ms    decode the exported bytes into a fresh document, apply them and read the
               text (Loro: LoroDoc().import_(updates) + to_string(); pycrdt:
               Doc().apply_update(update) + str(text))
@@ -124,16 +125,41 @@ def sizes(blob: bytes) -> dict:
     return dict(raw_bytes=len(blob), zlib_bytes=len(zlib.compress(blob, ZLIB_LEVEL)))
 
 
-MODES = {"per-txn": "commit per trace txn", "batched": "one commit for the trace"}
+MODES = {"per-txn": "commit per trace txn", "batched": "batched"}
+BATCH = 1000   # --batch
+
+
+def mode_label(mode: str) -> str:
+    if mode == "batched":
+        return "one commit for the trace" if BATCH <= 0 else f"commit per {BATCH:,} patches"
+    return MODES.get(mode, mode)
+
+
+def commit_groups(txns, mode):
+    """The patches between two commits. per-txn: one group per trace transaction. batched:
+    whole transactions gathered until a group holds at least BATCH patches (BATCH <= 0:
+    one group for the whole trace)."""
+    if mode == "per-txn":
+        return txns
+    if BATCH <= 0:
+        return [[p for ps in txns for p in ps]]
+    groups, cur = [], []
+    for ps in txns:
+        cur.extend(ps)
+        if len(cur) >= BATCH:
+            groups.append(cur)
+            cur = []
+    if cur:
+        groups.append(cur)
+    return groups
 
 
 # ---------------------------------------------------------------- sequential: Loro
 
-def loro_seq(data, txns, mode, runs):
+def loro_seq(data, groups, runs):
     from loro import ExportMode, LoroDoc, VersionVector
 
     end, start = data["endContent"], data.get("startContent", "")
-    per_txn = mode == "per-txn"
 
     def replay():
         doc = LoroDoc()
@@ -142,15 +168,13 @@ def loro_seq(data, txns, mode, runs):
             text.insert(0, start)
             doc.commit()
         ins_, del_, commit = text.insert, text.delete, doc.commit
-        for ps in txns:  # Loro positions are Unicode code points
+        for ps in groups:  # Loro positions are Unicode code points
             for pos, dl, ins in ps:
                 if dl:
                     del_(pos, dl)
                 if ins:
                     ins_(pos, ins)
-            if per_txn:
-                commit()
-        commit()
+            commit()
         return doc
 
     replay_ms, doc = median_of(runs, replay)
@@ -174,39 +198,25 @@ def loro_seq(data, txns, mode, runs):
 
 # ---------------------------------------------------------------- sequential: pycrdt
 
-def pycrdt_seq(data, txns, mode, runs):
+def pycrdt_seq(data, groups, runs):
     from pycrdt import Doc, Text
 
     end, start = data["endContent"], data.get("startContent", "")
-    btxns = utf8_patches(data, txns)
-
-    def apply_all(doc, text, per_txn):
-        ins_ = text.insert
-        for ps in btxns:
-            if per_txn:
-                with doc.transaction():
-                    for pos, dl, ins in ps:
-                        if dl:
-                            del text[pos:pos + dl]
-                        if ins:
-                            ins_(pos, ins)
-            else:
-                for pos, dl, ins in ps:
-                    if dl:
-                        del text[pos:pos + dl]
-                    if ins:
-                        ins_(pos, ins)
+    bgroups = utf8_patches(data, groups)
 
     def replay():
         doc = Doc()
         text = doc.get("text", type=Text)
         if start:
             text.insert(0, start)
-        if mode == "per-txn":
-            apply_all(doc, text, True)
-        else:
-            with doc.transaction():
-                apply_all(doc, text, False)
+        ins_, transaction = text.insert, doc.transaction
+        for ps in bgroups:
+            with transaction():
+                for pos, dl, ins in ps:
+                    if dl:
+                        del text[pos:pos + dl]
+                    if ins:
+                        ins_(pos, ins)
         return doc
 
     replay_ms, doc = median_of(runs, replay)
@@ -237,7 +247,7 @@ def automerge_skip_reason() -> str | None:
                 "(0.1.2) is an unrelated binding with no text type and no save/load")
 
 
-def automerge_seq(data, txns, mode, runs):
+def automerge_seq(data, groups, runs):
     from automerge.core import ROOT, Document, ObjType
 
     end, start = data["endContent"], data.get("startContent", "")
@@ -248,16 +258,10 @@ def automerge_seq(data, txns, mode, runs):
             obj = tx.put_object(ROOT, "text", ObjType.Text)
             if start:
                 tx.splice_text(obj, 0, 0, start)
-        if mode == "per-txn":
-            for ps in txns:
-                with doc.transaction() as tx:
-                    for pos, dl, ins in ps:
-                        tx.splice_text(obj, pos, dl, ins)
-        else:
+        for ps in groups:
             with doc.transaction() as tx:
-                for ps in txns:
-                    for pos, dl, ins in ps:
-                        tx.splice_text(obj, pos, dl, ins)
+                for pos, dl, ins in ps:
+                    tx.splice_text(obj, pos, dl, ins)
         return doc, obj
 
     replay_ms, (doc, obj) = median_of(runs, replay)
@@ -274,24 +278,21 @@ def automerge_seq(data, txns, mode, runs):
                 ok=replay_ok and merged == end)
 
 
-def noop_floor_ms(txns, mode, runs):
+def noop_floor_ms(groups, runs):
     """The replay loop with a no-op Python function in place of every library call: one
-    per delete and one per insert, and in per-txn mode one more per trace transaction (the
-    commit). What a Python row pays before the library does any work."""
+    per delete, one per insert, one per commit. What a Python row pays before the library
+    does any work."""
     def noop(*_):
         pass
 
-    per_txn = mode == "per-txn"
-
     def go():
-        for ps in txns:
+        for ps in groups:
             for pos, dl, ins in ps:
                 if dl:
                     noop(pos, dl)
                 if ins:
                     noop(pos, ins)
-            if per_txn:
-                noop()
+            noop()
     return median_of(runs, go)[0]
 
 
@@ -598,14 +599,14 @@ def run_sequential(data, libs, runs, log):
             if skip:
                 rows.append(dict(row, skipped=skip))
                 break
-            log(f"[{data['_name']}] {lib} {mode}")
+            log(f"[{data['_name']}] {lib} {mode_label(mode)}")
             try:
-                row.update(fn(data, txns, mode, runs))
+                row.update(fn(data, commit_groups(txns, mode), runs))
             except Exception as exc:  # a failing binding should not hide the other rows
                 row.update(skipped=f"failed: {type(exc).__name__}: {exc}")
             rows.append(row)
     log(f"[{data['_name']}] no-op floor")
-    floor = {mode: noop_floor_ms(txns, mode, runs) for mode in MODES}
+    floor = {mode: noop_floor_ms(commit_groups(txns, mode), runs) for mode in MODES}
     return rows, floor
 
 
@@ -666,10 +667,10 @@ def md_sequential(data, rows, floor, weave, weave_note):
     notes = []
     for r in rows:
         if "skipped" in r:
-            out.append(f"| {r['library']} | {r['version'] or '—'} | {MODES.get(r['mode'], r['mode'])} | skipped | | | | | | — |")
+            out.append(f"| {r['library']} | {r['version'] or '—'} | — | skipped | | | | | | — |")
             notes.append(f"{r['library']} skipped: {r['skipped']}.")
             continue
-        out.append(f"| {r['library']} | {r['version']} | {MODES[r['mode']]} | {f_ms(r['replay_ms'])} | "
+        out.append(f"| {r['library']} | {r['version']} | {mode_label(r['mode'])} | {f_ms(r['replay_ms'])} | "
                    f"{f_ms(floor[r['mode']])} | {f_ms(r['merge_ms'])} | {f_int(r['raw_bytes'])} | "
                    f"{f_int(r['zlib_bytes'])} | {r['export']} | {ok_cell(r)} |")
     if weave:
@@ -682,7 +683,7 @@ def md_sequential(data, rows, floor, weave, weave_note):
     for r in rows:
         if "snapshot" in r:
             s = r["snapshot"]
-            notes.append(f"Loro snapshot ({MODES[r['mode']]}): `ExportMode.Snapshot()` (history + state) is "
+            notes.append(f"Loro snapshot ({mode_label(r['mode'])}): `ExportMode.Snapshot()` (history + state) is "
                          f"{s['raw_bytes']:,} raw / {s['zlib_bytes']:,} zlib-9 bytes; fresh `import_` + text "
                          f"{f_ms(s['load_ms'])} ms (it loads a stored state: not a merge).")
     if weave:
@@ -764,6 +765,7 @@ def plain_rows(all_rows):
 
 
 def main(argv=None):
+    global BATCH
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("traces", nargs="+", help="editing traces (.json or .json.gz), sequential or concurrent")
@@ -773,10 +775,14 @@ def main(argv=None):
     ap.add_argument("--weave-dir", help="folder of `weave-bench core --json` outputs, TRACE_NAME.json (or .err: why not)")
     ap.add_argument("--plain", action="store_true", help="a plain text table instead of Markdown")
     ap.add_argument("--json", action="store_true", help="also print one JSON object per row")
+    ap.add_argument("--batch", type=int, default=BATCH,
+                    help=f"patches per commit in batched mode (whole transactions; 0: one commit for the whole "
+                         f"trace; default {BATCH})")
     ap.add_argument("--note", action="append", default=[], help="a note to print under the tables (repeatable)")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
+    BATCH = args.batch
     libs = [l.strip() for l in args.libs.split(",") if l.strip()]
     clibs = [l.strip() for l in args.concurrent_libs.split(",") if l.strip() in libs]
     for l in libs:
@@ -810,7 +816,7 @@ def main(argv=None):
         print(caption(env, args.runs, versions))
         for data, rows, floor in seq_parts:
             print(f"{data['_name']}: Python no-op floor "
-                  + ", ".join(f"{MODES[m]} {f_ms(v)} ms" for m, v in floor.items()))
+                  + ", ".join(f"{mode_label(m)} {f_ms(v)} ms" for m, v in floor.items()))
         w = [dict(trace=n, library="weave", mode="", replay_ms=o.get("replay_ms"), merge_ms=o.get("merge_bytes_ms"),
                   raw_bytes=o.get("raw_bytes"), zlib_bytes=o.get("zlib_bytes"), ok=o.get("ok"))
              for n, (o, _) in weave_rows.items() if o]
@@ -825,8 +831,8 @@ def main(argv=None):
             lines += t + [""]
             notes += [f"`{data['_name']}`: {x}" for x in n]
             notes.append(f"`{data['_name']}`: the Python floor is the same replay loop calling a no-op function "
-                         f"once per library call (a delete and/or an insert per patch, and per trace transaction a "
-                         f"commit in per-txn mode); the Python rows' replay includes it, Weave's has no such cost.")
+                         f"once per library call (a delete and/or an insert per patch, one per commit); the Python "
+                         f"rows' replay includes it, Weave's has no such cost.")
         if conc_items:
             t, n = md_concurrent(conc_items, weave_rows)
             lines += t + [""]
