@@ -46,6 +46,10 @@ import zlib
 from pathlib import Path
 
 ZLIB_LEVEL = 9
+# pycrdt's client ids: fixed, so that sizes repeat from run to run (update v1 writes client ids
+# as varints in item origins, and pycrdt's random default, below 2**53, makes the export's size
+# vary by several percent), of the size most of its random ones have (8-byte varints).
+PYCRDT_CLIENT = 1 << 52
 
 
 # ---------------------------------------------------------------- traces
@@ -205,7 +209,7 @@ def pycrdt_seq(data, groups, runs):
     bgroups = utf8_patches(data, groups)
 
     def replay():
-        doc = Doc()
+        doc = Doc(client_id=PYCRDT_CLIENT)
         text = doc.get("text", type=Text)
         if start:
             text.insert(0, start)
@@ -471,7 +475,7 @@ def pycrdt_conc(data, hist, runs):
     blobs = [b""] * len(txns)
     root = None
     if start:
-        r = Doc(client_id=hist.root_peer)
+        r = Doc(client_id=PYCRDT_CLIENT + hist.root_peer)
         r.get("text", type=Text).insert(0, start)
         root = r.get_update()
     replicas = {}
@@ -480,7 +484,7 @@ def pycrdt_conc(data, hist, runs):
         c = hist.chain[i]
         rep = replicas.get(c)
         if rep is None:
-            doc = Doc(client_id=hist.peer[c])
+            doc = Doc(client_id=PYCRDT_CLIENT + hist.peer[c])
             if root:
                 doc.apply_update(root)
             rep = replicas[c] = (doc, doc.get("text", type=Text), {})
