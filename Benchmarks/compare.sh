@@ -1,39 +1,67 @@
 #!/usr/bin/env bash
 # Side-by-side CRDT benchmark: Loro and pycrdt (and automerge where its official Python
-# binding is importable) via compare_crdts.py in Benchmarks/.venv, plus Weave's own
-# `weave-bench core`, all on one editing trace in one run. Prints a Markdown table.
+# binding is importable) via compare_crdts.py in Benchmarks/.venv, and Weave's own
+# `weave-bench core`, on the same editing traces in one run. Prints the Markdown tables.
 #
-#   Benchmarks/compare.sh [TRACE] [--runs N] [--no-weave] [--plain]
+#   Benchmarks/compare.sh [TRACE...] [--runs N] [--weave-bench PATH] [--no-weave]
+#                         [--no-generated] [--agents N] [--patches N] [--batch N] [--plain] [--json]
 #
-# TRACE defaults to $WEAVE_TRACES/automerge-paper.json.gz, else
-# ../shared/traces/automerge-paper.json.gz relative to the repository root.
+# Without TRACE: automerge-paper.json.gz and friendsforever.json.gz from $WEAVE_TRACES, else
+# ../shared/traces next to the repository. Unless --no-generated, a many-agent concurrent
+# trace is added, written by `weave-bench generate-trace --agents 200 --patches 50000
+# --seed 1` into a temporary folder (removed at exit). weave-bench is built with
+# `swift build -c release --product weave-bench`, unless --weave-bench PATH (or $WEAVE_BENCH)
+# names a prebuilt one. --batch N: patches per commit in the Python rows' batched mode
+# (default 1000; 0: one commit for the whole trace).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-traces="${WEAVE_TRACES:-$root/../shared/traces}"
-trace=""
+traces_dir="${WEAVE_TRACES:-$root/../shared/traces}"
+traces=()
 runs=3
 weave=1
-format=--markdown
+generated=1
+agents=200
+patches=50000
+bench="${WEAVE_BENCH:-}"
+py_args=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --runs=*) runs="${1#--runs=}"; shift ;;
+    --weave-bench) bench="$2"; shift 2 ;;
+    --weave-bench=*) bench="${1#--weave-bench=}"; shift ;;
     --no-weave) weave=0; shift ;;
-    --plain) format=""; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --no-generated) generated=0; shift ;;
+    --agents) agents="$2"; shift 2 ;;
+    --patches) patches="$2"; shift 2 ;;
+    --batch) py_args+=(--batch "$2"); shift 2 ;;
+    --plain) py_args+=(--plain); shift ;;
+    --json) py_args+=(--json); shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
-    *) trace="$1"; shift ;;
+    *) traces+=("$1"); shift ;;
   esac
 done
-trace="${trace:-$traces/automerge-paper.json.gz}"
-if [ ! -f "$trace" ]; then
-  echo "error: trace not found: $trace (pass a path or set WEAVE_TRACES)" >&2
-  exit 1
+if [ ${#traces[@]} -eq 0 ]; then
+  traces=("$traces_dir/automerge-paper.json.gz" "$traces_dir/friendsforever.json.gz")
 fi
-trace="$(cd "$(dirname "$trace")" && pwd)/$(basename "$trace")"
+for i in "${!traces[@]}"; do
+  t="${traces[$i]}"
+  if [ ! -f "$t" ]; then
+    echo "error: trace not found: $t (pass a path or set WEAVE_TRACES)" >&2
+    exit 1
+  fi
+  traces[$i]="$(cd "$(dirname "$t")" && pwd)/$(basename "$t")"
+done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+wdir="$tmp/weave"
+mkdir -p "$wdir"
+notes=()
 
 # 1. The virtual environment with pinned libraries.
 venv="$here/.venv"
@@ -56,31 +84,76 @@ then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" >&2
 fi
 
-# 2. Weave's own numbers (tolerated to fail: the row is then replaced by a note).
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-weave_args=()
-if [ "$weave" = 1 ]; then
-  if ! command -v swift >/dev/null 2>&1; then
-    weave_args=(--weave-error "not measured: no swift toolchain on PATH")
+# 2. weave-bench: the given binary, else a release build of this checkout.
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ "$commit" != unknown ] && ! git -C "$root" diff --quiet HEAD -- Sources Package.swift 2>/dev/null; then
+  commit="$commit+local changes"
+fi
+bench_error=""
+if [ -n "$bench" ]; then
+  if [ -x "$bench" ]; then
+    export WEAVE_BINARY="prebuilt weave-bench given with --weave-bench or WEAVE_BENCH (built from the commit above? not checked)"
   else
-    echo "[weave] swift run -c release weave-bench core --trace $trace --json --runs $runs" >&2
-    if (cd "$root" && swift run -c release weave-bench core --trace "$trace" --json --runs "$runs") \
-         >"$tmp/weave.out" 2>"$tmp/weave.err" && grep -q '^{' "$tmp/weave.out"; then
-      WEAVE_VERSION="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo main)"
-      git -C "$root" diff --quiet HEAD -- Sources Package.swift 2>/dev/null || WEAVE_VERSION="$WEAVE_VERSION+local changes"
-      export WEAVE_VERSION
-      weave_args=(--weave-json "$tmp/weave.out")
+    bench_error="the given weave-bench is not an executable file"
+    bench=""
+  fi
+elif [ "$weave" = 1 ] || [ "$generated" = 1 ]; then
+  if ! command -v swift >/dev/null 2>&1; then
+    bench_error="no swift toolchain on PATH"
+  else
+    echo "[weave] swift build -c release --product weave-bench" >&2
+    if (cd "$root" && swift build -c release --product weave-bench) >"$tmp/build.log" 2>&1; then
+      bench="$(cd "$root" && swift build -c release --show-bin-path)/weave-bench"
+      export WEAVE_BINARY="weave-bench built by compare.sh with swift build -c release"
     else
-      why="$(grep -h -v '^\s*$' "$tmp/weave.err" "$tmp/weave.out" 2>/dev/null | grep -iE 'error' | head -n 1 | cut -c1-200 || true)"
-      [ -n "$why" ] || why="$(tail -n 1 "$tmp/weave.err" | cut -c1-200)"
-      weave_args=(--weave-error "not measured: \`swift run -c release weave-bench core\` failed (${why:-no output})")
-      echo "[weave] failed; see the note under the table" >&2
+      why="$(grep -iE 'error' "$tmp/build.log" | head -n 1 | cut -c1-200 || true)"
+      bench_error="\`swift build -c release --product weave-bench\` failed (${why:-see its output})"
+      tail -n 20 "$tmp/build.log" >&2
     fi
   fi
-else
-  weave_args=(--weave-error "not measured (--no-weave)")
+fi
+export WEAVE_COMMIT="$commit"
+
+# 3. The generated many-agent trace.
+if [ "$generated" = 1 ]; then
+  if [ -n "$bench" ]; then
+    gen="$tmp/generated-${agents}-agents-${patches}-patches-seed1.json"
+    echo "[weave] weave-bench generate-trace --agents $agents --patches $patches --seed 1" >&2
+    if "$bench" generate-trace --agents "$agents" --patches "$patches" --seed 1 --out "$gen" >&2; then
+      traces+=("$gen")
+    else
+      notes+=(--note "The generated trace is missing: \`weave-bench generate-trace\` failed.")
+    fi
+  else
+    notes+=(--note "The generated trace is missing: no weave-bench ($bench_error).")
+  fi
 fi
 
-# 3. The Python libraries, then the combined table.
-exec "$venv/bin/python" "$here/compare_crdts.py" "$trace" --runs "$runs" $format "${weave_args[@]}"
+# 4. Weave on every trace: DIR/<trace name>.json (weave-bench core --json), .enc (its raw
+#    encoding, compressed by compare_crdts.py like the others' exports) or .err (why not).
+for t in "${traces[@]}"; do
+  name="$(basename "$t")"
+  if [ "$weave" = 0 ]; then
+    echo "not measured (--no-weave)" >"$wdir/$name.err"
+  elif [ -z "$bench" ]; then
+    echo "not measured: $bench_error" >"$wdir/$name.err"
+  else
+    echo "[weave] weave-bench core --trace $name --json --runs $runs" >&2
+    status=0
+    "$bench" core --trace "$t" --json --runs "$runs" --write-encoding "$wdir/$name.enc" \
+      >"$wdir/$name.json" 2>"$wdir/$name.stderr" || status=$?
+    if ! grep -q '^{' "$wdir/$name.json"; then
+      why="$(grep -v '^\s*$' "$wdir/$name.stderr" | tail -n 1 | cut -c1-200 || true)"
+      echo "not measured: \`weave-bench core\` exited $status (${why:-no output})" >"$wdir/$name.err"
+      rm -f "$wdir/$name.json"
+      echo "[weave] failed on $name; see the note under the table" >&2
+    elif [ "$status" != 0 ]; then
+      # The JSON says ok: false; compare_crdts.py flags the row and exits 1.
+      echo "[weave] weave-bench core exited $status on $name: $(tail -n 1 "$wdir/$name.stderr")" >&2
+    fi
+  fi
+done
+
+# 5. The Python libraries, then the combined tables.
+"$venv/bin/python" "$here/compare_crdts.py" "${traces[@]}" --runs "$runs" --weave-dir "$wdir" \
+  ${py_args[@]+"${py_args[@]}"} ${notes[@]+"${notes[@]}"}

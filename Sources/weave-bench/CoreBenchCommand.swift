@@ -37,6 +37,9 @@ struct Core: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: "Also write the history's raw encoding (OpCodec before zlib: the bytes merge_bytes_ms starts from) to this file.")
+    var writeEncoding: String?
+
     mutating func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if generate < 1 { throw ValidationError("--generate must be at least 1") }
@@ -123,6 +126,13 @@ struct Core: ParsableCommand {
             let text = try mergeFromBytes(raw)
             mergeBytesTimes.append(ContinuousClock.now - clock)
             mergeOK = mergeOK && text == doc.text
+        }
+        if let writeEncoding {
+            do {
+                try Data(raw).write(to: URL(fileURLWithPath: writeEncoding))
+            } catch {
+                throw BenchFailure(message: "cannot write \(writeEncoding): \(error.localizedDescription)")
+            }
         }
         let replay = median(replayTimes), merge = median(mergeTimes)
         let encode = median(encodeTimes), decode = median(decodeTimes)
