@@ -158,6 +158,23 @@ def commit_groups(txns, mode):
     return groups
 
 
+def loro_loads(updates: bytes, snapshot: bytes, runs: int):
+    """Loro's merge (a fresh document imports the updates, then its text is read) and its snapshot
+    load, timed the same way: (merge ms, merged text, snapshot ms, snapshot's text)."""
+    from loro import LoroDoc
+
+    def load(blob):
+        def go():
+            fresh = LoroDoc()
+            fresh.import_(blob)
+            return fresh.get_text("text").to_string()
+        return go
+
+    merge_ms, merged = median_of(runs, load(updates))
+    snap_ms, snap_text = median_of(runs, load(snapshot))
+    return merge_ms, merged, snap_ms, snap_text
+
+
 # ---------------------------------------------------------------- sequential: Loro
 
 def loro_seq(data, groups, runs):
@@ -186,15 +203,7 @@ def loro_seq(data, groups, runs):
     updates = doc.export(ExportMode.Updates(VersionVector()))
     snapshot = doc.export(ExportMode.Snapshot())
 
-    def load(blob):
-        def go():
-            fresh = LoroDoc()
-            fresh.import_(blob)
-            return fresh.get_text("text").to_string()
-        return go
-
-    merge_ms, merged = median_of(runs, load(updates))
-    snap_ms, snap_text = median_of(runs, load(snapshot))
+    merge_ms, merged, snap_ms, snap_text = loro_loads(updates, snapshot, runs)
     return dict(replay_ms=replay_ms, merge_ms=merge_ms, **sizes(updates), export="updates",
                 snapshot=dict(load_ms=snap_ms, **sizes(snapshot)),
                 ok=replay_ok and merged == end and snap_text == end)
@@ -453,15 +462,7 @@ def loro_conc(data, hist, runs):
     snapshot = master.export(ExportMode.Snapshot())
     del master
 
-    def load(blob):
-        def go():
-            fresh = LoroDoc()
-            fresh.import_(blob)
-            return fresh.get_text("text").to_string()
-        return go
-
-    merge_ms, merged = median_of(runs, load(updates))
-    snap_ms, snap_text = median_of(runs, load(snapshot))
+    merge_ms, merged, snap_ms, snap_text = loro_loads(updates, snapshot, runs)
     return dict(merge_ms=merge_ms, **sizes(updates), export="updates",
                 snapshot=dict(load_ms=snap_ms, **sizes(snapshot)), clamped=clamped,
                 text_ok=built == end, converged=merged == built and snap_text == built)
