@@ -126,6 +126,10 @@ public enum JoinMerge {
         let hasSidecar = access(sidecar, F_OK) == 0
         let fileText: String?
         do { fileText = try StoredDocument.readText(file) } catch { throw .store("\(error)") }
+        // FILE's text as the editor would show it: a CRLF file is compared with the
+        // shared text without its \r's, and keeps its CRLF when it is rewritten.
+        let fileEnding = fileText.map(LineEnding.detect) ?? .lf
+        let fileDocumentText = fileText.map { fileEnding.documentText(fromFile: $0) }
         // Nothing received yet to compare with: only a copy kept by an earlier
         // join (its history) can be edited offline and merged later.
         if offline, !hasSidecar, let fileText, !fileText.isEmpty { throw .offlineNeedsHistory(file: file) }
@@ -143,8 +147,8 @@ public enum JoinMerge {
             } else {
                 replace = true  // even the same text needs the shared history (its element IDs)
             }
-            if replace && fileText != shared.text {
-                let fileCount = fileText.unicodeScalars.count
+            if replace && fileDocumentText != shared.text {
+                let fileCount = (fileDocumentText ?? fileText).unicodeScalars.count
                 guard confirm(fileCount, shared.count) else {
                     throw .fileDiffers(file: file, fileCount: fileCount, sharedCount: shared.count)
                 }
@@ -158,6 +162,7 @@ public enum JoinMerge {
         }
         let session: EditorSession
         do { session = try EditorSession(path: file, author: author, replica: replica) } catch { throw .store("\(error)") }
+        if replace, fileEnding == .crlf { session.store?.lineEnding = .crlf }
         for e in early { if case .history(let note) = e { session.learn(note) } }
         if let store = session.store { hub.addHistory(store.history) }  // before its own edits go out
         let mine = session.editor.doc.rga

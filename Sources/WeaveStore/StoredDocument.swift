@@ -21,8 +21,10 @@ public final class StoredDocument {
     public private(set) var messages: [String] = []
     /// The text as last written to (or read from) FILE.
     public private(set) var savedMark: TextMark?
-    /// FILE's line ending, found on opening and kept on every save.
-    public private(set) var lineEnding: LineEnding = .lf
+    /// FILE's line ending, found on opening and kept on every save. Set it to
+    /// write the next saves with another ending (a joiner whose CRLF file was
+    /// emptied to take the shared history keeps its CRLF this way).
+    public var lineEnding: LineEnding = .lf
     /// FILE as last read or written (nil: it did not exist): a save first
     /// checks that FILE is still so (`takeDiskChange`).
     public private(set) var diskStamp: FileStamp?

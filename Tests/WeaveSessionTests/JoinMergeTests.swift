@@ -65,6 +65,29 @@ import WeaveTestSupport
         #expect(!FileManager.default.fileExists(atPath: OpLog.sidecarPath(for: file)), "no history made")
     }
 
+    @Test func aCrlfFileWithTheSharedTextIsNotAskedAboutAndStaysCrlf() throws {
+        let dir = try TempDir("join")
+        let file = dir.file("notes.txt")
+        try "hello\r\nworld\r\n".write(toFile: file, atomically: false, encoding: .utf8)
+        var asked = 0
+        let s = try Self.open(file, Self.shared("hello\nworld\n"), answer: false, asked: &asked)
+        #expect(asked == 0, "the same text with CRLF endings is the same text")
+        #expect(s.editor.text == "hello\nworld\n")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "hello\r\nworld\r\n", "its line endings are kept")
+    }
+
+    @Test func aCrlfFileWithOtherTextIsAskedAboutByItsOwnCount() throws {
+        let dir = try TempDir("join")
+        let file = dir.file("mine.txt")
+        try "mine\r\n".write(toFile: file, atomically: false, encoding: .utf8)
+        var asked = 0
+        #expect(throws: JoinError.fileDiffers(file: file, fileCount: 5, sharedCount: 5)) {
+            _ = try Self.open(file, Self.shared("hello"), answer: false, asked: &asked)
+        }
+        #expect(asked == 1)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine\r\n", "nothing written")
+    }
+
     @Test func otherTextIsReplacedAfterAYes() throws {
         let dir = try TempDir("join")
         let file = dir.file("mine.txt")
