@@ -102,9 +102,19 @@ extension RGA {
         // counter was deleted by the run's first unit going up, its last going down).
         recordDeleter(r, c, length: run.length, deleter: d, seq: run.backward ? seqBase &+ run.length &- 1 : seqBase,
                       step: run.backward ? -1 : 1)
+        // Where the last piece was: the next one is most often in a following
+        // span of the same leaf (marking a piece may join it with the span
+        // before, so the search starts one earlier). Else the element table says.
+        var lastLeaf = -1, lastSpan = 0
         while c != end {
-            let leaf = self.leaf(of: r, c)
-            let (k, off) = findSpan(in: leaf, replica: r, counter: c)
+            let leaf: Int, k: Int, off: Int
+            if lastLeaf >= 0, let found = findSpan(in: lastLeaf, from: max(lastSpan - 1, 0), replica: r, counter: c) {
+                (leaf, k, off) = (lastLeaf, found.span, found.offset)
+            } else {
+                leaf = self.leaf(of: r, c)
+                (k, off) = findSpan(in: leaf, replica: r, counter: c)
+            }
+            lastLeaf = leaf; lastSpan = k
             let s = span(leaf, k)
             let take = min(s.length - UInt32(off), end &- c)
             if !s.deleted {

@@ -131,13 +131,28 @@ extension RGA {
     /// The span of `leaf` holding element (replica slot, counter). O(leaf size).
     @inline(__always)
     func findSpan(in leaf: Int, replica: Int, counter: UInt32) -> (span: Int, offset: Int) {
-        let base = leaf * RGA.leafCapacity
-        let r = UInt32(replica)
-        for k in 0 ..< leafLen[leaf] {
-            let s = spans[base + k]
-            if s.replica == r && counter &- s.counter < s.length { return (k, Int(counter &- s.counter)) }
+        guard let found = findSpan(in: leaf, from: 0, replica: replica, counter: counter) else {
+            preconditionFailure("element index points at a leaf that does not hold the element")
         }
-        preconditionFailure("element index points at a leaf that does not hold the element")
+        return found
+    }
+
+    /// The span of `leaf` at or after index `from` holding element (replica
+    /// slot, counter), or nil when none does. O(spans scanned).
+    @inline(__always)
+    func findSpan(in leaf: Int, from: Int, replica: Int, counter: UInt32) -> (span: Int, offset: Int)? {
+        let base = leaf &* RGA.leafCapacity
+        let n = leafLen[leaf]
+        let r = UInt32(replica)
+        return spans.withUnsafeBufferPointer { buf -> (span: Int, offset: Int)? in
+            var k = from
+            while k < n {
+                let s = buf[base &+ k]
+                if s.replica == r && counter &- s.counter < s.length { return (k, Int(counter &- s.counter)) }
+                k &+= 1
+            }
+            return nil
+        }
     }
 
     // MARK: Mutation
