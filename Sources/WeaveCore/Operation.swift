@@ -140,16 +140,25 @@ public struct Operation: Hashable, Sendable {
     /// `last` and `run` as one run when `run` continues `last` (same replica, the
     /// next counters up or down; a one-element run goes either way), else nil. O(1).
     static func joined(_ last: DeletedRun, _ run: DeletedRun) -> DeletedRun? {
-        guard last.start.replica == run.start.replica else { return nil }
-        let nextUp = last.start.counter &+ last.length, nextDown = last.start.counter &- last.length
-        let joinsUp = (!last.backward || last.length == 1) && (!run.backward || run.length == 1)
-            && run.start.counter == nextUp
-        let joinsDown = (last.backward || last.length == 1) && (run.backward || run.length == 1)
-            && run.start.counter == nextDown
-        guard joinsUp || joinsDown else { return nil }
+        guard last.start.replica == run.start.replica,
+              let backward = joinedDirection(last.start.counter, last.length, last.backward,
+                                             run.start.counter, run.length, run.backward) else { return nil }
         var out = last
-        out.backward = joinsDown && !joinsUp
+        out.backward = backward
         out.length &+= run.length
         return out
+    }
+
+    /// Whether a run (counter, length, backward) of one replica continues the run
+    /// `last…` of the same replica, and if so the direction of the two as one
+    /// (true: going down). The rule of `joined`, on bare fields, for the log's
+    /// stored runs too. O(1).
+    @inline(__always)
+    static func joinedDirection(_ lastCounter: UInt32, _ lastLength: UInt32, _ lastBackward: Bool,
+                                _ counter: UInt32, _ length: UInt32, _ backward: Bool) -> Bool? {
+        let joinsUp = (!lastBackward || lastLength == 1) && (!backward || length == 1) && counter == lastCounter &+ lastLength
+        let joinsDown = (lastBackward || lastLength == 1) && (backward || length == 1) && counter == lastCounter &- lastLength
+        guard joinsUp || joinsDown else { return nil }
+        return joinsDown && !joinsUp
     }
 }

@@ -209,13 +209,10 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     /// `Operation.joined` on stored runs (the same replica slot means the same replica). O(1).
     @inline(__always)
     private static func join(_ last: StoredRun, _ run: StoredRun) -> StoredRun? {
-        guard last.replica == run.replica else { return nil }
-        let nextUp = last.counter &+ last.length, nextDown = last.counter &- last.length
-        let joinsUp = (!last.backward || last.length == 1) && (!run.backward || run.length == 1) && run.counter == nextUp
-        let joinsDown = (last.backward || last.length == 1) && (run.backward || run.length == 1) && run.counter == nextDown
-        guard joinsUp || joinsDown else { return nil }
-        return StoredRun(replica: last.replica, counter: last.counter, length: last.length &+ run.length,
-                         backward: joinsDown && !joinsUp)
+        guard last.replica == run.replica,
+              let backward = Operation.joinedDirection(last.counter, last.length, last.backward,
+                                                       run.counter, run.length, run.backward) else { return nil }
+        return StoredRun(replica: last.replica, counter: last.counter, length: last.length &+ run.length, backward: backward)
     }
 
     /// Adds the log's heap storage to `usage.history` (see `MemoryUsage`). O(1).

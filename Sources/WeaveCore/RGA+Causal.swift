@@ -180,27 +180,21 @@ extension RGA {
     /// itself: each pass of a whole `Operation` made an outlined copy of it
     /// (five per operation, a tenth of a merge).
     mutating func integrate(_ op: Operation, into edits: inout [TextEdit]?) {
-        let replica = op.replica, seq = op.seq, counter = op.counter, n = UInt32(op.length)
-        let r = replicaSlot(replica)
-        let added: Bool
+        let seq = op.seq, counter = op.counter
+        let r = replicaSlot(op.replica)
         switch op.body {
         case .insert(let after, let text):
             let position = integrateInsert(r, counter: counter, seq: seq, text: text,
                                            from: cursor(after: after), wantPosition: edits != nil).position
             if edits != nil { edits!.append(TextEdit(position: position, removed: 0, inserted: text)) }
-            advance(r, seq: seq, counter: counter, length: n)
-            added = log.appendInsert(replica: replica, seq: seq, counter: counter, after: after, text: text)
+            recordInsert(r, seq: seq, counter: counter, after: after, text: text)
         case .delete(let runs):
             var unit = seq
             for run in runs {
                 integrateDelete(run, deleter: r, seqBase: unit, edits: &edits)
                 unit &+= run.length
             }
-            advance(r, seq: seq, counter: counter, length: n)
-            added = runs.withUnsafeBufferPointer {
-                log.appendDelete(replica: replica, seq: seq, counter: counter, length: n, runs: $0)
-            }
+            runs.withUnsafeBufferPointer { recordDelete(r, seq: seq, counter: counter, length: UInt32(op.length), runs: $0) }
         }
-        if added { replicas[r].logIndexes.append(UInt32(log.count - 1)) }
     }
 }

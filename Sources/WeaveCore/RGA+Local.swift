@@ -47,10 +47,7 @@ extension RGA {
                 recordElements(local, counter: counter, seq: seq, length: text.count, leaf: t.leaf)
                 elementCount &+= Int(n)
                 typing = TypingCache(end: position + text.count, leaf: t.leaf, span: t.span, stamp: mutationStamp)
-                advance(local, seq: seq, counter: counter, length: n)
-                if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
-                    replicas[local].logIndexes.append(UInt32(log.count - 1))
-                }
+                recordInsert(local, seq: seq, counter: counter, after: after, text: text)
                 return (after, counter, seq)
             }
             start = Cursor(leaf: t.leaf, span: t.span + 1, offset: 0)
@@ -65,10 +62,7 @@ extension RGA {
         }
         let home = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
         typing = TypingCache(end: position + text.count, leaf: home.leaf, span: home.span, stamp: mutationStamp)
-        advance(local, seq: seq, counter: counter, length: UInt32(text.count))
-        if log.appendInsert(replica: localReplica, seq: seq, counter: counter, after: after, text: text) {
-            replicas[local].logIndexes.append(UInt32(log.count - 1))
-        }
+        recordInsert(local, seq: seq, counter: counter, after: after, text: text)
         return (after, counter, seq)
     }
 
@@ -155,12 +149,9 @@ extension RGA {
             } else {
                 typing = nil
             }
-            advance(local, seq: seq, counter: counter, length: UInt32(length))
-            let added = withUnsafePointer(to: &run) {
-                log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length),
-                                 runs: UnsafeBufferPointer(start: $0, count: 1))
+            withUnsafePointer(to: &run) {
+                recordDelete(local, seq: seq, counter: counter, length: UInt32(length), runs: UnsafeBufferPointer(start: $0, count: 1))
             }
-            if added { replicas[local].logIndexes.append(UInt32(log.count - 1)) }
             if collect { out.append(run) }
             return (counter, seq)
         }
@@ -171,11 +162,7 @@ extension RGA {
             integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
             unit &+= run.length
         }
-        advance(local, seq: seq, counter: counter, length: UInt32(length))
-        let added = runs.withUnsafeBufferPointer {
-            log.appendDelete(replica: localReplica, seq: seq, counter: counter, length: UInt32(length), runs: $0)
-        }
-        if added { replicas[local].logIndexes.append(UInt32(log.count - 1)) }
+        runs.withUnsafeBufferPointer { recordDelete(local, seq: seq, counter: counter, length: UInt32(length), runs: $0) }
         if collect { out = runs }
         return (counter, seq)
     }
@@ -209,6 +196,27 @@ extension RGA {
         var leaf: Int
         var span: Int
         var stamp: Int
+    }
+
+    /// Records an integrated insert of replica slot `r`: counted in the version
+    /// and appended to the log (and to `r`'s log indexes when it made an entry).
+    /// Amortised O(text.count).
+    @inline(__always)
+    mutating func recordInsert(_ r: Int, seq: UInt32, counter: UInt32, after: ElementID?, text: [Unicode.Scalar]) {
+        advance(r, seq: seq, counter: counter, length: UInt32(text.count))
+        if log.appendInsert(replica: replicas[r].id, seq: seq, counter: counter, after: after, text: text) {
+            replicas[r].logIndexes.append(UInt32(log.count - 1))
+        }
+    }
+
+    /// Records an integrated delete of `length` units of replica slot `r` over
+    /// `runs`, as `recordInsert` does an insert. Amortised O(runs.count).
+    @inline(__always)
+    mutating func recordDelete(_ r: Int, seq: UInt32, counter: UInt32, length: UInt32, runs: UnsafeBufferPointer<DeletedRun>) {
+        advance(r, seq: seq, counter: counter, length: length)
+        if log.appendDelete(replica: replicas[r].id, seq: seq, counter: counter, length: length, runs: runs) {
+            replicas[r].logIndexes.append(UInt32(log.count - 1))
+        }
     }
 
     /// Moves replica slot `r`'s version and counters, and the Lamport clock,
