@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "WeaveStore", targets: ["WeaveStore"]),
         .library(name: "WeavePeer", targets: ["WeavePeer"]),
         .library(name: "WeaveSession", targets: ["WeaveSession"]),
+        .library(name: "WeaveWorkspace", targets: ["WeaveWorkspace"]),
         .executable(name: "weave", targets: ["weave"]),
         .executable(name: "weave-bench", targets: ["weave-bench"]),
     ],
@@ -32,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The history as a timeline: edits, authors, versions. Pure.
         .target(name: "WeaveHistory", dependencies: ["WeaveCore"]),
+        // A shared folder's own state (files, renames, deletes) as a small CRDT. Pure.
+        .target(name: "WeaveWorkspace", dependencies: ["WeaveCore"]),
         // The durable on-disk operation log (docs/OPLOG.md) and plain-text files.
         .target(name: "WeaveStore", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
@@ -45,7 +48,7 @@ let package = Package(
         // A running session: the editor wired to its file and history, the
         // terminal and peers (EditorSession, PeerLink, the join merge, serve's history).
         .target(name: "WeaveSession", dependencies: [
-            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal",
+            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal", "WeaveWorkspace",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
@@ -70,7 +73,7 @@ let package = Package(
             name: "weave",
             dependencies: [
                 "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveSession",
-                "WeaveDemo",
+                "WeaveDemo", "WeaveWorkspace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "weave-bench",
             dependencies: [
-                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer", "WeaveWorkspace",
                 "PeerTestSupport",  // the fault-injecting proxy of `weave-bench storm --lossy`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -99,6 +102,7 @@ let package = Package(
         ], path: "Tests/PeerTestSupport"),
         .testTarget(name: "WeaveCoreTests", dependencies: ["WeaveCore", "WeaveTestSupport"]),
         .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveWorkspaceTests", dependencies: ["WeaveCore", "WeaveWorkspace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTestSupport"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTestSupport"],
@@ -112,11 +116,11 @@ let package = Package(
         ]),
         .testTarget(name: "WeaveTerminalTests", dependencies: ["WeaveTerminal", "WeaveEditor", "CNcurses", "WeaveTestSupport"]),
         .testTarget(name: "WeaveSessionTests", dependencies: [
-            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveTestSupport",
+            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveWorkspace", "WeaveTestSupport",
         ]),
         // Real processes: the weave binary in tmux, child processes, the examples.
         .testTarget(name: "EndToEndTests", dependencies: [
-            "WeaveCore", "WeaveStore", "WeavePeer", "WeaveDemo", "WeaveTestSupport", "PeerTestSupport",
+            "WeaveCore", "WeaveStore", "WeavePeer", "WeaveDemo", "WeaveWorkspace", "WeaveTestSupport", "PeerTestSupport",
         ]),
     ]
 )
