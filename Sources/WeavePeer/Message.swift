@@ -3,7 +3,9 @@ import WeaveCore
 /// The Weave peer protocol's version. Peers of different versions refuse each
 /// other with a message naming both (docs/WIRE.md, "How the protocol evolves").
 /// 2: Declined (type 9) and Ack (type 10), which a version 1 decoder refuses.
-public let weaveProtocolVersion: UInt64 = 2
+/// 3: shared folders: the greeting says what is shared, Open (type 12) and
+/// Scoped (type 13) carry the documents of a folder, presences name a document.
+public let weaveProtocolVersion: UInt64 = 3
 
 /// What a peer says about itself when a connection opens (`Hello` from the side
 /// that connected, `Welcome` from the side that accepted).
@@ -14,16 +16,39 @@ public struct Greeting: Hashable, Sendable {
     public var name: String
     /// A colour index chosen by the peer; the UI maps it to a colour.
     public var colour: UInt8
-    /// Everything the peer has seen; the other side sends what it lacks.
+    /// Everything the peer has seen of the main document (a folder's own
+    /// state, in a workspace); the other side sends what it lacks.
     public var version: VersionVector
+    /// What the peer shares: one file, or a folder (new in version 3).
+    public var share: Share
 
     public static let maxNameBytes = 256
 
-    public init(replica: ReplicaID, name: String, colour: UInt8, version: VersionVector) {
+    /// What a link shares. Both sides must agree, else the acceptor refuses
+    /// (`Refusal.Code.otherShare`): a folder's documents mean nothing to a
+    /// single-file editor, and the other way round.
+    public enum Share: Hashable, Sendable, CustomStringConvertible {
+        case file
+        /// A folder, with its workspace ID (0 from a joiner that has not
+        /// mirrored one yet: any workspace).
+        case folder(UInt64)
+
+        public var isFolder: Bool { if case .folder = self { return true } else { return false } }
+
+        public var description: String {
+            switch self {
+            case .file: return "one file"
+            case .folder: return "a folder"
+            }
+        }
+    }
+
+    public init(replica: ReplicaID, name: String, colour: UInt8, version: VersionVector, share: Share = .file) {
         self.replica = replica
         self.name = name
         self.colour = colour
         self.version = version
+        self.share = share
     }
 }
 
@@ -37,6 +62,8 @@ public struct Refusal: Hashable, Sendable, CustomStringConvertible {
         case shuttingDown = 4
         /// Not authorized: no invitation, plaintext to a TLS host, or a read-only peer's edits.
         case unauthorized = 5
+        /// The two sides share different things (a file and a folder, or two folders).
+        case otherShare = 6
     }
     public var code: Code
     /// The refusing peer's protocol version.
@@ -86,6 +113,9 @@ public struct Presence: Hashable, Sendable {
     /// The other end of the replica's selection (the cursor is one end), as the
     /// element just before it (`after: nil`: the document start); nil: no selection.
     public var selection: SelectionEnd?
+    /// Which document of a shared folder the cursor is in (`.main` for a
+    /// single file). New in version 3.
+    public var document: DocumentID = .main
 
     /// One end of a selection, in the cursor's convention.
     public struct SelectionEnd: Hashable, Sendable {
@@ -94,7 +124,8 @@ public struct Presence: Hashable, Sendable {
     }
 
     public init(replica: ReplicaID, sequence: UInt64, name: String, colour: UInt8, cursor: ElementID?, departed: Bool = false,
-                selection: SelectionEnd? = nil) {
+                selection: SelectionEnd? = nil, document: DocumentID = .main) {
+        self.document = document
         self.replica = replica
         self.sequence = sequence
         self.name = name
@@ -151,11 +182,16 @@ public enum Message: Hashable, Sendable {
     case ack(VersionVector)
     /// Authors and edit boundaries of the units in the next Ops frame.
     case history(HistoryNote)
+    /// "Send me this document's units that I lack; I hold this much" (shared
+    /// folders, docs/WIRE.md "Documents"). The answer is the units, scoped.
+    case open(DocumentID, VersionVector)
+    /// An Ops or History message about one document of a shared folder.
+    indirect case scoped(DocumentID, Message)
 
     /// Message type bytes.
     public enum Kind: UInt8, Sendable, CaseIterable {
         case hello = 1, welcome = 2, refuse = 3, ops = 4, presence = 5, ping = 6, pong = 7, bye = 8, declined = 9, ack = 10
-        case history = 11
+        case history = 11, open = 12, scoped = 13
 
         public var name: String {
             switch self {
@@ -170,6 +206,8 @@ public enum Message: Hashable, Sendable {
             case .declined: return "Declined"
             case .ack: return "Ack"
             case .history: return "History"
+            case .open: return "Open"
+            case .scoped: return "Scoped"
             }
         }
     }
@@ -190,6 +228,8 @@ public enum Message: Hashable, Sendable {
         case .declined: return .declined
         case .ack: return .ack
         case .history: return .history
+        case .open: return .open
+        case .scoped: return .scoped
         }
     }
 
@@ -236,6 +276,7 @@ public enum Message: Hashable, Sendable {
                     }
                 }
             }
+            w.u64le(p.document.rawValue)
         case .ping(let t), .pong(let t):
             w.u64le(t)
         case .bye(let reason):
@@ -248,6 +289,13 @@ public enum Message: Hashable, Sendable {
             Message.encodeVector(v, into: &w)
         case .history(let h):
             Message.encodeHistory(h, into: &w)
+        case .open(let d, let v):
+            w.u64le(d.rawValue)
+            Message.encodeVector(v, into: &w)
+        case .scoped(let d, let inner):
+            precondition(inner.kind == .ops || inner.kind == .history, "only Ops and History are scoped")
+            w.u64le(d.rawValue)
+            w.append(inner.encode())
         }
         return w.bytes
     }
@@ -260,6 +308,10 @@ public enum Message: Hashable, Sendable {
         string(g.name, maxBytes: Greeting.maxNameBytes, into: &w)
         w.bytes.append(g.colour)
         encodeVector(g.version, into: &w)
+        switch g.share {
+        case .file: w.bytes.append(0)
+        case .folder(let id): w.bytes.append(1); w.u64le(id)
+        }
     }
 
     /// A version vector: its size, then each replica `u64le` (ascending) and its count.
@@ -342,8 +394,9 @@ public enum Message: Hashable, Sendable {
                     default: throw DecodeError.valueOutOfRange(offset: selAt, field: "selection flag")
                     }
                 }
+                let document = DocumentID(rawValue: try r.u64le("presence document"))
                 m = .presence(Presence(replica: replica, sequence: sequence, name: name, colour: colour, cursor: cursor,
-                                       departed: departed, selection: selection))
+                                       departed: departed, selection: selection, document: document))
             case .ping: m = .ping(try r.u64le("ping time"))
             case .pong: m = .pong(try r.u64le("pong time"))
             case .bye: m = .bye(try string(&r, "bye reason", maxBytes: 4096))
@@ -353,6 +406,24 @@ public enum Message: Hashable, Sendable {
                 m = .declined(Declined(code: code, units: units, reason: try string(&r, "declined reason", maxBytes: 4096)))
             case .ack: m = .ack(try vector(&r))
             case .history: m = .history(try history(&r))
+            case .open:
+                let d = DocumentID(rawValue: try r.u64le("document"))
+                m = .open(d, try vector(&r))
+            case .scoped:
+                let d = DocumentID(rawValue: try r.u64le("document"))
+                let at = r.offset
+                guard d != .main else { throw DecodeError.valueOutOfRange(offset: at - 8, field: "document (0 is never scoped)") }
+                let innerKind = try r.byte("scoped message type")
+                guard innerKind == Kind.ops.rawValue || innerKind == Kind.history.rawValue else {
+                    throw DecodeError.valueOutOfRange(offset: at, field: "scoped message type (only Ops and History)")
+                }
+                do {
+                    m = .scoped(d, try decode(Array(bytes[at...])))
+                } catch {
+                    if case .malformed(let inner, let e) = error { throw PeerError.malformed(message: "Scoped \(inner)", e) }
+                    throw error
+                }
+                return m
             }
             guard r.isAtEnd else { throw DecodeError.trailingBytes(offset: r.offset) }
             return m
@@ -388,7 +459,15 @@ public enum Message: Hashable, Sendable {
         let replica = ReplicaID(try r.u64le("replica ID"))
         let name = try string(&r, "name", maxBytes: Greeting.maxNameBytes)
         let colour = try r.byte("colour")
-        return Greeting(replica: replica, name: name, colour: colour, version: try vector(&r))
+        let seen = try vector(&r)
+        let shareAt = r.offset
+        let share: Greeting.Share
+        switch try r.byte("share") {
+        case 0: share = .file
+        case 1: share = .folder(try r.u64le("workspace"))
+        default: throw DecodeError.valueOutOfRange(offset: shareAt, field: "share")
+        }
+        return Greeting(replica: replica, name: name, colour: colour, version: seen, share: share)
     }
 
     static func vector(_ r: inout ByteReader) throws -> VersionVector {

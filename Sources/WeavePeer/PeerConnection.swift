@@ -41,6 +41,10 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var ackScheduled = false
     /// Replicas whose author card went to the peer on this connection.
     var authorsSent: Set<ReplicaID> = []
+    /// Per document of a shared folder: what the peer holds and asked for.
+    var documents: [DocumentID: DocumentLink] = [:]
+    /// Documents whose units could not all be sent (the channel stopped being writable).
+    var behindDocuments: Set<DocumentID> = []
 
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?
@@ -176,6 +180,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
                 refuse(Refusal(code: .sameReplica, text: "the peer uses this replica's own ID \(g.replica)"), error: .sameReplica(g.replica))
             } else if !hub.isAccepting {
                 refuse(Refusal(code: .offline, text: "the peer is offline"), error: .closedLocally(reason: "offline"))
+            } else if let why = hub.shareMismatch(g.share) {
+                refuse(Refusal(code: .otherShare, text: why), error: .refused(Refusal(code: .otherShare, text: why)))
             } else {
                 send(.welcome(hub.greeting()))
                 open(g)
@@ -206,6 +212,19 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             hub.received(p, from: self)
         case (.open, .history(let h)):
             hub.received(h, from: self)
+        case (.open, .open(let d, let v)):
+            hub.received(open: d, version: v, from: self)
+        case (.open, .scoped(let d, .ops(let ops))) where readOnly && !outbound:
+            _ = d
+            hub.declined(ops, from: self)
+        case (.open, .scoped(let d, .ops(let ops))):
+            do throws(PeerError) {
+                try hub.received(ops, document: d, from: self)
+            } catch {
+                fail(error)
+            }
+        case (.open, .scoped(let d, .history(let h))):
+            hub.received(h, document: d, from: self)
         case (_, .ping(let t)):
             send(.pong(t))
             flush()
@@ -231,7 +250,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         catchUpTarget = g.version
         catchUpPending = true
         info = PeerInfo(connection: id, replica: g.replica, name: g.name, colour: g.colour, address: address, outbound: outbound,
-                        readOnly: readOnly, fingerprint: peerFingerprint.map(PeerIdentity.hex))
+                        readOnly: readOnly, fingerprint: peerFingerprint.map(PeerIdentity.hex), share: g.share)
         let interval = hub.configuration.heartbeatInterval
         let deadAfter = hub.configuration.deadAfter
         var lastTick = context?.eventLoop.now ?? lastHeard

@@ -68,7 +68,7 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var isPermanent: Bool {
         switch self {
         case .versionMismatch, .notWeave, .sameReplica: return true
-        case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica || r.code == .unauthorized
+        case .refused(let r): return r.code == .versionMismatch || r.code == .sameReplica || r.code == .unauthorized || r.code == .otherShare
         case .unauthorized(let f):
             // TLS failures are retried (a host restarting); `weave join` gives up at once on
             // `.notWeaveHost` before it has the document.

@@ -24,6 +24,8 @@ public struct PeerInfo: Hashable, Sendable {
     public var readOnly = false
     /// The peer's certificate fingerprint (hex) on a TLS link; nil on a plaintext one.
     public var fingerprint: String?
+    /// What the peer shares (its greeting's): one file, or a folder with its workspace ID.
+    public var share: Greeting.Share = .file
 }
 
 /// How much of a replica's own editing its peers hold (`PeerHub.delivery`).
@@ -56,6 +58,10 @@ public enum PeerEvent: Sendable {
     /// `Editor.receive(_:)`, which computes its own edits); a read-only view may
     /// apply `edits` to a text equal to the hub's.
     case remoteOperations([Operation], edits: [TextEdit])
+    /// The same for one document of a shared folder (`PeerHub.addDocument`).
+    case documentOperations(DocumentID, [Operation], edits: [TextEdit])
+    /// Authors and edit marks for one document of a shared folder (as `history`).
+    case documentHistory(DocumentID, HistoryNote)
     /// A peer's name, colour or cursor changed (direct or forwarded).
     case presence(Presence)
     /// A handshake completed: the peer is connected.

@@ -80,6 +80,10 @@ public final class PeerHub: @unchecked Sendable {
         /// How often a TLS host re-reads its invitations (`InvitationBook.refresh`)
         /// and closes the links whose invitation was revoked or has expired.
         public var revocationCheckInterval: TimeAmount = .seconds(1)
+        /// What this hub shares: one file (its document), or a folder (its main
+        /// document is the folder's state; `addDocument` adds its files).
+        /// Peers that share something else are refused at the greeting.
+        public var share: Greeting.Share = .file
         public var logger = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(name: String = "weave", colour: UInt8 = 0) {
@@ -123,7 +127,7 @@ public final class PeerHub: @unchecked Sendable {
     /// units they describe (docs/WIRE.md, "History").
     private(set) var marks = MarkTable()
     /// Every author's name and colour known here (this replica's own included).
-    private(set) var authorCards: [ReplicaID: AuthorCard] = [:]
+    var authorCards: [ReplicaID: AuthorCard] = [:]
     /// Handshake slots in use, and accepted connections waiting for one (FIFO).
     private var handshakeSlots = 0
     private var waitingForHandshake: [PeerConnection] = []
@@ -135,6 +139,10 @@ public final class PeerHub: @unchecked Sendable {
     /// The most of this replica's own units any peer has acknowledged
     /// (its greeting or an Ack): they are safe from this peer's quitting.
     private(set) var ownAcknowledged: UInt32 = 0
+    /// A shared folder's documents other than `main` (PeerHub+Documents.swift).
+    var documents: [DocumentID: SharedDocument] = [:]
+    /// Documents changed since the last outbound round.
+    var changedDocuments: Set<DocumentID> = []
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -259,17 +267,7 @@ public final class PeerHub: @unchecked Sendable {
         guard !ops.isEmpty else { return }
         let time = time ?? Int64(PeerHub.wallClockMilliseconds())
         eventLoop.execute { [self] in
-            var run: EditMark?
-            for op in ops where op.length > 0 {
-                if var r = run, r.replica == op.replica, r.end == op.seq {
-                    r.count += UInt32(op.length)
-                    run = r
-                } else {
-                    if let r = run { marks.insert(r) }
-                    run = EditMark(replica: op.replica, start: op.seq, count: UInt32(op.length), time: time)
-                }
-            }
-            if let r = run { marks.insert(r) }
+            for m in PeerHub.marks(of: ops, time: time) { marks.insert(m) }
             for op in ops {
                 do {
                     try document.receive(op)
@@ -445,6 +443,7 @@ public final class PeerHub: @unchecked Sendable {
         noteAcknowledged(remote.version[replica])
         for p in presence.presences(for: remote.replica) { c.send(.presence(p)) }
         push(to: c)
+        openDocuments(on: c)
         c.flush()
         checkCaughtUp(c)
     }
@@ -600,6 +599,10 @@ public final class PeerHub: @unchecked Sendable {
     /// log + what is sent).
     func push(to c: PeerConnection, flush: Bool = true) {
         guard c.state == .open, c.isWritable else { return }
+        if !c.behindDocuments.isEmpty {
+            for d in c.behindDocuments { pushDocument(d, to: c) }
+            if flush { c.flush() }
+        }
         let missing = document.operations(since: c.known)
         if c.catchUpPending {
             c.catchUpPending = false
@@ -657,14 +660,17 @@ public final class PeerHub: @unchecked Sendable {
     /// document, then the presences that changed since the last round (each
     /// encoded once), then one flush. Operations go before presences so a cursor
     /// arrives with (or after) the element it names.
-    private func sendOutbound(force: Bool = false) {
+    func sendOutbound(force: Bool = false) {
         guard outboundScheduled || force else { return }
         outboundScheduled = false
         lastOutbound = eventLoop.now
         let presences = pendingPresence.values.map { (except: $0.except, payload: Message.presence($0.presence).encode()) }
         pendingPresence.removeAll(keepingCapacity: true)
+        let changed = changedDocuments
+        changedDocuments.removeAll(keepingCapacity: true)
         for c in connections.values where c.state == .open {
             push(to: c, flush: false)
+            for d in changed { pushDocument(d, to: c) }
             for p in presences where p.except != c.id { c.sendPayload(p.payload) }
             c.flush()
         }
@@ -680,7 +686,8 @@ public final class PeerHub: @unchecked Sendable {
     }
 
     func greeting() -> Greeting {
-        Greeting(replica: replica, name: configuration.name, colour: configuration.colour, version: document.version)
+        Greeting(replica: replica, name: configuration.name, colour: configuration.colour, version: document.version,
+                 share: configuration.share)
     }
 
     // MARK: Links (on the loop)

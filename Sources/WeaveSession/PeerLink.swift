@@ -75,6 +75,10 @@ public final class PeerLink: SessionCompanion {
     /// Set when this link ended the session (a session without a file whose edits were all acknowledged, or the user said so).
     public private(set) var endedSession = false
 
+    /// The shared folder's documents and file list, for `weave host DIR` /
+    /// `weave join … DIR` (nil: one file).
+    public var workspace: WorkspaceCompanion?
+
     public init(session: EditorSession, hub: PeerHub, inbox: PeerInbox) {
         self.session = session
         self.hub = hub
@@ -121,6 +125,8 @@ public final class PeerLink: SessionCompanion {
     /// Applies one hub event (on the main thread).
     public func handle(_ event: PeerEvent) {
         switch event {
+        case .documentOperations, .documentHistory:
+            workspace?.handle(event)
         case .history(let note):
             session.learn(note)
             for a in note.authors { memoryHistory?.authors[a.replica] = Author(a) }

@@ -29,10 +29,11 @@ public final class SimPeer {
         return c
     }
 
-    public init(_ document: RGA, name: String = "sim") {
+    public init(_ document: RGA, name: String = "sim", configure: (inout PeerHub.Configuration) -> Void = { _ in }) {
         editor = document
         var c = SimPeer.testConfiguration
         c.name = name
+        configure(&c)
         hub = PeerHub(document: document, configuration: c, onEvent: events.post)
     }
 

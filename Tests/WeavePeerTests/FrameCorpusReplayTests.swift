@@ -57,10 +57,14 @@ struct FrameCorpusReplayTests {
         let hello = Self.frames(try #require(seeds["seed-hello"]))
         guard case .hello(let g)? = hello.messages.first else { Issue.record("seed-hello: \(hello)"); return }
         #expect(g.name == "a" && hello.messages.count == 1)
-        // The same Hello in protocol version 1: refused, naming both versions.
-        var v1 = ByteBuffer(bytes: try #require(seeds["seed-hello-v1"]))
-        let payload = try #require(try FrameDecoder.nextFrame(&v1, maxFrameSize: 1 << 16))
-        #expect(throws: PeerError.versionMismatch(theirs: 1, ours: 2)) { try Message.decode(payload) }
+        #expect(g.share == .file)
+        // The same Hello in protocol versions 1 and 2: refused, naming both versions.
+        for old in [1, 2] as [UInt64] {
+            var bytes = ByteBuffer(bytes: try #require(seeds["seed-hello-v\(old)"]))
+            let frame = try FrameDecoder.nextFrame(&bytes, maxFrameSize: 1 << 16)
+            let payload = try #require(frame)
+            #expect(throws: PeerError.versionMismatch(theirs: old, ours: 3)) { try Message.decode(payload) }
+        }
         let huge = Self.frames(try #require(seeds["seed-4gib-length"]))
         #expect(huge.messages.isEmpty && huge.refused == .frameTooLarge(length: 0xFFFF_FFFF, limit: 1 << 16))
     }

@@ -90,54 +90,56 @@ import WeaveCore
     @Test func versionMismatchIsRefusedNamingBothVersions() throws {
         let f = Fixture()
         let ch = try f.connection()
-        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 3,
+        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 4,
                                                  Greeting(replica: Self.b, name: "new", colour: 0, version: VersionVector()))))
         f.loop.run()
         let out = try writtenMessages(ch)
-        #expect(out == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
-                                         text: "protocol version 3 is not supported (this Weave speaks version 2)"))])
+        #expect(out == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 3,
+                                         text: "protocol version 4 is not supported (this Weave speaks version 3)"))])
         #expect(!ch.isActive)
         #expect(f.events.all.contains {
-            if case .connectionError(_, .versionMismatch(3, 2)) = $0 { return true } else { return false }
+            if case .connectionError(_, .versionMismatch(4, 3)) = $0 { return true } else { return false }
         })
     }
 
     /// A peer of the first protocol (no Ack, no Declined: it would close the link
-    /// at the first Ack, and redial forever) is refused at its Hello, legibly.
-    @Test func aVersionOnePeerIsRefusedNamingBothVersions() throws {
+    /// at the first Ack, and redial forever) and one of the second (single
+    /// files only: a folder's Open and Scoped frames would close its links) are
+    /// refused at their Hello, legibly.
+    @Test(arguments: [1, 2] as [UInt64]) func anOlderPeerIsRefusedNamingBothVersions(old: UInt64) throws {
         let f = Fixture()
         let ch = try f.connection()
-        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: 1,
+        try ch.writeInbound(buffer(greetingBytes(kind: .hello, version: old,
                                                  Greeting(replica: Self.b, name: "old", colour: 0, version: VersionVector()))))
         f.loop.run()
-        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
-                                                             text: "protocol version 1 is not supported (this Weave speaks version 2)"))])
+        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 3,
+                                                             text: "protocol version \(old) is not supported (this Weave speaks version 3)"))])
         #expect(!ch.isActive)
     }
 
     @Test func connectorRefusedByNewerPeerReportsItsReason() throws {
         let f = Fixture()
         let ch = try f.connection(outbound: true)
-        let refusal = Refusal(code: .versionMismatch, protocolVersion: 3,
-                              text: "protocol version 2 is not supported (this Weave speaks version 3)")
+        let refusal = Refusal(code: .versionMismatch, protocolVersion: 4,
+                              text: "protocol version 3 is not supported (this Weave speaks version 4)")
         try ch.writeInbound(buffer(frameBytes(.refuse(refusal))))
         f.loop.run()
         #expect(!ch.isActive)
         let reasons = f.events.all.compactMap { e -> PeerError? in if case .connectionError(_, let r) = e { return r } else { return nil } }
         #expect(reasons == [.refused(refusal)])
         #expect(reasons.first?.isPermanent == true)
-        #expect(reasons.first?.description == "refused by the peer: protocol version 2 is not supported (this Weave speaks version 3)")
+        #expect(reasons.first?.description == "refused by the peer: protocol version 3 is not supported (this Weave speaks version 4)")
     }
 
     @Test func connectorGettingANewerWelcomeRefusesIt() throws {
         let f = Fixture()
         let ch = try f.connection(outbound: true)
         _ = try writtenMessages(ch)
-        try ch.writeInbound(buffer(greetingBytes(kind: .welcome, version: 3,
+        try ch.writeInbound(buffer(greetingBytes(kind: .welcome, version: 4,
                                                  Greeting(replica: Self.b, name: "", colour: 0, version: VersionVector()))))
         f.loop.run()
-        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 2,
-                                                             text: "protocol version 3 is not supported (this Weave speaks version 2)"))])
+        #expect(try writtenMessages(ch) == [.refuse(Refusal(code: .versionMismatch, protocolVersion: 3,
+                                                             text: "protocol version 4 is not supported (this Weave speaks version 3)"))])
         #expect(!ch.isActive)
     }
 

@@ -49,12 +49,12 @@ import WeaveCore
     @Test func versionMismatchNamesBoth() throws {
         var w = ByteWriter()
         w.bytes.append(Message.Kind.hello.rawValue)
-        Message.encodeGreeting(Greeting(replica: Self.a, name: "x", colour: 0, version: VersionVector()), version: 3, into: &w)
+        Message.encodeGreeting(Greeting(replica: Self.a, name: "x", colour: 0, version: VersionVector()), version: 4, into: &w)
         // Anything after the version may have another layout: it is not read.
         w.bytes += [0xFF, 0xFF, 0xFF]
-        #expect(throws: PeerError.versionMismatch(theirs: 3, ours: 2)) { try Message.decode(w.bytes) }
-        #expect(PeerError.versionMismatch(theirs: 3, ours: 2).description
-            == "protocol version 3 is not supported (this Weave speaks version 2)")
+        #expect(throws: PeerError.versionMismatch(theirs: 4, ours: 3)) { try Message.decode(w.bytes) }
+        #expect(PeerError.versionMismatch(theirs: 4, ours: 3).description
+            == "protocol version 4 is not supported (this Weave speaks version 3)")
     }
 
     @Test func badMagic() {
@@ -91,19 +91,20 @@ import WeaveCore
         #expect(throws: PeerError.malformed(message: "Bye", .invalidUTF8(offset: 2))) { try Message.decode([8, 1, 0x80]) }
         // Presence cursor flag 3 (0 start, 1 element, 2 departed).
         var p = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
-        #expect(p.last == 0)  // the selection flag (no selection) follows the cursor flag
-        p.removeLast()
+        #expect(p.suffix(9) == [0, 0, 0, 0, 0, 0, 0, 0, 0])  // the selection flag (no selection), then the document (main)
+        p.removeLast(9)
         p[p.count - 1] = 3
-        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: p.count - 1, field: "cursor flag"))) { try Message.decode(p) }
-        // Flag 2: the replica departed, and nothing follows.
+        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: p.count - 1, field: "cursor flag"))) { try Message.decode(p + [UInt8](repeating: 0, count: 9)) }
+        // Flag 2: the replica departed, and only the document follows.
         p[p.count - 1] = 2
+        p += [UInt8](repeating: 0, count: 8)
         #expect(try Message.decode(p) == .presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil, departed: true)))
         p.append(0)
         #expect(throws: PeerError.self) { try Message.decode(p) }
         // Selection flag 3 (0 none, 1 start, 2 element).
         var q = Message.presence(Presence(replica: Self.a, sequence: 1, name: "", colour: 0, cursor: nil)).encode()
-        q[q.count - 1] = 3
-        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: q.count - 1, field: "selection flag"))) { try Message.decode(q) }
+        q[q.count - 9] = 3
+        #expect(throws: PeerError.malformed(message: "Presence", .valueOutOfRange(offset: q.count - 9, field: "selection flag"))) { try Message.decode(q) }
     }
 
     /// Operations with an empty replica table: refused, not a trap (OpCodec traps on it).
