@@ -36,7 +36,7 @@ let package = Package(
         // A shared folder's own state (files, renames, deletes) as a small CRDT. Pure.
         .target(name: "WeaveWorkspace", dependencies: ["WeaveCore"]),
         // The durable on-disk operation log (docs/OPLOG.md) and plain-text files.
-        .target(name: "WeaveStore", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
+        .target(name: "WeaveStore", dependencies: ["WeaveCore", "WeaveHistory", "WeaveWorkspace", "CZlib"]),
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
         .target(name: "WeaveTrace", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
         // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
