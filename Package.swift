@@ -82,8 +82,10 @@ let package = Package(
         .executableTarget(
             name: "weave-bench",
             dependencies: [
-                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer", "WeaveWorkspace",
+                "WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTrace", "WeaveEditor", "WeavePeer", "WeaveWorkspace", "WeaveSession",
                 "PeerTestSupport",  // the fault-injecting proxy of `weave-bench storm --lossy`
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -62,6 +62,9 @@ public enum PeerEvent: Sendable {
     case documentOperations(DocumentID, [Operation], edits: [TextEdit])
     /// Authors and edit marks for one document of a shared folder (as `history`).
     case documentHistory(DocumentID, HistoryNote)
+    /// This side now holds everything a peer held of the document when it
+    /// opened it (the document's catch-up is complete).
+    case documentCaughtUp(DocumentID)
     /// A peer's name, colour or cursor changed (direct or forwarded).
     case presence(Presence)
     /// A handshake completed: the peer is connected.

@@ -26,6 +26,8 @@ final class DocumentLink {
     var opened = false
     /// Authors whose card went with this document's units on this connection.
     var authorsSent: Set<ReplicaID> = []
+    /// What the peer held when it opened the document, until this side holds it too.
+    var catchUp: VersionVector?
 }
 
 /// Shared folders: one link carries every document (docs/WIRE.md, "Documents").
@@ -61,6 +63,7 @@ extension PeerHub {
             for m in marks { shared.marks.insert(m) }
             documents[id] = shared
             for c in connections.values where c.state == .open {
+                if let link = c.documents[id] { checkDocumentCaughtUp(id, link) }
                 sendOpen(id, on: c)
                 pushDocument(id, to: c)
                 c.flush()
@@ -155,7 +158,9 @@ extension PeerHub {
         let link = c.documentLink(id)
         link.wanted = true
         link.known = link.known.merging(version)
+        link.catchUp = version
         guard documents[id] != nil else { return }  // sent when added
+        checkDocumentCaughtUp(id, link)
         sendOpen(id, on: c)
         pushDocument(id, to: c)
         c.flush()
@@ -193,7 +198,17 @@ extension PeerHub {
             changedDocuments.insert(id)
             scheduleOutbound()
         }
+        checkDocumentCaughtUp(id, link)
         if let failure { throw failure }
+    }
+
+    /// Emits `documentCaughtUp` once this side holds what the peer held when it opened `id`.
+    func checkDocumentCaughtUp(_ id: DocumentID, _ link: DocumentLink) {
+        guard let target = link.catchUp, let shared = documents[id] else { return }
+        if target.counts.allSatisfy({ shared.rga.seen($0.key) >= $0.value }) {
+            link.catchUp = nil
+            emit(.documentCaughtUp(id))
+        }
     }
 
     /// Authors and marks of document `id` from `c` (as `received(_:from:)`).

@@ -288,9 +288,10 @@ public final class PeerHub: @unchecked Sendable {
     /// (nil: the document start). See `RGA.cursorElement(at:)`.
     /// With `selection`, the other end of this replica's selection (peers draw
     /// it in this replica's colour); nil: no selection.
-    public func setCursor(_ element: ElementID?, selection: Presence.SelectionEnd? = nil) {
+    /// In a shared folder, `document` is the file the cursor is in.
+    public func setCursor(_ element: ElementID?, selection: Presence.SelectionEnd? = nil, document: DocumentID = .main) {
         eventLoop.execute { [self] in
-            announce(presence.moveCursor(to: element, selection: selection))
+            announce(presence.moveCursor(to: element, selection: selection, document: document))
         }
     }
 

@@ -57,11 +57,12 @@ struct PresenceTable: Sendable {
     /// Moves this replica's cursor (nil: the document start) with the next
     /// sequence. Returns the announcement for every peer (not emitted: the
     /// local user moved it). O(1).
-    mutating func moveCursor(to element: ElementID?, selection: Presence.SelectionEnd? = nil) -> Announcement {
+    mutating func moveCursor(to element: ElementID?, selection: Presence.SelectionEnd? = nil, document: DocumentID = .main) -> Announcement {
         var p = own
         p.sequence += 1
         p.cursor = element
         p.selection = selection
+        p.document = document
         presences[local] = p
         ownHasCursor = true
         return Announcement(presence: p, emit: false, except: nil)

@@ -19,11 +19,15 @@ import Glibc
 /// effects are handed to `onBroadcast` (networking).
 public final class EditorSession {
     public private(set) var editor: Editor
-    public let path: String
+    /// The file shown (in a shared folder, the current one: `swap(to:)`).
+    public private(set) var path: String
     public let terminal = Terminal()
     public let loop: EventLoop
     /// The file and its history; nil for `weave replay` (read-only).
-    public let store: StoredDocument?
+    public private(set) var store: StoredDocument?
+    /// Carries out the file-list effects (open, create, rename, delete a file
+    /// of a shared folder); nil outside one.
+    public var onFileEffect: ((Effect) -> Void)?
     /// What the peer layer adds (`PeerLink`), or nil for a session alone. The
     /// session keeps it for as long as the session lives.
     public var companion: SessionCompanion?
@@ -47,10 +51,15 @@ public final class EditorSession {
     /// file, when missing). Throws `StoreError` for binary or non-UTF-8 files,
     /// a damaged or newer sidecar, a sidecar without its file, or an unwritable
     /// directory.
-    public init(path: String, author: String = EditorSession.defaultAuthor, replica: ReplicaID = .random()) throws {
-        self.path = path
+    public convenience init(path: String, author: String = EditorSession.defaultAuthor, replica: ReplicaID = .random()) throws {
         let store = try StoredDocument(file: path, replica: replica, author: author,
                                        colour: Int(UInt32.random(in: 0 ..< UInt32(Grid.Colour.authorPalette.count))))
+        self.init(path: path, store: store)
+    }
+
+    /// Edits `store`'s file (opened by the caller), shown as `path`.
+    public init(path: String, store: StoredDocument) {
+        self.path = path
         self.store = store
         editor = Editor(fileName: Self.baseName(path), document: store.doc)
         // The editor holds the document from here on; drop the store's copy so
@@ -103,6 +112,51 @@ public final class EditorSession {
 
     /// Lets the host change the model (presence, status) outside a key.
     public func updateEditor(_ body: (inout Editor) -> Void) { body(&editor) }
+
+    /// One file of a shared folder while another is shown: its editor (cursor,
+    /// undo, time travel), its history and the edit marks its peers sent.
+    public struct Buffer {
+        public var path: String
+        public var editor: Editor
+        public var store: StoredDocument?
+        public var marks: MarkTable
+        public init(path: String, editor: Editor, store: StoredDocument?, marks: MarkTable = MarkTable()) {
+            self.path = path
+            self.editor = editor
+            self.store = store
+            self.marks = marks
+        }
+    }
+
+    /// Shows `next` instead of the current file, which is returned (its
+    /// history flushed first: a failure is thrown and nothing changes). The
+    /// terminal size and the peer status carry over.
+    public func swap(to next: Buffer) throws -> Buffer {
+        try store?.flush()
+        flushDeadline = nil
+        var incoming = next.editor
+        incoming.peersStatus = editor.peersStatus
+        incoming.peerBadges = editor.peerBadges
+        incoming.workspaceFiles = editor.workspaceFiles
+        let size = editor.size
+        let previous = Buffer(path: path, editor: editor, store: store, marks: marks)
+        editor = incoming
+        _ = editor.handle(.resize(width: size.width, height: size.height))
+        path = next.path
+        store = next.store
+        marks = next.marks
+        timelineStale = true
+        terminal.invalidate()
+        return previous
+    }
+
+    /// The current file's buffer moved to another path (a rename): only the
+    /// name shown and the store change.
+    public func replaceStore(_ store: StoredDocument?, path: String) {
+        self.store = store
+        self.path = path
+        editor.fileName = Self.baseName(path)
+    }
 
     /// $USER, or "me".
     public static var defaultAuthor: String {
@@ -214,6 +268,8 @@ public final class EditorSession {
                 break
             case .clipboard(let text):
                 copyToSystemClipboard(text)
+            case .openFile, .createFile, .renameFile, .deleteFile:
+                onFileEffect?(effect)
             }
         }
     }

@@ -125,7 +125,10 @@ public final class PeerLink: SessionCompanion {
     /// Applies one hub event (on the main thread).
     public func handle(_ event: PeerEvent) {
         switch event {
-        case .documentOperations, .documentHistory:
+        case .documentOperations, .documentHistory, .documentCaughtUp:
+            workspace?.handle(event)
+        case .history where workspace != nil, .remoteOperations where workspace != nil:
+            // A shared folder's main document is its file list, not the text shown.
             workspace?.handle(event)
         case .history(let note):
             session.learn(note)
@@ -140,8 +143,10 @@ public final class PeerLink: SessionCompanion {
         case .presence(let p):
             guard p.replica != hub.replica else { break }
             presences[p.replica] = p.departed ? nil : p
+            workspace?.handle(event)
             if !p.departed { memoryHistory?.authors[p.replica] = Author(replica: p.replica, name: p.name, colour: Int(p.colour)) }
         case .peerJoined(let info):
+            workspace?.handle(event)
             connected[info.connection] = info
             if info.outbound, info.readOnly { becomeReadOnly() }
             queuedEdits = 0
@@ -207,9 +212,24 @@ public final class PeerLink: SessionCompanion {
     /// answer): the editor refuses every edit with the reason, and the link
     /// keeps bringing the others' edits.
     public func becomeReadOnly() {
+        isReadOnly = true
         guard session.editor.readOnly == nil else { return }
         session.updateEditor { $0.readOnly = Self.readOnlyReason }
     }
+
+    /// The host admitted this side read-only (every file of a folder stays so).
+    public private(set) var isReadOnly = false
+
+    /// The document shown changed (a shared folder): the cursor is sent anew,
+    /// and only the cursors in that file are drawn.
+    public func documentChanged() {
+        lastCursor = .none
+        sendCursor()
+        refresh()
+    }
+
+    /// The document the editor shows: `.main` for one file.
+    var shownDocument: DocumentID { workspace.map { $0.current ?? DocumentID(rawValue: .max) } ?? .main }
 
     /// Puts the first waiting newcomer's question on the message line (or clears it).
     func askNext() {
@@ -234,7 +254,12 @@ public final class PeerLink: SessionCompanion {
     /// Submits a local edit to the hub (counted as queued while no peer is connected).
     public func broadcast(_ ops: [Operation]) {
         remember(ops)
-        hub.submit(ops)
+        if let w = workspace {
+            guard let d = w.current else { return }
+            hub.submit(ops, document: d)
+        } else {
+            hub.submit(ops)
+        }
         if !online || connected.isEmpty { queuedEdits += 1 }
     }
 
@@ -463,6 +488,13 @@ public final class PeerLink: SessionCompanion {
     /// Moves this cursor to `replica`'s (where its element is known here).
     private func goTo(_ replica: ReplicaID) {
         guard let p = presences[replica] else { return }
+        if let w = workspace, p.document != w.current {
+            // Jumping to (or following) a peer in another file opens that file.
+            do { try w.open(p.document) } catch {
+                session.updateEditor { $0.notify("Cannot open the peer's file: \(error)") }
+                return
+            }
+        }
         session.updateEditor { ed in
             if let i = ed.doc.rga.cursorIndex(after: p.cursor) { ed.moveCursor(to: i) }
         }
@@ -478,7 +510,7 @@ public final class PeerLink: SessionCompanion {
         if case .some(let last) = lastCursor, last == element, lastSelection == end { return }
         lastCursor = .some(element)
         lastSelection = end
-        hub.setCursor(element, selection: end)
+        hub.setCursor(element, selection: end, document: shownDocument)
     }
 
     /// The status line, remote cursors and (when shown) the peer list.
@@ -489,7 +521,8 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.notify("The join command printed at start no longer works (\(why)); weave invite FILE prints one") }
         }
         let peers = Self.uniquePeers(connected.values)
-        let cursors = presences.values.sorted { $0.name < $1.name }.map {
+        let shown = shownDocument
+        let cursors = presences.values.filter { $0.document == shown }.sorted { $0.name < $1.name }.map {
             RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica,
                          selection: $0.selection.map { $0.after })
         }

@@ -1,7 +1,13 @@
+import WeaveCore
 import WeavePeer
 
 /// What a shared folder adds to a peer session (see `WorkspaceSession`).
 public protocol WorkspaceCompanion: AnyObject {
-    /// A hub event about a document of the folder (`documentOperations`, `documentHistory`).
+    /// A hub event about the folder: its documents' traffic, its own state
+    /// (the main document's operations and history), presences, joins.
     func handle(_ event: PeerEvent)
+    /// The document shown (nil: none yet).
+    var current: DocumentID? { get }
+    /// Shows document `d`. Throws when it is not a live file.
+    func open(_ d: DocumentID) throws
 }

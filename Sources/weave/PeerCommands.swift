@@ -53,8 +53,14 @@ struct Host: ParsableCommand {
         handshakes, errors and catch-up sizes.
         """)
 
-    @Argument(help: "The file to edit and share; created if missing.")
+    @Argument(help: "The file to edit and share (created if missing), or a folder: every text file under it is shared.")
     var file: String
+
+    @Option(help: "(A folder) the file to show first, as a path inside the folder.")
+    var open: String?
+
+    @Flag(help: "(A folder) list the files left out, each with the reason.")
+    var verbose = false
 
     @Option(help: "TCP port to listen on (0: any free port).")
     var port: Int = 7070
@@ -86,6 +92,12 @@ struct Host: ParsableCommand {
     }
 
     func run() throws {
+        if isFolder(file) {
+            return try FolderCommands.host(file, name: name, port: port, bind: bind, log: log, offline: offline, readOnly: readOnly,
+                                           approve: approve, expires: expires, open: open, verbose: verbose,
+                                           configuration: hubConfiguration, run: runSession)
+        }
+        if open != nil { throw ValidationFailure("--open is for a shared folder, and \(file) is not a folder") }
         let session: EditorSession
         do {
             session = try EditorSession(path: file, author: name)
@@ -147,8 +159,11 @@ struct Join: ParsableCommand {
     @Argument(help: "The host to join, HOST:PORT (as printed by weave host or weave serve).")
     var address: String
 
-    @Argument(help: "Keep a copy of the shared document and its history in this file.")
+    @Argument(help: "Keep a copy of the shared document and its history in this file; for a shared folder, the folder to mirror it into (ending in /, as the host's join command prints it).")
     var file: String?
+
+    @Option(help: "(A folder) the file to show first, as a path inside the folder (default: the host's current file).")
+    var open: String?
 
     @Option(help: "Your name, shown to peers.")
     var name: String = EditorSession.defaultAuthor
@@ -190,6 +205,13 @@ struct Join: ParsableCommand {
             }
             invitation = parsed
         }
+        if let dir = file, dir.hasSuffix("/") || isFolder(dir) || open != nil {
+            let note = try FolderCommands.join(dir, host: host, port: port, name: name, colour: colour, offline: offline,
+                                               timeout: timeout, invitation: invitation, open: open, config: config, run: runSession)
+            if let note { print(note) }
+            return
+        }
+        if open != nil { throw ValidationFailure("--open is for joining a shared folder: weave join ADDRESS --invite TOKEN DIR/ --open PATH") }
         let hub = PeerLink.makeHub(document: RGA(replica: replica), configuration: config, inbox: inbox)
         var shared = RGA(replica: replica)
         var early: [PeerEvent] = []

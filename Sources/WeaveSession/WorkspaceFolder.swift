@@ -1,0 +1,247 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeaveCore
+import WeaveHistory
+import WeaveStore
+import WeaveWorkspace
+
+/// A shared folder on disk (docs/WORKSPACES.md): the folder's own state in
+/// `DIR/.weave/folder.txt` (with its history beside it, like any file's), the
+/// workspace ID in `DIR/.weave/workspace`, and every shared file with its own
+/// `.FILE.weave` history — so `weave show`, `log`, `blame`, `diff` and
+/// `replay` work per file, on the host and on every joiner.
+///
+/// Every store is opened as one replica (the session's), so one hub sends
+/// every document's local edits under one ID.
+public final class WorkspaceFolder {
+    public let root: String
+    public let replica: ReplicaID
+    public let author: String
+    public let colour: Int
+    /// 0 until known (a joiner learns it from the host's greeting).
+    public private(set) var workspaceID: UInt64
+    /// The folder's state as a document of appended records, with its history.
+    public let manifest: StoredDocument
+    public private(set) var state: FolderState
+    /// Every live file's history, by document, opened as it is needed.
+    public private(set) var stores: [DocumentID: StoredDocument] = [:]
+    /// Files found on disk but not shared, with the reason (`--verbose`).
+    public private(set) var skipped: [(path: String, reason: String)] = []
+    /// What happened that the user should hear about (damaged files, moves).
+    public var messages: [String] = []
+
+    public static func weaveFolder(_ root: String) -> String { root + "/.weave" }
+    static func manifestPath(_ root: String) -> String { weaveFolder(root) + "/folder.txt" }
+    static func idPath(_ root: String) -> String { weaveFolder(root) + "/workspace" }
+
+    /// Whether `root` holds a shared folder (its `.weave/workspace`).
+    public static func isWorkspace(_ root: String) -> Bool { Disk.fs.exists(idPath(root)) }
+
+    /// The workspace ID stored in `root`, if any.
+    public static func storedID(_ root: String) -> UInt64? {
+        guard let bytes = try? Disk.fs.readAll(idPath(root)), let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        return UInt64(text.trimmingCharacters(in: ["\n", " "]), radix: 16)
+    }
+
+    /// Opens (or starts) the shared folder at `root`. Throws `StoreError` or
+    /// `WorkspaceFailure` with a sentence for the user.
+    public init(root: String, replica: ReplicaID, author: String, colour: Int, workspaceID: UInt64?) throws {
+        self.root = root
+        self.replica = replica
+        self.author = author
+        self.colour = colour
+        try Disk.makeFolders(WorkspaceFolder.weaveFolder(root))
+        manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour)
+        state = FolderState(text: manifest.doc.text)
+        if state.skippedLines > 0 {
+            messages.append("\(state.skippedLines) damaged line(s) of .weave/folder.txt were skipped")
+        }
+        if let id = WorkspaceFolder.storedID(root) {
+            self.workspaceID = id
+        } else {
+            self.workspaceID = workspaceID ?? 0
+            if self.workspaceID != 0 { try writeID() }
+        }
+        raiseFileLimit()
+    }
+
+    /// Records the host's workspace ID (a joiner, once it is known).
+    public func adopt(workspaceID id: UInt64) throws {
+        guard workspaceID != id else { return }
+        workspaceID = id
+        try writeID()
+    }
+
+    private func writeID() throws {
+        var hex = String(workspaceID, radix: 16)
+        hex = String(repeating: "0", count: 16 - hex.count) + hex
+        try AtomicFile.write(WorkspaceFolder.idPath(root), Array((hex + "\n").utf8))
+    }
+
+    /// One history per file keeps a descriptor open: lift the soft limit to the hard one.
+    private func raiseFileLimit() {
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+    }
+
+    public func absolute(_ path: String) -> String { root + "/" + path }
+
+    // MARK: The folder's state
+
+    /// Appends `record` to the folder's state (one insert at the end of its
+    /// text) and applies it. Returns the operation for the peers.
+    @discardableResult
+    public func append(_ record: FolderRecord) -> [Operation] {
+        guard let op = manifest.doc.insert(record.line, at: manifest.doc.count) else { return [] }
+        manifest.record([op])
+        _ = state.apply(record)
+        return [op]
+    }
+
+    /// Applies peers' operations on the folder's state. Returns the
+    /// operations that were new. Throws when one cannot apply.
+    public func receiveManifest(_ ops: [Operation], marks: MarkTable) throws -> [Operation] {
+        let before = manifest.doc.version
+        try manifest.doc.receive(contentsOf: ops)
+        let fresh = manifest.doc.operations(since: before)
+        for piece in marks.split(fresh, fallbackTime: StoredDocument.nowMillis()) { manifest.record(piece.ops, time: piece.time) }
+        state = FolderState(text: manifest.doc.text)
+        return fresh
+    }
+
+    /// (Host) Shares what is on disk: a file not in the state yet is created
+    /// in it, a live file missing from disk is deleted from it (its history
+    /// stays). Returns the operations for the peers.
+    public func scan(sizeLimit: Int = 1 << 20) throws -> [Operation] {
+        let found = try FolderScan.scan(root, sizeLimit: sizeLimit)
+        skipped = found.skipped
+        var ops: [Operation] = []
+        let onDisk = Set(found.files)
+        for path in found.files where state.document(at: path) == nil {
+            ops += append(try state.create(path: path, document: .random(), author: replica))
+        }
+        for e in state.files where !onDisk.contains(e.path) && !Disk.fs.exists(absolute(e.path)) {
+            ops += append(try state.delete(e.document, author: replica))
+        }
+        return ops
+    }
+
+    // MARK: Files
+
+    /// The history of live file `d`, opened (and the file created, empty, when
+    /// missing) on first use.
+    public func store(_ d: DocumentID) throws -> StoredDocument {
+        if let s = stores[d] { return s }
+        guard let e = state.entry(d), !e.deleted else { throw WorkspaceFailure.noSuchFile("\(d)") }
+        let file = absolute(e.path)
+        try Disk.makeFolders(Disk.directory(of: file))
+        let sidecar = OpLog.sidecarPath(for: file)
+        if !Disk.fs.exists(file), Disk.fs.exists(sidecar) {
+            // A restored file: its history stayed; the file comes back with the history's text.
+            let text = try OpLog.load(path: sidecar).document(as: replica).text
+            try AtomicFile.write(file, Array(text.utf8))
+        }
+        let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour)
+        for m in s.messages { messages.append("\(e.path): \(m)") }
+        stores[d] = s
+        return s
+    }
+
+    /// Brings the files on disk in line with the state after it changed:
+    /// moves renamed files (with their histories), removes deleted ones (their
+    /// histories stay, for `weave show`/`log` and restoring). Returns what moved.
+    public func settle(previous: FolderState) -> [(DocumentID, from: String?, to: String?)] {
+        var changes: [(DocumentID, from: String?, to: String?)] = []
+        var old: [DocumentID: String] = [:]
+        for e in previous.files { old[e.document] = e.path }
+        var new: [DocumentID: String] = [:]
+        for e in state.files { new[e.document] = e.path }
+        // Moves in two steps (to a temporary name first), so swapped names do not collide.
+        var moving: [(DocumentID, String, String, String)] = []
+        for (d, to) in new {
+            guard let from = old[d], from != to else { continue }
+            let temp = absolute(".weave/moving-\(d)")
+            stores[d] = nil
+            do {
+                try Disk.fs.rename(absolute(from), temp)
+                if Disk.fs.exists(OpLog.sidecarPath(for: absolute(from))) {
+                    try Disk.fs.rename(OpLog.sidecarPath(for: absolute(from)), OpLog.sidecarPath(for: temp))
+                }
+                moving.append((d, from, to, temp))
+            } catch {
+                messages.append("could not move \(from) to \(to): \(error)")
+            }
+        }
+        for (d, from, to, temp) in moving {
+            do {
+                try Disk.makeFolders(Disk.directory(of: absolute(to)))
+                try Disk.fs.rename(temp, absolute(to))
+                if Disk.fs.exists(OpLog.sidecarPath(for: temp)) { try Disk.fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
+                changes.append((d, from, to))
+            } catch {
+                messages.append("could not move \(from) to \(to): \(error)")
+            }
+        }
+        for (d, from) in old where new[d] == nil {
+            stores[d] = nil
+            // The file goes; its history stays beside where it was.
+            try? Disk.fs.remove(absolute(from))
+            changes.append((d, from, nil))
+        }
+        for (d, to) in new where old[d] == nil { changes.append((d, nil, to)) }
+        return changes
+    }
+
+    /// Writes every live file's text from its history (a joiner's mirror).
+    public func writeThrough(_ d: DocumentID, text: String) {
+        guard let s = stores[d] else { return }
+        do { try s.savePlainText(text) } catch { messages.append("\(state.entry(d)?.path ?? "\(d)"): not written: \(error)") }
+    }
+}
+
+/// A shared folder's failures, as the user reads them.
+public enum WorkspaceFailure: Error, CustomStringConvertible {
+    case noSuchFile(String)
+    case notEmpty(String)
+    case notAFolder(String)
+    case taken(String)
+    case openNothing(String, String)
+    case slow(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchFile(let p): return "\(p): no such file in the shared folder"
+        case .notEmpty(let d):
+            return "\(d) is not empty and does not mirror a shared folder: join into an empty or new folder (nothing was changed)"
+        case .notAFolder(let d): return "\(d) is not a folder"
+        case .taken(let p): return "\(p) exists already"
+        case .openNothing(let p, let what): return "--open \(p): no such file in the shared folder (\(what))"
+        case .slow(let s): return s
+        }
+    }
+}
+
+/// The few file operations the shared folder needs beyond `FileSystem`.
+enum Disk {
+    static let fs = PosixFileSystem.shared
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `mkdir -p`. Throws `StoreError.io` naming the folder that could not be made.
+    static func makeFolders(_ path: String) throws {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o755) != 0 && errno != EEXIST {
+                throw StoreError.io(path: built, action: "create folder", reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+}

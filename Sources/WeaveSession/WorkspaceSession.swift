@@ -1,0 +1,288 @@
+import WeaveCore
+import WeaveEditor
+import WeaveHistory
+import WeavePeer
+import WeaveStore
+import WeaveWorkspace
+
+/// A shared folder in a running session (`weave host DIR`, `weave join … DIR/`):
+/// which file the editor shows, the other files' editors (each keeps its
+/// cursor, undo and time travel), the file list, and every document's traffic.
+///
+/// Every file of the folder is mirrored on disk: peers' edits to a file not
+/// shown are written to it at once (history first), and switching away from
+/// a file saves it. The file shown follows the usual rule (Ctrl-S).
+public final class WorkspaceSession: WorkspaceCompanion {
+    public let folder: WorkspaceFolder
+    public let hub: PeerHub
+    public unowned let session: EditorSession
+    public weak var link: PeerLink?
+    /// The document shown; nil while no file is open (an empty folder).
+    public private(set) var current: DocumentID?
+    /// Files opened before and not shown now, with their editors.
+    private var buffers: [DocumentID: EditorSession.Buffer] = [:]
+    /// Peers' edit marks for documents not shown (the shown one's are the session's).
+    private var marks: [DocumentID: MarkTable] = [:]
+    private var manifestMarks = MarkTable()
+    /// Every author heard of, for the histories opened later.
+    private var authors: [ReplicaID: Author] = [:]
+    /// Presences by replica (the file list shows who is where).
+    public var presences: [ReplicaID: Presence] = [:]
+
+    public init(folder: WorkspaceFolder, session: EditorSession, hub: PeerHub, current: DocumentID?) {
+        self.folder = folder
+        self.session = session
+        self.hub = hub
+        self.current = current
+        session.onFileEffect = { [unowned self] effect in perform(effect) }
+        if current == nil { session.updateEditor { $0.readOnly = WorkspaceSession.noFileReason } }
+        updateFileList()
+    }
+
+    public static let noFileReason = "no file open: Ctrl-B lists the files, a new name and Enter creates one"
+
+    /// Opens every live file's history and shares it with the hub (call before
+    /// an `EditorSession` takes a document from its store).
+    public static func share(_ folder: WorkspaceFolder, with hub: PeerHub) throws {
+        for e in folder.state.files { try share(e.document, of: folder, with: hub) }
+    }
+
+    static func share(_ d: DocumentID, of folder: WorkspaceFolder, with hub: PeerHub) throws {
+        let s = try folder.store(d)
+        hub.addDocument(d, s.doc, authors: s.history.authorCards, marks: s.history.editMarks)
+    }
+
+    // MARK: Events
+
+    public func handle(_ event: PeerEvent) {
+        do {
+            switch event {
+            case .documentOperations(let d, let ops, _):
+                try receive(ops, document: d)
+            case .documentHistory(let d, let note):
+                for a in note.authors { authors[a.replica] = Author(a) }
+                if d == current {
+                    session.learn(note)
+                } else {
+                    for m in note.marks { _ = marks[d, default: MarkTable()].insert(m) }
+                    if let s = folder.stores[d] { for a in note.authors { s.registerAuthor(Author(a)) } }
+                }
+            case .remoteOperations(let ops, _):
+                let previous = folder.state
+                _ = try folder.receiveManifest(ops, marks: manifestMarks)
+                try folder.manifest.flush()
+                try settle(previous: previous)
+            case .history(let note):
+                // Authors come once per link (with its greeting or its first units): every history learns them.
+                for card in note.authors {
+                    let a = Author(card)
+                    authors[a.replica] = a
+                    folder.manifest.registerAuthor(a)
+                    session.store?.registerAuthor(a)
+                    for s in folder.stores.values { s.registerAuthor(a) }
+                }
+                for m in note.marks { _ = manifestMarks.insert(m) }
+            case .presence(let p):
+                if p.replica != hub.replica { presences[p.replica] = p.departed ? nil : p }
+                updateFileList()
+            case .peerJoined(let info):
+                if case .folder(let id) = info.share, id != 0, folder.workspaceID == 0 { try folder.adopt(workspaceID: id) }
+            default:
+                break
+            }
+        } catch {
+            session.updateEditor { $0.notify("Shared folder: \(error)") }
+        }
+        flushMessages()
+    }
+
+    /// Peers' operations on document `d`: into the editor when shown, else
+    /// into its editor or history, recorded, and written to the file.
+    private func receive(_ ops: [Operation], document d: DocumentID) throws {
+        if d == current { return try session.receive(ops) }
+        guard folder.state.isLive(d) else { return }
+        let store = try self.store(d)
+        let split = (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis())
+        let text: String
+        if var b = buffers[d] {
+            for op in ops { try b.editor.receive(op) }
+            text = b.editor.text
+            buffers[d] = b
+        } else {
+            try store.doc.receive(contentsOf: ops)
+            text = store.doc.text
+        }
+        for piece in split { store.record(piece.ops, time: piece.time) }
+        try store.flush()
+        if buffers[d].map({ !$0.editor.modified }) ?? true { folder.writeThrough(d, text: text) }
+    }
+
+    /// Document `d`'s history, opened if need be, knowing every author heard of.
+    private func store(_ d: DocumentID) throws -> StoredDocument {
+        let fresh = folder.stores[d] == nil
+        let s = try folder.store(d)
+        if fresh { for a in authors.values { s.registerAuthor(a) } }
+        return s
+    }
+
+    // MARK: Switching
+
+    /// Shows document `d` (its editor as it was left, or a new one). The file
+    /// left is saved when it has unsaved edits.
+    public func open(_ d: DocumentID) throws {
+        guard d != current else { return }
+        guard let entry = folder.state.entry(d), !entry.deleted else { throw WorkspaceFailure.noSuchFile("\(d)") }
+        let next: EditorSession.Buffer
+        if let b = buffers.removeValue(forKey: d) {
+            next = b
+        } else {
+            let store = try self.store(d)
+            var editor = Editor(fileName: EditorSession.baseName(entry.path), document: store.doc)
+            store.doc = RGA(replica: store.doc.localReplica)
+            editor.historyStatus = "history saved"
+            editor.setModified(store.isModified(text: editor.text))
+            next = EditorSession.Buffer(path: folder.absolute(entry.path), editor: editor, store: store, marks: marks.removeValue(forKey: d) ?? MarkTable())
+        }
+        if let c = current, session.editor.modified, let store = session.store {
+            do { try store.savePlainText(session.editor.text); session.updateEditor { $0.didSave(error: nil) } } catch {
+                session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not saved: \(error)") }
+            }
+            _ = c
+        }
+        let previous = try session.swap(to: next)
+        if let c = current { buffers[c] = previous }
+        current = d
+        let readOnly = link?.isReadOnly == true ? PeerLink.readOnlyReason : nil
+        session.updateEditor { $0.readOnly = readOnly; $0.notify("\(entry.path)") }
+        link?.documentChanged()
+        updateFileList()
+    }
+
+    /// The files of the folder as the file list shows them.
+    public func updateFileList() {
+        var here: [DocumentID: [PeerBadge]] = [:]
+        for p in presences.values.sorted(by: { $0.name < $1.name }) {
+            here[p.document, default: []].append(PeerBadge(name: PeerLink.display(p.name), colour: Grid.Colour.author(Int(p.colour))))
+        }
+        let entries = folder.state.files.map { e in
+            FileListEntry(path: e.path, peers: here[e.document] ?? [], isCurrent: e.document == current)
+        }
+        session.updateEditor { $0.workspaceFiles = entries }
+    }
+
+    // MARK: File list effects
+
+    func perform(_ effect: Effect) {
+        do {
+            switch effect {
+            case .openFile(let path):
+                guard let d = folder.state.document(at: path) else { throw WorkspaceFailure.noSuchFile(path) }
+                try open(d)
+            case .createFile(let path):
+                try create(path)
+            case .renameFile(let from, let to):
+                try rename(from, to: to)
+            case .deleteFile(let path):
+                try delete(path)
+            default:
+                break
+            }
+        } catch {
+            session.updateEditor { $0.notify("\(error)") }
+        }
+        flushMessages()
+    }
+
+    /// Creates an empty file at `path` (on every peer) and shows it; shows the
+    /// file already there when `path` is taken.
+    public func create(_ path: String) throws {
+        let p = try WorkspacePath.validate(path)
+        if let d = folder.state.document(at: p) { return try open(d) }
+        let previous = folder.state
+        let d: DocumentID
+        if let gone = folder.state.all.last(where: { $0.deleted && $0.storedPath == p }) {
+            // The path of a deleted file: it comes back, with its history.
+            d = gone.document
+            submitManifest(folder.append(try folder.state.restore(d, path: p, author: hub.replica)))
+        } else {
+            d = DocumentID.random()
+            submitManifest(folder.append(try folder.state.create(path: p, document: d, author: hub.replica)))
+        }
+        try settle(previous: previous)
+        try open(d)
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        guard let d = folder.state.document(at: from) else { throw WorkspaceFailure.noSuchFile(from) }
+        let p = try WorkspacePath.validate(to)
+        guard folder.state.document(at: p) == nil else { throw WorkspaceFailure.taken(p) }
+        let previous = folder.state
+        submitManifest(folder.append(try folder.state.rename(d, to: p, author: hub.replica)))
+        try settle(previous: previous)
+    }
+
+    public func delete(_ path: String) throws {
+        guard let d = folder.state.document(at: path) else { throw WorkspaceFailure.noSuchFile(path) }
+        let previous = folder.state
+        submitManifest(folder.append(try folder.state.delete(d, author: hub.replica)))
+        try settle(previous: previous)
+    }
+
+    private func submitManifest(_ ops: [Operation]) {
+        guard !ops.isEmpty else { return }
+        try? folder.manifest.flush()
+        hub.submit(ops)
+    }
+
+    /// After the folder's state changed: files moved or removed on disk, new
+    /// files shared, the editor moved off a deleted file.
+    private func settle(previous: FolderState) throws {
+        // Histories are flushed before their files move.
+        try session.store?.flush()
+        for s in folder.stores.values { try s.flush() }
+        for b in buffers.values { try b.store?.flush() }
+        let changes = folder.settle(previous: previous)
+        for (d, from, to) in changes {
+            switch (from, to) {
+            case (nil, .some):
+                try WorkspaceSession.share(d, of: folder, with: hub)
+            case (.some, .some(let to)):
+                let store = try folder.store(d)
+                if d == current {
+                    store.doc = RGA(replica: store.doc.localReplica)
+                    session.replaceStore(store, path: folder.absolute(to))
+                    session.updateEditor { $0.notify("Now \(to)") }
+                } else if var b = buffers[d] {
+                    store.doc = RGA(replica: store.doc.localReplica)
+                    b.store = store
+                    b.path = folder.absolute(to)
+                    b.editor.fileName = EditorSession.baseName(to)
+                    buffers[d] = b
+                }
+            case (.some(let from), nil):
+                buffers[d] = nil
+                if d == current {
+                    if let next = folder.state.files.first {
+                        try open(next.document)
+                        buffers[d] = nil
+                    } else {
+                        session.replaceStore(nil, path: from)
+                        current = nil
+                        session.updateEditor { $0.readOnly = WorkspaceSession.noFileReason }
+                    }
+                    session.updateEditor { $0.notify("\(from) was deleted (its history stays: weave show \(from))") }
+                }
+            default:
+                break
+            }
+        }
+        updateFileList()
+    }
+
+    private func flushMessages() {
+        guard !folder.messages.isEmpty else { return }
+        let text = folder.messages.joined(separator: "; ")
+        folder.messages = []
+        session.updateEditor { $0.notify(text) }
+    }
+}
