@@ -111,6 +111,7 @@ public final class PeerLink: SessionCompanion {
             for event in inbox.drain() { handle(event) }
         }
         for event in early { handle(event) }
+        workspace?.commitWrites()
         refresh()
     }
 
@@ -272,6 +273,7 @@ public final class PeerLink: SessionCompanion {
     }
 
     public func beforeDraw() {
+        workspace?.commitWrites()
         if case .sending(let until) = quitting, EditorSession.now() >= until { checkQuit() }
         refresh()
         if memoryTimelineStale, session.editor.pane != nil, let h = memoryHistory {
@@ -576,7 +578,8 @@ public final class PeerLink: SessionCompanion {
                 name: name, colour: colour, state: s.state.rawValue, address: s.address,
                 rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
                 lastHeardSeconds: s.sinceLastHeard.map { Double($0.nanoseconds) / 1e9 },
-                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica)
+                opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica,
+                file: s.peer.flatMap { workspace?.path(of: presences[$0.replica]?.document) })
         }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
         var footer = joinCommand.map { ["Others join with (Ctrl-C copies it; weave invite FILE prints it on one line):", $0] } ?? []

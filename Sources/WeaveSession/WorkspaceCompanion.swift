@@ -10,4 +10,8 @@ public protocol WorkspaceCompanion: AnyObject {
     var current: DocumentID? { get }
     /// Shows document `d`. Throws when it is not a live file.
     func open(_ d: DocumentID) throws
+    /// Makes what was written for the folder this turn durable (one sync).
+    func commitWrites()
+    /// The path of live document `d` in the folder (nil: none, or not a live file).
+    func path(of d: DocumentID?) -> String?
 }

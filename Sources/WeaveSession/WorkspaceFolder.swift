@@ -30,6 +30,9 @@ public final class WorkspaceFolder {
     public private(set) var skipped: [(path: String, reason: String)] = []
     /// What happened that the user should hear about (damaged files, moves).
     public var messages: [String] = []
+    /// Every history and file of the folder is written through this: its
+    /// fsyncs are gathered into one while mirroring (`deferSyncs`, `commit`).
+    public let fs = DeferredSyncFileSystem()
 
     public static func weaveFolder(_ root: String) -> String { root + "/.weave" }
     static func manifestPath(_ root: String) -> String { weaveFolder(root) + "/folder.txt" }
@@ -52,7 +55,7 @@ public final class WorkspaceFolder {
         self.author = author
         self.colour = colour
         try Disk.makeFolders(WorkspaceFolder.weaveFolder(root))
-        manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour)
+        manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour, fs: fs)
         state = FolderState(text: manifest.doc.text)
         if state.skippedLines > 0 {
             messages.append("\(state.skippedLines) damaged line(s) of .weave/folder.txt were skipped")
@@ -65,6 +68,13 @@ public final class WorkspaceFolder {
         }
         raiseFileLimit()
     }
+
+    /// From now until `commit`, writes are not fsynced one by one (a group
+    /// commit across the folder's files: see `DeferredSyncFileSystem`).
+    public func deferSyncs() { fs.deferring = true }
+
+    /// Makes everything written since `deferSyncs` durable, with one sync.
+    public func commit() throws { try fs.commit(root: root) }
 
     /// Records the host's workspace ID (a joiner, once it is known).
     public func adopt(workspaceID id: UInt64) throws {
@@ -145,7 +155,7 @@ public final class WorkspaceFolder {
             let text = try OpLog.load(path: sidecar).document(as: replica).text
             try AtomicFile.write(file, Array(text.utf8))
         }
-        let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour)
+        let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour, fs: fs)
         for m in s.messages { messages.append("\(e.path): \(m)") }
         stores[d] = s
         return s

@@ -99,8 +99,24 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// Peers' operations on document `d`: into the editor when shown, else
     /// into its editor or history, recorded, and written to the file.
     private func receive(_ ops: [Operation], document d: DocumentID) throws {
-        if d == current { return try session.receive(ops) }
+        if d == current {
+            // The file shown is written too while it holds no unsaved edits of
+            // this side's (then Ctrl-S writes both, as in a single file).
+            let clean = !session.editor.modified
+            try session.receive(ops)
+            if clean, let store = session.store {
+                do {
+                    try store.savePlainText(session.editor.text)
+                    session.updateEditor { $0.setModified(false) }
+                } catch {
+                    session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not written: \(error)") }
+                }
+            }
+            return
+        }
         guard folder.state.isLive(d) else { return }
+        // Written now, made durable with every other file's at the end of this turn (`commitWrites`).
+        folder.deferSyncs()
         let store = try self.store(d)
         let split = (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis())
         let text: String
@@ -115,6 +131,13 @@ public final class WorkspaceSession: WorkspaceCompanion {
         for piece in split { store.record(piece.ops, time: piece.time) }
         try store.flush()
         if buffers[d].map({ !$0.editor.modified }) ?? true { folder.writeThrough(d, text: text) }
+    }
+
+    /// Makes the files and histories written this turn durable, with one sync
+    /// (called before each frame is drawn, and after a join's catch-up).
+    public func commitWrites() {
+        guard folder.fs.deferring || folder.fs.pending else { return }
+        do { try folder.commit() } catch { session.updateEditor { $0.notify("Shared folder not saved: \(error)") } }
     }
 
     /// Document `d`'s history, opened if need be, knowing every author heard of.
@@ -156,6 +179,11 @@ public final class WorkspaceSession: WorkspaceCompanion {
         session.updateEditor { $0.readOnly = readOnly; $0.notify("\(entry.path)") }
         link?.documentChanged()
         updateFileList()
+    }
+
+    public func path(of d: DocumentID?) -> String? {
+        guard let d, let e = folder.state.entry(d), !e.deleted else { return nil }
+        return e.path
     }
 
     /// The files of the folder as the file list shows them.

@@ -41,6 +41,8 @@ public enum WorkspaceStart {
                                      waiting: () -> Void = {}) throws -> (first: DocumentID?, early: [PeerEvent]) {
         var early: [PeerEvent] = []
         var list = RGA(replica: folder.replica)
+        // Mirroring writes many small files: one sync for all of them (`PeerLink.attach` commits).
+        folder.deferSyncs()
         try JoinMerge.receiveDocument(inbox: inbox, into: &list, early: &early, seconds: seconds, waiting: waiting)
         _ = try folder.receiveManifest(list.operations(since: VersionVector()), marks: MarkTable())
         try folder.manifest.flush()

@@ -129,7 +129,7 @@ enum FileIO {
     /// (another user's file, saved by someone allowed to write it but not to
     /// give files away), the file is rewritten in place instead, so it stays
     /// theirs; that write is fsynced but not atomic. A new file gets `mode`.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool = true) throws {
         let target = resolvedTarget(path)
         var st = stat()
         let existing = stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
@@ -155,10 +155,10 @@ enum FileIO {
                 throw StoreError.io(path: tmp, action: "set the mode of", reason: reason())
             }
             try writeAll(fd, bytes, path: tmp)
-            try fsync(fd, path: tmp)
+            if sync { try fsync(fd, path: tmp) }
             close(fd)
             try rename(tmp, target)
-            try fsyncDirectory(of: target)
+            if sync { try fsyncDirectory(of: target) }
         } catch {
             close(fd)
             unlink(tmp)

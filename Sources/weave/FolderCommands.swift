@@ -22,6 +22,7 @@ enum FolderCommands {
         do {
             folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0,
                                          workspaceID: UInt64.random(in: 1 ... .max))
+            folder.deferSyncs()  // a first share writes a history per file: one sync for all
             _ = try folder.scan()
             try folder.manifest.flush()
         } catch {
@@ -43,6 +44,7 @@ enum FolderCommands {
         let first: DocumentID?
         do {
             try WorkspaceSession.share(folder, with: hub)
+            try folder.commit()
             first = try WorkspaceStart.firstDocument(folder, open: open)
             session = try WorkspaceStart.makeSession(folder, first: first)
         } catch {

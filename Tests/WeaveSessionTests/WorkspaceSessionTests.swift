@@ -74,6 +74,8 @@ import WeaveWorkspace
         let bob = try Self.join(mirror + "/", port: port, open: "sub/b.txt")
         defer { _ = try? bob.hub.shutdown() }
         #expect(bob.session.editor.text == "bravo\n")
+        #expect(!bob.session.editor.modified, "the file shown is on disk too")
+        #expect(Self.read(mirror + "/sub/b.txt") == "bravo\n")
         #expect(bob.folder.workspaceID == 0x5EED)
         let links = [alice.link, bob.link]
         #expect(pumpLinks(links) { Self.read(mirror + "/a.txt") == "alpha\n" }, "every file is mirrored")
@@ -89,6 +91,11 @@ import WeaveWorkspace
         #expect(pumpLinks(links) {
             alice.session.editor.workspaceFiles?.first { $0.path == "sub/b.txt" }?.peers.map(\.name) == ["bob"]
         })
+
+        // Bob's peer list says which file alice is in.
+        bob.session.press(.function(4))
+        #expect(pumpLinks(links) { bob.link.makeList().rows.first?.file == "a.txt" })
+        bob.session.press(.escape)
 
         // Alice opens sub/b.txt: bob's typing is there; her a.txt keeps its cursor when she comes back.
         alice.session.press(.ctrlEnd)
