@@ -214,6 +214,11 @@ public final class EditorSession {
                 break
             case .clipboard(let text):
                 copyToSystemClipboard(text)
+            case .openFile, .createFile, .renameFile, .deleteFile:
+                // The file list's effects come only where
+                // `Editor.workspaceFiles` is set, which a single-file session
+                // never does; the workspace session carries them out.
+                break
             }
         }
     }
