@@ -6,6 +6,8 @@ import WeaveCore
 ///   help mode   any key closes the help screen
 ///   prompt mode characters edit the prompt; Enter answers, Esc/Ctrl-C cancels
 ///   replacing   y, n, a or Esc answer about the highlighted match (Editor+Replace.swift)
+///   file list   (edit mode with `fileList` open) keys filter, select, open,
+///               create, rename, delete files (Editor+FileList.swift)
 extension Editor {
     /// Applies `key` and returns what the host must do. Local edits made by the
     /// key come back as one `.broadcast` effect. Never fails: keys with nothing
@@ -23,6 +25,8 @@ extension Editor {
             handlePrompt(p, key)
         case .replacing:
             handleReplacing(key)
+        case .edit where fileList != nil:
+            handleFileList(key, effects: &effects)
         case .edit where pane != nil:
             handlePane(key, effects: &effects)
         case .edit:
@@ -139,6 +143,7 @@ extension Editor {
                 effects.append(.quit)
             }
         case .function(1), .ctrl("g"): mode = .help
+        case .ctrl("b"), .function(5): openFileList()
         case .escape: break
         default: effects.append(.bell)
         }

@@ -64,10 +64,16 @@ public struct PeerList: Sendable, Equatable {
         public var opsQueued: Int
         /// The peer's replica (for Enter and f); nil for a link not yet open.
         public var replica: ReplicaID?
+        /// Which file of the workspace the peer is in (its path); nil when not
+        /// known or not a workspace. When any row has one, the list shows a
+        /// "file" column.
+        public var file: String?
 
         public init(name: String, colour: Grid.Colour, state: String, address: String, rttMilliseconds: Double?,
-                    lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int, replica: ReplicaID? = nil) {
+                    lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int, replica: ReplicaID? = nil,
+                    file: String? = nil) {
             self.replica = replica
+            self.file = file
             self.name = name
             self.colour = colour
             self.state = state
@@ -94,8 +100,15 @@ public struct PeerList: Sendable, Equatable {
     }
 
     /// The lines of the list as text with the colour of each name (pure, for
-    /// rendering and tests).
-    public var lines: [(text: String, colour: Grid.Colour, nameWidth: Int)] {
+    /// rendering and tests), for an 80-column screen.
+    public var lines: [(text: String, colour: Grid.Colour, nameWidth: Int)] { lines(width: 80) }
+
+    /// The lines of the list for a screen `width` cells wide. When a row has a
+    /// `file`, a "file" column follows the state: as wide as the longest file
+    /// (at least 10 cells, at most what leaves the other columns and 12 cells
+    /// of address on screen), a longer path keeping its end ("…/notes.txt").
+    /// Without files, the width changes nothing. O(rows).
+    public func lines(width: Int) -> [(text: String, colour: Grid.Colour, nameWidth: Int)] {
         func pad(_ s: String, _ n: Int) -> String {
             let w = CharWidth.of(s.unicodeScalars)
             return w >= n ? s : s + String(repeating: " ", count: n - w)
@@ -103,15 +116,22 @@ public struct PeerList: Sendable, Equatable {
         func lpad(_ s: String, _ n: Int) -> String {
             s.count >= n ? s : String(repeating: " ", count: n - s.count) + s
         }
+        let files = rows.contains { $0.file != nil }
+        var fileColumn = 0
+        if files {
+            let longest = rows.map { CharWidth.of(FileList.displayed($0.file ?? "—").unicodeScalars) }.max() ?? 0
+            fileColumn = max(10, min(longest + 2, width - 81))
+        }
+        func file(_ s: String) -> String { files ? pad(FileList.cutStart(FileList.displayed(s), fileColumn - 2), fileColumn) : "" }
         var out: [(String, Grid.Colour, Int)] = [("Peers — \(title)   (↑↓ Enter go to, f follow, Esc closes)", .standard, 0)]
-        out.append((pad("name", 14) + pad("state", 12) + lpad("rtt", 9) + lpad("heard", 8) + lpad("sent", 8)
+        out.append((pad("name", 14) + pad("state", 12) + file("file") + lpad("rtt", 9) + lpad("heard", 8) + lpad("sent", 8)
                     + lpad("recv", 8) + lpad("queued", 8) + "  address", .standard, 0))
         if rows.isEmpty { out.append(("(no peers yet)", .standard, 0)) }
         for r in rows {
             let rtt = r.rttMilliseconds.map { $0 < 10 ? String(format1: $0) + " ms" : "\(Int($0.rounded())) ms" } ?? "—"
             let heard = r.lastHeardSeconds.map { $0 < 60 ? "\(Int($0))s ago" : "\(Int($0 / 60))m ago" } ?? "—"
             let name = String(r.name.prefix(13))
-            out.append((pad(name, 14) + pad(r.state, 12) + lpad(rtt, 9) + lpad(heard, 8) + lpad(String(r.opsSent), 8)
+            out.append((pad(name, 14) + pad(r.state, 12) + file(r.file ?? "—") + lpad(rtt, 9) + lpad(heard, 8) + lpad(String(r.opsSent), 8)
                         + lpad(String(r.opsReceived), 8) + lpad(String(r.opsQueued), 8) + "  " + r.address,
                         r.colour, CharWidth.of(name.unicodeScalars)))
         }
@@ -170,7 +190,7 @@ extension Editor {
 
     /// Draws the peer list over the text rows.
     func drawPeerList(_ grid: inout Grid, _ list: PeerList) {
-        var lines = list.lines
+        var lines = list.lines(width: size.width)
         if !list.footer.isEmpty {
             lines.append(("", .standard, 0))
             for f in list.footer {

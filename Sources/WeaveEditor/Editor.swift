@@ -96,6 +96,16 @@ public struct Editor: Sendable {
     public var readOnly: String?
     /// The time-travel pane, when open (see Editor+TimeTravel.swift).
     public internal(set) var pane: TimeTravelPane?
+    /// The files of the shared folder, set by the session of a workspace
+    /// (`weave host DIR`) whenever they or the peers in them change, also
+    /// while the file list is open (it follows: see `FileList.update`); nil
+    /// in a single-file session, where Ctrl-B / F5 only say what the list is
+    /// for. Setting nil closes the list.
+    public var workspaceFiles: [FileListEntry]? {
+        didSet { workspaceFilesChanged() }
+    }
+    /// The file list, while open (Ctrl-B or F5; see Editor+FileList.swift).
+    public internal(set) var fileList: FileList?
 
     // MARK: View
 

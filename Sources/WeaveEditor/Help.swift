@@ -28,11 +28,17 @@ public enum Help {
     /// (F3 stays find next there too).
     public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "offline / online; peers (Enter go to, f follow)")
 
-    /// The help screen's lines (22: they fit an 80x24 terminal's text area).
+    /// In a workspace (`weave host DIR`), F5 or Ctrl-B open the file list; in
+    /// it, Ctrl-N, Ctrl-R and Ctrl-D create, rename and delete.
+    public static let fileListBinding = (keys: "F5  Ctrl-B; ^N ^R ^D", action: "file list: filter, open; new / rename / delete")
+
+    /// The help screen's lines (22 at most: they fit an 80x24 terminal's text
+    /// area).
     public static var lines: [String] { lines(peers: false) }
 
-    /// The help screen's lines; with `peers`, the link's keys follow find's.
-    public static func lines(peers: Bool) -> [String] {
+    /// The help screen's lines; with `peers`, the link's keys follow find's;
+    /// with `workspace`, the file list's keys follow them.
+    public static func lines(peers: Bool, workspace: Bool = false) -> [String] {
         var out = ["Weave help: keys", ""]
         func line(_ keys: String, _ action: String) -> String {
             "  " + keys + String(repeating: " ", count: max(1, 28 - keys.count)) + action
@@ -40,6 +46,7 @@ public enum Help {
         for b in bindings {
             out.append(line(b.keys, b.action))
             if peers && b.keys == findKeys { out.append(line(peerBinding.keys, peerBinding.action)) }
+            if workspace && b.keys == findKeys { out.append(line(fileListBinding.keys, fileListBinding.action)) }
         }
         return out
     }

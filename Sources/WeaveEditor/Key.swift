@@ -54,4 +54,16 @@ public enum Effect: Hashable, Sendable {
     /// The clipboard now holds `text` (a copy or a cut): a host that may reach
     /// the system clipboard (OSC 52, when enabled) puts it there too.
     case clipboard(String)
+    /// Switch to this file of the workspace (Enter in the file list; also for
+    /// the file already shown). The list has closed.
+    case openFile(String)
+    /// Create this file in the workspace and switch to it (the path passed
+    /// `FileList.problem(with:)` and is not listed; the session checks again
+    /// and reports with `notify`). The list has closed.
+    case createFile(String)
+    /// Rename a workspace file (Ctrl-R in the file list). The list stays open;
+    /// when the session's next `workspaceFiles` holds `to`, it is selected.
+    case renameFile(from: String, to: String)
+    /// Delete a workspace file (Ctrl-D or Delete, then y). The list stays open.
+    case deleteFile(String)
 }

@@ -3,7 +3,8 @@
 /// Layout of the screen: text rows (with an optional line-number gutter), then
 /// the status line (reverse video: file name, saved/modified, peers, line and
 /// column), then the message line (a message, the find prompt, or a key hint).
-/// The help screen replaces the text rows.
+/// The help screen, the peer list and the file list (FileList+Render.swift)
+/// replace the text rows.
 
 /// Renders `editor` on a screen of `size`. Pure: when `size` differs from the
 /// editor's, the view is first fitted to the cursor on a copy.
@@ -23,12 +24,14 @@ extension Editor {
     private func renderFitted() -> Grid {
         var grid = Grid(width: size.width, height: size.height)
         if mode == .help {
-            for (y, line) in Help.lines(peers: !peersStatus.isEmpty).prefix(textHeight).enumerated() {
+            for (y, line) in Help.lines(peers: !peersStatus.isEmpty, workspace: workspaceFiles != nil).prefix(textHeight).enumerated() {
                 grid.write(line, x: 0, y: y, attributes: y == 0 ? .bold : [])
             }
             grid.cursor = nil
         } else if let peerList {
             drawPeerList(&grid, peerList)
+        } else if let fileList {
+            drawFileList(&grid, fileList)
         } else {
             drawText(&grid)
             drawRemoteCursors(&grid)
@@ -160,6 +163,8 @@ extension Editor {
         case .edit:
             if let message {
                 grid.write(message, x: 0, y: y, attributes: .bold)
+            } else if fileList != nil {
+                grid.write("Esc closes the file list  F1 help", x: 0, y: y, attributes: .dim)
             } else {
                 grid.write(keyHint ?? "F1 help  ^S save  ^Q quit  ^F find  ^Z undo  ^K cut  ^U paste", x: 0, y: y,
                            attributes: .dim)
