@@ -60,7 +60,7 @@ extension Editor {
     }
 
     /// Whether `key` would change the document or write the file in edit mode.
-    static func edits(_ key: Key) -> Bool {
+    public static func edits(_ key: Key) -> Bool {
         switch key {
         case .char, .enter, .tab, .paste, .backspace, .delete,
              .ctrl("h"), .ctrl("d"), .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"),

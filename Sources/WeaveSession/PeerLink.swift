@@ -307,6 +307,12 @@ public final class PeerLink: SessionCompanion {
     /// F6, F4 and Ctrl-P in the editor's plain edit mode; any key closes the list.
     public func filter(_ key: Key) -> Bool {
         if passQuit { return false }
+        if let w = workspace, w.current == nil, session.editor.fileList == nil, session.editor.mode == .edit,
+           Editor.edits(key) || key == .ctrl("v") {
+            // An empty shared folder shows no file: there is nothing to type into yet.
+            session.updateEditor { $0.notify("No file open: Ctrl-B, type a name, Ctrl-N creates it") }
+            return true
+        }
         if quitting != .no { quitKey(key); return true }
         if !waiting.isEmpty, session.editor.mode == .edit {
             // The question holds the keyboard until it is answered (typing

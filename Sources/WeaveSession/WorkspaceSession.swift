@@ -35,11 +35,10 @@ public final class WorkspaceSession: WorkspaceCompanion {
         self.hub = hub
         self.current = current
         session.onFileEffect = { [unowned self] effect in perform(effect) }
-        if current == nil { session.updateEditor { $0.readOnly = WorkspaceSession.noFileReason } }
         updateFileList()
     }
 
-    public static let noFileReason = "no file open: Ctrl-B lists the files, a new name and Enter creates one"
+    public static let noFileReason = "no file open: Ctrl-B lists the files; a new name and Ctrl-N creates one"
 
     /// Opens every live file's history and shares it with the hub (call before
     /// an `EditorSession` takes a document from its store).
@@ -296,7 +295,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
                     } else {
                         session.replaceStore(nil, path: from)
                         current = nil
-                        session.updateEditor { $0.readOnly = WorkspaceSession.noFileReason }
+                        session.saveRefusal = WorkspaceSession.noFileReason
                     }
                     session.updateEditor { $0.notify("\(from) was deleted (its history stays: weave show \(from))") }
                 }

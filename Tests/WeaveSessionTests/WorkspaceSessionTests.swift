@@ -169,6 +169,31 @@ import WeaveWorkspace
         }, "alice: \(texts(alice)) bob: \(texts(bob))")
     }
 
+    /// An empty folder shows no file: typing is refused with a hint, and the
+    /// file list's Ctrl-N creates the first file, on disk and for the joiner.
+    @Test func anEmptyFolderStartsWithTheFileList() throws {
+        let dir = try TempDir()
+        let shared = dir.path + "/empty"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        let (alice, port) = try Self.host(shared)
+        defer { _ = try? alice.hub.shutdown() }
+        #expect(alice.workspace.current == nil)
+        type("lost", into: alice)
+        #expect(alice.session.editor.text == "")
+        #expect(alice.session.editor.message?.contains("Ctrl-N") == true)
+        alice.session.press(.ctrl("b"))
+        type("first.txt", into: alice)
+        alice.session.press(.ctrl("n"))
+        #expect(alice.session.editor.fileName == "first.txt")
+        type("kept", into: alice)
+        alice.session.press(.ctrl("s"))
+        #expect(Self.read(shared + "/first.txt") == "kept")
+        let bob = try Self.join(dir.path + "/mirror", port: port, open: nil)
+        defer { _ = try? bob.hub.shutdown() }
+        #expect(bob.session.editor.text == "kept")
+        #expect(Self.read(dir.path + "/mirror/first.txt") == "kept")
+    }
+
     @Test func aJoinerRefusesAFolderWithOtherFilesAndAFile() throws {
         let dir = try TempDir()
         try FileManager.default.createDirectory(atPath: dir.path + "/busy", withIntermediateDirectories: true)
