@@ -73,8 +73,21 @@ public final class WorkspaceFolder {
     /// commit across the folder's files: see `DeferredSyncFileSystem`).
     public func deferSyncs() { fs.deferring = true }
 
-    /// Makes everything written since `deferSyncs` durable, with one sync.
-    public func commit() throws { try fs.commit(root: root) }
+    /// Makes everything written since `deferSyncs` durable, with one sync;
+    /// first writes the new files no text has come for yet (their store's
+    /// text: a caller whose editors hold documents writes those first, with
+    /// `writeThrough`), so every history has its file.
+    public func commit() throws {
+        for d in unwritten {
+            guard let s = stores[d] else { continue }
+            try s.savePlainText(s.doc.text)
+        }
+        unwritten.removeAll()
+        try fs.commit(root: root)
+    }
+
+    /// New files whose text has not been written yet (see `store`).
+    public private(set) var unwritten: Set<DocumentID> = []
 
     /// Records the host's workspace ID (a joiner, once it is known).
     public func adopt(workspaceID id: UInt64) throws {
@@ -112,6 +125,20 @@ public final class WorkspaceFolder {
         return [op]
     }
 
+    /// Appends many records at once (one insert each, one edit together) and
+    /// folds them with one derivation of the file list: O(records · log)
+    /// where appending them one by one re-sorts the list each time.
+    @discardableResult
+    public func append(contentsOf records: [FolderRecord]) -> [Operation] {
+        var ops: [Operation] = []
+        for r in records {
+            if let op = manifest.doc.insert(r.line, at: manifest.doc.count) { ops.append(op) }
+        }
+        if !ops.isEmpty { manifest.record(ops) }
+        _ = state.apply(text: records.map(\.line).joined())
+        return ops
+    }
+
     /// Applies peers' operations on the folder's state. Returns the
     /// operations that were new. Throws when one cannot apply.
     public func receiveManifest(_ ops: [Operation], marks: MarkTable) throws -> [Operation] {
@@ -131,12 +158,15 @@ public final class WorkspaceFolder {
         skipped = found.skipped
         var ops: [Operation] = []
         let onDisk = Set(found.files)
+        // New files' records share one lamport (they are about different files), so they fold together.
+        var records: [FolderRecord] = []
         for path in found.files where state.document(at: path) == nil {
-            ops += append(try state.create(path: path, document: .random(), author: replica))
+            records.append(try state.create(path: path, document: .random(), author: replica))
         }
         for e in state.files where !onDisk.contains(e.path) && !Disk.fs.exists(absolute(e.path)) {
-            ops += append(try state.delete(e.document, author: replica))
+            records.append(try state.delete(e.document, author: replica))
         }
+        ops += append(contentsOf: records)
         return ops
     }
 
@@ -155,9 +185,13 @@ public final class WorkspaceFolder {
             let text = try OpLog.load(path: sidecar).document(as: replica).text
             try AtomicFile.write(file, Array(text.utf8))
         }
-        let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour, fs: fs)
+        // A new file of the mirror is written once, with its text, when that
+        // arrives (or at the next commit), rather than created empty and replaced.
+        let missing = !Disk.fs.exists(file)
+        let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour, fs: fs, createMissingFile: !missing)
         for m in s.messages { messages.append("\(e.path): \(m)") }
         stores[d] = s
+        if missing { unwritten.insert(d) }
         return s
     }
 
@@ -177,7 +211,8 @@ public final class WorkspaceFolder {
             let temp = absolute(".weave/moving-\(d)")
             stores[d] = nil
             do {
-                try Disk.fs.rename(absolute(from), temp)
+                // A new file may have its history and no file yet (`unwritten`): the history moves alone.
+                if Disk.fs.exists(absolute(from)) { try Disk.fs.rename(absolute(from), temp) }
                 if Disk.fs.exists(OpLog.sidecarPath(for: absolute(from))) {
                     try Disk.fs.rename(OpLog.sidecarPath(for: absolute(from)), OpLog.sidecarPath(for: temp))
                 }
@@ -189,7 +224,7 @@ public final class WorkspaceFolder {
         for (d, from, to, temp) in moving {
             do {
                 try Disk.makeFolders(Disk.directory(of: absolute(to)))
-                try Disk.fs.rename(temp, absolute(to))
+                if Disk.fs.exists(temp) { try Disk.fs.rename(temp, absolute(to)) }
                 if Disk.fs.exists(OpLog.sidecarPath(for: temp)) { try Disk.fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
                 changes.append((d, from, to))
             } catch {
@@ -209,6 +244,7 @@ public final class WorkspaceFolder {
     /// Writes every live file's text from its history (a joiner's mirror).
     public func writeThrough(_ d: DocumentID, text: String) {
         guard let s = stores[d] else { return }
+        unwritten.remove(d)
         do { try s.savePlainText(text) } catch { messages.append("\(state.entry(d)?.path ?? "\(d)"): not written: \(error)") }
     }
 }

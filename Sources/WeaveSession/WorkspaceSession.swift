@@ -105,7 +105,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
             try session.receive(ops)
             if clean, let store = session.store {
                 do {
-                    try store.savePlainText(session.editor.text)
+                    if let d = current { folder.writeThrough(d, text: session.editor.text) } else { try store.savePlainText(session.editor.text) }
                     session.updateEditor { $0.setModified(false) }
                 } catch {
                     session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not written: \(error)") }
@@ -135,6 +135,13 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// Makes the files and histories written this turn durable, with one sync
     /// (called before each frame is drawn, and after a join's catch-up).
     public func commitWrites() {
+        for d in folder.unwritten {
+            // A new file's text is its editor's when one holds the document.
+            let text = d == current ? session.editor.text : buffers[d]?.editor.text ?? folder.stores[d]?.doc.text ?? ""
+            folder.deferSyncs()
+            folder.writeThrough(d, text: text)
+            if d == current { session.updateEditor { $0.setModified(false) } }
+        }
         guard folder.fs.deferring || folder.fs.pending else { return }
         do { try folder.commit() } catch { session.updateEditor { $0.notify("Shared folder not saved: \(error)") } }
     }
@@ -237,6 +244,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         }
         try settle(previous: previous)
         try open(d)
+        commitWrites()  // the new file is on disk at once
     }
 
     public func rename(_ from: String, to: String) throws {

@@ -37,7 +37,10 @@ public final class StoredDocument {
     /// Opens FILE for editing as a new replica `replica` named `author`.
     ///
     /// - FILE and no sidecar: FILE's text becomes the first edit of a new history.
-    /// - neither: FILE is created empty, with a new history.
+    /// - neither: FILE is created empty, with a new history (with
+    ///   `createMissingFile: false`, only the history: the caller writes FILE
+    ///   with `savePlainText` next — a shared folder's mirror, which so writes
+    ///   each new file once instead of creating it empty and replacing it).
     /// - both: the history is loaded; a torn tail is cut back (with a message).
     ///   Then the text shown is decided, and it is never a merge of both:
     ///   - FILE holds the history's text: nothing to do (a save mark lost with a
@@ -57,7 +60,8 @@ public final class StoredDocument {
     /// a directory, a damaged or newer-format sidecar, or I/O failures such as a
     /// read-only directory.
     public init(file: String, replica: ReplicaID = .random(), author: String, colour: Int = 0,
-                now: Int64 = StoredDocument.nowMillis(), fs: FileSystem = PosixFileSystem.shared) throws {
+                now: Int64 = StoredDocument.nowMillis(), fs: FileSystem = PosixFileSystem.shared,
+                createMissingFile: Bool = true) throws {
         self.file = file
         self.fs = fs
         let sidecar = OpLog.sidecarPath(for: file)
@@ -120,8 +124,9 @@ public final class StoredDocument {
                 savedMark = mark
             }
         } else {
-            // A new history; FILE is created now if missing so the pair stays consistent.
-            if fileText == nil {
+            // A new history; FILE is created now if missing so the pair stays
+            // consistent (unless the caller writes it next: `createMissingFile`).
+            if fileText == nil && createMissingFile {
                 try fs.writeAtomically(file, [])
                 diskStamp = fs.stamp(file)
             }

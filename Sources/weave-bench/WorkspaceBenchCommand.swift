@@ -53,16 +53,15 @@ struct BenchWorkspace: ParsableCommand {
 
     /// One join: (protocol seconds, mirror seconds).
     func once() throws -> (Double, Double) {
-        var g = SystemRandomNumberGenerator()
+        var g = SplitMix64(state: UInt64.random(in: 0 ... .max))
         let hostReplica = ReplicaID.random(), joinerReplica = ReplicaID.random()
         var manifest = RGA(replica: hostReplica)
-        var state = FolderState()
+        let state = FolderState()
         var docs: [(DocumentID, RGA)] = []
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz     \n".unicodeScalars)
         for i in 0 ..< files {
             let d = DocumentID.random(using: &g)
             let record = try state.create(path: "dir\(i % 20)/file\(i).txt", document: d, author: hostReplica)
-            _ = state.apply(record)
             manifest.insert(record.line, at: manifest.count)
             var doc = RGA(replica: hostReplica)
             doc.insert((0 ..< size).map { _ in alphabet[Int.random(in: 0 ..< alphabet.count, using: &g)] }, at: 0)
