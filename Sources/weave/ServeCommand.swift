@@ -27,7 +27,7 @@ struct Serve: ParsableCommand {
         """
     )
 
-    @Argument(help: "The text file to serve (created on exit if it does not exist).")
+    @Argument(help: "The text file to serve (created on exit if it does not exist), or a folder: every text file under it.")
     var file: String
 
     @Option(help: "TCP port to listen on (0: any free port).")
@@ -50,6 +50,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        if isFolder(file) { return try serveFolder() }
         let history: ServeHistory
         do {
             history = try Serve.loadDocument(file, author: name)
@@ -116,6 +117,75 @@ struct Serve: ParsableCommand {
         printReports()
         try history.finish(final)
         print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
+    }
+
+    /// `weave serve DIR`: the shared folder, kept and relayed headless.
+    func serveFolder() throws {
+        var root = file
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        let folder: WorkspaceFolder
+        do {
+            folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0, workspaceID: UInt64.random(in: 1 ... .max))
+            folder.deferSyncs()
+            _ = try folder.scan()
+        } catch {
+            throw ValidationError("cannot share \(root): \(error)")
+        }
+        var config = PeerHub.Configuration(name: name, colour: 0)
+        config.showsCursor = false
+        config.share = .folder(folder.workspaceID)
+        let invitations = try HostInvitations(document: root)
+        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
+        if let log {
+            config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
+        }
+        var stop = sigset_t()
+        sigemptyset(&stop)
+        sigaddset(&stop, SIGINT)
+        sigaddset(&stop, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stop, nil)
+        let lines = LineQueue()
+        let relay = WorkspaceRelay(folder: folder)
+        let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
+            relay.post(event)
+            if let line = Serve.report(event) { lines.append(line) }
+        })
+        hub.addHistory(folder.manifest.history)
+        let address: String
+        do {
+            try relay.start(hub)
+            let bound = try hub.listen(host: bind, port: port)
+            address = "\(bind):\(bound.port ?? port)"
+        } catch {
+            _ = try? hub.shutdown()
+            throw ValidationError("cannot serve \(root) on \(bind):\(port): \(error)")
+        }
+        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE:\(address.split(separator: ":").last ?? "")" : address
+        let invitation: Invitation
+        do { invitation = try invitations.forHost(readOnly: readOnly, validFor: nil, address: shown) } catch {
+            _ = try? hub.shutdown()
+            throw error
+        }
+        config.security?.invitations.add(invitation)
+        let base = root.split(separator: "/").last.map(String.init) ?? "shared"
+        print("serving the folder \(root) (\(folder.state.files.count) files) on \(address) (TLS 1.3, invited peers only)")
+        print("join with: \(HostInvitations.joinCommand(address: shown, invitation)) \(base)/")
+        print("stop with Ctrl-C")
+        flushOutput()
+        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        func printReports() {
+            let batch = lines.take()
+            for line in batch { print(line) }
+            if !batch.isEmpty { flushOutput() }
+        }
+        while sigtimedwait(&stop, nil, &wait) < 0 {
+            printReports()
+            for p in relay.process() { print("! \(p)"); flushOutput() }
+        }
+        _ = try hub.shutdown()
+        printReports()
+        try relay.finish()
+        print("saved the folder \(root) (\(folder.state.files.count) files)")
     }
 
     /// The document to serve, with its history (`StoredDocument`: FILE and

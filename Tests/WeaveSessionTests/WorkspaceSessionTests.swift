@@ -194,6 +194,43 @@ import WeaveWorkspace
         #expect(Self.read(dir.path + "/mirror/first.txt") == "kept")
     }
 
+    /// `weave serve DIR`: two joiners that reach each other only through the
+    /// relay share edits and new files; the relay's folder keeps every file
+    /// with its history.
+    @Test func aRelayKeepsTheFolderAndJoinersMeetThroughIt() throws {
+        let dir = try TempDir()
+        let shared = dir.path + "/served"
+        try FileManager.default.createDirectory(atPath: shared + "/docs", withIntermediateDirectories: true)
+        try "plan\n".write(toFile: shared + "/docs/plan.md", atomically: true, encoding: .utf8)
+        let folder = try WorkspaceFolder(root: shared, replica: .random(), author: "serve", colour: 0, workspaceID: 0xF00D)
+        _ = try folder.scan()
+        let relay = WorkspaceRelay(folder: folder)
+        var config = PeerHub.Configuration(name: "serve", colour: 0)
+        config.showsCursor = false
+        config.share = .folder(0xF00D)
+        let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: relay.post)
+        defer { _ = try? hub.shutdown() }
+        try relay.start(hub)
+        let port = try hub.listen(host: "127.0.0.1", port: 0).port!
+        let bob = try Self.join(dir.path + "/bob", port: port, open: nil, name: "bob")
+        defer { _ = try? bob.hub.shutdown() }
+        let carol = try Self.join(dir.path + "/carol", port: port, open: nil, name: "carol")
+        defer { _ = try? carol.hub.shutdown() }
+        func pump(_ done: () -> Bool) -> Bool {
+            pumpLinks([bob.link, carol.link]) { relay.process(); return done() }
+        }
+        #expect(bob.session.editor.text == "plan\n" && carol.session.editor.text == "plan\n")
+        type("- ", into: bob)
+        #expect(pump { carol.session.editor.text == "- plan\n" && Self.read(shared + "/docs/plan.md") == "- plan\n" })
+        let served = try OpLog.load(path: shared + "/docs/.plan.md.weave")
+        #expect(served.history.authors.values.contains { $0.name == "bob" })
+        try carol.workspace.create("todo.txt")
+        type("x", into: carol)
+        #expect(pump { Self.read(shared + "/todo.txt") == "x" && Self.read(dir.path + "/bob/todo.txt") == "x" })
+        #expect(bob.session.editor.workspaceFiles?.map(\.path).contains("todo.txt") == true)
+        try relay.finish()
+    }
+
     @Test func aJoinerRefusesAFolderWithOtherFilesAndAFile() throws {
         let dir = try TempDir()
         try FileManager.default.createDirectory(atPath: dir.path + "/busy", withIntermediateDirectories: true)

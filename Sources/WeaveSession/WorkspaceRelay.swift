@@ -1,0 +1,108 @@
+import NIOConcurrencyHelpers
+import WeaveCore
+import WeaveHistory
+import WeavePeer
+import WeaveStore
+import WeaveWorkspace
+
+/// `weave serve DIR`: a shared folder kept by a headless peer that relays
+/// between its joiners. The hub's loop only queues its events (`post`, O(1));
+/// the serving thread applies them (`process`): every file and its history
+/// written, renames and deletes carried out on disk, new files shared, all
+/// made durable by one sync per round. So a slow disk never stalls a link.
+public final class WorkspaceRelay: @unchecked Sendable {
+    public let folder: WorkspaceFolder
+    private let queue = NIOLockedValueBox<[PeerEvent]>([])
+    private var marks: [DocumentID: MarkTable] = [:]
+    private var manifestMarks = MarkTable()
+    private var authors: [ReplicaID: Author] = [:]
+    /// Set once the hub exists (`start`).
+    public private(set) var hub: PeerHub?
+
+    public init(folder: WorkspaceFolder) { self.folder = folder }
+
+    /// Shares the folder's files with `hub` (whose main document is the folder's state).
+    public func start(_ hub: PeerHub) throws {
+        self.hub = hub
+        try WorkspaceSession.share(folder, with: hub)
+        try folder.commit()
+    }
+
+    /// Queues a hub event (any thread; O(1), never waits for the disk).
+    @Sendable public func post(_ event: PeerEvent) {
+        switch event {
+        case .documentOperations, .documentHistory, .remoteOperations, .history:
+            queue.withLockedValue { $0.append(event) }
+        default:
+            break
+        }
+    }
+
+    /// Applies what was queued (the serving thread only). Returns a sentence
+    /// per problem (a file that could not be written, an operation refused).
+    @discardableResult
+    public func process() -> [String] {
+        let events = queue.withLockedValue { q -> [PeerEvent] in
+            defer { q.removeAll(keepingCapacity: true) }
+            return q
+        }
+        guard !events.isEmpty || folder.fs.pending else { return [] }
+        folder.deferSyncs()
+        var problems: [String] = []
+        for event in events {
+            do { try apply(event) } catch { problems.append("\(error)") }
+        }
+        do { try folder.commit() } catch { problems.append("not saved: \(error)") }
+        problems += folder.messages
+        folder.messages = []
+        return problems
+    }
+
+    private func apply(_ event: PeerEvent) throws {
+        switch event {
+        case .documentOperations(let d, let ops, _):
+            guard folder.state.isLive(d) else { return }
+            let fresh = folder.stores[d] == nil
+            let store = try folder.store(d)
+            if fresh { for a in authors.values { store.registerAuthor(a) } }
+            try store.doc.receive(contentsOf: ops)
+            for piece in (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis()) {
+                store.record(piece.ops, time: piece.time)
+            }
+            try store.flush()
+            folder.writeThrough(d, text: store.doc.text)
+        case .documentHistory(let d, let note):
+            learn(note.authors)
+            for m in note.marks { _ = marks[d, default: MarkTable()].insert(m) }
+        case .history(let note):
+            learn(note.authors)
+            for m in note.marks { _ = manifestMarks.insert(m) }
+        case .remoteOperations(let ops, _):
+            let previous = folder.state
+            _ = try folder.receiveManifest(ops, marks: manifestMarks)
+            try folder.manifest.flush()
+            for s in folder.stores.values { try s.flush() }
+            for (d, from, to) in folder.settle(previous: previous) where from == nil && to != nil {
+                if let hub { try WorkspaceSession.share(d, of: folder, with: hub) }
+            }
+        default:
+            break
+        }
+    }
+
+    private func learn(_ cards: [AuthorCard]) {
+        for card in cards {
+            let a = Author(card)
+            authors[a.replica] = a
+            folder.manifest.registerAuthor(a)
+            for s in folder.stores.values { s.registerAuthor(a) }
+        }
+    }
+
+    /// On exit (the hub stopped): everything made durable.
+    public func finish() throws {
+        for p in process() { throw WorkspaceFailure.slow(p) }
+        try folder.manifest.flush()
+        for s in folder.stores.values { try s.flush() }
+    }
+}
