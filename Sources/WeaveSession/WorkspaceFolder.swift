@@ -155,7 +155,7 @@ public final class WorkspaceFolder {
     /// stays). Returns the operations for the peers.
     public func scan(sizeLimit: Int = 1 << 20) throws -> [Operation] {
         let found = try FolderScan.scan(root, sizeLimit: sizeLimit)
-        skipped = found.skipped
+        skipped = found.skipped.filter { $0.path != ".weave" }  // the folder's own state: not news
         var ops: [Operation] = []
         let onDisk = Set(found.files)
         // New files' records share one lamport (they are about different files), so they fold together.
