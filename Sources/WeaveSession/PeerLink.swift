@@ -112,7 +112,9 @@ public final class PeerLink: SessionCompanion {
         }
         for event in early { handle(event) }
         workspace?.commitWrites()
-        refresh()
+        // A shared folder's peers learn at once which file this side shows
+        // (a joiner opens the host's file first).
+        if workspace != nil { documentChanged() } else { refresh() }
     }
 
     /// Goes offline or back online (F6; `--offline` at start).

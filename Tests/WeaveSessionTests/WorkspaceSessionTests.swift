@@ -21,7 +21,7 @@ import WeaveWorkspace
 
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
-    static func host(_ root: String, name: String = "alice") throws -> (Side, port: Int) {
+    static func host(_ root: String, name: String = "alice", open: String? = nil) throws -> (Side, port: Int) {
         let folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0, workspaceID: 0x5EED)
         _ = try folder.scan()
         try folder.manifest.flush()
@@ -30,7 +30,7 @@ import WeaveWorkspace
         config.share = .folder(folder.workspaceID)
         let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
         try WorkspaceSession.share(folder, with: hub)
-        let first = try WorkspaceStart.firstDocument(folder, open: nil)
+        let first = try WorkspaceStart.firstDocument(folder, open: open)
         let session = try WorkspaceStart.makeSession(folder, first: first)
         let (link, ws) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
         link.attach()
@@ -229,6 +229,22 @@ import WeaveWorkspace
         #expect(pump { Self.read(shared + "/todo.txt") == "x" && Self.read(dir.path + "/bob/todo.txt") == "x" })
         #expect(bob.session.editor.workspaceFiles?.map(\.path).contains("todo.txt") == true)
         try relay.finish()
+    }
+
+    /// Without --open a joiner first shows the file the host is in.
+    @Test func aJoinerFirstShowsTheHostsFile() throws {
+        let dir = try TempDir()
+        let shared = dir.path + "/shared"
+        try FileManager.default.createDirectory(atPath: shared + "/z", withIntermediateDirectories: true)
+        try "first\n".write(toFile: shared + "/a.txt", atomically: true, encoding: .utf8)
+        try "hosts\n".write(toFile: shared + "/z/z.txt", atomically: true, encoding: .utf8)
+        let (alice, port) = try Self.host(shared, open: "z/z.txt")
+        defer { _ = try? alice.hub.shutdown() }
+        #expect(alice.session.editor.text == "hosts\n")
+        let bob = try Self.join(dir.path + "/mirror", port: port, open: nil)
+        defer { _ = try? bob.hub.shutdown() }
+        #expect(bob.session.editor.text == "hosts\n")
+        #expect(bob.session.editor.fileName == "z.txt")
     }
 
     @Test func aJoinerRefusesAFolderWithOtherFilesAndAFile() throws {
