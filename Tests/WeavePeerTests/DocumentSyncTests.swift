@@ -169,6 +169,62 @@ import WeaveTestSupport
         })
     }
 
+    /// Four joiners reach a folder host through a fault-injecting proxy that
+    /// delays, stalls and cuts every link while all five edit random
+    /// documents: every document converges everywhere.
+    @Test(arguments: [21, 22] as [UInt64]) func manyPeersThroughAFaultyProxyConvergePerDocument(seed: UInt64) throws {
+        let seed = TestSeed.pick(seed)
+        var g = SeededRandom(seed: seed)
+        let docs = [Self.x, Self.y, Self.z]
+        let peers = (1 ... 5).map { Self.hub(UInt64($0), name: "p\($0)", share: .folder(0x99)) }
+        defer { for p in peers { _ = try? p.hub.shutdown() } }
+        var local: [[DocumentID: RGA]] = peers.map { p in Dictionary(uniqueKeysWithValues: docs.map { ($0, RGA(replica: p.hub.replica)) }) }
+        for (i, p) in peers.enumerated() { for d in docs { p.hub.addDocument(d, local[i][d]!) } }
+        let proxy = try FaultProxy(to: try peers[0].listen())
+        defer { proxy.stop() }
+        for p in peers.dropFirst() { p.hub.connect(host: "127.0.0.1", port: proxy.port) }
+        func pump() throws {
+            for (i, p) in peers.enumerated() {
+                for e in p.events.take() {
+                    if case .documentOperations(let d, let ops, _) = e { try local[i][d]!.receive(contentsOf: ops) }
+                }
+            }
+        }
+        for step in 0 ..< 400 {
+            let i = g.int(0 ..< peers.count), d = docs[g.int(0 ..< docs.count)]
+            var doc = local[i][d]!
+            let op: WeaveCore.Operation?
+            if doc.count > 0 && g.chance(0.3) {
+                let at = g.int(0 ..< doc.count)
+                op = doc.delete(at: at, length: min(doc.count - at, g.int(1 ... 3)))
+            } else {
+                op = doc.insert(g.text(g.int(1 ... 4)), at: g.int(0 ... doc.count))
+            }
+            local[i][d] = doc
+            if let op { peers[i].hub.submit([op], document: d) }
+            switch g.int(0 ..< 100) {
+            case 0 ..< 3: proxy.cut()
+            case 3 ..< 5: proxy.delay(milliseconds: g.int(0 ... 40))
+            case 5: proxy.stall(true)
+            case 6 ..< 9: proxy.stall(false)
+            default: break
+            }
+            if step % 20 == 0 { try pump(); usleepMillis(2) }
+        }
+        proxy.stall(false)
+        proxy.delay(milliseconds: 0)
+        let converged = try eventually(30) {
+            try pump()
+            for d in docs {
+                let texts = try peers.map { try Self.text($0, d) ?? "\u{0}" }
+                guard Set(texts).count == 1, (0 ..< peers.count).allSatisfy({ local[$0][d]!.text == texts[0] }) else { return false }
+            }
+            return true
+        }
+        #expect(converged, "seed \(seed), proxy \(proxy.counters)")
+        #expect(proxy.counters.cuts > 0 && proxy.counters.accepted > 4, "the links were cut and redialled: \(proxy.counters)")
+    }
+
     /// Random edits to random documents on three hubs in a chain (A – B – C,
     /// B relaying), with links going offline and back: every document converges.
     @Test(arguments: [11, 12, 13] as [UInt64]) func threeHubsInAChainConvergePerDocument(seed: UInt64) throws {
