@@ -122,6 +122,7 @@ public final class WorkspaceFolder {
         guard let op = manifest.doc.insert(record.line, at: manifest.doc.count) else { return [] }
         manifest.record([op])
         _ = state.apply(record)
+        saveManifest()
         return [op]
     }
 
@@ -136,6 +137,7 @@ public final class WorkspaceFolder {
         }
         if !ops.isEmpty { manifest.record(ops) }
         _ = state.apply(text: records.map(\.line).joined())
+        if !ops.isEmpty { saveManifest() }
         return ops
     }
 
@@ -147,7 +149,14 @@ public final class WorkspaceFolder {
         let fresh = manifest.doc.operations(since: before)
         for piece in marks.split(fresh, fallbackTime: StoredDocument.nowMillis()) { manifest.record(piece.ops, time: piece.time) }
         state = FolderState(text: manifest.doc.text)
+        if !fresh.isEmpty { saveManifest() }
         return fresh
+    }
+
+    /// Writes `.weave/folder.txt` (the records, for people to read; the
+    /// history beside it is what counts). A failure is a message, not an error.
+    private func saveManifest() {
+        do { try manifest.savePlainText(manifest.doc.text) } catch { messages.append(".weave/folder.txt not written: \(error)") }
     }
 
     /// (Host) Shares what is on disk: a file not in the state yet is created

@@ -80,6 +80,11 @@ import WeaveWorkspace
         let links = [alice.link, bob.link]
         #expect(pumpLinks(links) { Self.read(mirror + "/a.txt") == "alpha\n" }, "every file is mirrored")
         #expect(FileManager.default.fileExists(atPath: mirror + "/.a.txt.weave"))
+        // The folder's state is readable on both sides: one record per line.
+        for root in [shared, mirror] {
+            let records = (Self.read(root + "/.weave/folder.txt") ?? "").split(separator: "\n")
+            #expect(records.count == 2 && records.allSatisfy { $0.hasPrefix("create ") }, "\(root): \(records)")
+        }
 
         // Bob types into sub/b.txt, which alice is not showing: her history and her file get it.
         type("hi ", into: bob)
