@@ -176,22 +176,7 @@ extension PeerHub {
             throw .unexpected(message: "Ops for document \(id), which this side did not open", state: "open")
         }
         let before = shared.rga.version
-        var edits: [TextEdit] = []
-        var failure: PeerError?
-        for op in ops {
-            c.opsReceived += 1
-            c.unitsReceived += op.length
-            do {
-                edits += try shared.rga.receive(op)
-            } catch let e as OperationError {
-                failure = .badOperation(e)
-                break
-            } catch {
-                failure = .badOperation(.empty(op.replica))
-                break
-            }
-            link.known.cover(op)
-        }
+        let (edits, failure) = PeerHub.apply(ops, to: &shared.rga, from: c) { link.known.cover($0) }
         let fresh = shared.rga.operations(since: before)
         if !fresh.isEmpty {
             emit(.documentOperations(id, fresh, edits: edits))

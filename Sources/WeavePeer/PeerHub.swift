@@ -486,20 +486,7 @@ public final class PeerHub: @unchecked Sendable {
     /// before it stay applied; the connection is then closed).
     func received(_ ops: [Operation], from c: PeerConnection) throws(PeerError) {
         let before = document.version
-        var edits: [TextEdit] = []
-        var failure: PeerError?
-        for op in ops {
-            c.opsReceived += 1
-            c.unitsReceived += op.length
-            do {
-                edits += try document.receive(op)
-            } catch let e as OperationError {
-                failure = .badOperation(e)
-                break
-            } catch {
-                failure = .badOperation(.empty(op.replica))
-                break
-            }
+        let (edits, failure) = PeerHub.apply(ops, to: &document, from: c) { op in
             c.known.cover(op)
             c.ackReplicas.insert(op.replica)
         }
@@ -511,6 +498,27 @@ public final class PeerHub: @unchecked Sendable {
         }
         checkCaughtUp(c)
         if let failure { throw failure }
+    }
+
+    /// Applies a batch from `c` to `rga` in order, counting it on `c` and
+    /// calling `applied` after each operation; stops at the first refused (the
+    /// ones before it stay applied) and returns why. The text edits they made.
+    static func apply(_ ops: [Operation], to rga: inout RGA, from c: PeerConnection,
+                      applied: (Operation) -> Void) -> (edits: [TextEdit], failure: PeerError?) {
+        var edits: [TextEdit] = []
+        for op in ops {
+            c.opsReceived += 1
+            c.unitsReceived += op.length
+            do {
+                edits += try rga.receive(op)
+            } catch let e as OperationError {
+                return (edits, .badOperation(e))
+            } catch {
+                return (edits, .badOperation(.empty(op.replica)))
+            }
+            applied(op)
+        }
+        return (edits, nil)
     }
 
     /// Acknowledges to `c` what arrived from it, once per loop turn (several

@@ -51,23 +51,8 @@ enum FolderCommands {
             _ = try? hub.shutdown()
             throw ValidationFailure("cannot share \(root): \(error)")
         }
-        let bound: Int
-        do {
-            bound = try hub.listen(host: bind, port: port).port ?? port
-        } catch {
-            _ = try? hub.shutdown()
-            throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
-        }
-        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
-        let address = "\(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
-        let invitation: Invitation
-        do {
-            invitation = try invitations.forHost(readOnly: readOnly, validFor: expires.flatMap(DurationText.parse), address: address)
-        } catch {
-            _ = try? hub.shutdown()
-            throw error
-        }
-        config.security?.invitations.add(invitation)
+        let (bound, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
+                                                               readOnly: readOnly, expires: expires, config: &config)
         let base = root.split(separator: "/").last.map(String.init) ?? "shared"
         let command = HostInvitations.joinCommand(address: address, invitation) + " \(base)/"
         print("hosting the folder \(root) (\(folder.state.files.count) files) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")

@@ -24,6 +24,30 @@ private func hubConfiguration(name: String, colour: UInt8, log: String?) throws 
     return config
 }
 
+/// `weave host`'s listening and invitation, for a file or a folder: binds
+/// `bind:port`, then makes (or reuses) the invitation for the address peers
+/// dial (THIS-MACHINE for every interface). The hub is shut down on failure.
+func listenAndInvite(_ hub: PeerHub, bind: String, port: Int, invitations: HostInvitations, readOnly: Bool, expires: String?,
+                     config: inout PeerHub.Configuration) throws -> (bound: Int, address: String, invitation: Invitation) {
+    let bound: Int
+    do {
+        bound = try hub.listen(host: bind, port: port).port ?? port
+    } catch {
+        _ = try? hub.shutdown()
+        throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
+    }
+    let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
+    let address = "\(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
+    do {
+        let invitation = try invitations.forHost(readOnly: readOnly, validFor: expires.flatMap(DurationText.parse), address: address)
+        config.security?.invitations.add(invitation)
+        return (bound, address, invitation)
+    } catch {
+        _ = try? hub.shutdown()
+        throw error
+    }
+}
+
 /// Runs the session; the hub is shut down (Bye to every peer) on the way out.
 private func runSession(_ session: EditorSession, hub: PeerHub) throws {
     defer { _ = try? hub.shutdown() }
@@ -110,23 +134,8 @@ struct Host: ParsableCommand {
         config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
         let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
         if let store = session.store { hub.addHistory(store.history) }  // joiners get every edit with its author and time
-        let bound: Int
-        do {
-            bound = try hub.listen(host: bind, port: port).port ?? port
-        } catch {
-            _ = try? hub.shutdown()
-            throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
-        }
-        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
-        let address = "\(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
-        let invitation: Invitation
-        do {
-            invitation = try invitations.forHost(readOnly: readOnly, validFor: expires.flatMap(DurationText.parse), address: address)
-        } catch {
-            _ = try? hub.shutdown()
-            throw error
-        }
-        config.security?.invitations.add(invitation)
+        let (bound, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
+                                                               readOnly: readOnly, expires: expires, config: &config)
         let command = HostInvitations.joinCommand(address: address, invitation)
         print("hosting \(file) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")
         print("join with: \(command)")

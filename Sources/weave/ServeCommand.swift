@@ -65,12 +65,7 @@ struct Serve: ParsableCommand {
         if let log {
             config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
         }
-        // Block the stop signals before NIO starts its thread, so that only sigwait sees them.
-        var stop = sigset_t()
-        sigemptyset(&stop)
-        sigaddset(&stop, SIGINT)
-        sigaddset(&stop, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stop, nil)
+        var stop = blockStopSignals()
 
         // The hub's loop only queues (history batches, report lines): the disk and
         // stdout are written from this thread, so neither can stall a link.
@@ -81,40 +76,18 @@ struct Serve: ParsableCommand {
             if let line = Serve.report(event) { lines.append(line) }
         })
         hub.addHistory(history.loadedHistory)  // joiners get every edit with its author and time
-        let address: String
-        do {
-            let bound = try hub.listen(host: bind, port: port)
-            address = "\(bind):\(bound.port ?? port)"
-        } catch {
-            _ = try? hub.shutdown()
-            throw ValidationError("cannot listen on \(bind):\(port): \(error)")
-        }
-        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE:\(address.split(separator: ":").last ?? "")" : address
-        let invitation: Invitation
-        do { invitation = try invitations.forHost(readOnly: readOnly, validFor: nil, address: shown) } catch {
-            _ = try? hub.shutdown()
-            throw error
-        }
-        config.security?.invitations.add(invitation)
+        let (_, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
+                                                           readOnly: readOnly, expires: nil, config: &config)
         print("serving \(file) (\(document.count) characters) on \(address) (TLS 1.3, invited peers only)")
-        print("join with: \(HostInvitations.joinCommand(address: shown, invitation))")
+        print("join with: \(HostInvitations.joinCommand(address: address, invitation))")
         print("stop with Ctrl-C; the text is saved to \(file)")
         flushOutput()
-
-        // Wait for SIGINT/SIGTERM; meanwhile make recorded batches durable
-        // (group commit: at most ~100 ms after they arrived).
-        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-        func printReports() {
-            let batch = lines.take()
-            for line in batch { print(line) }
-            if !batch.isEmpty { flushOutput() }
-        }
-        while sigtimedwait(&stop, nil, &wait) < 0 {
-            printReports()
+        // Meanwhile recorded batches are made durable (group commit: at most ~100 ms after they arrived).
+        serveUntilStopped(&stop, lines: lines) {
             if let error = history.flushIfNeeded() { print("! history not saved: \(error)"); flushOutput() }
         }
         let final = try hub.shutdown()
-        printReports()
+        printReports(lines)
         try history.finish(final)
         print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
     }
@@ -139,11 +112,7 @@ struct Serve: ParsableCommand {
         if let log {
             config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
         }
-        var stop = sigset_t()
-        sigemptyset(&stop)
-        sigaddset(&stop, SIGINT)
-        sigaddset(&stop, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stop, nil)
+        var stop = blockStopSignals()
         let lines = LineQueue()
         let relay = WorkspaceRelay(folder: folder)
         let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
@@ -151,39 +120,22 @@ struct Serve: ParsableCommand {
             if let line = Serve.report(event) { lines.append(line) }
         })
         hub.addHistory(folder.manifest.history)
-        let address: String
-        do {
-            try relay.start(hub)
-            let bound = try hub.listen(host: bind, port: port)
-            address = "\(bind):\(bound.port ?? port)"
-        } catch {
+        do { try relay.start(hub) } catch {
             _ = try? hub.shutdown()
-            throw ValidationError("cannot serve \(root) on \(bind):\(port): \(error)")
+            throw ValidationError("cannot serve \(root): \(error)")
         }
-        let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE:\(address.split(separator: ":").last ?? "")" : address
-        let invitation: Invitation
-        do { invitation = try invitations.forHost(readOnly: readOnly, validFor: nil, address: shown) } catch {
-            _ = try? hub.shutdown()
-            throw error
-        }
-        config.security?.invitations.add(invitation)
+        let (_, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
+                                                           readOnly: readOnly, expires: nil, config: &config)
         let base = root.split(separator: "/").last.map(String.init) ?? "shared"
         print("serving the folder \(root) (\(folder.state.files.count) files) on \(address) (TLS 1.3, invited peers only)")
-        print("join with: \(HostInvitations.joinCommand(address: shown, invitation)) \(base)/")
+        print("join with: \(HostInvitations.joinCommand(address: address, invitation)) \(base)/")
         print("stop with Ctrl-C")
         flushOutput()
-        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-        func printReports() {
-            let batch = lines.take()
-            for line in batch { print(line) }
-            if !batch.isEmpty { flushOutput() }
-        }
-        while sigtimedwait(&stop, nil, &wait) < 0 {
-            printReports()
+        serveUntilStopped(&stop, lines: lines) {
             for p in relay.process() { print("! \(p)"); flushOutput() }
         }
         _ = try hub.shutdown()
-        printReports()
+        printReports(lines)
         try relay.finish()
         print("saved the folder \(root) (\(folder.state.files.count) files)")
     }
@@ -207,3 +159,30 @@ struct Serve: ParsableCommand {
 }
 
 private func flushOutput() { fflush(nil) }
+
+/// Blocks SIGINT and SIGTERM (call before NIO starts its thread), so that only
+/// `sigtimedwait` sees them. Returns the set.
+private func blockStopSignals() -> sigset_t {
+    var stop = sigset_t()
+    sigemptyset(&stop)
+    sigaddset(&stop, SIGINT)
+    sigaddset(&stop, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &stop, nil)
+    return stop
+}
+
+/// Prints the join/leave lines the hub queued.
+private func printReports(_ lines: LineQueue) {
+    let batch = lines.take()
+    for line in batch { print(line) }
+    if !batch.isEmpty { flushOutput() }
+}
+
+/// Until SIGINT or SIGTERM: every 100 ms, prints the queued lines and calls `tick`.
+private func serveUntilStopped(_ stop: inout sigset_t, lines: LineQueue, tick: () -> Void) {
+    var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+    while sigtimedwait(&stop, nil, &wait) < 0 {
+        printReports(lines)
+        tick()
+    }
+}

@@ -84,6 +84,15 @@ import WeaveTestSupport
         return p
     }
 
+    /// Typing (1–4 characters at a random place) or, one time in three, deleting 1–3.
+    static func randomEdit(_ doc: inout RGA, _ g: inout SeededRandom) -> WeaveCore.Operation? {
+        if doc.count > 0 && g.chance(0.3) {
+            let at = g.int(0 ..< doc.count)
+            return doc.delete(at: at, length: min(doc.count - at, g.int(1 ... 3)))
+        }
+        return doc.insert(g.text(g.int(1 ... 4)), at: g.int(0 ... doc.count))
+    }
+
     static func text(_ p: SimPeer, _ d: DocumentID) throws -> String? {
         try p.hub.withDocument(d) { $0?.text }.wait()
     }
@@ -192,16 +201,7 @@ import WeaveTestSupport
         }
         for step in 0 ..< 400 {
             let i = g.int(0 ..< peers.count), d = docs[g.int(0 ..< docs.count)]
-            var doc = local[i][d]!
-            let op: WeaveCore.Operation?
-            if doc.count > 0 && g.chance(0.3) {
-                let at = g.int(0 ..< doc.count)
-                op = doc.delete(at: at, length: min(doc.count - at, g.int(1 ... 3)))
-            } else {
-                op = doc.insert(g.text(g.int(1 ... 4)), at: g.int(0 ... doc.count))
-            }
-            local[i][d] = doc
-            if let op { peers[i].hub.submit([op], document: d) }
+            if let op = Self.randomEdit(&local[i][d]!, &g) { peers[i].hub.submit([op], document: d) }
             switch g.int(0 ..< 100) {
             case 0 ..< 3: proxy.cut()
             case 3 ..< 5: proxy.delay(milliseconds: g.int(0 ... 40))
@@ -247,16 +247,7 @@ import WeaveTestSupport
         }
         for step in 0 ..< 300 {
             let i = g.int(0 ..< 3), d = docs[g.int(0 ..< 3)]
-            var doc = local[i][d]!
-            let op: WeaveCore.Operation?
-            if doc.count > 0 && g.chance(0.3) {
-                let at = g.int(0 ..< doc.count)
-                op = doc.delete(at: at, length: min(doc.count - at, g.int(1 ... 3)))
-            } else {
-                op = doc.insert(g.text(g.int(1 ... 4)), at: g.int(0 ... doc.count))
-            }
-            local[i][d] = doc
-            if let op { peers[i].hub.submit([op], document: d) }
+            if let op = Self.randomEdit(&local[i][d]!, &g) { peers[i].hub.submit([op], document: d) }
             if g.chance(0.03) { peers[g.chance(0.5) ? 0 : 2].hub.setOnline(false) }
             if g.chance(0.05) { for p in peers { p.hub.setOnline(true) } }
             if step % 25 == 0 { try pump() }
