@@ -65,6 +65,10 @@ struct FrameCorpusReplayTests {
             let payload = try #require(frame)
             #expect(throws: PeerError.versionMismatch(theirs: old, ours: 3)) { try Message.decode(payload) }
         }
+        // Shared folders (version 3): an Open, then a Scoped History.
+        let folder = Self.frames(try #require(seeds["seed-open-scoped"]))
+        let doc = DocumentID(rawValue: 0x1111)
+        #expect(folder.messages == [.open(doc, VersionVector([ReplicaID(7): 2])), .scoped(doc, .history(HistoryNote()))] && folder.leftover == 0)
         let huge = Self.frames(try #require(seeds["seed-4gib-length"]))
         #expect(huge.messages.isEmpty && huge.refused == .frameTooLarge(length: 0xFFFF_FFFF, limit: 1 << 16))
     }
