@@ -151,8 +151,9 @@ extension PeerHub {
 
     /// The peer on `c` asked for document `id`, holding `version`.
     func received(open id: DocumentID, version: VersionVector, from c: PeerConnection) {
-        if c.documents[id] == nil, c.documents.count >= PeerHub.maxDocumentsPerConnection {
-            c.fail(.unexpected(message: "Open beyond \(PeerHub.maxDocumentsPerConnection) documents", state: "open"))
+        let limit = configuration.maxDocumentsPerConnection
+        if c.documents[id] == nil, c.documents.count >= limit {
+            c.fail(.unexpected(message: "Open beyond \(limit) documents", state: "open"))
             return
         }
         let link = c.documentLink(id)
@@ -165,9 +166,6 @@ extension PeerHub {
         pushDocument(id, to: c)
         c.flush()
     }
-
-    /// The most documents one connection may name (bounds what a peer can make this side remember).
-    static let maxDocumentsPerConnection = 1 << 20
 
     /// Applies a batch of document `id` from a peer; as `received(_:from:)`.
     /// A batch for a document this side never opened on `c` is a protocol error.

@@ -84,6 +84,9 @@ public final class PeerHub: @unchecked Sendable {
         /// document is the folder's state; `addDocument` adds its files).
         /// Peers that share something else are refused at the greeting.
         public var share: Greeting.Share = .file
+        /// The most documents one connection may name in Open messages (bounds
+        /// what a peer can make this side remember); one more closes the link.
+        public var maxDocumentsPerConnection = 1 << 16
         public var logger = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(name: String = "weave", colour: UInt8 = 0) {

@@ -172,11 +172,11 @@ public final class WorkspaceSession: WorkspaceCompanion {
             editor.setModified(store.isModified(text: editor.text))
             next = EditorSession.Buffer(path: folder.absolute(entry.path), editor: editor, store: store, marks: marks.removeValue(forKey: d) ?? MarkTable())
         }
-        if let c = current, session.editor.modified, let store = session.store {
+        // The file left is saved when it has unsaved edits (the folder on disk follows the folder).
+        if current != nil, session.editor.modified, let store = session.store {
             do { try store.savePlainText(session.editor.text); session.updateEditor { $0.didSave(error: nil) } } catch {
                 session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not saved: \(error)") }
             }
-            _ = c
         }
         let previous = try session.swap(to: next)
         if let c = current { buffers[c] = previous }

@@ -225,6 +225,33 @@ import WeaveTestSupport
         #expect(proxy.counters.cuts > 0 && proxy.counters.accepted > 4, "the links were cut and redialled: \(proxy.counters)")
     }
 
+    /// A peer naming more documents than the limit is cut off: what it can
+    /// make this side remember is bounded.
+    @Test func opensBeyondTheLimitCloseTheLink() throws {
+        let loop = EmbeddedEventLoop()
+        let events = EventLog()
+        var config = PeerHub.Configuration(name: "hub", colour: 1)
+        config.share = .folder(1)
+        config.maxDocumentsPerConnection = 3
+        let hub = PeerHub(document: RGA(replica: ReplicaID(1)), configuration: config, eventLoop: loop, onEvent: events.post)
+        let ch = EmbeddedChannel(loop: loop)
+        try hub.install(on: ch, link: nil)
+        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
+        try ch.writeInbound(buffer(frameBytes(.hello(Greeting(replica: ReplicaID(2), name: "p", colour: 2, version: VersionVector(),
+                                                               share: .folder(0))))))
+        for n in 1 ... 3 as ClosedRange<UInt64> {
+            try ch.writeInbound(buffer(frameBytes(.open(DocumentID(rawValue: n), VersionVector()))))
+        }
+        loop.run()
+        #expect(ch.isActive, "three documents are within the limit")
+        try ch.writeInbound(buffer(frameBytes(.open(DocumentID(rawValue: 4), VersionVector()))))
+        loop.run()
+        #expect(!ch.isActive)
+        #expect(events.all.contains {
+            if case .peerLeft(_, let r) = $0 { return "\(r)".contains("Open beyond 3 documents") } else { return false }
+        })
+    }
+
     /// Random edits to random documents on three hubs in a chain (A – B – C,
     /// B relaying), with links going offline and back: every document converges.
     @Test(arguments: [11, 12, 13] as [UInt64]) func threeHubsInAChainConvergePerDocument(seed: UInt64) throws {
