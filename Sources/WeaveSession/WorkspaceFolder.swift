@@ -60,6 +60,7 @@ public final class WorkspaceFolder {
         if state.skippedLines > 0 {
             messages.append("\(state.skippedLines) damaged line(s) of .weave/folder.txt were skipped")
         }
+        owners = WorkspaceFolder.loadOwners(root)
         if let id = WorkspaceFolder.storedID(root) {
             self.workspaceID = id
         } else {
@@ -84,6 +85,55 @@ public final class WorkspaceFolder {
         }
         unwritten.removeAll()
         try fs.commit(root: root)
+    }
+
+    // MARK: Whose history is where
+
+    /// Which document each history beside a file belongs to (`.weave/histories`:
+    /// "DOCUMENT PATH" lines). A deleted file's history stays at its path for
+    /// `weave show`; another file that takes the path must not adopt it, so it
+    /// is parked in `.weave/deleted/DOCUMENT.weave` first (and a restored file
+    /// takes its own back from there).
+    private var owners: [String: DocumentID] = [:]
+
+    static func ownersPath(_ root: String) -> String { weaveFolder(root) + "/histories" }
+
+    static func loadOwners(_ root: String) -> [String: DocumentID] {
+        guard let bytes = try? Disk.fs.readAll(ownersPath(root)), let text = String(validating: bytes, as: UTF8.self) else { return [:] }
+        var out: [String: DocumentID] = [:]
+        for line in text.split(separator: "\n") {
+            guard let space = line.firstIndex(of: " "), let d = DocumentID(hex: line[..<space]) else { continue }
+            out[String(line[line.index(after: space)...])] = d
+        }
+        return out
+    }
+
+    private func saveOwners() {
+        let text = owners.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)\n" }.joined()
+        do { try fs.writeAtomically(WorkspaceFolder.ownersPath(root), Array(text.utf8)) } catch {
+            messages.append(".weave/histories not written: \(error)")
+        }
+    }
+
+    /// Where document `d`'s history waits while another file holds its path.
+    public func parkedHistory(_ d: DocumentID) -> String { WorkspaceFolder.weaveFolder(root) + "/deleted/\(d).weave" }
+
+    /// Makes `path`'s history place `d`'s: another document's history there is
+    /// parked; `d`'s own, parked earlier, comes back. A history nobody claimed
+    /// yet (one `weave edit` made before the folder was shared) is `d`'s.
+    func claim(_ path: String, for d: DocumentID) throws {
+        let sidecar = OpLog.sidecarPath(for: absolute(path))
+        if Disk.fs.exists(sidecar), let other = owners[path], other != d {
+            try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
+            try Disk.fs.rename(sidecar, parkedHistory(other))
+        }
+        if !Disk.fs.exists(sidecar), Disk.fs.exists(parkedHistory(d)) {
+            try Disk.fs.rename(parkedHistory(d), sidecar)
+        }
+        if owners[path] != d {
+            owners[path] = d
+            saveOwners()
+        }
     }
 
     /// New files whose text has not been written yet (see `store`).
@@ -188,6 +238,7 @@ public final class WorkspaceFolder {
         guard let e = state.entry(d), !e.deleted else { throw WorkspaceFailure.noSuchFile("\(d)") }
         let file = absolute(e.path)
         try Disk.makeFolders(Disk.directory(of: file))
+        try claim(e.path, for: d)
         let sidecar = OpLog.sidecarPath(for: file)
         if !Disk.fs.exists(file), Disk.fs.exists(sidecar) {
             // A restored file: its history stayed; the file comes back with the history's text.
@@ -232,7 +283,14 @@ public final class WorkspaceFolder {
         }
         for (d, from, to, temp) in moving {
             do {
+                if owners[from] == d { owners[from] = nil }
                 try Disk.makeFolders(Disk.directory(of: absolute(to)))
+                // Another (deleted) file's history at the destination is parked, not overwritten.
+                if Disk.fs.exists(OpLog.sidecarPath(for: absolute(to))), let other = owners[to], other != d {
+                    try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
+                    try Disk.fs.rename(OpLog.sidecarPath(for: absolute(to)), parkedHistory(other))
+                }
+                owners[to] = d
                 if Disk.fs.exists(temp) { try Disk.fs.rename(temp, absolute(to)) }
                 if Disk.fs.exists(OpLog.sidecarPath(for: temp)) { try Disk.fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
                 changes.append((d, from, to))
@@ -240,6 +298,7 @@ public final class WorkspaceFolder {
                 messages.append("could not move \(from) to \(to): \(error)")
             }
         }
+        if !moving.isEmpty { saveOwners() }
         for (d, from) in old where new[d] == nil {
             stores[d] = nil
             // The file goes; its history stays beside where it was.

@@ -83,7 +83,14 @@ public final class WorkspaceRelay: @unchecked Sendable {
             try folder.manifest.flush()
             for s in folder.stores.values { try s.flush() }
             for (d, from, to) in folder.settle(previous: previous) where from == nil && to != nil {
-                if let hub { try WorkspaceSession.share(d, of: folder, with: hub) }
+                guard let hub else { continue }
+                try WorkspaceSession.share(d, of: folder, with: hub)
+                // Edits made while the file was deleted here went to the hub only: the history takes them now.
+                if let held = try hub.withDocument(d, { $0 }).wait() {
+                    let store = try folder.store(d)
+                    let missing = held.operations(since: store.doc.version)
+                    if !missing.isEmpty { try apply(.documentOperations(d, missing, edits: [])) }
+                }
             }
         default:
             break

@@ -118,9 +118,13 @@ public final class WorkspaceSession: WorkspaceCompanion {
         folder.deferSyncs()
         let store = try self.store(d)
         let split = (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis())
+        // A file left with unsaved edits of this side's keeps them unwritten
+        // (then switching back and Ctrl-S, or switching away, writes both).
+        let clean = buffers[d].map { !$0.editor.modified } ?? true
         let text: String
         if var b = buffers[d] {
             for op in ops { try b.editor.receive(op) }
+            if clean { b.editor.setModified(false) }
             text = b.editor.text
             buffers[d] = b
         } else {
@@ -129,7 +133,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         }
         for piece in split { store.record(piece.ops, time: piece.time) }
         try store.flush()
-        if buffers[d].map({ !$0.editor.modified }) ?? true { folder.writeThrough(d, text: text) }
+        if clean { folder.writeThrough(d, text: text) }
     }
 
     /// Makes the files and histories written this turn durable, with one sync
@@ -154,6 +158,23 @@ public final class WorkspaceSession: WorkspaceCompanion {
         return s
     }
 
+    /// A file that (re)appears: its history takes what the hub holds of it
+    /// and it lacks — edits peers made while it was deleted here (they were
+    /// not written to a file that did not exist). Blocks briefly on the hub's loop.
+    private func catchUp(_ d: DocumentID) throws {
+        guard let held = try hub.withDocument(d, { $0 }).wait() else { return }
+        let have: VersionVector
+        if d == current {
+            have = session.editor.doc.rga.version
+        } else if let b = buffers[d] {
+            have = b.editor.doc.rga.version
+        } else {
+            have = try self.store(d).doc.version
+        }
+        let missing = held.operations(since: have)
+        if !missing.isEmpty { try receive(missing, document: d) }
+    }
+
     // MARK: Switching
 
     /// Shows document `d` (its editor as it was left, or a new one). The file
@@ -173,7 +194,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
             next = EditorSession.Buffer(path: folder.absolute(entry.path), editor: editor, store: store, marks: marks.removeValue(forKey: d) ?? MarkTable())
         }
         // The file left is saved when it has unsaved edits (the folder on disk follows the folder).
-        if current != nil, session.editor.modified, let store = session.store {
+        if let c = current, folder.state.isLive(c), session.editor.modified, let store = session.store {
             do { try store.savePlainText(session.editor.text); session.updateEditor { $0.didSave(error: nil) } } catch {
                 session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not saved: \(error)") }
             }
@@ -311,6 +332,9 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 break
             }
         }
+        // Every file that is there now holds what the hub holds of it: edits
+        // that came while it was deleted here, or before it moved, are not lost.
+        for (d, _, to) in changes where to != nil { try catchUp(d) }
         updateFileList()
     }
 
