@@ -1,5 +1,6 @@
 /// The per-replica element tables (see ElementTable.swift): counter → leaf,
-/// scalar, inserting seq and first deleter, run-length encoded.
+/// scalar and inserting seq, run-length encoded. They record no deleters (the
+/// log has them; see RGA+Deleters.swift).
 extension RGA {
     /// The entry for (replica slot, counter); `leaf == absent` if unknown. O(log runs in a page).
     @inline(__always)
@@ -42,20 +43,6 @@ extension RGA {
     mutating func setLeaf(of span: Span, to leaf: Int) {
         var none: [(counter: UInt32, seq: UInt32)] = []
         replicas[Int(span.replica)].elements.apply(.leaf(Int32(leaf)), span.counter, span.counter &+ span.length, extra: &none)
-    }
-
-    /// Records that the units of replica slot `deleter` deleted the elements
-    /// `counter ..< counter + length` of replica slot `replica`, the first of them
-    /// by unit `seq` and each next one by `seq + step` (`step` ±1). An element
-    /// deleted before keeps its first deleter; this one goes to `extraDeleters`.
-    mutating func recordDeleter(_ replica: Int, _ counter: UInt32, length: UInt32, deleter: Int, seq: UInt32, step: Int8) {
-        var extra: [(counter: UInt32, seq: UInt32)] = []
-        replicas[replica].elements.apply(.deleter(replica: UInt32(deleter), lo: counter, seq: seq, step: step),
-                                         counter, counter &+ length, extra: &extra)
-        for (c, s) in extra {
-            extraDeleters[ElementKey(replica: UInt32(replica), counter: c), default: []]
-                .append(UnitRef(replica: UInt32(deleter), seq: s))
-        }
     }
 
     /// Calls `body` with the element runs of `span`, in counter order. O(log + runs).
