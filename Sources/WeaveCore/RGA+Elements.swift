@@ -45,6 +45,28 @@ extension RGA {
         replicas[Int(span.replica)].elements.apply(.leaf(Int32(leaf)), span.counter, span.counter &+ span.length, extra: &none)
     }
 
+    /// Points the elements of spans `range` of `leaf` (which just moved there)
+    /// at `leaf`, a stretch of consecutive counters at a time: neighbouring
+    /// spans of one replica whose counters continue each other (a run that
+    /// deletes cut into visible and deleted spans) share table runs, which one
+    /// change then moves whole instead of splitting and joining them span by
+    /// span. O(runs in the pages touched).
+    mutating func setLeaf(ofSpansIn leaf: Int, _ range: Range<Int>) {
+        let base = leaf * RGA.leafCapacity
+        var k = range.lowerBound
+        var none: [(counter: UInt32, seq: UInt32)] = []
+        while k < range.upperBound {
+            let s = spans[base + k]
+            var end = s.counter &+ s.length
+            k += 1
+            while k < range.upperBound, spans[base + k].replica == s.replica, spans[base + k].counter == end {
+                end &+= spans[base + k].length
+                k += 1
+            }
+            replicas[Int(s.replica)].elements.apply(.leaf(Int32(leaf)), s.counter, end, extra: &none)
+        }
+    }
+
     /// Calls `body` with the element runs of `span`, in counter order. O(log + runs).
     @inline(__always)
     func forEachRun(of span: Span, _ body: (ElementRun) -> Void) {
