@@ -1,5 +1,7 @@
 /// One replica's elements by counter, run-length encoded: counter → (leaf, seq,
-/// scalar, first deleter).
+/// scalar, first deleter). The document's live tables leave the deleter empty
+/// (its deletes touch only the tree); the deleter index of RGA+Deleters.swift
+/// fills it in a copy, replaying the log's deletes.
 ///
 /// A run is a stretch of consecutive counters whose elements sit in one leaf,
 /// were inserted by consecutive units, have their scalars consecutive in the

@@ -189,11 +189,7 @@ extension RGA {
             if edits != nil { edits!.append(TextEdit(position: position, removed: 0, inserted: text)) }
             recordInsert(r, seq: seq, counter: counter, after: after, text: text)
         case .delete(let runs):
-            var unit = seq
-            for run in runs {
-                integrateDelete(run, deleter: r, seqBase: unit, edits: &edits)
-                unit &+= run.length
-            }
+            for run in runs { integrateDelete(run, edits: &edits) }
             runs.withUnsafeBufferPointer { recordDelete(r, seq: seq, counter: counter, length: UInt32(op.length), runs: $0) }
         }
     }

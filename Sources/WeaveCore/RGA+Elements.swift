@@ -1,5 +1,6 @@
 /// The per-replica element tables (see ElementTable.swift): counter → leaf,
-/// scalar, inserting seq and first deleter, run-length encoded.
+/// scalar and inserting seq, run-length encoded. They record no deleters (the
+/// log has them; see RGA+Deleters.swift).
 extension RGA {
     /// The entry for (replica slot, counter); `leaf == absent` if unknown. O(log runs in a page).
     @inline(__always)
@@ -44,17 +45,25 @@ extension RGA {
         replicas[Int(span.replica)].elements.apply(.leaf(Int32(leaf)), span.counter, span.counter &+ span.length, extra: &none)
     }
 
-    /// Records that the units of replica slot `deleter` deleted the elements
-    /// `counter ..< counter + length` of replica slot `replica`, the first of them
-    /// by unit `seq` and each next one by `seq + step` (`step` ±1). An element
-    /// deleted before keeps its first deleter; this one goes to `extraDeleters`.
-    mutating func recordDeleter(_ replica: Int, _ counter: UInt32, length: UInt32, deleter: Int, seq: UInt32, step: Int8) {
-        var extra: [(counter: UInt32, seq: UInt32)] = []
-        replicas[replica].elements.apply(.deleter(replica: UInt32(deleter), lo: counter, seq: seq, step: step),
-                                         counter, counter &+ length, extra: &extra)
-        for (c, s) in extra {
-            extraDeleters[ElementKey(replica: UInt32(replica), counter: c), default: []]
-                .append(UnitRef(replica: UInt32(deleter), seq: s))
+    /// Points the elements of spans `range` of `leaf` (which just moved there)
+    /// at `leaf`, a stretch of consecutive counters at a time: neighbouring
+    /// spans of one replica whose counters continue each other (a run that
+    /// deletes cut into visible and deleted spans) share table runs, which one
+    /// change then moves whole instead of splitting and joining them span by
+    /// span. O(runs in the pages touched).
+    mutating func setLeaf(ofSpansIn leaf: Int, _ range: Range<Int>) {
+        let base = leaf * RGA.leafCapacity
+        var k = range.lowerBound
+        var none: [(counter: UInt32, seq: UInt32)] = []
+        while k < range.upperBound {
+            let s = spans[base + k]
+            var end = s.counter &+ s.length
+            k += 1
+            while k < range.upperBound, spans[base + k].replica == s.replica, spans[base + k].counter == end {
+                end &+= spans[base + k].length
+                k += 1
+            }
+            replicas[Int(s.replica)].elements.apply(.leaf(Int32(leaf)), s.counter, end, extra: &none)
         }
     }
 

@@ -90,18 +90,14 @@ extension RGA {
         return (position, home, homeSpan)
     }
 
-    /// Marks the elements of `run` deleted by the units `seqBase …` of replica
-    /// slot `d`, appending the visible text removed to `edits` when given. Every
-    /// target must exist. O(spans touched · log s).
-    mutating func integrateDelete(_ run: DeletedRun, deleter d: Int, seqBase: UInt32, edits: inout [TextEdit]?) {
+    /// Marks the elements of `run` deleted, appending the visible text removed
+    /// to `edits` when given. Every target must exist. Who deleted them is the
+    /// log's to say (see RGA+Deleters.swift). O(spans touched · log s).
+    mutating func integrateDelete(_ run: DeletedRun, edits: inout [TextEdit]?) {
         mutationStamp &+= 1
         let r = slot(of: run.start.replica)!
         var c = run.lowCounter
         let end = c &+ run.length
-        // The deleter records of the whole run at once (the element at the low
-        // counter was deleted by the run's first unit going up, its last going down).
-        recordDeleter(r, c, length: run.length, deleter: d, seq: run.backward ? seqBase &+ run.length &- 1 : seqBase,
-                      step: run.backward ? -1 : 1)
         // Where the last piece was: the next one is most often in a following
         // span of the same leaf (marking a piece may join it with the span
         // before, so the search starts one earlier). Else the element table says.

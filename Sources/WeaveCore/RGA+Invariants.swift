@@ -13,6 +13,8 @@ extension RGA {
     /// - every element's table entry points at the leaf holding it, and no element
     ///   appears twice; `elementCount` counts them, and so do the element tables,
     ///   whose runs are sorted, disjoint and maximal;
+    /// - the live tables record no deleter, and an element is a tombstone exactly
+    ///   when a delete in the log names it (the deleter index, RGA+Deleters.swift);
     /// - each replica's log entries are in seq order and cover exactly 0..<seqEnd.
     public func checkInvariants() throws {
         func fail(_ s: String) -> InvariantViolation { InvariantViolation(description: s) }
@@ -56,6 +58,7 @@ extension RGA {
         }
         if chain != orderedLeaves { throw fail("leaf chain differs from tree order") }
         var seen = Set<ElementKey>()
+        let deleters = deleterIndex()
         for leaf in chain {
             let n = leafLen[leaf]
             if n > RGA.leafCapacity || (n == 0 && !(chain.count == 1 && elementCount == 0)) { throw fail("leaf \(leaf) holds \(n) spans") }
@@ -66,7 +69,9 @@ extension RGA {
                     let e = entry(Int(s.replica), c)
                     if e.leaf == ElementEntry.absent { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but not in its table") }
                     if Int(e.leaf) != leaf { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but indexed at \(e.leaf)") }
-                    if s.deleted != (e.deleterReplica != ElementEntry.noDeleter) { throw fail("element \(c)@\(s.replica) deletion flag disagrees with its deleters") }
+                    if e.deleterReplica != ElementEntry.noDeleter { throw fail("element \(c)@\(s.replica) has a deleter in the live table") }
+                    let deleted = deleters.tables[Int(s.replica)].run(holding: c)!.isDeleted
+                    if s.deleted != deleted { throw fail("element \(c)@\(s.replica) deletion flag disagrees with the log's deletes") }
                     if !seen.insert(ElementKey(replica: s.replica, counter: c)).inserted { throw fail("element \(c)@\(s.replica) appears twice") }
                 }
             }

@@ -139,7 +139,6 @@ extension RGA {
             let r = Int(s.replica), c = s.counter &+ UInt32(off)
             var run = DeletedRun(start: ElementID(counter: c, replica: replicas[r].id), length: UInt32(length))
             mutationStamp &+= 1
-            recordDeleter(r, c, length: UInt32(length), deleter: local, seq: seq, step: 1)
             markDeleted(r, counter: c, length: UInt32(length), leaf: leaf, span: k, offset: off)
             // When the span's head stayed where it was, the next Backspace or key
             // finds its place from there.
@@ -157,11 +156,7 @@ extension RGA {
         }
         let runs = visibleRuns(at: position, length: length)
         var none: [TextEdit]? = nil
-        var unit = seq
-        for run in runs {
-            integrateDelete(run, deleter: local, seqBase: unit, edits: &none)
-            unit &+= run.length
-        }
+        for run in runs { integrateDelete(run, edits: &none) }
         runs.withUnsafeBufferPointer { recordDelete(local, seq: seq, counter: counter, length: UInt32(length), runs: $0) }
         if collect { out = runs }
         return (counter, seq)

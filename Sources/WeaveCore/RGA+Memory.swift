@@ -95,8 +95,6 @@ extension RGA {
             for p in r.elements.pages { m.add(p, to: \.elements) }
             m.add(r.logIndexes, to: \.history)
         }
-        m.elements += MemoryUsage.heap(extraDeleters)
-        for (_, more) in extraDeleters { m.add(more, to: \.elements) }
         log.addHeap(to: &m)
         pending.addHeap(to: &m)
         return m

@@ -10,6 +10,8 @@
 extension RGA {
     static let leafCapacity = 32
     static let nodeCapacity = 32
+    /// A new leaf's slots in `spans`.
+    static let emptyLeaf = [Span](repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: leafCapacity)
 
     mutating func makeEmptyTree() {
         spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity)
@@ -207,42 +209,37 @@ extension RGA {
             prefix += Int(spans[base + i].length)
         }
         let fresh = leafLen.count
-        spans.append(contentsOf: repeatElement(Span(counter: 0, replica: 0, length: 0, deleted: false), count: cap))
+        spans.append(contentsOf: RGA.emptyLeaf)
         leafLen.append(0); leafParent.append(-1); leafNext.append(-1); leafPrev.append(-1); leafSlot.append(0)
         let parent = leafParent[leaf]
-        var moved = 0
+        // The spans that move: `from ..< to` of the full leaf.
+        let (from, to) = best.left ? (0, best.at) : (best.at, cap)
+        let moved = spans.withUnsafeMutableBufferPointer { buf -> Int in
+            let p = buf.baseAddress!
+            var moved = 0
+            for i in from ..< to { moved &+= p[base &+ i].visible }
+            (p + fresh &* cap).moveInitialize(from: p + base + from, count: to - from)
+            if best.left { (p + base).moveInitialize(from: p + base + to, count: cap - to) }
+            return moved
+        }
+        leafLen[fresh] = to - from
+        leafLen[leaf] = cap - (to - from)
         if best.left {
-            // The new leaf takes spans 0 ..< at and goes before `leaf`.
+            // The new leaf took spans 0 ..< at and goes before `leaf`.
             leafPrev[fresh] = leafPrev[leaf]
             leafNext[fresh] = leaf
             if leafPrev[leaf] >= 0 { leafNext[leafPrev[leaf]] = fresh } else { firstLeaf = fresh }
             leafPrev[leaf] = fresh
-            for i in 0 ..< best.at {
-                let sp = spans[base + i]
-                spans[fresh * cap + i] = sp
-                moved += sp.visible
-                setLeaf(of: sp, to: fresh)
-            }
-            for i in best.at ..< cap { spans[base + i - best.at] = spans[base + i] }
-            leafLen[fresh] = best.at
-            leafLen[leaf] = cap - best.at
             insertChild(fresh, in: parent, at: slot(of: leaf, in: parent))
         } else {
-            // The new leaf takes spans at ..< cap and goes after `leaf`.
+            // The new leaf took spans at ..< cap and goes after `leaf`.
             leafNext[fresh] = leafNext[leaf]
             leafPrev[fresh] = leaf
             if leafNext[leaf] >= 0 { leafPrev[leafNext[leaf]] = fresh }
             leafNext[leaf] = fresh
-            for i in best.at ..< cap {
-                let sp = spans[base + i]
-                spans[fresh * cap + i - best.at] = sp
-                moved += sp.visible
-                setLeaf(of: sp, to: fresh)
-            }
-            leafLen[fresh] = cap - best.at
-            leafLen[leaf] = best.at
             insertChild(fresh, in: parent, at: slot(of: leaf, in: parent) + 1)
         }
+        setLeaf(ofSpansIn: fresh, 0 ..< leafLen[fresh])
         addVisible(leaf, -moved)
         addVisible(fresh, moved)
         return (fresh, best.at, best.left)
@@ -257,15 +254,31 @@ extension RGA {
             if slot > half { node = right; slot -= half }
         }
         let base = node * RGA.nodeCapacity
-        var i = nodeLen[node]
-        while i > slot {
-            setChild(node, i, nodeChildren[base + i - 1])
-            nodeCounts[base + i] = nodeCounts[base + i - 1]
-            i -= 1
+        let len = nodeLen[node]
+        precondition(slot >= 0 && slot <= len && len < RGA.nodeCapacity, "child slot outside the node")
+        // Shift the later children and their counts up one slot (each memmoves), then renumber them.
+        nodeChildren.withUnsafeMutableBufferPointer { c in
+            (c.baseAddress! + base + slot + 1).moveInitialize(from: c.baseAddress! + base + slot, count: len - slot)
+        }
+        nodeCounts.withUnsafeMutableBufferPointer { n in
+            (n.baseAddress! + base + slot + 1).moveInitialize(from: n.baseAddress! + base + slot, count: len - slot)
+        }
+        if nodeBottom[node] {
+            nodeChildren.withUnsafeBufferPointer { c in
+                leafSlot.withUnsafeMutableBufferPointer { slots in
+                    for i in slot + 1 ..< len + 1 { slots[c[base &+ i]] = i }
+                }
+            }
+        } else {
+            nodeChildren.withUnsafeBufferPointer { c in
+                nodeSlot.withUnsafeMutableBufferPointer { slots in
+                    for i in slot + 1 ..< len + 1 { slots[c[base &+ i]] = i }
+                }
+            }
         }
         setChild(node, slot, child)
         nodeCounts[base + slot] = 0
-        nodeLen[node] += 1
+        nodeLen[node] = len + 1
     }
 
     /// Moves the upper half of a full inner node into a new node after it.

@@ -43,21 +43,23 @@ extension RGA {
 
     /// The text as it was at `version` (a version this replica has seen): the
     /// elements inserted by units in it, less those deleted by units in it.
-    /// O(n): elements keep their places forever, so no replay is needed.
+    /// O(n + the deleter index; see RGA+Deleters.swift): elements keep their
+    /// places forever, so no replay is needed.
     public func text(at version: VersionVector) -> String {
         var limits: [UInt32] = replicas.map { version[$0.id] }
         limits.append(0)
+        let deleters = deleterIndex()
         var out = String.UnicodeScalarView()
         var leaf = firstLeaf
         while leaf >= 0 {
             for k in 0 ..< leafLen[leaf] {
                 let s = span(leaf, k)
                 let r = Int(s.replica)
-                forEachRun(of: s) { run in
+                deleters.tables[r].forEachRun(s.counter, s.counter &+ s.length) { run in
                     for i in 0 ..< run.length {
                         let e = entry(run, i)
                         if e.seq >= limits[r] { continue }
-                        if s.deleted && deletedAt(r, run.start &+ i, e, limits) { continue }
+                        if s.deleted && deletedAt(r, run.start &+ i, e, limits, deleters) { continue }
                         out.append(Unicode.Scalar(e.scalar)!)
                     }
                 }
@@ -67,10 +69,10 @@ extension RGA {
         return String(out)
     }
 
-    private func deletedAt(_ r: Int, _ c: UInt32, _ e: ElementEntry, _ limits: [UInt32]) -> Bool {
+    private func deletedAt(_ r: Int, _ c: UInt32, _ e: ElementEntry, _ limits: [UInt32], _ deleters: DeleterIndex) -> Bool {
         guard e.deleterReplica != ElementEntry.noDeleter else { return false }
         if e.deleterSeq < limits[Int(e.deleterReplica)] { return true }
-        guard let more = extraDeleters[ElementKey(replica: UInt32(r), counter: c)] else { return false }
+        guard let more = deleters.extra[ElementKey(replica: UInt32(r), counter: c)] else { return false }
         return more.contains { $0.seq < limits[Int($0.replica)] }
     }
 
@@ -157,15 +159,16 @@ public struct ElementInfo: Sendable {
 
 extension RGA {
     /// Calls `body` with every element ever inserted, tombstones included, in
-    /// document order. O(n).
+    /// document order. O(n + the deleter index; see RGA+Deleters.swift).
     public func forEachElement(_ body: (ElementInfo) -> Void) {
+        let deleters = deleterIndex()
         var leaf = firstLeaf
         while leaf >= 0 {
             for k in 0 ..< leafLen[leaf] {
                 let s = span(leaf, k)
                 let r = Int(s.replica)
                 let id = replicas[r].id
-                forEachRun(of: s) { run in
+                deleters.tables[r].forEachRun(s.counter, s.counter &+ s.length) { run in
                     for i in 0 ..< run.length {
                         let e = entry(run, i)
                         let deleter = e.deleterReplica == ElementEntry.noDeleter ? nil

@@ -6,8 +6,8 @@
 /// counters, all visible or all deleted) whose inner nodes count visible
 /// elements, so visible index → element and element → visible index are both
 /// O(log n). A per-replica run-length table maps each element's counter to its
-/// leaf, its scalar (in the log), the seq that inserted it and the first unit
-/// that deleted it.
+/// leaf, its scalar (in the log) and the seq that inserted it; who deleted it
+/// is rebuilt from the log when a history view asks (RGA+Deleters.swift).
 ///
 /// Laws (checked by the tests): applying the same set of operations in any
 /// causal order gives the same text; applying an operation twice is harmless;
@@ -74,8 +74,6 @@ public struct RGA: Sendable {
     /// ones merged where `Operation.canAppend` allows (stored compactly; see
     /// OperationLog.swift).
     public internal(set) var log = OperationLog()
-    /// Deleters beyond the first of an element (concurrent deletes of one element).
-    var extraDeleters: [ElementKey: [UnitRef]] = [:]
     /// Operations waiting for their causal dependencies (see CausalBuffer.swift).
     var pending = CausalBuffer()
     /// Waiting operations looked at again after something they waited for

@@ -92,6 +92,36 @@ func sync(_ from: RGA, into to: inout RGA) throws {
         try a.checkInvariants(); try b.checkInvariants()
     }
 
+    /// Deleters are rebuilt from the log: each replica reports as first deleter
+    /// the delete it applied first, and the text at a version that holds only
+    /// the other delete still hides the element (the second deleter counts).
+    @Test func concurrentDeletersSurviveInTheHistory() throws {
+        var a = RGA(replica: A), b = RGA(replica: B)
+        a.insert("abc", at: 0)
+        try sync(a, into: &b)
+        let base = a.version
+        a.delete(at: 1, length: 1)  // "b"
+        b.delete(at: 0, length: 2)  // "ab", backward in neither: one forward run
+        let onlyA = a.version, onlyB = b.version
+        try sync(a, into: &b)
+        try sync(b, into: &a)
+        func firstDeleter(_ doc: RGA, of scalar: Unicode.Scalar) -> ReplicaID? {
+            var out: ReplicaID?
+            doc.forEachElement { if $0.scalar == scalar { out = $0.deletedBy?.replica } }
+            return out
+        }
+        #expect(firstDeleter(a, of: "b") == A)
+        #expect(firstDeleter(b, of: "b") == B)
+        #expect(firstDeleter(a, of: "a") == B)
+        #expect(firstDeleter(a, of: "c") == nil)
+        for doc in [a, b] {
+            #expect(doc.text(at: base) == "abc")
+            #expect(doc.text(at: onlyA) == "ac")
+            #expect(doc.text(at: onlyB) == "c")
+            #expect(doc.text(at: doc.version) == "c")
+        }
+    }
+
     @Test func outOfOrderDeliveryWaitsThenApplies() throws {
         var a = RGA(replica: A)
         let op1 = a.insert("ab", at: 0)!
