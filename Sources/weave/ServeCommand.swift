@@ -58,13 +58,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let document = history.document
-        var config = PeerHub.Configuration(name: name, colour: 0)
-        config.showsCursor = false  // a relay has no cursor: joiners show none for it
-        let invitations = try HostInvitations(document: file)
-        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
-        if let log {
-            config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
-        }
+        var (config, invitations) = try relayConfiguration(file)
         var stop = blockStopSignals()
 
         // The hub's loop only queues (history batches, report lines): the disk and
@@ -92,6 +86,19 @@ struct Serve: ParsableCommand {
         print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
     }
 
+    /// The relay's hub settings for `path` (a file or a folder): no cursor (joiners
+    /// show none for it), TLS with `path`'s invitations, the `--log` file.
+    func relayConfiguration(_ path: String) throws -> (PeerHub.Configuration, HostInvitations) {
+        var config = PeerHub.Configuration(name: name, colour: 0)
+        config.showsCursor = false
+        let invitations = try HostInvitations(document: path)
+        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
+        if let log {
+            config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
+        }
+        return (config, invitations)
+    }
+
     /// `weave serve DIR`: the shared folder, kept and relayed headless.
     func serveFolder() throws {
         var root = file
@@ -104,14 +111,8 @@ struct Serve: ParsableCommand {
         } catch {
             throw ValidationError("cannot share \(root): \(error)")
         }
-        var config = PeerHub.Configuration(name: name, colour: 0)
-        config.showsCursor = false
+        var (config, invitations) = try relayConfiguration(root)
         config.share = .folder(folder.workspaceID)
-        let invitations = try HostInvitations(document: root)
-        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
-        if let log {
-            config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
-        }
         var stop = blockStopSignals()
         let lines = LineQueue()
         let relay = WorkspaceRelay(folder: folder)

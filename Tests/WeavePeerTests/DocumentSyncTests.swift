@@ -84,6 +84,15 @@ import WeaveTestSupport
         return p
     }
 
+    /// `n` folder hubs (replicas 1…n), each holding an empty copy of every document of `documents`
+    /// (added to its hub), and those copies, which the test edits and submits.
+    static func folderPeers(_ n: Int, documents: [DocumentID]) -> ([SimPeer], [[DocumentID: RGA]]) {
+        let peers = (1 ... n).map { Self.hub(UInt64($0), name: "p\($0)", share: .folder(0x77)) }
+        let local = peers.map { p in Dictionary(uniqueKeysWithValues: documents.map { ($0, RGA(replica: p.hub.replica)) }) }
+        for (i, p) in peers.enumerated() { for d in documents { p.hub.addDocument(d, local[i][d]!) } }
+        return (peers, local)
+    }
+
     /// Typing (1–4 characters at a random place) or, one time in three, deleting 1–3.
     static func randomEdit(_ doc: inout RGA, _ g: inout SeededRandom) -> WeaveCore.Operation? {
         if doc.count > 0 && g.chance(0.3) {
@@ -185,10 +194,8 @@ import WeaveTestSupport
         let seed = TestSeed.pick(seed)
         var g = SeededRandom(seed: seed)
         let docs = [Self.x, Self.y, Self.z]
-        let peers = (1 ... 5).map { Self.hub(UInt64($0), name: "p\($0)", share: .folder(0x99)) }
+        var (peers, local) = Self.folderPeers(5, documents: docs)
         defer { for p in peers { _ = try? p.hub.shutdown() } }
-        var local: [[DocumentID: RGA]] = peers.map { p in Dictionary(uniqueKeysWithValues: docs.map { ($0, RGA(replica: p.hub.replica)) }) }
-        for (i, p) in peers.enumerated() { for d in docs { p.hub.addDocument(d, local[i][d]!) } }
         let proxy = try FaultProxy(to: try peers[0].listen())
         defer { proxy.stop() }
         for p in peers.dropFirst() { p.hub.connect(host: "127.0.0.1", port: proxy.port) }
@@ -258,10 +265,8 @@ import WeaveTestSupport
         let seed = TestSeed.pick(seed)
         var g = SeededRandom(seed: seed)
         let docs = [Self.x, Self.y, Self.z]
-        let peers = (1 ... 3).map { Self.hub(UInt64($0), name: "p\($0)", share: .folder(0x77)) }
+        var (peers, local) = Self.folderPeers(3, documents: docs)
         defer { for p in peers { _ = try? p.hub.shutdown() } }
-        var local: [[DocumentID: RGA]] = peers.map { p in Dictionary(uniqueKeysWithValues: docs.map { ($0, RGA(replica: p.hub.replica)) }) }
-        for (i, p) in peers.enumerated() { for d in docs { p.hub.addDocument(d, local[i][d]!) } }
         let portB = try peers[1].listen()
         peers[0].hub.connect(host: "127.0.0.1", port: portB)
         peers[2].hub.connect(host: "127.0.0.1", port: portB)
