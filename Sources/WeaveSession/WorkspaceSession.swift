@@ -64,7 +64,11 @@ public final class WorkspaceSession: WorkspaceCompanion {
                     session.learn(note)
                 } else {
                     for m in note.marks { _ = marks[d, default: MarkTable()].insert(m) }
-                    if let s = folder.stores[d] { for a in note.authors { s.registerAuthor(Author(a)) } }
+                    if let s = folder.stores[d], !note.authors.isEmpty {
+                        folder.deferSyncs()
+                        for a in note.authors { s.registerAuthor(Author(a)) }
+                        try s.flush()
+                    }
                 }
             case .remoteOperations(let ops, _):
                 let previous = folder.state
@@ -72,13 +76,21 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 try folder.manifest.flush()
                 try settle(previous: previous)
             case .history(let note):
-                // Authors come once per link (with its greeting or its first units): every history learns them.
-                for card in note.authors {
-                    let a = Author(card)
-                    authors[a.replica] = a
-                    folder.manifest.registerAuthor(a)
-                    session.store?.registerAuthor(a)
-                    for s in folder.stores.values { s.registerAuthor(a) }
+                // Authors come once per link (with its greeting or its first units): every history
+                // learns them, written now (one sync for all at the end of the turn: `commitWrites`)
+                // — a name registered and never flushed was lost when nothing else followed.
+                if !note.authors.isEmpty {
+                    folder.deferSyncs()
+                    for card in note.authors {
+                        let a = Author(card)
+                        authors[a.replica] = a
+                        folder.manifest.registerAuthor(a)
+                        session.store?.registerAuthor(a)
+                        for s in folder.stores.values { s.registerAuthor(a) }
+                    }
+                    try folder.manifest.flush()
+                    try session.store?.flush()
+                    for s in folder.stores.values { try s.flush() }
                 }
                 for m in note.marks { _ = manifestMarks.insert(m) }
             case .presence(let p):

@@ -77,6 +77,9 @@ import WeaveWorkspace
         #expect(!bob.session.editor.modified, "the file shown is on disk too")
         #expect(Self.read(mirror + "/sub/b.txt") == "bravo\n")
         #expect(bob.folder.workspaceID == 0x5EED)
+        // The folder's own history names its author on the joiner's disk (no later change needed to write it).
+        let folderHistory = try OpLog.load(path: mirror + "/.weave/.folder.txt.weave")
+        #expect(folderHistory.history.authors.values.contains { $0.name == "alice" })
         let links = [alice.link, bob.link]
         #expect(pumpLinks(links) { Self.read(mirror + "/a.txt") == "alpha\n" }, "every file is mirrored")
         #expect(FileManager.default.fileExists(atPath: mirror + "/.a.txt.weave"))
