@@ -219,28 +219,8 @@ extension PeerHub {
         var batcher = OpBatcher(missing, maxUnits: configuration.maxUnitsPerFrame)
         while let batch = batcher.next() {
             guard c.isWritable else { c.behindDocuments.insert(id); return }
-            sendDocumentOps(batch, of: shared, link: link, to: c)
+            sendOps(batch, of: shared.id, to: c, marks: shared.marks, authorsSent: &link.authorsSent, known: &link.known)
         }
-    }
-
-    private func sendDocumentOps(_ batch: [Operation], of shared: SharedDocument, link: DocumentLink, to c: PeerConnection) {
-        let payload = Message.scoped(shared.id, .ops(batch)).encode()
-        let units = batch.reduce(0) { $0 + $1.length }
-        if payload.count > configuration.maxFrameSize / 2 && units > 1 {
-            var halves = OpBatcher(batch, maxUnits: (units + 1) / 2)
-            while let half = halves.next() { sendDocumentOps(half, of: shared, link: link, to: c) }
-            return
-        }
-        var note = HistoryNote(marks: shared.marks.marks(covering: batch))
-        for op in batch where !link.authorsSent.contains(op.replica) {
-            link.authorsSent.insert(op.replica)
-            if let card = authorCards[op.replica] { note.authors.append(card) }
-        }
-        if !note.isEmpty { c.send(.scoped(shared.id, .history(note))) }
-        c.sendPayload(payload)
-        for op in batch { link.known.cover(op) }
-        c.opsSent += batch.count
-        c.unitsSent += units
     }
 }
 

@@ -633,22 +633,31 @@ public final class PeerHub: @unchecked Sendable {
     /// Encodes and writes one batch, halving it while its frame would be too
     /// large; before it, a History frame with the marks of its units and the
     /// author cards `c` has not had yet.
-    private func sendOps(_ batch: [Operation], to c: PeerConnection) {
-        let payload = Message.ops(batch).encode()
+    func sendOps(_ batch: [Operation], to c: PeerConnection) {
+        sendOps(batch, of: .main, to: c, marks: marks, authorsSent: &c.authorsSent, known: &c.known)
+    }
+
+    /// One batch of `document`'s units (scoped unless it is the main
+    /// document), as above; `authorsSent` and `known` are that document's on `c`.
+    func sendOps(_ batch: [Operation], of document: DocumentID, to c: PeerConnection, marks: MarkTable,
+                 authorsSent: inout Set<ReplicaID>, known: inout VersionVector) {
+        func scoped(_ m: Message) -> Message { document == .main ? m : .scoped(document, m) }
+        let payload = scoped(.ops(batch)).encode()
         let units = batch.reduce(0) { $0 + $1.length }
         if payload.count > configuration.maxFrameSize / 2 && units > 1 {
             var halves = OpBatcher(batch, maxUnits: (units + 1) / 2)
-            while let half = halves.next() { sendOps(half, to: c) }
+            while let half = halves.next() {
+                sendOps(half, of: document, to: c, marks: marks, authorsSent: &authorsSent, known: &known)
+            }
             return
         }
         var note = HistoryNote(marks: marks.marks(covering: batch))
-        for op in batch where !c.authorsSent.contains(op.replica) {
-            c.authorsSent.insert(op.replica)
+        for op in batch where authorsSent.insert(op.replica).inserted {
             if let card = authorCards[op.replica] { note.authors.append(card) }
         }
-        if !note.isEmpty { c.send(.history(note)) }
+        if !note.isEmpty { c.send(scoped(.history(note))) }
         c.sendPayload(payload)
-        for op in batch { c.known.cover(op) }
+        for op in batch { known.cover(op) }
         c.opsSent += batch.count
         c.unitsSent += units
     }

@@ -231,8 +231,8 @@ public final class PeerLink: SessionCompanion {
         refresh()
     }
 
-    /// The document the editor shows: `.main` for one file.
-    var shownDocument: DocumentID { workspace.map { $0.current ?? DocumentID(rawValue: .max) } ?? .main }
+    /// The document the editor shows: `.main` for one file; nil in a shared folder showing no file.
+    var shownDocument: DocumentID? { workspace.map { $0.current } ?? .main }
 
     /// Puts the first waiting newcomer's question on the message line (or clears it).
     func askNext() {
@@ -520,7 +520,8 @@ public final class PeerLink: SessionCompanion {
         if case .some(let last) = lastCursor, last == element, lastSelection == end { return }
         lastCursor = .some(element)
         lastSelection = end
-        hub.setCursor(element, selection: end, document: shownDocument)
+        // In a folder showing no file the cursor is in no file of it (`.main` names none).
+        hub.setCursor(element, selection: end, document: shownDocument ?? .main)
     }
 
     /// The status line, remote cursors and (when shown) the peer list.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import WeaveCore
 import WeaveHistory
+import WeavePeer
 import WeaveStore
 import WeaveWorkspace
 
@@ -118,15 +119,60 @@ public final class WorkspaceFolder {
     /// Where document `d`'s history waits while another file holds its path.
     public func parkedHistory(_ d: DocumentID) -> String { WorkspaceFolder.weaveFolder(root) + "/deleted/\(d).weave" }
 
+    /// Every author heard of: each history learns them when it opens (`store`).
+    private var authors: [ReplicaID: Author] = [:]
+
+    /// Authors peers named: every open history learns them, written now
+    /// (durable at the next `commit`). Histories opened later learn them too.
+    public func learn(_ cards: [AuthorCard]) throws {
+        guard !cards.isEmpty else { return }
+        deferSyncs()
+        for card in cards {
+            let a = Author(card)
+            authors[a.replica] = a
+            manifest.registerAuthor(a)
+            for s in stores.values { s.registerAuthor(a) }
+        }
+        try manifest.flush()
+        for s in stores.values { try s.flush() }
+    }
+
+    /// Peers' operations on live file `d` whose document no editor holds:
+    /// applied to its history's document, recorded as the edits `marks` says,
+    /// and written to the file (durable at the next `commit`). Returns the
+    /// text. Edits to a file that is not live are left to the hub's copy (see
+    /// `catchUp` in WorkspaceSession).
+    @discardableResult
+    public func receive(_ ops: [Operation], into d: DocumentID, marks: MarkTable) throws -> String? {
+        guard state.isLive(d) else { return nil }
+        deferSyncs()
+        let s = try store(d)
+        try s.doc.receive(contentsOf: ops)
+        record(ops, in: s, marks: marks)
+        try s.flush()
+        writeThrough(d, text: s.doc.text)
+        return s.doc.text
+    }
+
+    /// Records `ops` in `s` as the edits `marks` says they were (else one edit now).
+    func record(_ ops: [Operation], in s: StoredDocument, marks: MarkTable) {
+        for piece in marks.split(ops, fallbackTime: StoredDocument.nowMillis()) { s.record(piece.ops, time: piece.time) }
+    }
+
+    /// Moves the history at `path` aside when it belongs to another document than `d`.
+    private func park(historyAt path: String, except d: DocumentID) throws {
+        let sidecar = OpLog.sidecarPath(for: absolute(path))
+        guard Disk.fs.exists(sidecar), let other = owners[path], other != d else { return }
+        try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
+        try Disk.fs.rename(sidecar, parkedHistory(other))
+    }
+
     /// Makes `path`'s history place `d`'s: another document's history there is
     /// parked; `d`'s own, parked earlier, comes back. A history nobody claimed
     /// yet (one `weave edit` made before the folder was shared) is `d`'s.
     func claim(_ path: String, for d: DocumentID) throws {
         let sidecar = OpLog.sidecarPath(for: absolute(path))
-        if Disk.fs.exists(sidecar), let other = owners[path], other != d {
-            try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
-            try Disk.fs.rename(sidecar, parkedHistory(other))
-        }
+        try park(historyAt: path, except: d)
         if !Disk.fs.exists(sidecar), Disk.fs.exists(parkedHistory(d)) {
             try Disk.fs.rename(parkedHistory(d), sidecar)
         }
@@ -197,7 +243,7 @@ public final class WorkspaceFolder {
         let before = manifest.doc.version
         try manifest.doc.receive(contentsOf: ops)
         let fresh = manifest.doc.operations(since: before)
-        for piece in marks.split(fresh, fallbackTime: StoredDocument.nowMillis()) { manifest.record(piece.ops, time: piece.time) }
+        record(fresh, in: manifest, marks: marks)
         state = FolderState(text: manifest.doc.text)
         if !fresh.isEmpty { saveManifest() }
         return fresh
@@ -215,7 +261,6 @@ public final class WorkspaceFolder {
     public func scan(sizeLimit: Int = 1 << 20) throws -> [Operation] {
         let found = try FolderScan.scan(root, sizeLimit: sizeLimit)
         skipped = found.skipped.filter { $0.path != ".weave" }  // the folder's own state: not news
-        var ops: [Operation] = []
         let onDisk = Set(found.files)
         // New files' records share one lamport (they are about different files), so they fold together.
         var records: [FolderRecord] = []
@@ -225,8 +270,7 @@ public final class WorkspaceFolder {
         for e in state.files where !onDisk.contains(e.path) && !Disk.fs.exists(absolute(e.path)) {
             records.append(try state.delete(e.document, author: replica))
         }
-        ops += append(contentsOf: records)
-        return ops
+        return append(contentsOf: records)
     }
 
     // MARK: Files
@@ -250,6 +294,7 @@ public final class WorkspaceFolder {
         let missing = !Disk.fs.exists(file)
         let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour, fs: fs, createMissingFile: !missing)
         for m in s.messages { messages.append("\(e.path): \(m)") }
+        for a in authors.values { s.registerAuthor(a) }
         stores[d] = s
         if missing { unwritten.insert(d) }
         return s
@@ -286,10 +331,7 @@ public final class WorkspaceFolder {
                 if owners[from] == d { owners[from] = nil }
                 try Disk.makeFolders(Disk.directory(of: absolute(to)))
                 // Another (deleted) file's history at the destination is parked, not overwritten.
-                if Disk.fs.exists(OpLog.sidecarPath(for: absolute(to))), let other = owners[to], other != d {
-                    try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
-                    try Disk.fs.rename(OpLog.sidecarPath(for: absolute(to)), parkedHistory(other))
-                }
+                try park(historyAt: to, except: d)
                 owners[to] = d
                 if Disk.fs.exists(temp) { try Disk.fs.rename(temp, absolute(to)) }
                 if Disk.fs.exists(OpLog.sidecarPath(for: temp)) { try Disk.fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
@@ -310,10 +352,14 @@ public final class WorkspaceFolder {
     }
 
     /// Writes every live file's text from its history (a joiner's mirror).
-    public func writeThrough(_ d: DocumentID, text: String) {
-        guard let s = stores[d] else { return }
+    @discardableResult
+    public func writeThrough(_ d: DocumentID, text: String) -> Bool {
+        guard let s = stores[d] else { return false }
         unwritten.remove(d)
-        do { try s.savePlainText(text) } catch { messages.append("\(state.entry(d)?.path ?? "\(d)"): not written: \(error)") }
+        do { try s.savePlainText(text); return true } catch {
+            messages.append("\(state.entry(d)?.path ?? "\(d)"): not written: \(error)")
+            return false
+        }
     }
 }
 

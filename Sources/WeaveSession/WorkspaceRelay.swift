@@ -15,7 +15,6 @@ public final class WorkspaceRelay: @unchecked Sendable {
     private let queue = NIOLockedValueBox<[PeerEvent]>([])
     private var marks: [DocumentID: MarkTable] = [:]
     private var manifestMarks = MarkTable()
-    private var authors: [ReplicaID: Author] = [:]
     /// Set once the hub exists (`start`).
     public private(set) var hub: PeerHub?
 
@@ -61,21 +60,12 @@ public final class WorkspaceRelay: @unchecked Sendable {
     private func apply(_ event: PeerEvent) throws {
         switch event {
         case .documentOperations(let d, let ops, _):
-            guard folder.state.isLive(d) else { return }
-            let fresh = folder.stores[d] == nil
-            let store = try folder.store(d)
-            if fresh { for a in authors.values { store.registerAuthor(a) } }
-            try store.doc.receive(contentsOf: ops)
-            for piece in (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis()) {
-                store.record(piece.ops, time: piece.time)
-            }
-            try store.flush()
-            folder.writeThrough(d, text: store.doc.text)
+            try folder.receive(ops, into: d, marks: marks[d] ?? MarkTable())
         case .documentHistory(let d, let note):
-            learn(note.authors)
+            try folder.learn(note.authors)
             for m in note.marks { _ = marks[d, default: MarkTable()].insert(m) }
         case .history(let note):
-            learn(note.authors)
+            try folder.learn(note.authors)
             for m in note.marks { _ = manifestMarks.insert(m) }
         case .remoteOperations(let ops, _):
             let previous = folder.state
@@ -89,20 +79,11 @@ public final class WorkspaceRelay: @unchecked Sendable {
                 if let held = try hub.withDocument(d, { $0 }).wait() {
                     let store = try folder.store(d)
                     let missing = held.operations(since: store.doc.version)
-                    if !missing.isEmpty { try apply(.documentOperations(d, missing, edits: [])) }
+                    if !missing.isEmpty { try folder.receive(missing, into: d, marks: marks[d] ?? MarkTable()) }
                 }
             }
         default:
             break
-        }
-    }
-
-    private func learn(_ cards: [AuthorCard]) {
-        for card in cards {
-            let a = Author(card)
-            authors[a.replica] = a
-            folder.manifest.registerAuthor(a)
-            for s in folder.stores.values { s.registerAuthor(a) }
         }
     }
 

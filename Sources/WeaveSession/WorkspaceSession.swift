@@ -24,8 +24,6 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// Peers' edit marks for documents not shown (the shown one's are the session's).
     private var marks: [DocumentID: MarkTable] = [:]
     private var manifestMarks = MarkTable()
-    /// Every author heard of, for the histories opened later.
-    private var authors: [ReplicaID: Author] = [:]
     /// Presences by replica (the file list shows who is where).
     public var presences: [ReplicaID: Presence] = [:]
 
@@ -59,16 +57,11 @@ public final class WorkspaceSession: WorkspaceCompanion {
             case .documentOperations(let d, let ops, _):
                 try receive(ops, document: d)
             case .documentHistory(let d, let note):
-                for a in note.authors { authors[a.replica] = Author(a) }
+                try folder.learn(note.authors)
                 if d == current {
                     session.learn(note)
                 } else {
                     for m in note.marks { _ = marks[d, default: MarkTable()].insert(m) }
-                    if let s = folder.stores[d], !note.authors.isEmpty {
-                        folder.deferSyncs()
-                        for a in note.authors { s.registerAuthor(Author(a)) }
-                        try s.flush()
-                    }
                 }
             case .remoteOperations(let ops, _):
                 let previous = folder.state
@@ -76,22 +69,9 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 try folder.manifest.flush()
                 try settle(previous: previous)
             case .history(let note):
-                // Authors come once per link (with its greeting or its first units): every history
-                // learns them, written now (one sync for all at the end of the turn: `commitWrites`)
-                // — a name registered and never flushed was lost when nothing else followed.
-                if !note.authors.isEmpty {
-                    folder.deferSyncs()
-                    for card in note.authors {
-                        let a = Author(card)
-                        authors[a.replica] = a
-                        folder.manifest.registerAuthor(a)
-                        session.store?.registerAuthor(a)
-                        for s in folder.stores.values { s.registerAuthor(a) }
-                    }
-                    try folder.manifest.flush()
-                    try session.store?.flush()
-                    for s in folder.stores.values { try s.flush() }
-                }
+                // Authors come once per link (with its greeting or its first units): every
+                // history learns them, written now — one registered and never flushed was lost.
+                try folder.learn(note.authors)
                 for m in note.marks { _ = manifestMarks.insert(m) }
             case .presence(let p):
                 if p.replica != hub.replica { presences[p.replica] = p.departed ? nil : p }
@@ -115,37 +95,26 @@ public final class WorkspaceSession: WorkspaceCompanion {
             // this side's (then Ctrl-S writes both, as in a single file).
             let clean = !session.editor.modified
             try session.receive(ops)
-            if clean, let store = session.store {
-                do {
-                    if let d = current { folder.writeThrough(d, text: session.editor.text) } else { try store.savePlainText(session.editor.text) }
-                    session.updateEditor { $0.setModified(false) }
-                } catch {
-                    session.updateEditor { $0.notify("\(EditorSession.baseName(session.path)) not written: \(error)") }
-                }
-            }
+            if clean, folder.writeThrough(d, text: session.editor.text) { session.updateEditor { $0.setModified(false) } }
+            return
+        }
+        // Written now, made durable with every other file's at the end of this turn (`commitWrites`).
+        guard var b = buffers[d] else {
+            try folder.receive(ops, into: d, marks: marks[d] ?? MarkTable())
             return
         }
         guard folder.state.isLive(d) else { return }
-        // Written now, made durable with every other file's at the end of this turn (`commitWrites`).
         folder.deferSyncs()
-        let store = try self.store(d)
-        let split = (marks[d] ?? MarkTable()).split(ops, fallbackTime: StoredDocument.nowMillis())
+        let store = try folder.store(d)
         // A file left with unsaved edits of this side's keeps them unwritten
         // (then switching back and Ctrl-S, or switching away, writes both).
-        let clean = buffers[d].map { !$0.editor.modified } ?? true
-        let text: String
-        if var b = buffers[d] {
-            for op in ops { try b.editor.receive(op) }
-            if clean { b.editor.setModified(false) }
-            text = b.editor.text
-            buffers[d] = b
-        } else {
-            try store.doc.receive(contentsOf: ops)
-            text = store.doc.text
-        }
-        for piece in split { store.record(piece.ops, time: piece.time) }
+        let clean = !b.editor.modified
+        for op in ops { try b.editor.receive(op) }
+        if clean { b.editor.setModified(false) }
+        buffers[d] = b
+        folder.record(ops, in: store, marks: marks[d] ?? MarkTable())
         try store.flush()
-        if clean { folder.writeThrough(d, text: text) }
+        if clean { folder.writeThrough(d, text: b.editor.text) }
     }
 
     /// Makes the files and histories written this turn durable, with one sync
@@ -162,14 +131,6 @@ public final class WorkspaceSession: WorkspaceCompanion {
         do { try folder.commit() } catch { session.updateEditor { $0.notify("Shared folder not saved: \(error)") } }
     }
 
-    /// Document `d`'s history, opened if need be, knowing every author heard of.
-    private func store(_ d: DocumentID) throws -> StoredDocument {
-        let fresh = folder.stores[d] == nil
-        let s = try folder.store(d)
-        if fresh { for a in authors.values { s.registerAuthor(a) } }
-        return s
-    }
-
     /// A file that (re)appears: its history takes what the hub holds of it
     /// and it lacks — edits peers made while it was deleted here (they were
     /// not written to a file that did not exist). Blocks briefly on the hub's loop.
@@ -181,7 +142,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         } else if let b = buffers[d] {
             have = b.editor.doc.rga.version
         } else {
-            have = try self.store(d).doc.version
+            have = try folder.store(d).doc.version
         }
         let missing = held.operations(since: have)
         if !missing.isEmpty { try receive(missing, document: d) }
@@ -198,7 +159,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         if let b = buffers.removeValue(forKey: d) {
             next = b
         } else {
-            let store = try self.store(d)
+            let store = try folder.store(d)
             var editor = Editor(fileName: EditorSession.baseName(entry.path), document: store.doc)
             store.doc = RGA(replica: store.doc.localReplica)
             editor.historyStatus = "history saved"
