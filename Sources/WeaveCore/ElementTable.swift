@@ -116,10 +116,89 @@ struct ElementTable: Sendable {
 
     // MARK: Changing elements
 
+    /// Points the elements `lo ..< hi` at `leaf` (they moved there in the
+    /// tree), splitting the runs at both ends and joining what became
+    /// joinable. Every counter in the range must be an element.
+    ///
+    /// Runs for every span a leaf split moves, so it works in place: per
+    /// page, one binary search, at most one growth of the page by the (at
+    /// most two) cut-off ends and one compaction of the joins, each a memmove
+    /// of the page's later runs. O(log runs in a page + runs in the range +
+    /// runs after it in its pages).
+    mutating func setLeaf(_ leaf: Int32, _ lo: UInt32, _ hi: UInt32) {
+        var c = lo
+        while c < hi {
+            let p = Int(c >> UInt32(ElementTable.pageShift))
+            let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
+            setLeaf(leaf, page: p, c, stop)
+            c = stop
+        }
+    }
+
+    /// `setLeaf` within page `p` (`lo ..< hi` inside it).
+    private mutating func setLeaf(_ leaf: Int32, page p: Int, _ lo: UInt32, _ hi: UInt32) {
+        // The runs overlapping the range, i ... j, and whether the range cuts the first and last.
+        let (i, j, head, tail) = pages[p].withUnsafeBufferPointer { runs -> (Int, Int, Bool, Bool) in
+            let i = ElementTable.lastStarting(atOrBefore: lo, in: runs)
+            precondition(i >= 0 && lo < runs[i].end, "counter \(lo) is not an element")
+            var j = i
+            while runs[j].end < hi {
+                precondition(j + 1 < runs.count && runs[j + 1].start == runs[j].end, "changed counters must be elements")
+                j += 1
+            }
+            return (i, j, runs[i].start < lo, runs[j].end > hi)
+        }
+        let extra = (head ? 1 : 0) + (tail ? 1 : 0)
+        if extra > 0 {
+            // Room for the cut-off ends: grow the page, then shift the later runs up.
+            let filler = pages[p][i]
+            for _ in 0 ..< extra { pages[p].append(filler) }
+        }
+        let removed = pages[p].withUnsafeMutableBufferPointer { runs -> Int in
+            let base = runs.baseAddress!
+            let count = runs.count
+            let old = count &- extra
+            if extra > 0, j &+ 1 < old {
+                (base + j + 1 + extra).moveInitialize(from: base + j + 1, count: old &- j &- 1)
+            }
+            let first = runs[i], last = runs[j]
+            // The runs i ... j, cut to the range and moved, land at i + (head ? 1 : 0).
+            let h = head ? 1 : 0
+            if h > 0 {
+                // Shift i ... j up by one (backwards: the regions overlap) to make room for the head.
+                var k = j
+                while k >= i { runs[k &+ 1] = runs[k]; k &-= 1 }
+                runs[i] = first.cut(0, lo &- first.start)
+            }
+            var k = i &+ h
+            while k <= j &+ h {
+                var r = runs[k]
+                if r.start < lo { r = r.cut(lo &- r.start, r.length) }
+                if r.end > hi { r = r.cut(0, hi &- r.start) }
+                r.leaf = leaf
+                runs[k] = r
+                k &+= 1
+            }
+            if tail { runs[j &+ h &+ 1] = last.cut(hi &- last.start, last.length) }
+            // Join what became joinable, from the run before the range to the one after it.
+            let a = max(i &- 1, 0)
+            let b = min(j &+ extra &+ 1, count &- 1)
+            var w = a
+            var r = a &+ 1
+            while r <= b {
+                if let joined = ElementRun.joined(runs[w], runs[r]) { runs[w] = joined } else { w &+= 1; runs[w] = runs[r] }
+                r &+= 1
+            }
+            let gone = b &- w
+            if gone > 0, b &+ 1 < count { (base + w + 1).moveInitialize(from: base + b + 1, count: count &- b &- 1) }
+            return gone
+        }
+        if removed > 0 { pages[p].removeLast(removed) }
+    }
+
+
     /// A change to a range of elements.
     enum Change {
-        /// They moved to `leaf`.
-        case leaf(Int32)
         /// Replica slot `replica` deleted them: the element at `lo` by unit `seq`,
         /// each next one by `seq + step`. Elements deleted before keep their first
         /// deleter; these units are reported as extra deleters instead.
@@ -131,7 +210,7 @@ struct ElementTable: Sendable {
     /// range must be an element. Appends to `extra` each (counter, seq) of a
     /// deleter that came second. O(runs in the pages touched).
     mutating func apply(_ change: Change, _ lo: UInt32, _ hi: UInt32, extra: inout [(counter: UInt32, seq: UInt32)]) {
-        // Most often the range is exactly one run (a span that moved, a deleted element).
+        // Most often the range is exactly one run (a deleted element).
         // Else, for a delete, often its live elements sit at one end of a run and
         // continue the deleted run beside it (see `deleteAtEdge`). One search
         // in one page serves both.
@@ -200,8 +279,6 @@ struct ElementTable: Sendable {
     @inline(__always)
     private static func apply(_ change: Change, to run: inout ElementRun, extra: inout [(counter: UInt32, seq: UInt32)]) {
         switch change {
-        case .leaf(let leaf):
-            run.leaf = leaf
         case .deleter(let replica, let lo, let seq, let step):
             let k = run.start &- lo
             let first = step > 0 ? seq &+ k : seq &- k

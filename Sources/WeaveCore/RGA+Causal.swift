@@ -14,7 +14,13 @@ extension RGA {
         case invalid(OperationError)
     }
 
-    func readiness(_ op: Operation) -> Readiness {
+    /// Whether `op` can apply now, is already here, waits, or never can. O(log
+    /// runs in a page) per element it names.
+    ///
+    /// `mutating` though it changes nothing, as are `dependencies` and
+    /// `knows`: a non-mutating call from `receive` first copied the whole
+    /// RGA value (400 bytes) to pass it borrowed, a memcpy per operation.
+    mutating func readiness(_ op: Operation) -> Readiness {
         let n = op.length
         if n == 0 { return .invalid(.empty(op.replica)) }
         let r = slot(of: op.replica)
@@ -36,7 +42,7 @@ extension RGA {
 
     /// Why `op` (none of whose units is here yet) cannot apply now, or nil
     /// when it can.
-    private func dependencies(of op: Operation, counterEnd: UInt32) -> Readiness? {
+    private mutating func dependencies(of op: Operation, counterEnd: UInt32) -> Readiness? {
         if op.counter < counterEnd {
             return .invalid(.counterWentBackwards(op.replica, counter: op.counter, expectedAtLeast: counterEnd))
         }
@@ -80,7 +86,7 @@ extension RGA {
     /// units are all here, is here; if not, whether it still may arrive. An
     /// element's creator's counters only grow, so once they passed it, it never
     /// will; and an author's own elements are all here already.
-    func knows(_ id: ElementID, author: ReplicaID) -> Knowledge {
+    mutating func knows(_ id: ElementID, author: ReplicaID) -> Knowledge {
         let r = slot(of: id.replica)
         if let r, contains(r, id.counter) { return .yes }
         if id.replica == author { return .never }
@@ -106,7 +112,9 @@ extension RGA {
     /// it skips the visible positions a view would need.
     public mutating func receive<S: Sequence>(contentsOf ops: S) throws where S.Element == Operation {
         var none: [TextEdit]? = nil
-        for op in ops { try receive(op, into: &none) }
+        try deferringCounts { doc in
+            for op in ops { try doc.receive(op, into: &none) }
+        }
     }
 
     /// `receive(contentsOf:)` for an array, the common case: not generic, so
@@ -119,8 +127,10 @@ extension RGA {
         for i in ops.indices { if case .insert(_, let text) = ops[i].body { scalars += text.count } }
         log.reserve(entries: ops.count, scalars: scalars)
         var none: [TextEdit]? = nil
-        try ops.withUnsafeBufferPointer { ops in
-            for i in ops.indices { try receive(ops[i], into: &none) }
+        try deferringCounts { doc in
+            try ops.withUnsafeBufferPointer { ops in
+                for i in ops.indices { try doc.receive(ops[i], into: &none) }
+            }
         }
     }
 

@@ -41,8 +41,7 @@ extension RGA {
 
     /// Points the elements of `span` at `leaf` (after the span moved). O(runs in its pages).
     mutating func setLeaf(of span: Span, to leaf: Int) {
-        var none: [(counter: UInt32, seq: UInt32)] = []
-        replicas[Int(span.replica)].elements.apply(.leaf(Int32(leaf)), span.counter, span.counter &+ span.length, extra: &none)
+        replicas[Int(span.replica)].elements.setLeaf(Int32(leaf), span.counter, span.counter &+ span.length)
     }
 
     /// Points the elements of spans `range` of `leaf` (which just moved there)
@@ -54,7 +53,6 @@ extension RGA {
     mutating func setLeaf(ofSpansIn leaf: Int, _ range: Range<Int>) {
         let base = leaf * RGA.leafCapacity
         var k = range.lowerBound
-        var none: [(counter: UInt32, seq: UInt32)] = []
         while k < range.upperBound {
             let s = spans[base + k]
             var end = s.counter &+ s.length
@@ -63,7 +61,7 @@ extension RGA {
                 end &+= spans[base + k].length
                 k += 1
             }
-            replicas[Int(s.replica)].elements.apply(.leaf(Int32(leaf)), s.counter, end, extra: &none)
+            replicas[Int(s.replica)].elements.setLeaf(Int32(leaf), s.counter, end)
         }
     }
 

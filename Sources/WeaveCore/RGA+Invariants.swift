@@ -45,6 +45,9 @@ extension RGA {
             return total
         }
         if nodeParent[root] != -1 { throw fail("root has a parent") }
+        if countsDeferred || !dirtyLeaves.isEmpty { throw fail("visible counts are still deferred") }
+        if leafPending.count != leafLen.count { throw fail("\(leafPending.count) pending counts for \(leafLen.count) leaves") }
+        if let leaf = leafPending.firstIndex(where: { $0 != 0 }) { throw fail("leaf \(leaf) has a count change not applied") }
         let total = try walk(root, depth: 0)
         if total != visibleCount || total != rootVisibleCount { throw fail("visibleCount \(visibleCount), tree counts \(total)") }
         var chain: [Int] = []

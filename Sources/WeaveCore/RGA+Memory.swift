@@ -84,7 +84,7 @@ extension RGA {
     public var memoryUsage: MemoryUsage {
         var m = MemoryUsage()
         m.add(spans, to: \.tree)
-        for a in [leafLen, leafParent, leafNext, leafPrev, leafSlot, nodeChildren, nodeCounts, nodeLen, nodeParent, nodeSlot] {
+        for a in [leafLen, leafParent, leafNext, leafPrev, leafSlot, leafPending, dirtyLeaves, nodeChildren, nodeCounts, nodeLen, nodeParent, nodeSlot] {
             m.add(a, to: \.tree)
         }
         m.add(nodeBottom, to: \.tree)

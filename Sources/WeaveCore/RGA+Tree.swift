@@ -15,7 +15,7 @@ extension RGA {
 
     mutating func makeEmptyTree() {
         spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity)
-        leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]; leafSlot = [0]
+        leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]; leafSlot = [0]; leafPending = [0]
         nodeChildren = Array(repeating: -1, count: RGA.nodeCapacity)
         nodeCounts = Array(repeating: 0, count: RGA.nodeCapacity)
         nodeChildren[0] = 0
@@ -52,14 +52,26 @@ extension RGA {
         }
     }
 
-    /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s).
+    /// Adds `delta` to the visible count of `leaf` and its ancestors. O(log s);
+    /// O(1) while counts are deferred (see `deferringCounts`).
     ///
     /// A leaf's slot in its (bottom) parent is `leafSlot`, an inner node's is
     /// `nodeSlot`, so the walk up needs no `nodeBottom` test; it runs on buffer
     /// pointers because it runs for every key.
+    @inline(__always)
     mutating func addVisible(_ leaf: Int, _ delta: Int) {
         if delta == 0 { return }
-        visibleCount += delta
+        visibleCount &+= delta
+        if countsDeferred {
+            if leafPending[leaf] == 0 { dirtyLeaves.append(leaf) }
+            leafPending[leaf] &+= delta
+            return
+        }
+        propagateVisible(leaf, delta)
+    }
+
+    /// Adds `delta` to the counts on the path from `leaf` to the root. O(log s).
+    mutating func propagateVisible(_ leaf: Int, _ delta: Int) {
         var node = leafParent[leaf]
         var slot = leafSlot[leaf]
         nodeCounts.withUnsafeMutableBufferPointer { counts in
@@ -71,7 +83,41 @@ extension RGA {
         }
     }
 
+    /// Runs `body` with the tree's counts deferred: `addVisible` only adds to
+    /// its leaf's pending change, and the changes reach the inner nodes once,
+    /// when `body` ends (or throws), a path per changed leaf.
+    ///
+    /// For a bulk merge, which asks for no visible position: a leaf's count
+    /// changes several times per operation (a split span is taken out, moved
+    /// and put back), and each change walked up to the root. Deferring is
+    /// exact because counts only add: the count stored for a subtree plus the
+    /// pending changes of the leaves now under it is its true count, and
+    /// `splitLeaf`/`splitNode` move stored counts and pending changes
+    /// together with their subtrees. While deferred nothing may read the
+    /// inner counts for a position (`visiblePosition`, `locateVisible`);
+    /// `visibleCount` stays exact. O(changed leaves · log s) at the end.
+    mutating func deferringCounts<R>(_ body: (inout RGA) throws -> R) rethrows -> R {
+        if countsDeferred { return try body(&self) }
+        countsDeferred = true
+        defer { flushCounts() }
+        return try body(&self)
+    }
+
+    /// Applies the pending count changes and stops deferring.
+    private mutating func flushCounts() {
+        countsDeferred = false
+        for leaf in dirtyLeaves {
+            let d = leafPending[leaf]
+            if d != 0 {
+                leafPending[leaf] = 0
+                propagateVisible(leaf, d)
+            }
+        }
+        dirtyLeaves.removeAll(keepingCapacity: dirtyLeaves.count <= 4096)
+    }
+
     /// Visible elements before the start of `leaf`. O(log s · fanout).
+    @inline(__always)  // out of line, a call from a mutating method copied the whole RGA first
     func visibleBefore(leaf: Int) -> Int {
         var total = 0
         var child = leaf
@@ -86,6 +132,7 @@ extension RGA {
     }
 
     /// Visible elements before element `offset` of span `k` of `leaf`. O(log s · fanout).
+    @inline(__always)  // out of line, a call from a mutating method copied the whole RGA first
     func visiblePosition(leaf: Int, span k: Int, offset: Int) -> Int {
         var p = visibleBefore(leaf: leaf)
         let base = leaf * RGA.leafCapacity
@@ -96,6 +143,7 @@ extension RGA {
 
     /// The visible element at visible index `index` (< count): its leaf, span and
     /// offset in the span. O(log s · fanout).
+    @inline(__always)  // out of line, a call from a mutating method copied the whole RGA first
     func locateVisible(_ index: Int) -> (leaf: Int, span: Int, offset: Int) {
         precondition(index >= 0 && index < visibleCount, "visible index out of range")
         return nodeCounts.withUnsafeBufferPointer { counts in
@@ -211,6 +259,7 @@ extension RGA {
         let fresh = leafLen.count
         spans.append(contentsOf: RGA.emptyLeaf)
         leafLen.append(0); leafParent.append(-1); leafNext.append(-1); leafPrev.append(-1); leafSlot.append(0)
+        leafPending.append(0)
         let parent = leafParent[leaf]
         // The spans that move: `from ..< to` of the full leaf.
         let (from, to) = best.left ? (0, best.at) : (best.at, cap)

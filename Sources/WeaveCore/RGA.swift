@@ -59,6 +59,11 @@ public struct RGA: Sendable {
     var nodeSlot: [Int] = []
     var root = 0
     var firstLeaf = 0
+    /// Each leaf's visible-count change not yet added to its ancestors, and
+    /// the leaves that have one, while `countsDeferred` (see `deferringCounts`).
+    var leafPending: [Int] = []
+    var dirtyLeaves: [Int] = []
+    var countsDeferred = false
     /// Visible elements (the root's counts, kept as a sum).
     var visibleCount = 0
     /// Elements in the tree, tombstones included.
@@ -67,6 +72,9 @@ public struct RGA: Sendable {
     /// Bumped by every change to the tree; caches compare it.
     var mutationStamp = 0
     var typing: TypingCache?
+    /// Where the last remote insert or delete ended (leaf, span): the next
+    /// operation most often refers to an element there (see `locate`).
+    var lastPlace = (leaf: 0, span: 0)
 
     // MARK: History
 
