@@ -1,9 +1,10 @@
-/// One replica's elements by counter, run-length encoded: counter → (leaf, seq,
+/// One replica's elements by counter, run-length encoded: counter → (group, seq,
 /// scalar, first deleter). The document's live tables leave the deleter empty
 /// (its deletes touch only the tree); the deleter index of RGA+Deleters.swift
 /// fills it in a copy, replaying the log's deletes.
 ///
-/// A run is a stretch of consecutive counters whose elements sit in one leaf,
+/// A run is a stretch of consecutive counters whose elements are in one group
+/// (a set of spans in one leaf; `RGA.groups` says which leaf: see RGA+Groups.swift),
 /// were inserted by consecutive units, have their scalars consecutive in the
 /// log, and were deleted by consecutive units of one replica going up or down
 /// (or not at all). Typing makes one run per burst; a burst later deleted by
@@ -70,11 +71,11 @@ struct ElementTable: Sendable {
     // MARK: Adding elements
 
     /// Records `length` new elements from counter `counter`, inserted by units
-    /// `seq …`, whose scalars are at `scalar …` in the log, all in `leaf`. Their
+    /// `seq …`, whose scalars are at `scalar …` in the log, all in `group`. Their
     /// counters must lie above every element already here (a replica's counters
     /// only grow). Amortised O(pages touched).
-    mutating func append(counter: UInt32, length: UInt32, seq: UInt32, scalar: UInt32, leaf: Int32) {
-        // Typing: the elements continue the page's last run (same leaf, the next
+    mutating func append(counter: UInt32, length: UInt32, seq: UInt32, scalar: UInt32, group: UInt32) {
+        // Typing: the elements continue the page's last run (same group, the next
         // counters, seqs and scalars, not deleted), which grows in place.
         let p0 = Int(counter >> UInt32(ElementTable.pageShift))
         if p0 < pages.count, UInt64(counter) + UInt64(length) <= ElementTable.pageEnd(counter) {
@@ -83,7 +84,7 @@ struct ElementTable: Sendable {
                     guard let last = runs.indices.last else { return false }
                     let r = runs[last]
                     precondition(r.end <= counter, "element counters must grow")
-                    guard r.end == counter, r.leaf == leaf, r.seq &+ r.length == seq, r.scalar &+ r.length == scalar,
+                    guard r.end == counter, r.group == group, r.seq &+ r.length == seq, r.scalar &+ r.length == scalar,
                           r.deleterReplica == ElementRun.noDeleter else { return false }
                     runs[last].length = r.length &+ length
                     return true
@@ -96,7 +97,7 @@ struct ElementTable: Sendable {
             let p = Int(c >> UInt32(ElementTable.pageShift))
             let n = UInt32(min(UInt64(left), ElementTable.pageEnd(c) - UInt64(c)))
             if pages.count <= p { pages.append(contentsOf: repeatElement([], count: p + 1 - pages.count)) }
-            let new = ElementRun(start: c, length: n, leaf: leaf, seq: s, scalar: x)
+            let new = ElementRun(start: c, length: n, group: group, seq: s, scalar: x)
             if let last = pages[p].last {
                 precondition(last.end <= c, "element counters must grow")
                 if let joined = ElementRun.joined(last, new) {
@@ -116,27 +117,27 @@ struct ElementTable: Sendable {
 
     // MARK: Changing elements
 
-    /// Points the elements `lo ..< hi` at `leaf` (they moved there in the
-    /// tree), splitting the runs at both ends and joining what became
+    /// Puts the elements `lo ..< hi` in `group` (their spans moved to another
+    /// leaf without the rest of their group), splitting the runs at both ends and joining what became
     /// joinable. Every counter in the range must be an element.
     ///
-    /// Runs for every span a leaf split moves, so it works in place: per
+    /// Works in place: per
     /// page, one binary search, at most one growth of the page by the (at
     /// most two) cut-off ends and one compaction of the joins, each a memmove
     /// of the page's later runs. O(log runs in a page + runs in the range +
     /// runs after it in its pages).
-    mutating func setLeaf(_ leaf: Int32, _ lo: UInt32, _ hi: UInt32) {
+    mutating func setGroup(_ group: UInt32, _ lo: UInt32, _ hi: UInt32) {
         var c = lo
         while c < hi {
             let p = Int(c >> UInt32(ElementTable.pageShift))
             let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
-            setLeaf(leaf, page: p, c, stop)
+            setGroup(group, page: p, c, stop)
             c = stop
         }
     }
 
-    /// `setLeaf` within page `p` (`lo ..< hi` inside it).
-    private mutating func setLeaf(_ leaf: Int32, page p: Int, _ lo: UInt32, _ hi: UInt32) {
+    /// `setGroup` within page `p` (`lo ..< hi` inside it).
+    private mutating func setGroup(_ group: UInt32, page p: Int, _ lo: UInt32, _ hi: UInt32) {
         // The runs overlapping the range, i ... j, and whether the range cuts the first and last.
         let (i, j, head, tail) = pages[p].withUnsafeBufferPointer { runs -> (Int, Int, Bool, Bool) in
             let i = ElementTable.lastStarting(atOrBefore: lo, in: runs)
@@ -175,7 +176,7 @@ struct ElementTable: Sendable {
                 var r = runs[k]
                 if r.start < lo { r = r.cut(lo &- r.start, r.length) }
                 if r.end > hi { r = r.cut(0, hi &- r.start) }
-                r.leaf = leaf
+                r.group = group
                 runs[k] = r
                 k &+= 1
             }
@@ -375,8 +376,8 @@ struct ElementRun: Sendable, Equatable {
     /// Counter of the first element.
     var start: UInt32
     var length: UInt32
-    /// The leaf holding every element of the run.
-    var leaf: Int32
+    /// The group of every element of the run (its leaf: `RGA.groups[group].leaf`).
+    var group: UInt32
     /// Seq of the unit that inserted the first element (the k-th: `seq + k`).
     var seq: UInt32
     /// Index in the log's scalars of the first element's scalar.
@@ -388,11 +389,11 @@ struct ElementRun: Sendable, Equatable {
     /// `deleterSeq + deleterStep · k` (Backspace deletes going down).
     var deleterSeq: UInt32 = 0
 
-    init(start: UInt32, length: UInt32, leaf: Int32, seq: UInt32, scalar: UInt32,
+    init(start: UInt32, length: UInt32, group: UInt32, seq: UInt32, scalar: UInt32,
          deleterReplica: UInt32 = ElementRun.noDeleter, deleterSeq: UInt32 = 0, deleterStep: Int8 = 1) {
         self.start = start
         self.length = length
-        self.leaf = leaf
+        self.group = group
         self.seq = seq
         self.scalar = scalar
         self.deleterSeq = deleterSeq
@@ -439,7 +440,7 @@ struct ElementRun: Sendable, Equatable {
 
     /// `a` and `b` as one run when `b` continues `a` in every field, else nil. O(1).
     static func joined(_ a: ElementRun, _ b: ElementRun) -> ElementRun? {
-        guard a.end == b.start, a.leaf == b.leaf, b.seq == a.seq &+ a.length, b.scalar == a.scalar &+ a.length,
+        guard a.end == b.start, a.group == b.group, b.seq == a.seq &+ a.length, b.scalar == a.scalar &+ a.length,
               a.deleterReplica == b.deleterReplica else { return nil }
         var out = a
         out.length = a.length + b.length

@@ -1,4 +1,4 @@
-/// The per-replica element tables (see ElementTable.swift): counter → leaf,
+/// The per-replica element tables (see ElementTable.swift): counter → group (and leaf),
 /// scalar and inserting seq, run-length encoded. They record no deleters (the
 /// log has them; see RGA+Deleters.swift).
 extension RGA {
@@ -12,7 +12,7 @@ extension RGA {
     /// The entry for element `k` of `run`. O(1).
     @inline(__always)
     func entry(_ run: ElementRun, _ k: UInt32) -> ElementEntry {
-        ElementEntry(leaf: run.leaf, scalar: log.scalars[Int(run.scalar &+ k)].value, seq: run.seq &+ k,
+        ElementEntry(leaf: groups[Int(run.group)].leaf, scalar: log.scalars[Int(run.scalar &+ k)].value, seq: run.seq &+ k,
                      deleterReplica: run.deleterReplica, deleterSeq: run.deleterSeq(k))
     }
 
@@ -22,7 +22,7 @@ extension RGA {
         guard let run = replicas[replica].elements.run(holding: counter) else {
             preconditionFailure("element \(counter)@\(replica) is not in the table")
         }
-        return Int(run.leaf)
+        return leaf(ofGroup: run.group)
     }
 
     /// Whether the element exists here (inserted, possibly since deleted). O(log runs in a page).
@@ -31,38 +31,12 @@ extension RGA {
         replicas[replica].elements.run(holding: counter) != nil
     }
 
-    /// Records new elements, in `leaf`, inserted by units `seq …`; their scalars
+    /// Records new elements, in `group`, inserted by units `seq …`; their scalars
     /// are the next ones the log will take (`integrate` appends the operation
     /// right after). O(pages touched).
-    mutating func recordElements(_ replica: Int, counter: UInt32, seq: UInt32, length: Int, leaf: Int) {
+    mutating func recordElements(_ replica: Int, counter: UInt32, seq: UInt32, length: Int, group: UInt32) {
         replicas[replica].elements.append(counter: counter, length: UInt32(length), seq: seq,
-                                          scalar: UInt32(log.scalars.count), leaf: Int32(leaf))
-    }
-
-    /// Points the elements of `span` at `leaf` (after the span moved). O(runs in its pages).
-    mutating func setLeaf(of span: Span, to leaf: Int) {
-        replicas[Int(span.replica)].elements.setLeaf(Int32(leaf), span.counter, span.counter &+ span.length)
-    }
-
-    /// Points the elements of spans `range` of `leaf` (which just moved there)
-    /// at `leaf`, a stretch of consecutive counters at a time: neighbouring
-    /// spans of one replica whose counters continue each other (a run that
-    /// deletes cut into visible and deleted spans) share table runs, which one
-    /// change then moves whole instead of splitting and joining them span by
-    /// span. O(runs in the pages touched).
-    mutating func setLeaf(ofSpansIn leaf: Int, _ range: Range<Int>) {
-        let base = leaf * RGA.leafCapacity
-        var k = range.lowerBound
-        while k < range.upperBound {
-            let s = spans[base + k]
-            var end = s.counter &+ s.length
-            k += 1
-            while k < range.upperBound, spans[base + k].replica == s.replica, spans[base + k].counter == end {
-                end &+= spans[base + k].length
-                k += 1
-            }
-            replicas[Int(s.replica)].elements.setLeaf(Int32(leaf), s.counter, end)
-        }
+                                          scalar: UInt32(log.scalars.count), group: group)
     }
 
     /// Calls `body` with the element runs of `span`, in counter order. O(log + runs).

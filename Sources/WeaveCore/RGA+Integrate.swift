@@ -91,18 +91,24 @@ extension RGA {
             k += 1; off = 0
         }
         let n = UInt32(text.count)
-        let new = Span(counter: counter, replica: UInt32(r), length: n, deleted: false)
+        // A new group, whose leaf is known once the span is placed (inserting may split the leaf).
+        let new = Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: UInt32(groups.count))
         var position = -1
         var home: Int, homeSpan: Int
+        var group = new.group
         if off > 0 {
             // Split the span we stopped inside, then put the run between the halves.
             let s = span(leaf, k)
-            let right = Span(counter: s.counter &+ UInt32(off), replica: s.replica, length: s.length - UInt32(off), deleted: s.deleted)
+            let right = Span(counter: s.counter &+ UInt32(off), replica: s.replica, length: s.length - UInt32(off),
+                             deleted: s.deleted, group: s.group)
             spans[leaf * RGA.leafCapacity + k].length = UInt32(off)
             addVisible(leaf, -right.visible)
             let (rl, rk) = insertSpan(right, leaf: leaf, at: k + 1)
-            if rl != leaf { setLeaf(of: right, to: rl) }
-            let (nl, nk) = insertSpan(new, leaf: rl, at: rk)
+            placePiece(leaf: rl, span: rk)
+            let g = newGroup(in: -1)
+            let (nl, nk) = insertSpan(Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: g), leaf: rl, at: rk)
+            groups[Int(g)].leaf = Int32(nl)
+            group = g
             home = nl; homeSpan = nk
             if wantPosition { position = visiblePosition(leaf: nl, span: nk, offset: 0) }
         } else {
@@ -114,11 +120,15 @@ extension RGA {
                 spans[base + k - 1].length += n
                 addVisible(leaf, Int(n))
                 home = leaf; homeSpan = k - 1
+                group = spans[base + k - 1].group
             } else {
+                let g = newGroup(in: -1)
+                precondition(g == new.group, "a new group's ID is the next one")
                 (home, homeSpan) = insertSpan(new, leaf: leaf, at: k)
+                groups[Int(g)].leaf = Int32(home)
             }
         }
-        recordElements(r, counter: counter, seq: seq, length: text.count, leaf: home)
+        recordElements(r, counter: counter, seq: seq, length: text.count, group: group)
         lastPlace = (home, homeSpan)
         elementCount += Int(n)
         return (position, home, homeSpan)
@@ -175,7 +185,7 @@ extension RGA {
         let was = s.deleted
         let base = leaf * RGA.leafCapacity
         if offset > 0, offset + Int(length) == Int(s.length), k + 1 < leafLen[leaf],
-           spans[base + k + 1].deleted == hidden, spans[base + k + 1].replica == s.replica, spans[base + k + 1].counter == counter &+ length {
+           spans[base + k + 1].deleted == hidden, spans[base + k + 1].group == s.group, spans[base + k + 1].replica == s.replica, spans[base + k + 1].counter == counter &+ length {
             // The span's tail joins the next span (Backspace after Backspace): move it across.
             spans[base + k].length -= length
             spans[base + k + 1].counter = counter
@@ -183,7 +193,8 @@ extension RGA {
             addVisible(leaf, hidden ? -Int(length) : Int(length))
             return
         }
-        if offset == 0, length < s.length, k > 0, spans[base + k - 1].deleted == hidden, spans[base + k - 1].replica == s.replica,
+        if offset == 0, length < s.length, k > 0, spans[base + k - 1].deleted == hidden,
+           spans[base + k - 1].group == s.group, spans[base + k - 1].replica == s.replica,
            spans[base + k - 1].counter &+ spans[base + k - 1].length == counter {
             // The span's head joins the previous span (Delete after Delete).
             spans[base + k - 1].length += length
@@ -193,20 +204,19 @@ extension RGA {
             return
         }
         if offset > 0 {
-            let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: was)
+            let right = Span(counter: counter, replica: s.replica, length: s.length - UInt32(offset), deleted: was, group: s.group)
             spans[leaf * RGA.leafCapacity + k].length = UInt32(offset)
             addVisible(leaf, -right.visible)
-            let old = leaf
             (leaf, k) = insertSpan(right, leaf: leaf, at: k + 1)
-            if leaf != old { setLeaf(of: right, to: leaf) }
-            s = right
+            placePiece(leaf: leaf, span: k)
+            s = span(leaf, k)
         }
         if length < s.length {
-            let tail = Span(counter: counter &+ length, replica: s.replica, length: s.length - length, deleted: was)
+            let tail = Span(counter: counter &+ length, replica: s.replica, length: s.length - length, deleted: was, group: s.group)
             spans[leaf * RGA.leafCapacity + k].length = length
             addVisible(leaf, -tail.visible)
-            let (tl, _) = insertSpan(tail, leaf: leaf, at: k + 1)
-            if tl != leaf { setLeaf(of: tail, to: tl) }
+            let (tl, tk) = insertSpan(tail, leaf: leaf, at: k + 1)
+            placePiece(leaf: tl, span: tk)
             // The insert may have split the leaf and moved our span: find it again.
             leaf = self.leaf(of: r, counter)
             k = findSpan(in: leaf, replica: r, counter: counter).span
@@ -234,7 +244,7 @@ extension RGA {
 
     @inline(__always)
     private func joins(_ a: Span, _ b: Span) -> Bool {
-        a.replica == b.replica && a.deleted == b.deleted && a.counter &+ a.length == b.counter
+        a.replica == b.replica && a.deleted == b.deleted && a.group == b.group && a.counter &+ a.length == b.counter
     }
 
     private mutating func removeSpanKeepingCounts(leaf: Int, at k: Int) {

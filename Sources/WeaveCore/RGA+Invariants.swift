@@ -68,10 +68,16 @@ extension RGA {
             for k in 0 ..< n {
                 let s = span(leaf, k)
                 if s.length == 0 { throw fail("empty span in leaf \(leaf)") }
+                if Int(s.group) >= groups.count || self.leaf(ofGroup: s.group) != leaf {
+                    throw fail("span \(k) of leaf \(leaf) is in group \(s.group), which is not in that leaf")
+                }
                 for c in s.counter ..< s.counter &+ s.length {
                     let e = entry(Int(s.replica), c)
                     if e.leaf == ElementEntry.absent { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but not in its table") }
                     if Int(e.leaf) != leaf { throw fail("element \(c)@\(s.replica) is in leaf \(leaf) but indexed at \(e.leaf)") }
+                    if replicas[Int(s.replica)].elements.run(holding: c)!.group != s.group {
+                        throw fail("element \(c)@\(s.replica) is in group \(s.group) but indexed in another")
+                    }
                     if e.deleterReplica != ElementEntry.noDeleter { throw fail("element \(c)@\(s.replica) has a deleter in the live table") }
                     let deleted = deleters.tables[Int(s.replica)].run(holding: c)!.isDeleted
                     if s.deleted != deleted { throw fail("element \(c)@\(s.replica) deletion flag disagrees with the log's deletes") }

@@ -44,7 +44,7 @@ extension RGA {
                 mutationStamp &+= 1
                 spans[t.leaf &* RGA.leafCapacity &+ t.span].length &+= n
                 addVisible(t.leaf, Int(n))
-                recordElements(local, counter: counter, seq: seq, length: text.count, leaf: t.leaf)
+                recordElements(local, counter: counter, seq: seq, length: text.count, group: s.group)
                 elementCount &+= Int(n)
                 typing = TypingCache(end: position + text.count, leaf: t.leaf, span: t.span, stamp: mutationStamp)
                 recordInsert(local, seq: seq, counter: counter, after: after, text: text)

@@ -88,6 +88,7 @@ extension RGA {
             m.add(a, to: \.tree)
         }
         m.add(nodeBottom, to: \.tree)
+        m.add(groups, to: \.tree)
         m.add(replicas, to: \.replicas)
         m.replicas += replicaIndex.heapBytes
         for r in replicas {

@@ -11,10 +11,10 @@ extension RGA {
     static let leafCapacity = 32
     static let nodeCapacity = 32
     /// A new leaf's slots in `spans`.
-    static let emptyLeaf = [Span](repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: leafCapacity)
+    static let emptyLeaf = [Span](repeating: Span(counter: 0, replica: 0, length: 0, deleted: false, group: 0), count: leafCapacity)
 
     mutating func makeEmptyTree() {
-        spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false), count: RGA.leafCapacity)
+        spans = Array(repeating: Span(counter: 0, replica: 0, length: 0, deleted: false, group: 0), count: RGA.leafCapacity)
         leafLen = [0]; leafParent = [0]; leafNext = [-1]; leafPrev = [-1]; leafSlot = [0]; leafPending = [0]
         nodeChildren = Array(repeating: -1, count: RGA.nodeCapacity)
         nodeCounts = Array(repeating: 0, count: RGA.nodeCapacity)
@@ -236,26 +236,45 @@ extension RGA {
         return (leaf, k)
     }
 
-    /// Splits a full leaf in two, moving the side that holds fewer elements into
-    /// a new leaf (before or after it). Moving a span re-points each of its
-    /// elements in the element table, so the split point (between a quarter and
-    /// three quarters of the spans) is chosen to move as few elements as
-    /// possible: a huge span (a big paste or an imported file) then stays put and
-    /// is moved O(1) times in its life instead of at every split.
+    /// Splits a full leaf in two, moving the side with fewer spans into a new
+    /// leaf (before or after it). A group that moves whole changes one entry,
+    /// whatever its size; one the cut divides re-points the moved part's
+    /// elements in the element table (see RGA+Groups.swift), so the cut is the
+    /// one nearest the middle (within the middle half) between two groups.
     mutating func splitLeaf(_ leaf: Int) -> (newLeaf: Int, at: Int, movedLeft: Bool) {
         let cap = RGA.leafCapacity
         let base = leaf * cap
-        var total = 0
-        for i in 0 ..< cap { total += Int(spans[base + i].length) }
-        var best = (cost: Int.max, at: cap / 2, left: false)
-        var prefix = 0
-        for i in 0 ..< cap {
-            if i >= cap / 4 && i <= cap - cap / 4 {
-                if total - prefix < best.cost { best = (total - prefix, i, false) }
-                if prefix < best.cost { best = (prefix, i, true) }
+        // The cut (within the middle half) that divides the fewest groups, then
+        // the one nearest the middle. A group is divided by cut c when its first
+        // span is before c and its last at or after it: marks hold each group's
+        // last index, then the first visit of each group counts it over
+        // first + 1 ... last (a difference array).
+        var at = cap / 2
+        groups.withUnsafeMutableBufferPointer { groups in
+            spans.withUnsafeBufferPointer { buf in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: cap + 1) { diff in
+                    diff.initialize(repeating: 0)
+                    for i in 0 ..< cap { groups[Int(buf[base &+ i].group)].mark = UInt32(i) }
+                    for i in 0 ..< cap {
+                        let g = Int(buf[base &+ i].group)
+                        let last = Int(groups[g].mark)
+                        if groups[g].mark != UInt32.max {
+                            if last > i { diff[i &+ 1] &+= 1; diff[last &+ 1] &-= 1 }
+                            groups[g].mark = UInt32.max
+                        }
+                    }
+                    var divided = 0, best = Int.max
+                    for c in 1 ..< cap {
+                        divided &+= diff[c]
+                        if c >= cap / 4 && c <= cap - cap / 4 {
+                            let score = divided &* cap &+ abs(c &- cap / 2)
+                            if score < best { best = score; at = c }
+                        }
+                    }
+                }
             }
-            prefix += Int(spans[base + i].length)
         }
+        let best = (at: at, left: at < cap / 2)
         let fresh = leafLen.count
         spans.append(contentsOf: RGA.emptyLeaf)
         leafLen.append(0); leafParent.append(-1); leafNext.append(-1); leafPrev.append(-1); leafSlot.append(0)
@@ -288,7 +307,7 @@ extension RGA {
             leafNext[leaf] = fresh
             insertChild(fresh, in: parent, at: slot(of: leaf, in: parent) + 1)
         }
-        setLeaf(ofSpansIn: fresh, 0 ..< leafLen[fresh])
+        regroup(movedFrom: leaf, to: fresh)
         addVisible(leaf, -moved)
         addVisible(fresh, moved)
         return (fresh, best.at, best.left)

@@ -59,6 +59,11 @@ public struct RGA: Sendable {
     var nodeSlot: [Int] = []
     var root = 0
     var firstLeaf = 0
+    /// Each group's leaf (see RGA+Groups.swift): the element tables name a
+    /// group, so spans that move together change one entry here.
+    var groups: [Group] = []
+    /// Bumped by every leaf split; `Group.mark` compares it.
+    var splitStamp: UInt32 = 0
     /// Each leaf's visible-count change not yet added to its ancestors, and
     /// the leaves that have one, while `countsDeferred` (see `deferringCounts`).
     var leafPending: [Int] = []
@@ -182,16 +187,19 @@ struct ElementEntry: Sendable {
 
 /// A run of elements in the tree: `length` elements of replica slot `replica`
 /// with counters `counter ..< counter + length`, consecutive in document order,
-/// all visible or all deleted. 12 bytes: `deleted` is the slot's top bit.
+/// all visible or all deleted, in group `group` (see RGA+Groups.swift). 16
+/// bytes: `deleted` is the slot's top bit.
 struct Span: Sendable {
     var counter: UInt32
     private var replicaAndDeleted: UInt32
     var length: UInt32
+    var group: UInt32
 
-    init(counter: UInt32, replica: UInt32, length: UInt32, deleted: Bool) {
+    init(counter: UInt32, replica: UInt32, length: UInt32, deleted: Bool, group: UInt32) {
         self.counter = counter
         replicaAndDeleted = replica | (deleted ? Span.deletedBit : 0)
         self.length = length
+        self.group = group
     }
 
     static let deletedBit: UInt32 = 1 << 31

@@ -7,7 +7,7 @@ import WeaveTestSupport
 struct ElementTableTests {
     /// What one counter holds, as the oracle keeps it.
     struct Cell: Equatable {
-        var leaf: Int32
+        var group: UInt32
         var seq: UInt32
         var scalar: UInt32
         var deleter: UInt32 = ElementRun.noDeleter
@@ -20,7 +20,7 @@ struct ElementTableTests {
         for page in table.pages {
             for run in page {
                 for k in 0 ..< run.length {
-                    out[run.start + k] = Cell(leaf: run.leaf, seq: run.seq + k, scalar: run.scalar + k,
+                    out[run.start + k] = Cell(group: run.group, seq: run.seq + k, scalar: run.scalar + k,
                                               deleter: run.deleterReplica,
                                               deleterSeq: run.isDeleted ? run.deleterSeq(k) : 0)
                 }
@@ -47,15 +47,15 @@ struct ElementTableTests {
                 if rng.chance(0.2) { seq += UInt32(rng.int(1 ... 5)) }  // units spent on deletes
                 if rng.chance(0.2) { scalar += UInt32(rng.int(1 ... 9)) }  // another replica's scalars in the log
                 let n = UInt32(rng.chance(0.7) ? 1 : rng.int(2 ... 1300))
-                let leaf = Int32(rng.int(0 ..< 3))
-                table.append(counter: next, length: n, seq: seq, scalar: scalar, leaf: leaf)
-                for k in 0 ..< n { oracle[next + k] = Cell(leaf: leaf, seq: seq + k, scalar: scalar + k); present.append(next + k) }
+                let group = UInt32(rng.int(0 ..< 3))
+                table.append(counter: next, length: n, seq: seq, scalar: scalar, group: group)
+                for k in 0 ..< n { oracle[next + k] = Cell(group: group, seq: seq + k, scalar: scalar + k); present.append(next + k) }
                 next += n; seq += n; scalar += n
-            case 4 ..< 7 where !oracle.isEmpty:  // a range of elements moves to another leaf
+            case 4 ..< 7 where !oracle.isEmpty:  // a range of elements moves to another group
                 let (lo, hi) = range(in: oracle, present, &rng)
-                let leaf = Int32(rng.int(0 ..< 3))
-                table.setLeaf(leaf, lo, hi)
-                for c in lo ..< hi { oracle[c]!.leaf = leaf }
+                let group = UInt32(rng.int(0 ..< 3))
+                table.setGroup(group, lo, hi)
+                for c in lo ..< hi { oracle[c]!.group = group }
             case 7 ..< 10 where !oracle.isEmpty:  // a range deleted (if not yet), going up or down
                 let (lo, hi) = range(in: oracle, present, &rng)
                 let deleter = UInt32(rng.int(0 ..< 2)), step: Int8 = rng.chance(0.5) ? 1 : -1
@@ -107,8 +107,8 @@ struct ElementTableTests {
 
     @Test("a single element's deleter joins a run going either way")
     func singleDeletersJoinEitherWay() {
-        let a = ElementRun(start: 10, length: 1, leaf: 0, seq: 3, scalar: 7, deleterReplica: 1, deleterSeq: 50)
-        var b = ElementRun(start: 11, length: 1, leaf: 0, seq: 4, scalar: 8, deleterReplica: 1, deleterSeq: 49)
+        let a = ElementRun(start: 10, length: 1, group: 0, seq: 3, scalar: 7, deleterReplica: 1, deleterSeq: 50)
+        var b = ElementRun(start: 11, length: 1, group: 0, seq: 4, scalar: 8, deleterReplica: 1, deleterSeq: 49)
         #expect(ElementRun.joined(a, b)?.deleterStep == -1)
         b.deleterSeq = 51
         #expect(ElementRun.joined(a, b)?.deleterStep == 1)
@@ -127,7 +127,7 @@ struct ElementTableCompactnessTests {
     @Test("stored records have the sizes their doc comments promise")
     func recordSizes() {
         #expect(MemoryLayout<ElementRun>.stride == 28)
-        #expect(MemoryLayout<Span>.stride == 12)
+        #expect(MemoryLayout<Span>.stride == 16)
         #expect(MemoryLayout<OperationLog.Entry>.stride == 28)
         #expect(MemoryLayout<OperationLog.StoredRun>.stride == 12)
     }
