@@ -75,44 +75,36 @@ struct ElementTable: Sendable {
     /// counters must lie above every element already here (a replica's counters
     /// only grow). Amortised O(pages touched).
     mutating func append(counter: UInt32, length: UInt32, seq: UInt32, scalar: UInt32, group: UInt32) {
-        // Typing: the elements continue the page's last run (same group, the next
-        // counters, seqs and scalars, not deleted), which grows in place.
-        let p0 = Int(counter >> UInt32(ElementTable.pageShift))
-        if p0 < pages.count, UInt64(counter) + UInt64(length) <= ElementTable.pageEnd(counter) {
-            let grown = pages.withUnsafeMutableBufferPointer { pages -> Bool in
-                pages[p0].withUnsafeMutableBufferPointer { runs -> Bool in
-                    guard let last = runs.indices.last else { return false }
-                    let r = runs[last]
-                    precondition(r.end <= counter, "element counters must grow")
-                    guard r.end == counter, r.group == group, r.seq &+ r.length == seq, r.scalar &+ r.length == scalar,
-                          r.deleterReplica == ElementRun.noDeleter else { return false }
-                    runs[last].length = r.length &+ length
-                    return true
-                }
-            }
-            if grown { return }
-        }
         var c = counter, s = seq, x = scalar, left = length
         while left > 0 {
             let p = Int(c >> UInt32(ElementTable.pageShift))
             let n = UInt32(min(UInt64(left), ElementTable.pageEnd(c) - UInt64(c)))
             if pages.count <= p { pages.append(contentsOf: repeatElement([], count: p + 1 - pages.count)) }
-            let new = ElementRun(start: c, length: n, group: group, seq: s, scalar: x)
-            if let last = pages[p].last {
-                precondition(last.end <= c, "element counters must grow")
-                if let joined = ElementRun.joined(last, new) {
-                    pages[p][pages[p].count - 1] = joined
-                } else {
-                    pages[p].append(new)
-                }
-            } else {
-                // A new page: room for a few runs at once, so the splits that
-                // follow do not regrow (and copy) it one run at a time.
-                pages[p].reserveCapacity(ElementTable.initialPageCapacity)
-                pages[p].append(new)
-            }
+            ElementTable.add(ElementRun(start: c, length: n, group: group, seq: s, scalar: x), to: &pages[p])
             c &+= n; s &+= n; x &+= n; left -= n
         }
+    }
+
+    /// Puts `new` at the end of `page`, joined with the last run when it
+    /// continues it (typing grows one run in place). One access to the page.
+    @inline(__always)
+    private static func add(_ new: ElementRun, to page: inout [ElementRun]) {
+        let count = page.count
+        if count == 0 {
+            // A new page: room for a few runs at once, so the splits that
+            // follow do not regrow (and copy) it one run at a time.
+            page.reserveCapacity(ElementTable.initialPageCapacity)
+            page.append(new)
+            return
+        }
+        let joined = page.withUnsafeMutableBufferPointer { runs -> Bool in
+            let last = runs[count &- 1]
+            precondition(last.end <= new.start, "element counters must grow")
+            guard let j = ElementRun.joined(last, new) else { return false }
+            runs[count &- 1] = j
+            return true
+        }
+        if !joined { page.append(new) }
     }
 
     // MARK: Changing elements
