@@ -75,6 +75,23 @@ struct ElementTable: Sendable {
     /// counters must lie above every element already here (a replica's counters
     /// only grow). Amortised O(pages touched).
     mutating func append(counter: UInt32, length: UInt32, seq: UInt32, scalar: UInt32, group: UInt32) {
+        // Typing: the elements continue the page's last run (same group, the next
+        // counters, seqs and scalars, not deleted), which grows in place.
+        let p0 = Int(counter >> UInt32(ElementTable.pageShift))
+        if p0 < pages.count, UInt64(counter) + UInt64(length) <= ElementTable.pageEnd(counter) {
+            let grown = pages.withUnsafeMutableBufferPointer { pages -> Bool in
+                pages[p0].withUnsafeMutableBufferPointer { runs -> Bool in
+                    guard let last = runs.indices.last else { return false }
+                    let r = runs[last]
+                    precondition(r.end <= counter, "element counters must grow")
+                    guard r.end == counter, r.group == group, r.seq &+ r.length == seq, r.scalar &+ r.length == scalar,
+                          r.deleterReplica == ElementRun.noDeleter else { return false }
+                    runs[last].length = r.length &+ length
+                    return true
+                }
+            }
+            if grown { return }
+        }
         var c = counter, s = seq, x = scalar, left = length
         while left > 0 {
             let p = Int(c >> UInt32(ElementTable.pageShift))
