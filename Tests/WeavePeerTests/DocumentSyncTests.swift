@@ -102,6 +102,24 @@ import WeaveTestSupport
         return doc.insert(g.text(g.int(1 ... 4)), at: g.int(0 ... doc.count))
     }
 
+    /// A folder hub on an embedded channel that a folder peer (replica 2) has
+    /// greeted; `configure` adjusts its configuration first.
+    static func greetedFolderHub(_ configure: (inout PeerHub.Configuration) -> Void) throws
+        -> (EmbeddedEventLoop, EventLog, EmbeddedChannel) {
+        let loop = EmbeddedEventLoop()
+        let events = EventLog()
+        var config = PeerHub.Configuration(name: "hub", colour: 1)
+        config.share = .folder(1)
+        configure(&config)
+        let hub = PeerHub(document: RGA(replica: ReplicaID(1)), configuration: config, eventLoop: loop, onEvent: events.post)
+        let ch = EmbeddedChannel(loop: loop)
+        try hub.install(on: ch, link: nil)
+        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
+        try ch.writeInbound(buffer(frameBytes(.hello(Greeting(replica: ReplicaID(2), name: "p", colour: 2, version: VersionVector(),
+                                                               share: .folder(0))))))
+        return (loop, events, ch)
+    }
+
     static func text(_ p: SimPeer, _ d: DocumentID) throws -> String? {
         try p.hub.withDocument(d) { $0?.text }.wait()
     }
@@ -164,17 +182,7 @@ import WeaveTestSupport
 
     /// Ops for a document this side never opened close the link with a clear reason.
     @Test func opsForADocumentNotOpenedCloseTheLink() throws {
-        let loop = EmbeddedEventLoop()
-        let events = EventLog()
-        var config = PeerHub.Configuration(name: "hub", colour: 1)
-        config.share = .folder(1)
-        config.outboundPacing = .zero
-        let hub = PeerHub(document: RGA(replica: ReplicaID(1)), configuration: config, eventLoop: loop, onEvent: events.post)
-        let ch = EmbeddedChannel(loop: loop)
-        try hub.install(on: ch, link: nil)
-        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
-        try ch.writeInbound(buffer(frameBytes(.hello(Greeting(replica: ReplicaID(2), name: "p", colour: 2, version: VersionVector(),
-                                                               share: .folder(0))))))
+        let (loop, events, ch) = try Self.greetedFolderHub { $0.outboundPacing = .zero }
         loop.run()
         var d = RGA(replica: ReplicaID(2))
         let opMade = d.insert("x", at: 0)
@@ -235,17 +243,7 @@ import WeaveTestSupport
     /// A peer naming more documents than the limit is cut off: what it can
     /// make this side remember is bounded.
     @Test func opensBeyondTheLimitCloseTheLink() throws {
-        let loop = EmbeddedEventLoop()
-        let events = EventLog()
-        var config = PeerHub.Configuration(name: "hub", colour: 1)
-        config.share = .folder(1)
-        config.maxDocumentsPerConnection = 3
-        let hub = PeerHub(document: RGA(replica: ReplicaID(1)), configuration: config, eventLoop: loop, onEvent: events.post)
-        let ch = EmbeddedChannel(loop: loop)
-        try hub.install(on: ch, link: nil)
-        try ch.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 7070)).wait()
-        try ch.writeInbound(buffer(frameBytes(.hello(Greeting(replica: ReplicaID(2), name: "p", colour: 2, version: VersionVector(),
-                                                               share: .folder(0))))))
+        let (loop, events, ch) = try Self.greetedFolderHub { $0.maxDocumentsPerConnection = 3 }
         for n in 1 ... 3 as ClosedRange<UInt64> {
             try ch.writeInbound(buffer(frameBytes(.open(DocumentID(rawValue: n), VersionVector()))))
         }
