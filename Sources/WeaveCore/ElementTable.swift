@@ -127,14 +127,14 @@ struct ElementTable: Sendable {
     // MARK: Changing elements
 
     /// Puts the elements `lo ..< hi` in `group` (their spans moved to another
-    /// leaf without the rest of their group), splitting the runs at both ends and joining what became
-    /// joinable. Every counter in the range must be an element.
+    /// leaf without the rest of their group), splitting the runs at both ends
+    /// and joining what became joinable. Every counter in the range must be an
+    /// element.
     ///
-    /// Works in place: per
-    /// page, one binary search, at most one growth of the page by the (at
-    /// most two) cut-off ends and one compaction of the joins, each a memmove
-    /// of the page's later runs. O(log runs in a page + runs in the range +
-    /// runs after it in its pages).
+    /// Works in place: per page, one binary search, at most one growth of the
+    /// page by the (at most two) cut-off ends and one compaction of the joins,
+    /// each a memmove of the page's later runs. O(log runs in a page + runs in
+    /// the range + runs after it in its pages).
     mutating func setGroup(_ group: UInt32, _ lo: UInt32, _ hi: UInt32) {
         var c = lo
         while c < hi {
@@ -205,7 +205,6 @@ struct ElementTable: Sendable {
         }
         if removed > 0 { pages[p].removeLast(removed) }
     }
-
 
     /// A change to a range of elements.
     enum Change {

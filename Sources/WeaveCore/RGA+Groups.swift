@@ -20,7 +20,9 @@ extension RGA {
     struct Group: Sendable {
         /// The leaf holding every span of the group (-1 while its first span is being placed).
         var leaf: Int32
-        /// `splitStamp` of the last split that saw the group stay in the leaf it split.
+        /// Scratch for leaf splits: `splitLeaf` keeps the group's last span
+        /// index there, then a visited flag, while it picks the cut; `regroup`
+        /// then the `splitStamp` of the split that saw the group stay in the old leaf.
         var mark: UInt32 = 0
     }
 
@@ -79,7 +81,7 @@ extension RGA {
             let g2 = newGroup(in: fresh)
             var j = k &- 1
             while j < moved {
-                var t = spans[fb &+ j]
+                let t = spans[fb &+ j]
                 if t.group == s.group {
                     spans[fb &+ j].group = g2
                     // Neighbours of one replica whose counters continue each other share table runs: one edit.
@@ -92,7 +94,6 @@ extension RGA {
                         next &+= 1
                     }
                     replicas[Int(t.replica)].elements.setGroup(g2, t.counter, end)
-                    t.length = end &- t.counter
                     j = next
                 } else {
                     j &+= 1

@@ -38,21 +38,8 @@ extension RGA {
     @inline(__always)
     func locate(_ r: Int, _ counter: UInt32) -> (leaf: Int, span: Int, offset: Int) {
         let (hl, hk) = lastPlace
-        if hl < leafLen.count {
-            let n = leafLen[hl]
-            let rr = UInt32(r)
-            let found: (Int, Int)? = spans.withUnsafeBufferPointer { buf in
-                let base = hl &* RGA.leafCapacity
-                var k = max(hk &- 2, 0)
-                let stop = min(hk &+ 2, n)
-                while k < stop {
-                    let s = buf[base &+ k]
-                    if s.replica == rr && counter &- s.counter < s.length { return (k, Int(counter &- s.counter)) }
-                    k &+= 1
-                }
-                return nil
-            }
-            if let (k, off) = found { return (hl, k, off) }
+        if hl < leafLen.count, let (k, off) = findSpan(in: hl, from: max(hk &- 2, 0), to: hk &+ 2, replica: r, counter: counter) {
+            return (hl, k, off)
         }
         let leaf = self.leaf(of: r, counter)
         let (k, off) = findSpan(in: leaf, replica: r, counter: counter)
@@ -91,11 +78,9 @@ extension RGA {
             k += 1; off = 0
         }
         let n = UInt32(text.count)
-        // A new group, whose leaf is known once the span is placed (inserting may split the leaf).
-        let new = Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: UInt32(groups.count))
         var position = -1
         var home: Int, homeSpan: Int
-        var group = new.group
+        var group: UInt32
         if off > 0 {
             // Split the span we stopped inside, then put the run between the halves.
             let s = span(leaf, k)
@@ -105,10 +90,11 @@ extension RGA {
             addVisible(leaf, -right.visible)
             let (rl, rk) = insertSpan(right, leaf: leaf, at: k + 1)
             placePiece(leaf: rl, span: rk)
-            let g = newGroup(in: -1)
-            let (nl, nk) = insertSpan(Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: g), leaf: rl, at: rk)
-            groups[Int(g)].leaf = Int32(nl)
-            group = g
+            // A new group, whose leaf is known once the span is placed (inserting may split the leaf).
+            group = newGroup(in: -1)
+            let (nl, nk) = insertSpan(Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: group),
+                                      leaf: rl, at: rk)
+            groups[Int(group)].leaf = Int32(nl)
             home = nl; homeSpan = nk
             if wantPosition { position = visiblePosition(leaf: nl, span: nk, offset: 0) }
         } else {
@@ -122,10 +108,10 @@ extension RGA {
                 home = leaf; homeSpan = k - 1
                 group = spans[base + k - 1].group
             } else {
-                let g = newGroup(in: -1)
-                precondition(g == new.group, "a new group's ID is the next one")
-                (home, homeSpan) = insertSpan(new, leaf: leaf, at: k)
-                groups[Int(g)].leaf = Int32(home)
+                group = newGroup(in: -1)
+                (home, homeSpan) = insertSpan(Span(counter: counter, replica: UInt32(r), length: n, deleted: false, group: group),
+                                              leaf: leaf, at: k)
+                groups[Int(group)].leaf = Int32(home)
             }
         }
         recordElements(r, counter: counter, seq: seq, length: text.count, group: group)

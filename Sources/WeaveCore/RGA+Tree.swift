@@ -187,12 +187,13 @@ extension RGA {
         return found
     }
 
-    /// The span of `leaf` at or after index `from` holding element (replica
-    /// slot, counter), or nil when none does. O(spans scanned).
+    /// The span of `leaf` at index `from` or after it (before `to`, when
+    /// given) holding element (replica slot, counter), or nil when none does.
+    /// O(spans scanned).
     @inline(__always)
-    func findSpan(in leaf: Int, from: Int, replica: Int, counter: UInt32) -> (span: Int, offset: Int)? {
+    func findSpan(in leaf: Int, from: Int, to: Int = .max, replica: Int, counter: UInt32) -> (span: Int, offset: Int)? {
         let base = leaf &* RGA.leafCapacity
-        let n = leafLen[leaf]
+        let n = min(leafLen[leaf], to)
         let r = UInt32(replica)
         return spans.withUnsafeBufferPointer { buf -> (span: Int, offset: Int)? in
             var k = from
