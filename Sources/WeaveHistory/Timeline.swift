@@ -152,32 +152,12 @@ public struct Timeline: Sendable {
         case deleted(String)
     }
 
-    /// What changed between the text after `a` edits and after `b` edits, in
-    /// document order: kept, inserted and deleted stretches. O(elements).
+    /// What changed between the text after `a` edits and the text after `b`
+    /// edits: a minimal line-then-character comparison of the two texts
+    /// (`TextDiff`), so text that is the same in both is never shown as
+    /// changed, whatever edits came between. O(elements) plus the comparison.
     public func diff(from a: Int, to b: Int) -> [Piece] {
-        var pieces: [Piece] = []
-        var current = String.UnicodeScalarView()
-        var kind = 0  // 0 same, 1 inserted, 2 deleted
-        func emit() {
-            guard !current.isEmpty else { return }
-            let s = String(current)
-            pieces.append(kind == 0 ? .same(s) : kind == 1 ? .inserted(s) : .deleted(s))
-            current = String.UnicodeScalarView()
-        }
-        for i in 0 ..< scalars.count {
-            let va = isVisible(i, after: a), vb = isVisible(i, after: b)
-            let k: Int
-            switch (va, vb) {
-            case (true, true): k = 0
-            case (false, true): k = 1
-            case (true, false): k = 2
-            default: continue
-            }
-            if k != kind { emit(); kind = k }
-            current.append(scalars[i])
-        }
-        emit()
-        return pieces
+        TextDiff.pieces(from: text(after: a), to: text(after: b))
     }
 
     /// Lines of the text after `n` edits, each with the authors of its

@@ -66,7 +66,7 @@ struct TimelineTests {
         h.edits.append(Edit(time: 4, ops: [fromB]))
         let t = Timeline(doc: a, history: h)
         #expect(t.text(after: 5) == "Hello\nbig world\n")
-        #expect(t.diff(from: 2, to: 5) == [.inserted("H"), .deleted("h"), .same("ello\n"), .inserted("big "), .same("world\n")])
+        #expect(t.diff(from: 2, to: 5) == [.deleted("h"), .inserted("H"), .same("ello\n"), .inserted("big "), .same("world\n")])
         #expect(t.change(of: 2) == (inserted: "", deleted: "h"))
         let blame = t.blame(after: 5)
         #expect(blame.map(\.line) == ["Hello", "big world"])
