@@ -40,6 +40,10 @@ public final class EditorSession {
         return 0.05
     }()
     private var flushDeadline: UInt64?
+    /// Why the last group commit failed, while it keeps failing: the status line
+    /// keeps saying "history NOT saved" (typing does not turn it into
+    /// "saving…") and the message line shows it whenever nothing else is said.
+    public private(set) var historyFailure: String?
     /// Every peer's edit boundaries learnt so far (`learn`): remote operations
     /// are recorded as the edits they belong to.
     public private(set) var marks = MarkTable()
@@ -132,7 +136,7 @@ public final class EditorSession {
     /// history flushed first: a failure is thrown and nothing changes). The
     /// terminal size and the peer status carry over.
     public func swap(to next: Buffer) throws -> Buffer {
-        try store?.flush()
+        try store?.flush(current: editor.doc.rga)
         flushDeadline = nil
         var incoming = next.editor
         incoming.peersStatus = editor.peersStatus
@@ -158,11 +162,8 @@ public final class EditorSession {
         editor.fileName = Self.baseName(path)
     }
 
-    /// $USER, or "me".
-    public static var defaultAuthor: String {
-        if let u = getenv("USER"), let s = String(validatingCString: u), !s.isEmpty { return s }
-        return "me"
-    }
+    /// The user's name: `$WEAVE_NAME`, `$USER`, `$LOGNAME`, the account's, the host's (`AuthorName`).
+    public static var defaultAuthor: String { AuthorName.current }
 
     static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
@@ -174,6 +175,7 @@ public final class EditorSession {
     public func run() throws {
         try terminal.start()
         defer { terminal.stop() }
+        if let notice = terminal.notice { editor.notify(notice) }  // no UTF-8 locale here: said once
         _ = editor.handle(.resize(width: terminal.size.width, height: terminal.size.height))
         loop.onInput = { [unowned self] in
             for key in terminal.readKeys() {
@@ -211,7 +213,7 @@ public final class EditorSession {
         terminal.stop()
         if let sig = dyingOf {
             var failure: Error?
-            do { try store?.flush() } catch { failure = error }
+            do { try store?.flush(current: editor.doc.rga) } catch { failure = error }
             companion?.beforeSignalExit()
             if let failure {
                 let text = "weave: history not saved on \(sig == SIGHUP ? "SIGHUP" : "SIGTERM"): \(failure)\n"
@@ -220,7 +222,7 @@ public final class EditorSession {
             Terminal.exit(dyingOf: sig)
         }
         if let store {
-            try store.flush()
+            try store.flush(current: editor.doc.rga)
             try store.compactIfLong(editor.doc.rga)
         }
     }
@@ -299,10 +301,12 @@ public final class EditorSession {
             return
         }
         do {
-            try store.savePlainText(text)
+            let note = try store.savePlainText(text, current: editor.doc.rga)
             flushDeadline = nil
+            historyFailure = nil
             editor.historyStatus = "history saved"
             editor.didSave(error: nil)
+            if let note { editor.notify(note) }
         } catch {
             editor.didSave(error: "\(error)")
         }
@@ -343,12 +347,13 @@ public final class EditorSession {
         }
         do {
             try store.record(pieces, current: editor.doc.rga)
+            historyFailure = nil
             editor.historyStatus = "history saved"
             timelineStale = true
         } catch {
             // No snapshot: the store keeps them as records; the group commit makes them durable.
             if flushDeadline == nil { flushDeadline = Self.now() + UInt64(flushDelay * 1e9) }
-            editor.historyStatus = "saving…"
+            if historyFailure == nil { editor.historyStatus = "saving…" }
             timelineStale = true
         }
     }
@@ -358,24 +363,29 @@ public final class EditorSession {
         guard let store, !ops.isEmpty else { return }
         store.record(ops, time: time)
         if flushDeadline == nil { flushDeadline = Self.now() + UInt64(flushDelay * 1e9) }
-        editor.historyStatus = "saving…"
+        if historyFailure == nil { editor.historyStatus = "saving…" }
         timelineStale = true
     }
 
     /// Due timers: the group commit, the pane's timeline, a playback step.
-    private func serviceTimers() {
+    func serviceTimers() {
         let now = Self.now()
         if let d = flushDeadline, now >= d, let store {
             do {
-                try store.flush()
+                let note = try store.flush(current: editor.doc.rga)
                 flushDeadline = nil
+                historyFailure = nil
                 editor.historyStatus = "history saved"
+                if let note { editor.notify(note) }
             } catch {
                 flushDeadline = now + 1_000_000_000  // try again in a second
+                historyFailure = "History not saved: \(error)"
                 editor.historyStatus = "history NOT saved"
-                editor.notify("History not saved: \(error)")
+                editor.notify(historyFailure!)
             }
         }
+        // While the history cannot be written, say so whenever nothing else is said.
+        if let historyFailure, editor.message == nil, editor.question == nil { editor.notify(historyFailure) }
         if editor.pane != nil, timelineStale, let store {
             editor.updateTimeline(Timeline(doc: editor.doc.rga, history: store.history))
             timelineStale = false
