@@ -55,6 +55,8 @@ public final class DeferredSyncFileSystem: FileSystem, @unchecked Sendable {
         try FileIO.writeAtomically(path, bytes, sync: !deferring)
     }
     public func stamp(_ path: String) -> FileStamp? { base.stamp(path) }
+    public func isCurrent(_ handle: Int32, path: String) -> Bool { base.isCurrent(handle, path: path) }
+    public func lockForWriting(_ handle: Int32, path: String) throws { try base.lockForWriting(handle, path: path) }
 }
 
 /// Linux's syncfs(2) (not in Swift's Glibc module): flushes one file system.

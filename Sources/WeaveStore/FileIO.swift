@@ -96,6 +96,15 @@ enum FileIO {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Whether the open file `fd` is still the one `path` names: it has a
+    /// name (not removed) and `path` is the same device and inode.
+    static func isCurrent(_ fd: Int32, path: String) -> Bool {
+        var open = stat(), named = stat()
+        guard fstat(fd, &open) == 0 else { return false }
+        guard open.st_nlink > 0, stat(path, &named) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+    }
+
     /// Whether `path` is a regular file of zero bytes.
     static func isEmptyFile(_ path: String) -> Bool {
         var st = stat()

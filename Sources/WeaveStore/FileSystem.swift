@@ -54,6 +54,20 @@ public protocol FileSystem: AnyObject {
     func writeAtomically(_ path: String, _ bytes: [UInt8]) throws
     /// The stamp of `path` (following symbolic links), nil when it does not exist.
     func stamp(_ path: String) -> FileStamp?
+    /// Whether the open file is still the one `path` names: false once it was
+    /// removed, or replaced by another file (a rename over it).
+    func isCurrent(_ handle: Int32, path: String) -> Bool
+    /// Makes this process the only writer of the open file `path` for as long
+    /// as the handle is open (`WriterLock`), or throws `WriterLockError`
+    /// naming the process that is.
+    func lockForWriting(_ handle: Int32, path: String) throws
+}
+
+extension FileSystem {
+    /// A file layer that cannot tell: the file is taken to be current.
+    public func isCurrent(_ handle: Int32, path: String) -> Bool { true }
+    /// A file layer of one process (a test's): no other writer can exist.
+    public func lockForWriting(_ handle: Int32, path: String) throws {}
 }
 
 /// The real file system (POSIX calls, EINTR retried, short writes completed).
@@ -94,4 +108,7 @@ public final class PosixFileSystem: FileSystem, Sendable {
         return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                          modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
+
+    public func isCurrent(_ handle: Int32, path: String) -> Bool { FileIO.isCurrent(handle, path: path) }
+    public func lockForWriting(_ handle: Int32, path: String) throws { try WriterLock.lock(handle, path: path) }
 }

@@ -39,6 +39,9 @@ public final class OpLog {
     private var fd: Int32
     private var pending: [UInt8] = []
     private var pendingEdits = 0
+    /// Whether bytes after `fileLength` may be on the file (a failed write):
+    /// they are cut before anything is appended.
+    private var mustCut = false
     /// Edits appended since the file was opened that are known durable.
     public private(set) var durableEdits = 0
     /// Records after the last snapshot (compaction folds them in).
@@ -47,6 +50,8 @@ public final class OpLog {
 
     /// Whether there are appended records not yet durable.
     public var hasUnflushed: Bool { !pending.isEmpty }
+    /// Bytes of appended records not yet durable (what the next flush writes).
+    public var unflushedBytes: Int { pending.count }
 
     private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int) {
         self.path = path
@@ -67,6 +72,7 @@ public final class OpLog {
     public static func create(at path: String, fs: FileSystem = PosixFileSystem.shared) throws -> OpLog {
         let fd = try fs.openForAppend(path, createNew: true, action: "create history")
         do {
+            try fs.lockForWriting(fd, path: path)
             try fs.append(fd, OpLogFormat.header(), path: path)
             try fs.sync(fd, path: path)
             try fs.syncDirectory(of: path)
@@ -93,6 +99,11 @@ public final class OpLog {
     public static func open(path: String, fs: FileSystem = PosixFileSystem.shared) throws -> (OpLog, LoadedLog) {
         let loaded = try load(path: path, fs: fs)
         let fd = try fs.openForAppend(path, createNew: false, action: "open history for writing")
+        // One writer: refused before anything is written (a torn tail is cut below).
+        do { try fs.lockForWriting(fd, path: path) } catch {
+            fs.close(fd)
+            throw error
+        }
         if loaded.validLength < OpLogFormat.headerSize {
             // The header itself was cut short (a crash right after creation, or an
             // emptied file): write it again, so what is appended next can be read.
@@ -250,12 +261,30 @@ public final class OpLog {
 
     /// Writes everything buffered and fsyncs it. When it returns, every edit
     /// appended so far is durable; when it throws, nothing buffered is lost
-    /// from memory (a later flush retries) and the file holds whole records only
-    /// up to what the system accepted.
+    /// from memory (a later flush retries) and the file is cut back to its last
+    /// good record (`fileLength`) before anything else is written: a write
+    /// that failed part-way (a full disk, an I/O error) or whose fsync failed
+    /// leaves no torn record in the middle of the history. If the cut itself
+    /// fails, nothing is appended until a later flush manages it.
     public func flush() throws {
+        guard !pending.isEmpty || mustCut else { return }
+        if mustCut {
+            try fs.truncate(fd, to: fileLength, path: path)
+            mustCut = false
+        }
         guard !pending.isEmpty else { return }
-        try fs.append(fd, pending, path: path)
-        try fs.sync(fd, path: path)
+        do {
+            try fs.append(fd, pending, path: path)
+            try fs.sync(fd, path: path)
+        } catch {
+            // Some of `pending` may be on the file, and after a failed fsync even
+            // bytes the system accepted may never reach the disk: cut them all and
+            // write the buffer again, whole, next time (the fsync after that write
+            // makes the cut durable with it).
+            mustCut = true
+            if (try? fs.truncate(fd, to: fileLength, path: path)) != nil { mustCut = false }
+            throw error
+        }
         fileLength += pending.count
         pending.removeAll(keepingCapacity: true)
         durableEdits += pendingEdits
@@ -271,13 +300,56 @@ public final class OpLog {
     /// first (they are part of `ops`/`history`, which must be the full state).
     public func compact(ops: [Operation], history: History, textMark: TextMark?) throws {
         try flush()
+        try replaceFile(ops: ops, history: history, textMark: textMark)
+        try fs.syncDirectory(of: path)
+    }
+
+    /// Whether the file this log appends to is no longer the one at `path`:
+    /// removed (`rm .g.txt.weave`) or replaced by another file. Appending
+    /// would then write nothing anyone can read; `rewrite` writes it again.
+    public var isDetached: Bool { !fs.isCurrent(fd, path: path) }
+
+    /// Writes the history again in full at `path` (after `isDetached`): a
+    /// header and one snapshot of `ops`/`history`, which must be the whole
+    /// state, buffered records included (they are dropped: the snapshot holds
+    /// them). Throws `WriterLockError` when another process has made and locked
+    /// a new history there meanwhile.
+    public func rewrite(ops: [Operation], history: History, textMark: TextMark?) throws {
+        if fs.exists(path), let other = try? fs.openForAppend(path, createNew: false, action: "open history") {
+            defer { fs.close(other) }
+            try fs.lockForWriting(other, path: path)
+        }
+        try replaceFile(ops: ops, history: history, textMark: textMark)
+        pending.removeAll(keepingCapacity: true)
+        durableEdits += pendingEdits
+        pendingEdits = 0
+        try fs.syncDirectory(of: path)
+    }
+
+    /// Replaces the file with a header and one snapshot, crash-safely: a
+    /// temporary file beside it is written, fsynced and locked for this process
+    /// (so no other process can take the new file between the rename and the
+    /// lock) and renamed over `path`; the caller then fsyncs the directory.
+    private func replaceFile(ops: [Operation], history: History, textMark: TextMark?) throws {
         var bytes = OpLogFormat.header()
         bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
-        try fs.writeAtomically(path, bytes)
-        let newFD = try fs.openForAppend(path, createNew: false, action: "reopen history after compaction")
+        let tmp = FileIO.directory(of: path) + "/." + FileIO.baseName(path) + ".compact-\(getpid())"
+        if fs.exists(tmp) { try fs.remove(tmp) }
+        let newFD = try fs.openForAppend(tmp, createNew: true, action: "create a temporary file for")
+        do {
+            try fs.lockForWriting(newFD, path: tmp)
+            try fs.append(newFD, bytes, path: tmp)
+            try fs.sync(newFD, path: tmp)
+            try fs.rename(tmp, path)
+        } catch {
+            fs.close(newFD)
+            try? fs.remove(tmp)
+            throw error
+        }
         fs.close(fd)
         fd = newFD
         fileLength = bytes.count
+        mustCut = false
         tailRecords = 0
     }
 

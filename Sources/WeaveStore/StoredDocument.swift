@@ -191,7 +191,26 @@ public final class StoredDocument {
     }
 
     /// Makes every recorded edit durable (write + fsync).
-    public func flush() throws { try log.flush() }
+    ///
+    /// When the history file was removed or replaced since it was opened
+    /// (`rm .g.txt.weave` while editing), it is first written again in full
+    /// from memory — `current` (the caller's up-to-date document; `doc` when
+    /// nil) and the history — so nothing recorded is lost, and a sentence saying
+    /// so is returned (nil otherwise). Throws when that document does not hold
+    /// every recorded edit (a caller that keeps the document elsewhere must pass it).
+    @discardableResult
+    public func flush(current: RGA? = nil) throws -> String? {
+        guard log.isDetached else {
+            try log.flush()
+            return nil
+        }
+        let whole = current ?? doc
+        guard whole.version.includes(history.version(after: history.edits.count)) else {
+            throw StoreError.io(path: log.path, action: "write again", reason: "it was removed or replaced, and the whole document is not at hand to rebuild it")
+        }
+        try log.rewrite(ops: whole.operations(since: VersionVector()), history: history, textMark: savedMark)
+        return "\(FileIO.baseName(log.path)) was removed or replaced by another program: the whole history was written again"
+    }
 
     /// Whether the plain text differs from what was last saved.
     public var isModified: Bool { isModified(text: doc.text) }
@@ -208,13 +227,17 @@ public final class StoredDocument {
     /// the caller) in FILE's line ending, keeping FILE's owner, group and mode,
     /// and notes it in the history. On failure FILE is untouched. Call
     /// `takeDiskChange` first: this overwrites whatever FILE holds.
-    public func savePlainText(_ text: String) throws {
+    ///
+    /// `current` is the caller's up-to-date document, used when the history
+    /// must be written again in full (see `flush(current:)`, whose note is returned).
+    @discardableResult
+    public func savePlainText(_ text: String, current: RGA? = nil) throws -> String? {
         try fs.writeAtomically(file, lineEnding.fileBytes(text))
         diskStamp = fs.stamp(file)
         let mark = TextMark(text: text, edits: history.edits.count)
         log.append(textMark: mark)
         savedMark = mark
-        try log.flush()
+        return try flush(current: current)
     }
 
     /// Why FILE should not be written without asking: its mode gives nobody

@@ -9,12 +9,24 @@ import WeaveStore
 ///
 /// `powerCut()` throws away the rest, as a machine losing power would, and the
 /// store then opens what is left. Not thread-safe; one test at a time.
+///
+/// Failures can be injected (`failNextAppend`, `failNextSync`,
+/// `failNextTruncate`), as a full disk or a dying one would make them:
+///
+/// - an append that fails part-way has written its first bytes (they stay in
+///   the file, not durable) and then throws (ENOSPC, EIO);
+/// - a failed sync makes nothing durable, and the bytes it should have written
+///   are lost for good, as Linux drops the dirty pages of a failed writeback: a
+///   later sync that succeeds writes zeros in their place, unless they were
+///   cut off (truncate) before it.
 final class PowerCutFileSystem: FileSystem {
     /// One file's content: what the system holds now, and what a power cut keeps.
     final class Node {
         var current: [UInt8] = []
         var durable: [UInt8] = []
         var version = 0
+        /// Bytes a failed sync lost: a later sync makes zeros of them.
+        var lost: Range<Int>?
         init() {}
     }
 
@@ -25,12 +37,27 @@ final class PowerCutFileSystem: FileSystem {
     /// Calls of `sync`, for the tests to see that the store does sync.
     private(set) var syncs = 0
 
+    /// The system's reason for an injected failure.
+    static let noSpace = "No space left on device"
+    static let ioError = "Input/output error"
+
+    /// The next `append` writes only its first `after` bytes (at most all of
+    /// them), then fails with `reason`.
+    var failNextAppend: (after: Int, reason: String)?
+    /// The next `sync` fails with this reason.
+    var failNextSync: String?
+    /// The next `truncate` fails with this reason.
+    var failNextTruncate: String?
+    /// Injected failures that happened.
+    private(set) var failures = 0
+
     /// Everything not synced is lost; open handles die with the machine.
     func powerCut() {
         names = durableNames
         var seen = Set<ObjectIdentifier>()
         for n in names.values where seen.insert(ObjectIdentifier(n)).inserted {
             n.current = n.durable
+            n.lost = nil
             n.version += 1
         }
         handles.removeAll()
@@ -81,19 +108,43 @@ final class PowerCutFileSystem: FileSystem {
 
     func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws {
         let n = try node(handle, path)
+        if let fail = failNextAppend {
+            failNextAppend = nil
+            failures += 1
+            n.current += bytes.prefix(max(0, fail.after))
+            n.version += 1
+            throw StoreError.io(path: path, action: "write", reason: fail.reason)
+        }
         n.current += bytes
         n.version += 1
     }
 
     func sync(_ handle: Int32, path: String) throws {
         let n = try node(handle, path)
+        if let reason = failNextSync {
+            failNextSync = nil
+            failures += 1
+            let from = min(n.lost?.lowerBound ?? n.durable.count, n.durable.count)
+            if from < n.current.count { n.lost = from ..< max(n.current.count, n.lost?.upperBound ?? 0) }
+            throw StoreError.io(path: path, action: "sync", reason: reason)
+        }
         n.durable = n.current
+        if let lost = n.lost {
+            for i in lost where i < n.durable.count { n.durable[i] = 0 }
+            n.lost = nil
+        }
         syncs += 1
     }
 
     func truncate(_ handle: Int32, to length: Int, path: String) throws {
         let n = try node(handle, path)
+        if let reason = failNextTruncate {
+            failNextTruncate = nil
+            failures += 1
+            throw StoreError.io(path: path, action: "cut back", reason: reason)
+        }
         n.current = Array(n.current.prefix(length))
+        if let lost = n.lost { n.lost = lost.lowerBound < length ? lost.lowerBound ..< min(lost.upperBound, length) : nil }
         n.version += 1
     }
 
@@ -122,6 +173,11 @@ final class PowerCutFileSystem: FileSystem {
         close(h)
         try rename(tmp, path)
         try syncDirectory(of: path)
+    }
+
+    func isCurrent(_ handle: Int32, path: String) -> Bool {
+        guard let n = handles[handle]?.node, let named = names[path] else { return false }
+        return n === named
     }
 
     func stamp(_ path: String) -> FileStamp? {

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import WeaveCore
+import WeaveStore
+@testable import WeaveEditor
+@testable import WeaveSession
+import WeaveTestSupport
+
+/// The real file system, with writes of the history that fail on demand (a
+/// full disk) after writing some bytes.
+final class FullDiskFileSystem: FileSystem {
+    let base = PosixFileSystem.shared
+    /// While set, every append to a history writes this many bytes and fails.
+    var full: Int?
+
+    func readAll(_ path: String) throws -> [UInt8]? { try base.readAll(path) }
+    func exists(_ path: String) -> Bool { base.exists(path) }
+    func isEmptyFile(_ path: String) -> Bool { base.isEmptyFile(path) }
+    func openForAppend(_ path: String, createNew: Bool, action: String) throws -> Int32 {
+        try base.openForAppend(path, createNew: createNew, action: action)
+    }
+    func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws {
+        if let n = full {
+            try base.append(handle, Array(bytes.prefix(n)), path: path)
+            throw StoreError.io(path: path, action: "write", reason: "No space left on device")
+        }
+        try base.append(handle, bytes, path: path)
+    }
+    func sync(_ handle: Int32, path: String) throws { try base.sync(handle, path: path) }
+    func truncate(_ handle: Int32, to length: Int, path: String) throws { try base.truncate(handle, to: length, path: path) }
+    func close(_ handle: Int32) { base.close(handle) }
+    func syncDirectory(of path: String) throws { try base.syncDirectory(of: path) }
+    func rename(_ from: String, _ to: String) throws { try base.rename(from, to) }
+    func remove(_ path: String) throws { try base.remove(path) }
+    func writeAtomically(_ path: String, _ bytes: [UInt8]) throws { try base.writeAtomically(path, bytes) }
+    func stamp(_ path: String) -> FileStamp? { base.stamp(path) }
+    func isCurrent(_ handle: Int32, path: String) -> Bool { base.isCurrent(handle, path: path) }
+}
+
+/// What the editor says while the history cannot be written, and after.
+@Suite struct HistoryFailureTests {
+    /// A full disk: "history NOT saved" stays on the status line while the
+    /// failure lasts (typing does not turn it into "saving…") and the reason
+    /// comes back on the message line; once the disk has room the next commit
+    /// writes everything, once, and only then "history saved".
+    @Test func aFullDiskIsSaidUntilItIsOverAndNothingIsDamaged() throws {
+        let dir = try TempDir()
+        let file = dir.file("g.txt")
+        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let fs = FullDiskFileSystem()
+        let store = try StoredDocument(file: file, author: "me", fs: fs)
+        let session = EditorSession(path: file, store: store)
+        session.flushDelay = 0
+        fs.full = 7
+        session.perform(session.editorHandle(.char("a")))
+        session.serviceTimers()
+        #expect(session.editor.historyStatus == "history NOT saved")
+        #expect(session.editor.message?.contains("No space left on device") == true)
+        // More typing while the disk is full: the status still tells the truth.
+        session.perform(session.editorHandle(.char("b")))
+        #expect(session.editor.historyStatus == "history NOT saved", "typing replaced the failure with \(session.editor.historyStatus)")
+        session.serviceTimers()
+        #expect(session.editor.message?.contains("No space left on device") == true,
+                "the failure is no longer said: \(session.editor.message ?? "nothing")")
+        #expect(session.historyFailure != nil)
+        // Room again: the retry (a second later) writes it all.
+        fs.full = nil
+        Thread.sleep(forTimeInterval: 1.05)
+        session.perform(session.editorHandle(.char("c")))
+        session.serviceTimers()
+        #expect(session.editor.historyStatus == "history saved")
+        #expect(session.historyFailure == nil)
+        let loaded = try OpLog.load(path: OpLog.sidecarPath(for: file))
+        #expect(loaded.tornTailBytes == 0)
+        #expect(try loaded.document(as: ReplicaID(1)).text == "abcbase\n")
+    }
+}
