@@ -1,8 +1,11 @@
 #define _XOPEN_SOURCE 700
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <langinfo.h>
+#include <stdio.h>
 #include <unistd.h>
 #include "CNcurses.h"
+#include <ncursesw/term.h>
 
 int weave_a_normal(void) { return (int)A_NORMAL; }
 int weave_a_reverse(void) { return (int)A_REVERSE; }
@@ -40,3 +43,16 @@ void weave_restore_terminal(void) {
     (void)ignored;
     if (!isendwin()) endwin();
 }
+
+int weave_check_term(const char *term) {
+    int err = 0;
+    if (setupterm((char *)term, 1, &err) != OK) return err == -1 ? 2 : 1;
+    const char *cup = tigetstr("cup");
+    int addressable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0 && tigetflag("gn") <= 0;
+    TERMINAL *t = cur_term;
+    set_curterm(NULL);
+    del_curterm(t);
+    return addressable ? 0 : 3;
+}
+const char *weave_codeset(void) { return nl_langinfo(CODESET); }
+int weave_newterm(void) { return newterm(NULL, stdout, stdin) != NULL; }

@@ -41,10 +41,64 @@ public struct KeyDecoder {
     /// read) it is Alt plus that character; otherwise Esc (`finish`).
     var pendingEscape = false
 
+    /// The bytes of a UTF-8 sequence begun but not yet complete (it may end in
+    /// a later read), and how many it needs in all.
+    var pendingBytes: [UInt8] = []
+    var neededBytes = 0
+
     public init() {}
+
+    /// Feeds one byte the terminal sent (`wgetch` returned 0...255): Weave
+    /// decodes UTF-8 itself, whatever the locale, so no typed character is
+    /// lost. A byte that cannot be UTF-8 is kept as the Latin-1 character of
+    /// that value (U+FFFD for 0x80...0x9F, which are controls there).
+    public mutating func feedByte(_ b: UInt8, into keys: inout [Key]) {
+        if !pendingBytes.isEmpty {
+            if b & 0xC0 == 0x80 {
+                pendingBytes.append(b)
+                if pendingBytes.count == neededBytes { completeSequence(into: &keys) }
+                return
+            }
+            flushPendingBytes(into: &keys)
+        }
+        switch b {
+        case 0 ..< 0x80: feedChar(UInt32(b), into: &keys)
+        case 0xC2 ... 0xDF: pendingBytes = [b]; neededBytes = 2
+        case 0xE0 ... 0xEF: pendingBytes = [b]; neededBytes = 3
+        case 0xF0 ... 0xF4: pendingBytes = [b]; neededBytes = 4
+        default: feedStrayByte(b, into: &keys)
+        }
+    }
+
+    /// A complete sequence: its scalar, or its bytes one by one when it is an
+    /// overlong form, a surrogate or above U+10FFFF.
+    private mutating func completeSequence(into keys: inout [Key]) {
+        let bytes = pendingBytes
+        pendingBytes = []
+        var value = UInt32(bytes[0]) & (bytes.count == 2 ? 0x1F : bytes.count == 3 ? 0x0F : 0x07)
+        for b in bytes.dropFirst() { value = value << 6 | UInt32(b & 0x3F) }
+        let least: UInt32 = bytes.count == 2 ? 0x80 : bytes.count == 3 ? 0x800 : 0x10000
+        if value >= least, value <= 0x10FFFF, Unicode.Scalar(value) != nil {
+            feedChar(value, into: &keys)
+        } else {
+            for b in bytes { feedStrayByte(b, into: &keys) }
+        }
+    }
+
+    /// An incomplete sequence cut short by another byte or a key: its bytes one by one.
+    private mutating func flushPendingBytes(into keys: inout [Key]) {
+        let bytes = pendingBytes
+        pendingBytes = []
+        for b in bytes { feedStrayByte(b, into: &keys) }
+    }
+
+    private mutating func feedStrayByte(_ b: UInt8, into keys: inout [Key]) {
+        feedChar(b >= 0xA0 ? UInt32(b) : 0xFFFD, into: &keys)
+    }
 
     /// Feeds a decoded key (mouse, resize). Inside a paste, it is dropped.
     mutating func feedKey(_ key: Key, into keys: inout [Key]) {
+        flushPendingBytes(into: &keys)
         finish(into: &keys)
         if paste == nil { keys.append(key) }
     }
@@ -57,6 +111,7 @@ public struct KeyDecoder {
 
     /// Feeds a function-key code (`get_wch` returned KEY_CODE_YES).
     public mutating func feedCode(_ code: Int32, into keys: inout [Key]) {
+        flushPendingBytes(into: &keys)
         finish(into: &keys)
         if let c = Code(rawValue: code) {
             switch c {

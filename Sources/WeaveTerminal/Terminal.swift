@@ -16,19 +16,47 @@ public final class Terminal {
     /// Whether `start` has run without `stop`.
     public private(set) var active = false
     var decoder = KeyDecoder()
-    /// Whether the terminal shows colours (else cells are drawn without).
+    /// Whether the terminal shows colours (else cells are drawn without, and
+    /// what colour told apart is told by bold: `cellAttributes`).
     var colours = false
+    /// Whether characters are handled as UTF-8 (`TextLocale.adopt`); when not,
+    /// non-ASCII characters are drawn as `?` (input is decoded as UTF-8 anyway).
+    var utf8 = true
+    /// What the user should be told once on the status line when the terminal
+    /// starts (no UTF-8 locale on this machine), else nil.
+    public private(set) var notice: String?
 
     public init() {}
 
+    /// Whether the terminal can be used, checked without opening or writing
+    /// anything: stdin and stdout are terminals, and TERM names a terminal
+    /// ncurses can drive. The reason when not.
+    public static func refusal() -> TerminalError? {
+        guard isatty(0) == 1, isatty(1) == 1 else { return .notATerminal }
+        return termRefusal(ProcessInfoLite.environment("TERM"))
+    }
+
+    /// Why TERM (nil: unset) names a terminal Weave cannot drive, or nil when it can.
+    public static func termRefusal(_ term: String?) -> TerminalError? {
+        guard let term, !term.isEmpty else { return .termUnset }
+        switch weave_check_term(term) {
+        case 0: return nil
+        case 2: return .noTerminfo(term)
+        case 3: return .cannotAddressCursor(term)
+        default: return .unknownTerm(term)
+        }
+    }
+
     /// Puts the terminal in raw, full-screen mode with keypad, mouse clicks and
-    /// bracketed paste. Throws when stdin/stdout is not a terminal or ncurses
-    /// cannot start (then nothing is changed).
+    /// bracketed paste, with UTF-8 character handling whatever the locale.
+    /// Throws when stdin/stdout is not a terminal, TERM cannot be driven or
+    /// ncurses cannot start (then nothing is changed).
     public func start() throws(TerminalError) {
-        guard isatty(0) == 1, isatty(1) == 1 else { throw .notATerminal }
-        setlocale(LC_ALL, "")
+        if let refusal = Self.refusal() { throw refusal }
+        utf8 = TextLocale.adopt()
+        notice = utf8 ? nil : TextLocale.noUTF8Notice
         installSignalHandlers()
-        guard initscr() != nil else { throw .cannotStart }
+        guard weave_newterm() == 1 else { throw .cannotStart }
         active = true
         colours = weave_start_colours() == 1
         raw()
@@ -62,25 +90,22 @@ public final class Terminal {
     /// is returned whole by a later call.
     public func readKeys() -> [Key] {
         var keys: [Key] = []
-        var ch: wint_t = 0
+        // Bytes, not get_wch's characters: decoding UTF-8 here keeps every
+        // typed character whatever the locale's codeset.
         while true {
-            let r = get_wch(&ch)
+            let r = wgetch(weave_stdscr())
             if r == ERR { break }
-            if r == KEY_CODE_YES {
-                if Int32(ch) == KEY_MOUSE {
-                    var ev = MEVENT()
-                    if getmouse(&ev) == OK, weave_is_button1(UInt(ev.bstate)) != 0 {
-                        decoder.feedKey(.click(x: Int(ev.x), y: Int(ev.y)), into: &keys)
-                    }
-                    continue
+            if r < 0x100 {
+                decoder.feedByte(UInt8(truncatingIfNeeded: r), into: &keys)
+            } else if r == KEY_MOUSE {
+                var ev = MEVENT()
+                if getmouse(&ev) == OK, weave_is_button1(UInt(ev.bstate)) != 0 {
+                    decoder.feedKey(.click(x: Int(ev.x), y: Int(ev.y)), into: &keys)
                 }
-                if Int32(ch) == KEY_RESIZE {
-                    decoder.feedKey(.resize(width: size.width, height: size.height), into: &keys)
-                    continue
-                }
-                decoder.feedCode(Int32(ch), into: &keys)
+            } else if r == KEY_RESIZE {
+                decoder.feedKey(.resize(width: size.width, height: size.height), into: &keys)
             } else {
-                decoder.feedChar(UInt32(ch), into: &keys)
+                decoder.feedCode(r, into: &keys)
             }
         }
         decoder.finish(into: &keys)
@@ -99,15 +124,19 @@ public final class Terminal {
             for x in 0 ..< w {
                 let cell = grid.rows[y][x]
                 if cell.isContinuation { continue }
-                var a = Self.attr(cell.attributes)
-                if colours, cell.colour > 0, cell.colour < 8 { a |= Int(weave_colour_pair(Int32(cell.colour))) }
+                let a = Self.cellAttributes(cell, colours: colours)
                 if a != lastAttr { weave_attrset(Int32(a)); lastAttr = a }
                 if cell.width == 2 {
                     if x + 1 >= w { continue }
                     _ = mvaddnwstr(Int32(y), Int32(x + 1), [wchar_t(32), 0], 1)
                 }
                 buf.removeAll(keepingCapacity: true)
-                for u in cell.text.unicodeScalars { buf.append(wchar_t(bitPattern: u.value)) }
+                if utf8 || cell.text.unicodeScalars.allSatisfy(\.isASCII) {
+                    for u in cell.text.unicodeScalars { buf.append(wchar_t(bitPattern: u.value)) }
+                } else {
+                    // Without a UTF-8 locale ncurses cannot write it: a ? per column.
+                    for _ in 0 ..< max(1, cell.width) { buf.append(63) }
+                }
                 if buf.isEmpty { buf.append(32) }
                 buf.append(0)
                 _ = mvaddnwstr(Int32(y), Int32(x), buf, Int32(buf.count - 1))
@@ -125,6 +154,19 @@ public final class Terminal {
 
     /// Forces a full repaint on the next draw (Ctrl-L).
     public func invalidate() { clearok(weave_stdscr(), true) }
+
+    /// The ncurses attributes of `cell`: its own, and its colour as a colour
+    /// pair when the terminal has colours (8 are enough: pairs 1-7). Without
+    /// colours a coloured cell is bold, so that peers' cursors (reverse),
+    /// selections (underline), names and the current match still stand out
+    /// from the text and from this user's own selection (reverse alone).
+    static func cellAttributes(_ cell: Grid.Cell, colours: Bool) -> Int {
+        var a = attr(cell.attributes)
+        if cell.colour > 0, cell.colour < 8 {
+            a |= colours ? Int(weave_colour_pair(Int32(cell.colour))) : Int(weave_a_bold())
+        }
+        return a
+    }
 
     static func attr(_ a: Grid.Attributes) -> Int {
         var v = Int(weave_a_normal())
@@ -247,14 +289,43 @@ extension Terminal {
 }
 
 /// Why the terminal could not start.
-public enum TerminalError: Error, CustomStringConvertible {
+public enum TerminalError: Error, CustomStringConvertible, Equatable {
     case notATerminal
     case cannotStart
+    /// TERM is not set (or empty).
+    case termUnset
+    /// No terminfo entry for this TERM.
+    case unknownTerm(String)
+    /// No terminfo database at all.
+    case noTerminfo(String)
+    /// The terminal cannot move its cursor (dumb, hard-copy, generic).
+    case cannotAddressCursor(String)
+
+    /// What to set instead, said the same way in every refusal.
+    static let suggestion = "set TERM to your terminal's type, such as TERM=xterm-256color (most terminal windows), "
+        + "TERM=linux (the Linux console) or TERM=vt100 (any other), and run weave again"
 
     public var description: String {
         switch self {
         case .notATerminal: return "weave edit needs a terminal (stdin and stdout must be a tty)"
-        case .cannotStart: return "could not start the terminal (is TERM set?)"
+        case .cannotStart: return "could not start the terminal with TERM=\(ProcessInfoLite.environment("TERM") ?? "") (\(Self.suggestion))"
+        case .termUnset:
+            return "TERM is not set, so weave cannot tell what terminal this is: \(Self.suggestion)"
+        case .unknownTerm(let t):
+            return "TERM=\(t) is not a terminal type this machine knows (no terminfo entry for it): \(Self.suggestion)"
+        case .noTerminfo(let t):
+            return "TERM=\(t) cannot be looked up: this machine has no terminfo database (install ncurses-base), "
+                + "or \(Self.suggestion)"
+        case .cannotAddressCursor(let t):
+            return "TERM=\(t) is a terminal that cannot move its cursor, and weave needs a full-screen one: "
+                + "run weave in a terminal window and \(Self.suggestion)"
         }
+    }
+}
+
+/// getenv as a Swift string (Foundation is not linked into this module).
+enum ProcessInfoLite {
+    static func environment(_ name: String) -> String? {
+        getenv(name).flatMap { String(validatingCString: $0) }
     }
 }

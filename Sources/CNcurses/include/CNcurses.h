@@ -40,4 +40,14 @@ void weave_attrset(int a);
  * calls endwin: used by signal handlers and on exit. */
 void weave_restore_terminal(void);
 
+/* Whether terminfo describes `term` as a terminal weave can drive, without
+ * writing anything: 0 yes; 1 no such terminal type; 2 no terminfo database;
+ * 3 it cannot address the cursor (dumb, hard-copy, generic). */
+int weave_check_term(const char *term);
+/* nl_langinfo(CODESET): the current LC_CTYPE's character set ("UTF-8", "ANSI_X3.4-1968", ...). */
+const char *weave_codeset(void);
+/* newterm(NULL, stdout, stdin): 1 when the screen started, 0 (and nothing
+ * printed, unlike initscr, which exits) when it did not. */
+int weave_newterm(void);
+
 #endif
