@@ -25,7 +25,8 @@ struct Edit: ParsableCommand {
 
     func run() throws {
         // Before anything is created: a session that cannot start leaves no file behind.
-        guard isatty(0) != 0, isatty(1) != 0 else { throw ValidationFailure(TerminalError.notATerminal.description) }
+        // Not a terminal, or one that cannot be driven (TERM unset, unknown, dumb): said and refused.
+        if let refusal = Terminal.refusal() { throw ValidationFailure(refusal.description) }
         let session: EditorSession
         do {
             session = readOnly ? try EditorSession(readOnlyView: file, reason: "opened with --read-only")
@@ -58,7 +59,10 @@ extension Edit {
         guard isatty(0) != 0 else { return false }
         print(question, terminator: "")
         fflush(nil)
-        guard let answer = readLine() else { return false }
+        guard let answer = readLine() else {
+            print("")  // end of input (Ctrl-D): what follows starts on a line of its own
+            return false
+        }
         return answer.lowercased().hasPrefix("y")
     }
 }

@@ -280,7 +280,10 @@ struct Join: ParsableCommand {
         print("\(file) (\(fileCount) characters) differs from the shared document (\(sharedCount) characters).")
         print("Replace it with the shared document (its history is kept aside)? [y/N] ", terminator: "")
         fflush(nil)
-        guard let answer = readLine(), answer.lowercased().hasPrefix("y") else { return false }
-        return true
+        guard let answer = readLine() else {
+            print("")  // end of input (Ctrl-D): what follows starts on a line of its own
+            return false
+        }
+        return answer.lowercased().hasPrefix("y")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeaveTerminal
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,6 +25,12 @@ enum WeaveMain {
         if let problem = CommandWords.problem(Array(CommandLine.arguments.dropFirst()), commands: names, exists: fileExists) {
             FileHandleStderr.write("Error: \(problem)\n")
             exit(64)
+        }
+        // A terminal weave cannot drive is refused before any command opens a file.
+        if CommandWords.takesTerminal(Array(CommandLine.arguments.dropFirst()), commands: names),
+           isatty(0) == 1, isatty(1) == 1, let refusal = Terminal.refusal() {
+            FileHandleStderr.write("Error: \(refusal)\n")
+            exit(1)
         }
         Weave.main()
     }
@@ -55,6 +62,19 @@ enum CommandWords {
             return "'\(first)' is not a weave command (weave --help lists them; weave edit FILE edits one file)"
         }
         return nil
+    }
+
+    /// The commands that take over the terminal (a word that is not a command is a file to edit).
+    static let terminalCommands = ["edit", "host", "join", "demo"]
+
+    /// Whether these arguments run a command that takes over the terminal
+    /// (not when they ask for help or the version).
+    static func takesTerminal(_ args: [String], commands: [String]) -> Bool {
+        guard let first = args.first(where: { !$0.hasPrefix("-") }) ?? args.first else { return false }
+        if args.contains(where: { ["-h", "--help", "--version", "--generate-completion-script"].contains($0)
+                || $0.hasPrefix("--generate-completion-script=") }) { return false }
+        if first.hasPrefix("-") { return false }
+        return terminalCommands.contains(first) || !commands.contains(first)
     }
 
     /// Levenshtein distance. O(a·b), for short words.
