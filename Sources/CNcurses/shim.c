@@ -55,4 +55,8 @@ int weave_check_term(const char *term) {
     return addressable ? 0 : 3;
 }
 const char *weave_codeset(void) { return nl_langinfo(CODESET); }
-int weave_newterm(void) { return newterm(NULL, stdout, stdin) != NULL; }
+int weave_newterm(void) {
+    if (newterm(NULL, stdout, stdin) == NULL) return 0;
+    def_prog_mode();  /* as initscr does after newterm */
+    return 1;
+}
