@@ -59,17 +59,21 @@ public enum WorkspaceStart {
         return (first, early)
     }
 
-    /// Waits until document `d`'s catch-up is complete (bounded), keeping the events.
+    /// Waits until document `d`'s catch-up is complete (bounded), keeping the
+    /// events: every event drained is kept, those after `d`'s catch-up too (a
+    /// drain empties the inbox; returning in the middle of one lost the other
+    /// files' operations, and most files of a joined folder stayed empty).
     public static func waitForDocument(_ d: DocumentID, inbox: PeerInbox, early: inout [PeerEvent], seconds: Double) throws {
         let deadline = EditorSession.now() + UInt64(seconds * 1e9)
         while EditorSession.now() < deadline {
             var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, 100)
-            for e in inbox.drain() {
-                early.append(e)
-                if case .documentCaughtUp(let id) = e, id == d { return }
+            let batch = inbox.drain()
+            early += batch
+            for e in batch {
                 if case .linkFailed(_, let reason) = e { throw JoinError.refused("\(reason)") }
             }
+            if batch.contains(where: { if case .documentCaughtUp(let id) = $0 { return id == d }; return false }) { return }
         }
         throw WorkspaceFailure.slow("the host did not send the first file within \(Int(seconds)) s")
     }
