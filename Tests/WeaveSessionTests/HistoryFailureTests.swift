@@ -74,4 +74,22 @@ final class FullDiskFileSystem: FileSystem {
         #expect(loaded.tornTailBytes == 0)
         #expect(try loaded.document(as: ReplicaID(1)).text == "abcbase\n")
     }
+
+    /// `rm .g.txt.weave` while editing: the next group commit writes the whole
+    /// history again from the editor's document, and the message line says so.
+    @Test func aRemovedHistoryIsWrittenAgainAndSaid() throws {
+        let dir = try TempDir()
+        let file = dir.file("g.txt"), sidecar = OpLog.sidecarPath(for: file)
+        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let session = try EditorSession(path: file, author: "me")
+        session.flushDelay = 0
+        session.perform(session.editorHandle(.char("a")))
+        session.serviceTimers()
+        #expect(unlink(sidecar) == 0)
+        session.perform(session.editorHandle(.char("b")))
+        session.serviceTimers()
+        #expect(session.editor.message?.contains("was removed or replaced") == true, "\(session.editor.message ?? "nothing said")")
+        #expect(session.editor.historyStatus == "history saved")
+        #expect(try OpLog.load(path: sidecar).document(as: ReplicaID(1)).text == "abbase\n")
+    }
 }
