@@ -533,8 +533,9 @@ public final class PeerLink: SessionCompanion {
         }
         let peers = Self.uniquePeers(connected.values)
         let shown = shownDocument
+        let colours = peerColours()
         let cursors = presences.values.filter { $0.document == shown }.sorted { $0.name < $1.name }.map {
-            RemoteCursor(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica,
+            RemoteCursor(name: Self.display($0.name), colour: colours[$0.replica] ?? Grid.Colour.author(Int($0.colour)), after: $0.cursor, replica: $0.replica,
                          selection: $0.selection.map { $0.after })
         }
         if let f = following {
@@ -570,7 +571,7 @@ public final class PeerLink: SessionCompanion {
             list?.selected = listSelection
         }
         session.updateEditor { ed in
-            ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: Grid.Colour.author(Int($0.colour))) }
+            ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: colours[$0.replica] ?? Grid.Colour.author(Int($0.colour))) }
             ed.peersStatus = status
             ed.remoteCursors = cursors
             ed.peerList = list
@@ -580,9 +581,10 @@ public final class PeerLink: SessionCompanion {
     /// The peer list from the hub's current stats (blocks briefly on the hub's loop).
     func makeList() -> PeerList {
         let stats = try? hub.currentStats()
+        let colours = peerColours()
         let rows = (stats?.peers ?? []).map { s -> PeerList.Row in
             let name = s.peer.map { Self.display($0.name) } ?? "(\(s.address))"
-            let colour = Grid.Colour.author(Int(s.peer?.colour ?? 0))
+            let colour = s.peer.flatMap { colours[$0.replica] } ?? Grid.Colour.author(Int(s.peer?.colour ?? 0))
             return PeerList.Row(
                 name: name, colour: colour, state: s.state.rawValue, address: s.address,
                 rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
@@ -603,6 +605,33 @@ public final class PeerLink: SessionCompanion {
     /// (escape sequences a stranger could send) as "?".
     static func display(_ name: String) -> String {
         name.isEmpty ? "?" : Newcomer.printable(name)
+    }
+
+    /// The colour each peer is drawn in on this screen: `distinctColours` of
+    /// the colours the connected and present peers chose.
+    func peerColours() -> [ReplicaID: Grid.Colour] {
+        var wanted: [ReplicaID: UInt8] = [:]
+        for p in connected.values { wanted[p.replica] = p.colour }
+        for p in presences.values where wanted[p.replica] == nil { wanted[p.replica] = p.colour }
+        return Self.distinctColours(wanted)
+    }
+
+    /// One colour per peer (each joiner picks its own at random, so two may
+    /// pick the same): by replica, each keeps the palette colour it chose
+    /// unless a peer before it has it, then takes the next free one; peers
+    /// look alike only when there are more of them than colours (6), which
+    /// 8-colour terminals show as well as any.
+    static func distinctColours(_ wanted: [ReplicaID: UInt8]) -> [ReplicaID: Grid.Colour] {
+        let n = Grid.Colour.authorPalette.count
+        var taken = Set<Int>()
+        var out: [ReplicaID: Grid.Colour] = [:]
+        for (replica, colour) in wanted.sorted(by: { $0.key < $1.key }) {
+            let first = Int(colour) % n
+            let i = (0 ..< n).map { (first + $0) % n }.first { !taken.contains($0) } ?? first
+            taken.insert(i)
+            out[replica] = Grid.Colour.author(i)
+        }
+        return out
     }
 
     /// One entry per replica (a peer connected twice shows once), by name.

@@ -104,4 +104,79 @@ struct TerminalMatrixTmuxTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "\(redirect): files written")
         }
     }
+
+    /// The SGR parameters in effect at the first character of each row of a
+    /// `capture-pane -e` screen (what a row sets stays in effect on the next).
+    static func firstCellParameters(_ screen: String) -> [Set<Int>] {
+        var current: Set<Int> = []
+        var rows: [Set<Int>] = []
+        func apply(_ sgr: Substring) {
+            let params = sgr.split(separator: ";").compactMap { Int($0) }
+            for p in params.isEmpty ? [0] : params {
+                switch p {
+                case 0: current = []
+                case 39: current = current.filter { !(30 ... 37).contains($0) }
+                case 49: break
+                default: current.insert(p)
+                }
+            }
+        }
+        for row in screen.split(separator: "\n", omittingEmptySubsequences: false) {
+            var rest = Substring(row)
+            var first: Set<Int>?
+            while let e = rest.range(of: "\u{1B}["), let m = rest[e.upperBound...].firstIndex(of: "m") {
+                if first == nil, e.lowerBound != rest.startIndex { first = current }  // text before this SGR
+                apply(rest[e.upperBound ..< m])
+                rest = rest[rest.index(after: m)...]
+            }
+            rows.append(first ?? current)
+        }
+        return rows
+    }
+
+    /// Peers with 8 colours (xterm) and none (vt100), all started through
+    /// env -i: the host tells its two peers' cursors apart by colour; the
+    /// vt100 joiner shows every peer's cursor in reverse and bold, no colour.
+    @Test func peersIn8ColoursAndMonochrome() throws {
+        let dir = try TempDir("matrix")
+        let file = dir.file("shared.txt")
+        try (1 ... 5).map { "row \($0)" }.joined(separator: "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinary()
+        func peer(_ name: String, term: String, _ args: String) -> String {
+            "env -i TERM=\(term) WEAVE_CONFIG_DIR='\(dir.file(name + "-config"))' '\(weave)' \(args) --name \(name)"
+        }
+        let host = try Tmux(command: peer("alice", term: "xterm", "host '\(file)' --port 0"))
+        defer { host.kill() }
+        try host.waitFor("join with: weave join 127.0.0.1:", seconds: 5)
+        let args = try Tmux.joinArguments(weave: weave, file: file, config: dir.file("alice-config"))
+        let bob = try Tmux(command: peer("bob", term: "xterm", "join \(args) '\(dir.file("bob.txt"))'"))
+        defer { bob.kill() }
+        let carol = try Tmux(command: peer("carol", term: "vt100", "join \(args) '\(dir.file("carol.txt"))'"))
+        defer { carol.kill() }
+        try bob.waitFor("alice online", seconds: 5)
+        try carol.waitFor("alice online", seconds: 5)
+        bob.sendKeys("Down")
+        carol.sendKeys("Down", "Down")
+        // Alice's screen: bob's cursor on row 2, carol's on row 3, reverse, in two colours.
+        var rows: [Set<Int>] = []
+        try waitUntil("alice sees both cursors", seconds: 5, state: { host.captureWithAttributes() }) {
+            let screen = host.captureWithAttributes()
+            rows = Self.firstCellParameters(screen)
+            return screen.contains("bob") && screen.contains("carol") && rows.count > 3 && rows[1].contains(7) && rows[2].contains(7)
+        }
+        let colourOfBob = rows[1].filter { (30 ... 37).contains($0) }, colourOfCarol = rows[2].filter { (30 ... 37).contains($0) }
+        #expect(colourOfBob.count == 1 && colourOfCarol.count == 1 && colourOfBob != colourOfCarol,
+                "two peers in two of the 8 colours: \(rows.prefix(3))\n\(host.captureWithAttributes())")
+        // Carol's vt100 screen: alice's cursor (row 1) and bob's (row 2) reverse and bold, no colour anywhere.
+        try waitUntil("carol sees both cursors", seconds: 5, state: { carol.captureWithAttributes() }) {
+            let r = Self.firstCellParameters(carol.captureWithAttributes())
+            return r.count > 2 && r[0].isSuperset(of: [1, 7]) && r[1].isSuperset(of: [1, 7])
+        }
+        let mono = carol.captureWithAttributes()
+        #expect(mono.range(of: "\u{1B}\\[([0-9]+;)*3[0-7](;[0-9]+)*m", options: .regularExpression) == nil, "no colour on vt100:\n\(mono)")
+        for t in [carol, bob, host] {
+            t.sendKeys("C-q")
+            try t.waitFor("WEAVE-EXIT=0", seconds: 5)
+        }
+    }
 }
