@@ -68,6 +68,45 @@ struct TerminalMatrixTmuxTests {
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 5)
     }
 
+    /// A machine with no UTF-8 locale at all, made for weave alone: a
+    /// preloaded setlocale that refuses every UTF-8 locale (compiled here with
+    /// the toolchain's clang). The status line says so once, non-ASCII is drawn
+    /// as ?, and typed accents, CJK and an emoji still reach the saved file.
+    @Test func noUTF8LocaleIsSaidOnceAndTypingIsKept() throws {
+        let dir = try TempDir("matrix")
+        let source = dir.file("no-utf8.c"), library = dir.file("no-utf8.so")
+        try """
+        #define _GNU_SOURCE
+        #include <dlfcn.h>
+        #include <locale.h>
+        #include <string.h>
+        char *setlocale(int category, const char *name) {
+            static char *(*real)(int, const char *);
+            if (!real) real = (char *(*)(int, const char *))dlsym(RTLD_NEXT, "setlocale");
+            if (name && (strcasestr(name, "utf8") || strcasestr(name, "utf-8"))) return NULL;
+            return real(category, name);
+        }
+        """.write(toFile: source, atomically: false, encoding: .utf8)
+        let compilers = ["clang", "cc"].filter { (try? Tmux.run(["sh", "-c", "command -v \($0)"]))?.status == 0 }
+        guard let cc = compilers.first else { throw TmuxError("no C compiler (clang or cc) to build the preload library") }
+        let built = try Tmux.run([cc, "-shared", "-fPIC", "-o", library, source, "-ldl"])
+        guard built.status == 0 else { throw TmuxError("\(cc) failed: \(built.output)") }
+        let file = dir.file("text.txt")
+        try "héllo\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let tmux = try Tmux(command: Self.command(try Tmux.weaveBinary(), file: file, term: "xterm", lang: "C", extra: ["LD_PRELOAD=\(library)"]))
+        defer { tmux.kill() }
+        let screen = try tmux.waitFor("No UTF-8 locale", seconds: 5)
+        #expect(screen.hasPrefix("h?llo\n"), "non-ASCII as ?, one per column\n\(screen)")
+        tmux.sendText(Self.typed)
+        let typed = try tmux.waitFor("?????? h?llo", seconds: 5)  // ñ ü one column each, 漢 🙂 two
+        #expect(!typed.contains("No UTF-8 locale"), "said once: gone after the next key\n\(typed)")
+        tmux.sendKeys("C-s")
+        try tmux.waitFor("Saved text.txt", seconds: 5)
+        tmux.sendKeys("C-q")
+        try tmux.waitFor("WEAVE-EXIT=0", seconds: 5)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.typed + "héllo\n")
+    }
+
     /// dumb, unset and unknown TERMs: a sentence naming the value and what to
     /// set instead, a non-zero exit, and nothing written (no file, no history).
     @Test(arguments: [nil, "C.UTF-8"] as [String?])
