@@ -189,8 +189,9 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// The files of the folder as the file list shows them.
     public func updateFileList() {
         var here: [DocumentID: [PeerBadge]] = [:]
+        let colours = link?.peerColours() ?? [:]  // one colour per peer, as its cursor
         for p in presences.values.sorted(by: { $0.name < $1.name }) {
-            here[p.document, default: []].append(PeerBadge(name: PeerLink.display(p.name), colour: Grid.Colour.author(Int(p.colour))))
+            here[p.document, default: []].append(PeerBadge(name: PeerLink.display(p.name), colour: colours[p.replica] ?? Grid.Colour.author(Int(p.colour))))
         }
         let entries = folder.state.files.map { e in
             FileListEntry(path: e.path, peers: here[e.document] ?? [], isCurrent: e.document == current)
