@@ -66,7 +66,9 @@ public enum JoinMerge {
     /// answered by something that is not a Weave host.
     public static func receiveDocument(inbox: PeerInbox, into shared: inout RGA, early: inout [PeerEvent], seconds: Double,
                                        waiting: () -> Void = {}) throws(JoinError) {
-        var deadline = EditorSession.now() + UInt64(seconds * 1e9)
+        // Never a trap: NaN, infinite, negative or huge waits are clamped (the command line refuses them first).
+        let wait = seconds.isFinite ? min(max(seconds, 0), 1e6) : (seconds > 0 ? 1e6 : 0)
+        var deadline = EditorSession.now() + UInt64(wait * 1e9)
         var lastError = "no answer"
         var address = "the host"
         var caughtUp = false

@@ -338,6 +338,7 @@ public final class StoredDocument {
     /// Reads FILE as text: nil if missing; throws `notText` for a directory,
     /// NUL bytes or invalid UTF-8, and `io` when it cannot be read.
     public static func readText(_ path: String, fs: FileSystem = PosixFileSystem.shared) throws -> String? {
+        guard !path.isEmpty else { throw StoreError.notText(path: "''", reason: "an empty name is not a file name") }
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             throw StoreError.notText(path: path, reason: "it is a directory")

@@ -48,10 +48,10 @@ struct Log: ParsableCommand {
 
     @Argument(help: "A text file with a history.") var file: String
     @Flag(help: "One line per edit instead of per burst of one author's edits.") var edits = false
-    @Option(help: "Seconds of pause that end a burst (bursts also end when the author or the place changes).") var gap: Double = 60
+    @Option(parsing: .unconditional, help: "Seconds of pause that end a burst (bursts also end when the author or the place changes).") var gap: Double = 60
 
     mutating func validate() throws {
-        if !(gap >= 0) { throw ValidationError("--gap must be a number of seconds, 0 or more") }
+        try NumericOption.checkSeconds("--gap", gap, atLeast: 0, atMost: NumericOption.maxGap)
     }
 
     func run() throws {
@@ -91,7 +91,7 @@ struct Show: ParsableCommand {
         abstract: "Print the text after the first N edits (the latest without --at).")
 
     @Argument(help: "A text file with a history.") var file: String
-    @Option(help: "How many edits, in this replica's order (0 = the empty start).") var at: Int?
+    @Option(parsing: .unconditional, help: "How many edits, in this replica's order (0 = the empty start).") var at: Int?
 
     func run() throws {
         let t = try loadTimeline(file)
@@ -105,7 +105,7 @@ struct Blame: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print each line with the authors who wrote it.")
 
     @Argument(help: "A text file with a history.") var file: String
-    @Option(help: "Blame the text after N edits instead of the latest.") var at: Int?
+    @Option(parsing: .unconditional, help: "Blame the text after N edits instead of the latest.") var at: Int?
 
     func run() throws {
         let t = try loadTimeline(file)
@@ -128,8 +128,8 @@ struct Diff: ParsableCommand {
         abstract: "Show what changed between two points: [-deleted-] and {+inserted+}.")
 
     @Argument(help: "A text file with a history.") var file: String
-    @Option(help: "From the text after this many edits.") var from: Int
-    @Option(help: "To the text after this many edits (the latest by default).") var to: Int?
+    @Option(parsing: .unconditional, help: "From the text after this many edits.") var from: Int
+    @Option(parsing: .unconditional, help: "To the text after this many edits (the latest by default).") var to: Int?
 
     func run() throws {
         let t = try loadTimeline(file)

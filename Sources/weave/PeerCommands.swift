@@ -86,7 +86,7 @@ struct Host: ParsableCommand {
     @Flag(help: "(A folder) list the files left out, each with the reason.")
     var verbose = false
 
-    @Option(help: "TCP port to listen on (0: any free port).")
+    @Option(parsing: .unconditional, help: "TCP port to listen on (0: any free port).")
     var port: Int = 7070
 
     @Option(help: "Address to bind (127.0.0.1 keeps it on this machine; 0.0.0.0 for every interface).")
@@ -111,7 +111,7 @@ struct Host: ParsableCommand {
     var expires: String?
 
     mutating func validate() throws {
-        if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+        try NumericOption.check("--port", port, 0 ... 65535)
         if let expires, DurationText.parse(expires) == nil { throw ValidationError("--expires: expected a duration such as 90s, 30m, 2h or 7d (got \(expires))") }
     }
 
@@ -122,6 +122,8 @@ struct Host: ParsableCommand {
                                            configuration: hubConfiguration, run: runSession)
         }
         if open != nil { throw ValidationFailure("--open is for a shared folder, and \(file) is not a folder") }
+        // A busy port is said before anything is created (no new .FILE.weave left behind).
+        if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationFailure(busy) }
         let session: EditorSession
         do {
             session = try EditorSession(path: file, author: name)
@@ -183,13 +185,14 @@ struct Join: ParsableCommand {
     @Flag(help: "Start offline (F6 goes online): edit FILE's copy and merge later.")
     var offline = false
 
-    @Option(help: "Seconds to wait for the document before giving up.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for the document before giving up (more than 0, at most \(Int(NumericOption.maxTimeout))).")
     var timeout: Double = 10
 
     @Option(help: "The invitation in the host's join command (wv1-…): TLS 1.3 with the host's fingerprint pinned.")
     var invite: String?
 
     mutating func validate() throws {
+        try NumericOption.checkSeconds("--timeout", timeout, above: 0, atMost: NumericOption.maxTimeout)
         guard invite != nil else {
             throw ValidationError("weave join needs the invitation from the host's join command (--invite wv1-…); "
                 + "the host prints it, and weave invite FILE prints it again on the host's machine")
@@ -200,6 +203,8 @@ struct Join: ParsableCommand {
         guard let (host, port) = Join.parse(address) else {
             throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address))")
         }
+        // A name that does not resolve is said now, not after --timeout.
+        if let problem = NumericOption.unresolvable(host) { throw ValidationFailure(problem) }
         let replica = ReplicaID.random()
         let inbox = try PeerInbox()
         let colour = UInt8.random(in: 1 ..< UInt8(Grid.Colour.authorPalette.count))

@@ -30,7 +30,7 @@ struct Serve: ParsableCommand {
     @Argument(help: "The text file to serve (created on exit if it does not exist), or a folder: every text file under it.")
     var file: String
 
-    @Option(help: "TCP port to listen on (0: any free port).")
+    @Option(parsing: .unconditional, help: "TCP port to listen on (0: any free port).")
     var port: Int = 7070
 
     @Option(help: "Address to bind (127.0.0.1 keeps it on this machine; 0.0.0.0 for every interface).")
@@ -46,7 +46,7 @@ struct Serve: ParsableCommand {
     var readOnly = false
 
     mutating func validate() throws {
-        if port < 0 || port > 65535 { throw ValidationError("--port must be between 0 and 65535") }
+        try NumericOption.check("--port", port, 0 ... 65535)
     }
 
     func run() throws {
