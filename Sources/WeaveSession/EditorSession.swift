@@ -231,12 +231,11 @@ public final class EditorSession {
     /// and records the applied ones as one edit of the history. On a throw the
     /// operations before the failing one stay applied and recorded.
     public func receive(_ ops: [Operation]) throws {
-        var applied: [Operation] = []
-        defer { recordRemote(applied) }
-        for op in ops {
-            try editor.receive(op)
-            applied.append(op)
-        }
+        // Recorded: what applied (an operation the causal buffer holds back
+        // is recorded when it applies), even when a later one throws.
+        let before = editor.doc.rga.version
+        defer { recordRemote(editor.doc.rga.operations(since: before)) }
+        for op in ops { try editor.receive(op) }
     }
 
     /// Hands one key to the editor (tests drive the session without a terminal).

@@ -147,8 +147,12 @@ public final class WorkspaceFolder {
         guard state.isLive(d) else { return nil }
         deferSyncs()
         let s = try store(d)
+        let before = s.doc.version
         try s.doc.receive(contentsOf: ops)
-        record(ops, in: s, marks: marks)
+        // Only what applied is recorded: an operation waiting for one it
+        // follows (held back by the causal buffer) is no edit yet, and a
+        // history must never hold an edit without its text (issue 28, defect 2).
+        record(s.doc.operations(since: before), in: s, marks: marks)
         try s.flush()
         writeThrough(d, text: s.doc.text)
         return s.doc.text

@@ -109,10 +109,12 @@ public final class WorkspaceSession: WorkspaceCompanion {
         // A file left with unsaved edits of this side's keeps them unwritten
         // (then switching back and Ctrl-S, or switching away, writes both).
         let clean = !b.editor.modified
+        let before = b.editor.doc.rga.version
         for op in ops { try b.editor.receive(op) }
         if clean { b.editor.setModified(false) }
         buffers[d] = b
-        folder.record(ops, in: store, marks: marks[d] ?? MarkTable())
+        // Only what applied is an edit (see `WorkspaceFolder.receive`).
+        folder.record(b.editor.doc.rga.operations(since: before), in: store, marks: marks[d] ?? MarkTable())
         try store.flush()
         if clean { folder.writeThrough(d, text: b.editor.text) }
     }

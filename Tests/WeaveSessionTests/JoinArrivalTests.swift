@@ -1,4 +1,7 @@
+import Foundation
 import Testing
+import WeaveStore
+import WeaveTestSupport
 import WeaveCore
 import WeavePeer
 @testable import WeaveSession
@@ -24,5 +27,32 @@ import WeavePeer
         #expect(kept == 2, "every event drained is kept for the session")
         #expect(early.count == 4)
         #expect(inbox.count == 0)
+    }
+}
+
+/// Issue 28, defect 2: a history recorded a peer's edit whose text it did not
+/// have (an operation held back until the one it follows arrives), so `weave
+/// log` showed an edit with no text and restoring it deleted the file.
+@Suite struct NoEditWithoutTextTests {
+    @Test func anOperationHeldBackIsRecordedOnlyOnceItApplies() throws {
+        let dir = try TempDir("no-edit-without-text")
+        let folder = try WorkspaceFolder(root: dir.path, replica: ReplicaID(1), author: "me", colour: 0, workspaceID: 0xA1)
+        let d = DocumentID(rawValue: 0xD0C)
+        folder.append(try folder.state.create(path: "notes.txt", document: d, author: ReplicaID(1)))
+        _ = try folder.store(d)
+        var peer = RGA(replica: ReplicaID(9))
+        let a = peer.insert("hello\n", at: 0), b = peer.insert("world\n", at: 6)
+        let first = try #require(a), second = try #require(b)
+        // The second arrives first: it cannot apply, so it is no edit yet.
+        try folder.receive([second], into: d, marks: MarkTable())
+        #expect(folder.stores[d]!.history.edits.isEmpty)
+        try folder.receive([first], into: d, marks: MarkTable())
+        try folder.commit()
+        #expect(folder.stores[d]!.history.edits.count == 1)
+        // Every recorded edit has its text: the history alone gives the file's text.
+        let loaded = try OpLog.load(path: OpLog.sidecarPath(for: dir.path + "/notes.txt"))
+        #expect(try loaded.document(as: ReplicaID(1)).text == "hello\nworld\n")
+        #expect(loaded.history.edits.allSatisfy { !$0.ranges.isEmpty })
+        #expect(String(decoding: FileManager.default.contents(atPath: dir.path + "/notes.txt") ?? Data(), as: UTF8.self) == "hello\nworld\n")
     }
 }
