@@ -16,8 +16,12 @@ public enum WorkspaceError: Error, Hashable, Sendable, CustomStringConvertible {
     case parentFolderName(String)
     /// A name of the path starts with "." (hidden names are not shared).
     case hiddenName(String, name: String)
-    /// The path holds a line feed, a carriage return or a NUL.
+    /// The path holds a control character (C0, DEL or C1).
     case forbiddenCharacter(String, Unicode.Scalar)
+    /// A name of the path is longer than `WorkspacePath.maxNameBytes` bytes.
+    case nameTooLong(String, name: String, bytes: Int)
+    /// The path is not in Unicode Normalization Form C.
+    case notNormalized(String)
     /// The path is longer than `WorkspacePath.maxBytes` bytes of UTF-8.
     case tooLong(String, bytes: Int)
     /// `DocumentID.main` names the folder's own state, never a file.
@@ -40,8 +44,13 @@ public enum WorkspaceError: Error, Hashable, Sendable, CustomStringConvertible {
         case .hiddenName(let p, let name):
             return "\(Self.shown(p)): '\(Self.shown(name))' starts with '.', and hidden names are not shared"
         case .forbiddenCharacter(let p, let s):
-            let what = s == "\n" ? "a line break" : s == "\r" ? "a carriage return" : "a NUL character"
+            let what = s == "\n" ? "a line break" : s == "\r" ? "a carriage return" : s == "\0" ? "a NUL character"
+                : "a control character (U+\(String(s.value, radix: 16, uppercase: true)))"
             return "\(Self.shown(p)): a shared path cannot contain \(what)"
+        case .nameTooLong(let p, let name, let bytes):
+            return "\(Self.shown(p)): the name '\(Self.shown(name))' has \(bytes) bytes, a shared name at most \(WorkspacePath.maxNameBytes)"
+        case .notNormalized(let p):
+            return "\(Self.shown(p)): a shared path must be in Unicode normal form C (its accents composed), so that every disk names it alike"
         case .tooLong(let p, let bytes):
             return "\(Self.shown(p)): a shared path is at most \(WorkspacePath.maxBytes) bytes long, this one has \(bytes)"
         case .reservedDocument:
@@ -51,8 +60,9 @@ public enum WorkspaceError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `path` as a message shows it: line feeds, carriage returns and NULs
-    /// escaped, and cut to its first 60 characters (then "…").
+    /// `path` as a message shows it: line feeds, carriage returns, NULs and
+    /// every other control character escaped (never sent to a terminal), and
+    /// cut to its first 60 characters (then "…").
     static func shown(_ path: String) -> String {
         var out = ""
         for (i, c) in path.unicodeScalars.enumerated() {
@@ -61,6 +71,7 @@ public enum WorkspaceError: Error, Hashable, Sendable, CustomStringConvertible {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\0": out += "\\0"
+            case _ where WorkspacePath.isControl(c): out += "\\u{\(String(c.value, radix: 16))}"
             default: out.unicodeScalars.append(c)
             }
         }

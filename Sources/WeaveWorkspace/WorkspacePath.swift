@@ -14,20 +14,23 @@ public enum WorkspacePath {
     /// A shared path is non-empty, at most `maxBytes` bytes, relative (no
     /// leading "/"), has no empty name ("a//b", "a/"), no "." or ".." name, no
     /// name starting with "." (hidden files are not shared: .git, .weave, the
-    /// history sidecars), and no line feed, carriage return or NUL (a record is
-    /// one line; a NUL ends a C path).
+    /// history sidecars), no name over `maxNameBytes` bytes, no control
+    /// character (C0, DEL, C1: a record is one line, a NUL ends a C path, and an
+    /// ESC in a name would drive every peer's terminal), and is in Unicode
+    /// Normalization Form C. A Swift `String` is valid UTF-8 by construction;
+    /// names read from disk are checked for it by `FolderScan`.
     ///
     /// The path is returned unchanged: validation refuses rather than rewrites,
     /// so a path means the same bytes on every replica and the host can find
     /// its file again (no Unicode normalisation: a Linux file system keeps a
-    /// name's bytes as they are). Checks in this order: empty, characters,
-    /// length, leading "/", then each name. O(path bytes).
+    /// name's bytes as they are: a name not in NFC is refused). Checks in this
+    /// order: empty, characters, length, leading "/", each name, normal form. O(path bytes).
     ///
     /// Throws the first rule broken, as a `WorkspaceError` whose message names it.
     public static func validate(_ path: String) throws(WorkspaceError) -> String {
         let bytes = path.utf8
         if bytes.isEmpty { throw .emptyPath }
-        for s in path.unicodeScalars where s == "\n" || s == "\r" || s == "\0" {
+        for s in path.unicodeScalars where isControl(s) {
             throw .forbiddenCharacter(path, s)
         }
         if bytes.count > maxBytes { throw .tooLong(path, bytes: bytes.count) }
@@ -37,8 +40,35 @@ public enum WorkspacePath {
             if name.elementsEqual([dot]) { throw .currentFolderName(path) }
             if name.elementsEqual([dot, dot]) { throw .parentFolderName(path) }
             if name.first == dot { throw .hiddenName(path, name: String(Substring(name))) }
+            if name.count > maxNameBytes { throw .nameTooLong(path, name: String(Substring(name)), bytes: name.count) }
         }
+        if !isNFC(path) { throw .notNormalized(path) }
         return path
+    }
+
+    /// The longest name (one component) shared, in bytes of UTF-8 (NAME_MAX on Linux).
+    public static let maxNameBytes = 255
+
+    /// A control character: C0 (U+0000–U+001F), DEL (U+007F) or C1 (U+0080–U+009F).
+    /// None is ever shared: they end C paths, break records and drive terminals.
+    public static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F ... 0x9F).contains(s.value)
+    }
+
+    /// Whether `path`'s bytes are already in Unicode Normalization Form C. A
+    /// name in another form is refused, not rewritten (a Linux file system
+    /// keeps bytes: two forms would be two files that look the same). O(path).
+    public static func isNFC(_ path: String) -> Bool {
+        // ASCII is always NFC.
+        if path.utf8.allSatisfy({ $0 < 0x80 }) { return true }
+        var i = path.utf8.startIndex
+        var same = true
+        path._withNFCCodeUnits { b in
+            guard same else { return }
+            if i == path.utf8.endIndex || path.utf8[i] != b { same = false; return }
+            i = path.utf8.index(after: i)
+        }
+        return same && i == path.utf8.endIndex
     }
 
     /// Whether `path` passes `validate`. O(path bytes).

@@ -4,7 +4,7 @@ import WeaveWorkspace
 
 @Suite struct WorkspacePathTests {
     @Test(arguments: ["a", "notes.txt", "src/main.swift", "docs/read me.md", "a b/c d", "日本語/ファイル.txt",
-                      "x..y", "a/b./c", "tab\there", " leading space", "Makefile"])
+                      "x..y", "a/b./c", " leading space", "Makefile"])
     func validPathsComeBackUnchanged(path: String) throws {
         #expect(try WorkspacePath.validate(path) == path)
         #expect(WorkspacePath.isValid(path))
@@ -46,8 +46,36 @@ import WeaveWorkspace
         #expect(WorkspacePath.names("a/\u{301}b") == ["a", "\u{301}b"])
         #expect(WorkspacePath.isValid("a/\u{301}b"))
         #expect(throws: WorkspaceError.forbiddenCharacter("a\r\n", "\r")) { try WorkspacePath.validate("a\r\n") }
-        #expect(WorkspacePath.isValid(String(repeating: "é", count: 2048)))  // 4096 bytes
-        #expect(!WorkspacePath.isValid(String(repeating: "é", count: 2048) + "x"))
+        let names = Array(repeating: String(repeating: "é", count: 127), count: 16) + [String(repeating: "a", count: 16)]
+        let full = names.joined(separator: "/")
+        #expect(full.utf8.count == 4096)
+        #expect(WorkspacePath.isValid(full))
+        #expect(!WorkspacePath.isValid(full + "x"))
+    }
+
+    /// Issue 29 (and issue 28 defect 9): a name of 300 bytes, control
+    /// characters (ESC, BEL, DEL, C1) and names not in NFC are refused, each
+    /// saying why, and never rewritten.
+    @Test func namesTooLongControlCharactersAndOtherNormalFormsAreRefused() throws {
+        let long = String(repeating: "n", count: 300) + ".txt"
+        #expect(throws: WorkspaceError.nameTooLong("d/" + long, name: long, bytes: 304)) { try WorkspacePath.validate("d/" + long) }
+        #expect(WorkspacePath.isValid(String(repeating: "n", count: 255)))
+        #expect(!WorkspacePath.isValid(String(repeating: "n", count: 256)))
+        #expect(WorkspacePath.isValid(String(repeating: "é", count: 127)))  // 254 bytes
+        #expect(!WorkspacePath.isValid(String(repeating: "é", count: 128)))  // 256 bytes
+        for scalar in [0x01, 0x07, 0x09, 0x1B, 0x1F, 0x7F, 0x80, 0x85, 0x9B, 0x9F] as [UInt32] {
+            let s = Unicode.Scalar(scalar)!
+            let path = "evil\(Character(s))name.txt"
+            #expect(throws: WorkspaceError.forbiddenCharacter(path, s)) { try WorkspacePath.validate(path) }
+            let message = WorkspaceError.forbiddenCharacter(path, s).description
+            #expect(!message.unicodeScalars.contains(where: WorkspacePath.isControl), "\(message.debugDescription)")
+        }
+        #expect(WorkspacePath.isValid("a\u{A0}b"))  // no-break space is not a control character
+        let decomposed = "cafe\u{301}.txt"
+        #expect(throws: WorkspaceError.notNormalized(decomposed)) { try WorkspacePath.validate(decomposed) }
+        #expect(try WorkspacePath.validate("caf\u{E9}.txt") == "caf\u{E9}.txt")
+        #expect(WorkspacePath.isValid("한국어.txt"))
+        #expect(!WorkspacePath.isValid("\u{1100}\u{1161}.txt"))  // Hangul jamo compose in NFC
     }
 
     @Test func conflictNames() {
