@@ -35,17 +35,17 @@ struct TerminalMatrixTmuxTests {
             let what = "LANG=\(lang ?? "(unset)") TERM=\(term)"
             let tmux = try Tmux(command: Self.command(weave, file: file, term: term, lang: lang))
             defer { tmux.kill() }
-            let screen = try tmux.waitFor("[saved]", seconds: 5)
+            let screen = try tmux.waitFor("[saved]", seconds: 10)
             let rows = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(rows.first == Self.lines[0], "\(what): first row drawn as \(rows.first.debugDescription)\n\(screen)")
             #expect(rows.dropFirst().first == Self.lines[1], "\(what): second row\n\(screen)")
             #expect(!screen.contains("No UTF-8 locale"), "\(what): this machine has C.UTF-8\n\(screen)")
             tmux.sendText(Self.typed)
-            try tmux.waitFor(Self.typed + Self.lines[0], seconds: 5)
+            try tmux.waitFor(Self.typed + Self.lines[0], seconds: 10)
             tmux.sendKeys("C-s")
-            try tmux.waitFor("Saved text.txt", seconds: 5)
+            try tmux.waitFor("Saved text.txt", seconds: 10)
             tmux.sendKeys("C-q")
-            try tmux.waitFor("WEAVE-EXIT=0", seconds: 5)
+            try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
             let saved = try String(contentsOfFile: file, encoding: .utf8)
             #expect(saved == Self.typed + Self.lines.joined(separator: "\n") + "\n", "\(what): saved \(saved.debugDescription)")
         }
@@ -58,14 +58,14 @@ struct TerminalMatrixTmuxTests {
         try "abcdef\n".write(toFile: file, atomically: false, encoding: .utf8)
         let tmux = try Tmux(command: Self.command(try Tmux.weaveBinary(), file: file, term: "vt100", lang: nil))
         defer { tmux.kill() }
-        try tmux.waitFor("[saved]", seconds: 5)
+        try tmux.waitFor("[saved]", seconds: 10)
         tmux.sendKeys("S-Right", "S-Right", "S-Right")
         try waitUntil("abc is drawn in reverse video", seconds: 5, state: { tmux.captureWithAttributes() }) {
             let first = tmux.captureWithAttributes().split(separator: "\n").first.map(String.init) ?? ""
             return first.contains("\u{1B}[7mabc") && first.contains("def")
         }
         tmux.sendKeys("C-q")
-        try tmux.waitFor("WEAVE-EXIT=0", seconds: 5)
+        try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
     }
 
     /// A machine with no UTF-8 locale at all, made for weave alone: a
@@ -95,15 +95,15 @@ struct TerminalMatrixTmuxTests {
         try "héllo\n".write(toFile: file, atomically: false, encoding: .utf8)
         let tmux = try Tmux(command: Self.command(try Tmux.weaveBinary(), file: file, term: "xterm", lang: "C", extra: ["LD_PRELOAD=\(library)"]))
         defer { tmux.kill() }
-        let screen = try tmux.waitFor("No UTF-8 locale", seconds: 5)
+        let screen = try tmux.waitFor("No UTF-8 locale", seconds: 10)
         #expect(screen.hasPrefix("h?llo\n"), "non-ASCII as ?, one per column\n\(screen)")
         tmux.sendText(Self.typed)
-        let typed = try tmux.waitFor("?????? h?llo", seconds: 5)  // ñ ü one column each, 漢 🙂 two
+        let typed = try tmux.waitFor("?????? h?llo", seconds: 10)  // ñ ü one column each, 漢 🙂 two
         #expect(!typed.contains("No UTF-8 locale"), "said once: gone after the next key\n\(typed)")
         tmux.sendKeys("C-s")
-        try tmux.waitFor("Saved text.txt", seconds: 5)
+        try tmux.waitFor("Saved text.txt", seconds: 10)
         tmux.sendKeys("C-q")
-        try tmux.waitFor("WEAVE-EXIT=0", seconds: 5)
+        try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == Self.typed + "héllo\n")
     }
 
@@ -117,7 +117,7 @@ struct TerminalMatrixTmuxTests {
             let what = "LANG=\(lang ?? "(unset)") TERM=\(term ?? "(unset)")"
             let tmux = try Tmux(command: Self.command(weave, file: dir.file("new.txt"), term: term, lang: lang))
             defer { tmux.kill() }
-            let screen = try tmux.waitFor("WEAVE-EXIT=", seconds: 5)
+            let screen = try tmux.waitFor("WEAVE-EXIT=", seconds: 10)
             let flat = screen.replacingOccurrences(of: "\n", with: "")
             #expect(!flat.contains("WEAVE-EXIT=0"), "\(what): exit status\n\(screen)")
             #expect(flat.contains(term.map { "TERM=\($0) " } ?? "TERM is not set"), "\(what): names the value\n\(screen)")
@@ -138,7 +138,7 @@ struct TerminalMatrixTmuxTests {
             let dir = try TempDir("matrix")
             let tmux = try Tmux(command: "sh -c \"'\(weave)' edit '\(dir.file("new.txt"))' \(redirect)\"")
             defer { tmux.kill() }
-            let screen = try tmux.waitFor("WEAVE-EXIT=", seconds: 5)
+            let screen = try tmux.waitFor("WEAVE-EXIT=", seconds: 10)
             #expect(screen.contains("needs a terminal (stdin and stdout must be a tty)\n\nWEAVE-EXIT="), "\(redirect)\n\(screen)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "\(redirect): files written")
         }
@@ -186,14 +186,14 @@ struct TerminalMatrixTmuxTests {
         }
         let host = try Tmux(command: peer("alice", term: "xterm", "host '\(file)' --port 0"))
         defer { host.kill() }
-        try host.waitFor("join with: weave join 127.0.0.1:", seconds: 5)
+        try host.waitFor("join with: weave join 127.0.0.1:", seconds: 10)
         let args = try Tmux.joinArguments(weave: weave, file: file, config: dir.file("alice-config"))
         let bob = try Tmux(command: peer("bob", term: "xterm", "join \(args) '\(dir.file("bob.txt"))'"))
         defer { bob.kill() }
         let carol = try Tmux(command: peer("carol", term: "vt100", "join \(args) '\(dir.file("carol.txt"))'"))
         defer { carol.kill() }
-        try bob.waitFor("alice online", seconds: 5)
-        try carol.waitFor("alice online", seconds: 5)
+        try bob.waitFor("alice online", seconds: 10)
+        try carol.waitFor("alice online", seconds: 10)
         bob.sendKeys("Down")
         carol.sendKeys("Down", "Down")
         // Alice's screen: bob's cursor on row 2, carol's on row 3, reverse, in two colours.
@@ -215,7 +215,7 @@ struct TerminalMatrixTmuxTests {
         #expect(mono.range(of: "\u{1B}\\[([0-9]+;)*3[0-7](;[0-9]+)*m", options: .regularExpression) == nil, "no colour on vt100:\n\(mono)")
         for t in [carol, bob, host] {
             t.sendKeys("C-q")
-            try t.waitFor("WEAVE-EXIT=0", seconds: 5)
+            try t.waitFor("WEAVE-EXIT=0", seconds: 10)
         }
     }
 }
