@@ -373,14 +373,19 @@ public final class EditorSession {
             do {
                 let note = try store.flush(current: editor.doc.rga)
                 flushDeadline = nil
+                if historyFailure != nil {
+                    editor.notify("History saved again: everything typed while it failed is in it")
+                }
                 historyFailure = nil
                 editor.historyStatus = "history saved"
                 if let note { editor.notify(note) }
             } catch {
                 flushDeadline = now + 1_000_000_000  // try again in a second
+                let first = historyFailure == nil
                 historyFailure = "History not saved: \(error)"
                 editor.historyStatus = "history NOT saved"
-                editor.notify(historyFailure!)
+                // Said when it starts; a retry that fails again leaves other messages (a refused Ctrl-S) alone.
+                if first { editor.notify(historyFailure!) }
             }
         }
         // While the history cannot be written, say so whenever nothing else is said.

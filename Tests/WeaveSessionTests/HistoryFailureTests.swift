@@ -69,6 +69,7 @@ final class FullDiskFileSystem: FileSystem {
         session.perform(session.editorHandle(.char("c")))
         session.serviceTimers()
         #expect(session.editor.historyStatus == "history saved")
+        #expect(session.editor.message?.contains("History saved again") == true, "\(session.editor.message ?? "nothing said")")
         #expect(session.historyFailure == nil)
         let loaded = try OpLog.load(path: OpLog.sidecarPath(for: file))
         #expect(loaded.tornTailBytes == 0)
