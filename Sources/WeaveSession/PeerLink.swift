@@ -570,8 +570,10 @@ public final class PeerLink: SessionCompanion {
             if let rows = list?.rows, !rows.isEmpty { listSelection = min(listSelection, rows.count - 1) }
             list?.selected = listSelection
         }
+        let relayed = relayedPresences()
         session.updateEditor { ed in
             ed.peerBadges = peers.map { PeerBadge(name: Self.display($0.name), colour: colours[$0.replica] ?? Grid.Colour.author(Int($0.colour))) }
+                + relayed.map { PeerBadge(name: Self.display($0.name), colour: colours[$0.replica] ?? Grid.Colour.author(Int($0.colour))) }
             ed.peersStatus = status
             ed.remoteCursors = cursors
             ed.peerList = list
@@ -592,13 +594,29 @@ public final class PeerLink: SessionCompanion {
                 opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica,
                 file: s.peer.flatMap { workspace?.path(of: presences[$0.replica]?.document) })
         }
+        // Everyone in the session, however many hops away: those heard of
+        // through a relay have no link here, so no link figures (issue 28, defect 4).
+        let through = Self.uniquePeers(connected.values).map { Self.display($0.name) }.joined(separator: ", ")
+        let relayedRows = relayedPresences().map { p in
+            PeerList.Row(name: Self.display(p.name), colour: colours[p.replica] ?? Grid.Colour.author(Int(p.colour)), state: "relayed",
+                         address: through.isEmpty ? "" : "via \(through)", rttMilliseconds: nil, lastHeardSeconds: nil,
+                         opsSent: 0, opsReceived: 0, opsQueued: 0, replica: p.replica, file: workspace?.path(of: p.document))
+        }
         let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
         var footer = joinCommand.map { ["Others join with (Ctrl-C copies it; weave invite FILE prints it on one line):", $0] } ?? []
         if let inv = joinInvitation, let why = hub.configuration.security?.invitations.refusal(of: inv) {
             footer = ["The join command printed at start no longer works (\(why)):",
                       "weave invite FILE prints one that does."]
         }
-        return PeerList(title: me, rows: rows, footer: footer)
+        return PeerList(title: me, rows: rows + relayedRows, footer: footer)
+    }
+
+    /// Peers present in the session with no link to this side (their
+    /// presence came through a relay), by name. O(peers).
+    func relayedPresences() -> [Presence] {
+        let direct = Set(connected.values.map(\.replica))
+        return presences.values.filter { !direct.contains($0.replica) && $0.replica != hub.replica }
+            .sorted { ($0.name, $0.replica) < ($1.name, $1.replica) }
     }
 
     /// A peer's name as drawn: "?" when empty, control and format characters
