@@ -192,8 +192,9 @@ struct TerminalMatrixTmuxTests {
         defer { bob.kill() }
         let carol = try Tmux(command: peer("carol", term: "vt100", "join \(args) '\(dir.file("carol.txt"))'"))
         defer { carol.kill() }
-        try bob.waitFor("alice online", seconds: 10)
-        try carol.waitFor("alice online", seconds: 10)
+        // "alice online" or "alice carol online": whoever joined first sees the other too.
+        try bob.waitFor("Joined 127.0.0.1:", seconds: 10)
+        try carol.waitFor("Joined 127.0.0.1:", seconds: 10)
         bob.sendKeys("Down")
         carol.sendKeys("Down", "Down")
         // Alice's screen: bob's cursor on row 2, carol's on row 3, reverse, in two colours.
