@@ -49,7 +49,10 @@ public final class PeerLink: SessionCompanion {
     private var listSelection = 0
     /// Whose cursor the view tracks (`f` in the peer list) until the next key.
     public private(set) var following: ReplicaID?
-    private var followedAt: ElementID?? = .none
+    /// Where the followed peer was last gone to: its file and cursor (a move
+    /// to another file at the same cursor, both at the start, is a move too).
+    private var followedAt: FollowedPlace? = nil
+    struct FollowedPlace: Equatable { var document: DocumentID; var cursor: ElementID? }
     private var noticeAfterKey: String?
     private var statsDeadline: UInt64?
     /// Milliseconds between peer-list refreshes.
@@ -361,7 +364,7 @@ public final class PeerLink: SessionCompanion {
                 session.updateEditor { $0.peerList = nil }
                 if key == .char("f") {
                     following = r
-                    followedAt = .none
+                    followedAt = nil
                     session.updateEditor { $0.notify("Following \(Self.display(self.presences[r]?.name ?? "?")): any key stops") }
                 } else {
                     goTo(r)
@@ -540,8 +543,9 @@ public final class PeerLink: SessionCompanion {
         }
         if let f = following {
             if let p = presences[f] {
-                if case .some(let at) = followedAt, at == p.cursor {} else {
-                    followedAt = .some(p.cursor)
+                let place = FollowedPlace(document: p.document, cursor: p.cursor)
+                if followedAt != place {
+                    followedAt = place
                     goTo(f)
                 }
             } else {
