@@ -62,7 +62,9 @@ struct TerminalMatrixTmuxTests {
         tmux.sendKeys("S-Right", "S-Right", "S-Right")
         try waitUntil("abc is drawn in reverse video", seconds: 5, state: { tmux.captureWithAttributes() }) {
             let first = tmux.captureWithAttributes().split(separator: "\n").first.map(String.init) ?? ""
-            return first.contains("\u{1B}[7mabc") && first.contains("def")
+            // A select graphic rendition with 7 among its parameters, then abc.
+            let reversed = "\u{1B}\\[([0-9]+;)*7(;[0-9]+)*m(\u{1B}\\[[0-9;]*m)*abc"
+            return first.range(of: reversed, options: .regularExpression) != nil && first.contains("def")
         }
         tmux.sendKeys("C-q")
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
