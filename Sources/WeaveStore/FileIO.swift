@@ -96,6 +96,28 @@ enum FileIO {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The first `count` bytes of a file (fewer when it is shorter); nil if it does not exist.
+    static func readPrefix(_ path: String, count: Int) throws -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw StoreError.io(path: path, action: "read", reason: reason())
+        }
+        defer { Glibc.close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io(path: path, action: "read", reason: reason())
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(out.prefix(done))
+    }
+
     /// Whether the open file `fd` is still the one `path` names: it has a
     /// name (not removed) and `path` is the same device and inode.
     static func isCurrent(_ fd: Int32, path: String) -> Bool {

@@ -340,8 +340,22 @@ public final class StoredDocument {
     public static func readText(_ path: String, fs: FileSystem = PosixFileSystem.shared) throws -> String? {
         guard !path.isEmpty else { throw StoreError.notText(path: "''", reason: "an empty name is not a file name") }
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            throw StoreError.notText(path: path, reason: "it is a directory")
+        if stat(path, &st) == 0 {
+            // Its kind and size first, and a look at its start: a huge or binary
+            // file is refused without being read whole.
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: throw StoreError.notText(path: path, reason: "it is a directory")
+            case S_IFREG: break
+            default: throw StoreError.notText(path: path, reason: "it is not a regular file (a device, a pipe or a socket)")
+            }
+            let limit = maxFileBytes
+            if Int64(st.st_size) > limit {
+                throw StoreError.notText(path: path, reason: "it is \(megabytes(Int64(st.st_size))) MB, and Weave opens files of up to "
+                    + "\(megabytes(limit)) MB (the setting WEAVE_MAX_FILE_MB changes the limit)")
+            }
+            if let start = try FileIO.readPrefix(path, count: 1 << 16), let nul = start.firstIndex(of: 0) {
+                throw StoreError.notText(path: path, reason: "it contains a NUL byte at offset \(nul) (a binary file?)")
+            }
         }
         guard let bytes = try fs.readAll(path) else { return nil }
         if let nul = bytes.firstIndex(of: 0) {
@@ -355,6 +369,18 @@ public final class StoredDocument {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The largest FILE opened, in bytes: `$WEAVE_MAX_FILE_MB` megabytes (a
+    /// whole number above 0), else 256 MB.
+    public static var maxFileBytes: Int64 {
+        if let v = getenv("WEAVE_MAX_FILE_MB"), let mb = Int64(String(cString: v)), mb > 0, mb < 1 << 40 { return mb << 20 }
+        return 256 << 20
+    }
+
+    static func megabytes(_ bytes: Int64) -> String {
+        let mb = Double(bytes) / Double(1 << 20)
+        return mb >= 10 ? String(Int64(mb.rounded())) : String(Double(Int(mb * 10)) / 10)
     }
 
     /// Edits `doc` into `text` with at most one delete and one insert (the span
