@@ -57,10 +57,7 @@ public final class WorkspaceFolder {
         self.colour = colour
         try Disk.makeFolders(WorkspaceFolder.weaveFolder(root))
         manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour, fs: fs)
-        state = FolderState(text: manifest.doc.text)
-        if state.skippedLines > 0 {
-            messages.append("\(state.skippedLines) damaged line(s) of .weave/folder.txt were skipped")
-        }
+        state = FolderState(operations: manifest.doc.operations(since: VersionVector()))
         owners = WorkspaceFolder.loadOwners(root)
         if let id = WorkspaceFolder.storedID(root) {
             self.workspaceID = id
@@ -69,6 +66,7 @@ public final class WorkspaceFolder {
             if self.workspaceID != 0 { try writeID() }
         }
         raiseFileLimit()
+        reportRefusals()
     }
 
     /// From now until `commit`, writes are not fsynced one by one (a group
@@ -221,7 +219,8 @@ public final class WorkspaceFolder {
     public func append(_ record: FolderRecord) -> [Operation] {
         guard let op = manifest.doc.insert(record.line, at: manifest.doc.count) else { return [] }
         manifest.record([op])
-        _ = state.apply(record)
+        _ = state.apply(operations: [op])
+        reportRefusals()
         saveManifest()
         return [op]
     }
@@ -236,7 +235,8 @@ public final class WorkspaceFolder {
             if let op = manifest.doc.insert(r.line, at: manifest.doc.count) { ops.append(op) }
         }
         if !ops.isEmpty { manifest.record(ops) }
-        _ = state.apply(text: records.map(\.line).joined())
+        _ = state.apply(operations: ops)
+        reportRefusals()
         if !ops.isEmpty { saveManifest() }
         return ops
     }
@@ -248,9 +248,26 @@ public final class WorkspaceFolder {
         try manifest.doc.receive(contentsOf: ops)
         let fresh = manifest.doc.operations(since: before)
         record(fresh, in: manifest, marks: marks)
-        state = FolderState(text: manifest.doc.text)
+        // Folded from the operations, not the text: a record counts only as a
+        // whole line its author inserted, with a clock it could have reached;
+        // deletions change nothing (FolderState+Operations.swift).
+        state = FolderState(operations: manifest.doc.operations(since: VersionVector()))
+        reportRefusals()
         if !fresh.isEmpty { saveManifest() }
         return fresh
+    }
+
+    /// Refusals of the folder's state already told (each is told once).
+    private var reported: Set<FolderState.Refusal> = []
+
+    /// Tells the user, once, of each record or deletion the fold refused.
+    private func reportRefusals() {
+        let fresh = state.refusals.filter { !reported.contains($0) }
+        guard !fresh.isEmpty else { return }
+        reported.formUnion(fresh)
+        var text = fresh.prefix(3).map(\.reason).joined(separator: "; ")
+        if fresh.count > 3 { text += "; and \(fresh.count - 3) more refused" }
+        messages.append(text)
     }
 
     /// Writes `.weave/folder.txt` (the records, for people to read; the

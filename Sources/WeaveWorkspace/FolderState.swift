@@ -61,6 +61,16 @@ public struct FolderState: Sendable {
     /// lands here too, and is otherwise ignored).
     public private(set) var skippedLines = 0
 
+    /// Records and operations refused by `apply(operations:)`, each once, in
+    /// the order met (FolderState+Operations.swift).
+    public internal(set) var refusals: [Refusal] = []
+    /// Each replica's line still arriving (`apply(operations:)`).
+    var pending: [ReplicaID: PendingLine] = [:]
+    /// The first element of every whole line judged, accepted or not.
+    var judged: Set<ElementID> = []
+    /// Deletes refused, by (seq, replica).
+    var refusedDeletes: Set<ElementID> = []
+
     /// What `files`, `all` and the lookups read: derived from `registers`
     /// after each change (FolderState+Names.swift).
     var derived = Derived()
