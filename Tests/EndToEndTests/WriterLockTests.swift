@@ -52,4 +52,27 @@ struct WriterLockTests {
         third.sendKeys("C-q")
         try third.waitFor("WEAVE-EXIT=0")
     }
+
+    /// `weave host doc.txt` and then `weave edit doc.txt`: the editor is
+    /// refused, naming the host's process; the host's history is untouched.
+    @Test func anEditWhileTheFileIsHostedIsRefused() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("lockhost")
+        let file = dir.file("doc.txt"), sidecar = dir.file(".doc.txt.weave")
+        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let host = try Tmux(command: "sh -c 'cd \(dir.path) && WEAVE_CONFIG_DIR=\(dir.path)/.cfg exec \(weave) host doc.txt --port 0'")
+        defer { host.kill() }
+        try host.waitFor("history saved")
+        host.sendText("AAA ")
+        try host.waitFor("AAA base")
+        try host.waitFor("history saved")
+        let pid = try host.weavePID()
+        let before = (bytes(file), bytes(sidecar))
+        let edit = try Tmux(command: "sh -c 'cd \(dir.path) && exec \(weave) edit doc.txt'")
+        defer { edit.kill() }
+        let screen = try edit.waitFor("WEAVE-EXIT=")
+        let said = screen.replacingOccurrences(of: "\n", with: "")
+        #expect(said.contains("doc.txt is being edited by another weave process (PID \(pid): weave host doc.txt --port 0)"), "\(screen)")
+        #expect(bytes(file) == before.0 && bytes(sidecar) == before.1, "the refused process wrote")
+    }
 }
