@@ -94,6 +94,9 @@ public struct Editor: Sendable {
     /// is refused with this reason on the message line; moving, finding and
     /// time travel work. The status line says "[read-only]".
     public var readOnly: String?
+    /// Set by a joiner's session while this file's text is still arriving
+    /// from the host: the status line says "[arriving]", never "[saved]".
+    public var arriving = false
     /// The time-travel pane, when open (see Editor+TimeTravel.swift).
     public internal(set) var pane: TimeTravelPane?
     /// The files of the shared folder, set by the session of a workspace

@@ -118,7 +118,7 @@ extension Editor {
         guard y < size.height else { return }
         let (line, column) = lineAndColumn
         let layout = StatusLayout.fit(width: size.width, name: fileName.isEmpty ? "[no name]" : fileName,
-                                      state: readOnly != nil ? "[read-only]" : modified ? "[modified]" : "[saved]",
+                                      state: readOnly != nil ? "[read-only]" : arriving ? "[arriving]" : modified ? "[modified]" : "[saved]",
                                       history: historyStatus, badges: peerBadges.map(\.name), link: peersStatus,
                                       position: "Ln \(line + 1), Col \(column + 1)", compactPosition: "\(line + 1):\(column + 1)")
         grid.setAttributes(.reverse, row: y)

@@ -162,6 +162,7 @@ public final class PeerLink: SessionCompanion {
         case .caughtUp:
             break
         case .peerLeft(let info, let reason):
+            workspace?.handle(event)
             connected[info.connection] = nil
             if !connected.values.contains(where: { $0.replica == info.replica }) { presences[info.replica] = nil }
             let why: String
@@ -181,6 +182,7 @@ public final class PeerLink: SessionCompanion {
                 session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
             }
         case .linkFailed(_, let reason):
+            workspace?.handle(event)
             linkStopped = "\(reason)"
             session.updateEditor { $0.notify("Link stopped: \(reason)") }
         case .connectionError(_, .unauthorized(.notApproved)):
@@ -561,6 +563,7 @@ public final class PeerLink: SessionCompanion {
         } else {
             status = "online"
         }
+        if let arriving = workspace?.arrivalStatus { status = arriving + " · " + status }
         if let f = following, let p = presences[f] { status = "following \(Self.display(p.name)) · " + status }
         var list: PeerList?
         if listShown {

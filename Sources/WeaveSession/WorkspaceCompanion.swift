@@ -14,4 +14,6 @@ public protocol WorkspaceCompanion: AnyObject {
     func commitWrites()
     /// The path of live document `d` in the folder (nil: none, or not a live file).
     func path(of d: DocumentID?) -> String?
+    /// While a joiner's files are still arriving: "receiving N of M files"; else nil.
+    var arrivalStatus: String? { get }
 }

@@ -26,6 +26,34 @@ public final class WorkspaceSession: WorkspaceCompanion {
     private var manifestMarks = MarkTable()
     /// Presences by replica (the file list shows who is where).
     public var presences: [ReplicaID: Presence] = [:]
+    /// (Joiner) Files whose text has not fully arrived yet: shared with the
+    /// hub when the folder was received, until their catch-up completes.
+    public private(set) var arriving: Set<DocumentID> = []
+    private var arrivalTotal = 0
+
+    /// (Joiner) Files `ds` are arriving: the status line counts them down
+    /// ("receiving 37 of 255 files") and the file shown is "[arriving]", not
+    /// "[saved]", until its text is here (issue 28, defect 11). Call before
+    /// the early events are replayed (their catch-ups count).
+    public func awaitArrivals(_ ds: Set<DocumentID>) {
+        arriving = ds
+        arrivalTotal = ds.count
+        showArrival()
+    }
+
+    public var arrivalStatus: String? {
+        arriving.isEmpty ? nil : "receiving \(arriving.count) of \(arrivalTotal) files"
+    }
+
+    private func arrived(_ d: DocumentID) {
+        guard arriving.remove(d) != nil else { return }
+        showArrival()
+    }
+
+    private func showArrival() {
+        let here = current.map { arriving.contains($0) } ?? false
+        if session.editor.arriving != here { session.updateEditor { $0.arriving = here } }
+    }
 
     public init(folder: WorkspaceFolder, session: EditorSession, hub: PeerHub, current: DocumentID?) {
         self.folder = folder
@@ -78,6 +106,11 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 updateFileList()
             case .peerJoined(let info):
                 if case .folder(let id) = info.share, id != 0, folder.workspaceID == 0 { try folder.adopt(workspaceID: id) }
+            case .documentCaughtUp(let d):
+                arrived(d)
+            case .peerLeft, .linkFailed:
+                // Nothing more arrives on a link that is gone: no count that never ends.
+                if !arriving.isEmpty { arriving = []; showArrival() }
             default:
                 break
             }
@@ -177,6 +210,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         let previous = try session.swap(to: next)
         if let c = current { buffers[c] = previous }
         current = d
+        showArrival()
         let readOnly = link?.isReadOnly == true ? PeerLink.readOnlyReason : nil
         session.updateEditor { $0.readOnly = readOnly; $0.notify("\(entry.path)") }
         link?.documentChanged()

@@ -108,7 +108,8 @@ enum FolderCommands {
             _ = try? hub.shutdown()
             throw ValidationFailure("\(error)")
         }
-        let (link, _) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
+        let (link, workspace) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
+        if !offline { workspace.awaitArrivals(Set(folder.state.files.map(\.document))) }
         link.dialsOut = true
         if invitation?.readOnly == true { link.becomeReadOnly() }
         link.attach(replaying: early)

@@ -50,6 +50,7 @@ import WeaveWorkspace
         let (first, early) = try WorkspaceStart.receiveFolder(folder, hub: hub, inbox: inbox, open: open, seconds: 10)
         let session = try WorkspaceStart.makeSession(folder, first: first)
         let (link, ws) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
+        ws.awaitArrivals(Set(folder.state.files.map(\.document)))  // as `weave join … DIR/` does
         link.dialsOut = true
         link.attach(replaying: early)
         return Side(folder: folder, session: session, link: link, workspace: ws)

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import WeaveCore
+import WeavePeer
+import WeaveTestSupport
+@testable import WeaveEditor
+@testable import WeaveSession
+
+/// Issue 28, defect 11: a join showed no progress, and called a file
+/// "[saved]" before its text had arrived.
+@Suite(.serialized) struct ArrivalStatusTests {
+    @Test func theStatusLineCountsFilesDownAndTheShownFileIsArrivingUntilItsTextIsHere() throws {
+        let dir = try TempDir()
+        let shared = dir.path + "/shared", mirror = dir.path + "/mirror"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        for i in 0 ..< 12 { try "file \(i)\n".write(toFile: shared + "/f\(i).txt", atomically: true, encoding: .utf8) }
+        let (alice, port) = try WorkspaceSessionTests.host(shared)
+        defer { _ = try? alice.hub.shutdown() }
+        let bob = try WorkspaceSessionTests.join(mirror + "/", port: port, open: "f0.txt")
+        defer { _ = try? bob.hub.shutdown() }
+        // Every file arrives: the count ends, and nothing is said once it has.
+        #expect(pumpLinks([alice.link, bob.link]) { bob.workspace.arriving.isEmpty })
+        #expect(bob.workspace.arrivalStatus == nil)
+        #expect(!bob.session.editor.peersStatus.contains("receiving"))
+        #expect(!bob.session.editor.arriving)
+        for i in 0 ..< 12 { #expect(WorkspaceSessionTests.read(mirror + "/f\(i).txt") == "file \(i)\n") }
+
+        // While files are still arriving (say three, the one shown among them):
+        let f0 = try #require(bob.folder.state.document(at: "f0.txt"))
+        let f1 = try #require(bob.folder.state.document(at: "f1.txt"))
+        let f2 = try #require(bob.folder.state.document(at: "f2.txt"))
+        bob.workspace.awaitArrivals([f0, f1, f2])
+        bob.link.refresh()
+        #expect(bob.session.editor.peersStatus.hasPrefix("receiving 3 of 3 files"))
+        #expect(bob.session.editor.render().lines.contains { $0.contains("[arriving]") && !$0.contains("[saved]") })
+        bob.link.handle(.documentCaughtUp(f0))
+        bob.link.beforeDraw()  // as the session does before each frame
+        #expect(!bob.session.editor.arriving, "the shown file's text is here")
+        #expect(bob.session.editor.peersStatus.hasPrefix("receiving 2 of 3 files"))
+        bob.link.handle(.documentCaughtUp(f1))
+        bob.link.handle(.documentCaughtUp(f2))
+        bob.link.beforeDraw()
+        #expect(!bob.session.editor.peersStatus.contains("receiving"))
+        #expect(bob.session.editor.render().lines.contains { $0.contains("[saved]") })
+    }
+}
