@@ -116,14 +116,14 @@ struct Host: ParsableCommand {
     }
 
     func run() throws {
+        // A busy port is said before anything is created (no new .FILE.weave left behind).
+        if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationFailure(busy) }
         if isFolder(file) {
             return try FolderCommands.host(file, name: name, port: port, bind: bind, log: log, offline: offline, readOnly: readOnly,
                                            approve: approve, expires: expires, open: open, verbose: verbose,
                                            configuration: hubConfiguration, run: runSession)
         }
         if open != nil { throw ValidationFailure("--open is for a shared folder, and \(file) is not a folder") }
-        // A busy port is said before anything is created (no new .FILE.weave left behind).
-        if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationFailure(busy) }
         let session: EditorSession
         do {
             session = try EditorSession(path: file, author: name)

@@ -50,6 +50,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationError(busy) }
         if isFolder(file) { return try serveFolder() }
         let history: ServeHistory
         do {

@@ -84,11 +84,16 @@ struct OptionCheckTests {
         #expect(bound)
         let port = Int(UInt16(bigEndian: addr.sin_port))
         try "text\n".write(toFile: dir.file("doc.txt"), atomically: false, encoding: .utf8)
-        let r = try run(["host", "doc.txt", "--port", String(port)], in: dir.path)
-        #expect(r.status != 0)
-        #expect(r.output.contains("cannot listen on 127.0.0.1:\(port): Address already in use"), "\(r.output)")
-        #expect(!r.output.contains("bind(descriptor"), "\(r.output)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["doc.txt"], "a history was left behind")
+        try FileManager.default.createDirectory(atPath: dir.file("folder"), withIntermediateDirectories: false)
+        try "text\n".write(toFile: dir.file("folder/f.txt"), atomically: false, encoding: .utf8)
+        for command in [["host", "doc.txt"], ["host", "folder"], ["serve", "doc.txt"]] {
+            let r = try run(command + ["--port", String(port)], in: dir.path)
+            #expect(r.status != 0, "\(command)")
+            #expect(r.output.contains("cannot listen on 127.0.0.1:\(port): Address already in use"), "\(command): \(r.output)")
+            #expect(!r.output.contains("bind(descriptor"), "\(command): \(r.output)")
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)) == ["doc.txt", "folder"], "\(command): a history was left behind")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("folder")) == ["f.txt"], "\(command): the folder was changed")
+        }
     }
 
     /// `weave edit ''` says the name is empty (not "cannot replace : No such
