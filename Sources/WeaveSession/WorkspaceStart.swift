@@ -95,20 +95,25 @@ public enum WorkspaceStart {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Whether the folder at `path` has no entries.
-    public static func isEmptyFolder(_ path: String) -> Bool {
+    /// Whether the folder at `path` has no entries (but those named in `except`).
+    public static func isEmptyFolder(_ path: String, except: Set<String> = []) -> Bool {
         guard let d = opendir(path) else { return false }
         defer { closedir(d) }
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { return false }
+            if name != "." && name != ".." && !except.contains(name) { return false }
         }
         return true
     }
 
-    /// (Joiner) Refuses a DIR that is a file, or a non-empty folder that mirrors no shared folder.
+    /// (Joiner) Refuses a DIR that is a file, or a non-empty folder that mirrors
+    /// no shared folder. A folder holding only the `.weave` of a first join
+    /// that never received the host's folder (the host died, the link failed,
+    /// the user quit) is a join to finish, not somebody's files: it is taken.
     public static func checkJoinTarget(_ root: String) throws {
         if Disk.fs.exists(root) && !isFolder(root) { throw WorkspaceFailure.notAFolder(root) }
-        if isFolder(root) && !WorkspaceFolder.isWorkspace(root) && !isEmptyFolder(root) { throw WorkspaceFailure.notEmpty(root) }
+        if isFolder(root) && !WorkspaceFolder.isWorkspace(root) && !isEmptyFolder(root, except: [".weave"]) {
+            throw WorkspaceFailure.notEmpty(root)
+        }
     }
 }

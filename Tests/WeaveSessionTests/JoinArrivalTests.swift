@@ -56,3 +56,19 @@ import WeavePeer
         #expect(String(decoding: FileManager.default.contents(atPath: dir.path + "/notes.txt") ?? Data(), as: UTF8.self) == "hello\nworld\n")
     }
 }
+
+/// A first join cut short (the host died before its folder arrived) left
+/// DIR/.weave and nothing else; joining again was refused as "not empty and
+/// does not mirror a shared folder", for good.
+@Suite struct HalfMadeJoinTests {
+    @Test func aFolderHoldingOnlyAnUnfinishedJoinCanBeJoinedAgain() throws {
+        let dir = try TempDir("half-join")
+        let root = dir.path + "/mirror"
+        try FileManager.default.createDirectory(atPath: root + "/.weave", withIntermediateDirectories: true)
+        try "".write(toFile: root + "/.weave/folder.txt", atomically: true, encoding: .utf8)
+        try WorkspaceStart.checkJoinTarget(root)
+        // Somebody's own file beside it: still refused, nothing changed.
+        try "mine\n".write(toFile: root + "/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: WorkspaceFailure.self) { try WorkspaceStart.checkJoinTarget(root) }
+    }
+}
