@@ -209,7 +209,7 @@ public final class StoredDocument {
             throw StoreError.io(path: log.path, action: "write again", reason: "it was removed or replaced, and the whole document is not at hand to rebuild it")
         }
         try log.rewrite(ops: whole.operations(since: VersionVector()), history: history, textMark: savedMark)
-        return "\(FileIO.baseName(log.path)) was removed or replaced by another program: the whole history was written again"
+        return "\(FileIO.baseName(log.path)) was removed or replaced: history written again in full"
     }
 
     /// Whether the plain text differs from what was last saved.

@@ -18,10 +18,10 @@ struct WriterLockProcessTests {
         guard r.status == 0, let pid = pid_t(r.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw TmuxError("could not start flock: \(r.output)")
         }
-        let locks = { (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? "" }
         do {
-            try waitUntil("flock (PID \(pid)) holds \(path)", seconds: 10, state: { "this process: \(getpid())\n" + locks() }) {
-                locks().split(separator: "\n").contains { $0.contains("FLOCK") && $0.split(separator: " ").contains(Substring(String(pid))) }
+            // Held once a non-blocking flock of the same file fails.
+            try waitUntil("flock (PID \(pid)) holds \(path)", seconds: 10) {
+                try Tmux.run(["flock", "-n", path, "true"], capture: false).status != 0
             }
         } catch {
             killHolder(pid)
