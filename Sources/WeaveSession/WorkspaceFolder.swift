@@ -33,7 +33,9 @@ public final class WorkspaceFolder {
     public var messages: [String] = []
     /// Every history and file of the folder is written through this: its
     /// fsyncs are gathered into one while mirroring (`deferSyncs`, `commit`).
-    public let fs = DeferredSyncFileSystem()
+    /// Every path is resolved beneath `root` without following a symbolic
+    /// link (`ConfinedFileSystem`, issue 29).
+    public let fs: DeferredSyncFileSystem
 
     public static func weaveFolder(_ root: String) -> String { root + "/.weave" }
     static func manifestPath(_ root: String) -> String { weaveFolder(root) + "/folder.txt" }
@@ -55,10 +57,12 @@ public final class WorkspaceFolder {
         self.replica = replica
         self.author = author
         self.colour = colour
-        try Disk.makeFolders(WorkspaceFolder.weaveFolder(root))
+        try Disk.makeFolders(root)
+        fs = DeferredSyncFileSystem(root: root)
+        try fs.base.makeFolders(WorkspaceFolder.weaveFolder(root))
         manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour, fs: fs)
         state = FolderState(operations: manifest.doc.operations(since: VersionVector()))
-        owners = WorkspaceFolder.loadOwners(root)
+        owners = WorkspaceFolder.loadOwners(root, fs: fs)
         if let id = WorkspaceFolder.storedID(root) {
             self.workspaceID = id
         } else {
@@ -97,8 +101,8 @@ public final class WorkspaceFolder {
 
     static func ownersPath(_ root: String) -> String { weaveFolder(root) + "/histories" }
 
-    static func loadOwners(_ root: String) -> [String: DocumentID] {
-        guard let bytes = try? Disk.fs.readAll(ownersPath(root)), let text = String(validating: bytes, as: UTF8.self) else { return [:] }
+    static func loadOwners(_ root: String, fs: FileSystem) -> [String: DocumentID] {
+        guard let bytes = try? fs.readAll(ownersPath(root)), let text = String(validating: bytes, as: UTF8.self) else { return [:] }
         var out: [String: DocumentID] = [:]
         for line in text.split(separator: "\n") {
             guard let space = line.firstIndex(of: " "), let d = DocumentID(hex: line[..<space]) else { continue }
@@ -164,9 +168,9 @@ public final class WorkspaceFolder {
     /// Moves the history at `path` aside when it belongs to another document than `d`.
     private func park(historyAt path: String, except d: DocumentID) throws {
         let sidecar = OpLog.sidecarPath(for: absolute(path))
-        guard Disk.fs.exists(sidecar), let other = owners[path], other != d else { return }
-        try Disk.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
-        try Disk.fs.rename(sidecar, parkedHistory(other))
+        guard fs.exists(sidecar), let other = owners[path], other != d else { return }
+        try fs.base.makeFolders(WorkspaceFolder.weaveFolder(root) + "/deleted")
+        try fs.rename(sidecar, parkedHistory(other))
     }
 
     /// Makes `path`'s history place `d`'s: another document's history there is
@@ -175,8 +179,8 @@ public final class WorkspaceFolder {
     func claim(_ path: String, for d: DocumentID) throws {
         let sidecar = OpLog.sidecarPath(for: absolute(path))
         try park(historyAt: path, except: d)
-        if !Disk.fs.exists(sidecar), Disk.fs.exists(parkedHistory(d)) {
-            try Disk.fs.rename(parkedHistory(d), sidecar)
+        if !fs.exists(sidecar), fs.exists(parkedHistory(d)) {
+            try fs.rename(parkedHistory(d), sidecar)
         }
         if owners[path] != d {
             owners[path] = d
@@ -197,7 +201,7 @@ public final class WorkspaceFolder {
     private func writeID() throws {
         var hex = String(workspaceID, radix: 16)
         hex = String(repeating: "0", count: 16 - hex.count) + hex
-        try AtomicFile.write(WorkspaceFolder.idPath(root), Array((hex + "\n").utf8))
+        try fs.writeAtomically(WorkspaceFolder.idPath(root), Array((hex + "\n").utf8))
     }
 
     /// One history per file keeps a descriptor open: lift the soft limit to the hard one.
@@ -283,15 +287,61 @@ public final class WorkspaceFolder {
         let found = try FolderScan.scan(root, sizeLimit: sizeLimit)
         skipped = found.skipped.filter { $0.path != ".weave" }  // the folder's own state: not news
         let onDisk = Set(found.files)
+        adoptable.formUnion(found.files)
         // New files' records share one lamport (they are about different files), so they fold together.
         var records: [FolderRecord] = []
         for path in found.files where state.document(at: path) == nil {
             records.append(try state.create(path: path, document: .random(), author: replica))
         }
-        for e in state.files where !onDisk.contains(e.path) && !Disk.fs.exists(absolute(e.path)) {
+        for e in state.files where !onDisk.contains(e.path) && !fs.exists(absolute(e.path)) {
             records.append(try state.delete(e.document, author: replica))
         }
         return append(contentsOf: records)
+    }
+
+    // MARK: What is shared here (issue 29)
+
+    /// The hub records this folder makes on its own go to (refusals); set by
+    /// whoever shares the folder's documents with a hub.
+    public weak var hub: PeerHub?
+
+    /// Sends records this folder appended by itself to the peers.
+    func submit(_ ops: [Operation]) {
+        guard !ops.isEmpty else { return }
+        try? manifest.flush()
+        hub?.submit(ops)
+    }
+
+    /// Files this host's own scan found shareable: the only existing files a
+    /// document may take without having held them before.
+    private var adoptable: Set<String> = []
+
+    /// Why document `d` must not have `path` on this disk, or nil when it may.
+    /// Refused: a folder on the way that is a symbolic link, not a folder, or
+    /// ignored by ROOT/.gitignore; an existing file that is a link, not a
+    /// regular file, or ignored; and an existing file that is neither `d`'s
+    /// (its history is there: `.weave/histories`) nor one this side's scan
+    /// shared (a private file: too large, binary, or simply not shared —
+    /// whatever is on a disk and not in the folder's state is not a peer's to
+    /// take). Nothing is followed or read beyond a size and a look for NULs.
+    public func refusal(_ path: String, for d: DocumentID) -> String? {
+        let ignores = (try? fs.readAll(root + "/.gitignore")).flatMap { $0 }.map { Gitignore(text: String(decoding: $0, as: UTF8.self)) } ?? Gitignore()
+        var prefix = ""
+        for name in WorkspacePath.names(path).dropLast() {
+            prefix = prefix.isEmpty ? String(name) : prefix + "/" + name
+            guard let kind = fs.base.kind(absolute(prefix)) else { break }
+            if kind == S_IFLNK { return "\(WorkspaceFailure.shown(prefix)) is a symbolic link, and links are never followed" }
+            if kind != S_IFDIR { return "\(WorkspaceFailure.shown(prefix)) is not a folder" }
+            if ignores.isIgnored(prefix, isFolder: true) { return "\(WorkspaceFailure.shown(prefix)) is ignored by .gitignore (not shared)" }
+        }
+        guard let kind = fs.base.kind(absolute(path)) else { return nil }
+        if kind == S_IFLNK { return "it is a symbolic link here, and links are never followed" }
+        if kind != S_IFREG { return "it is not a regular file here" }
+        if ignores.isIgnored(path, isFolder: false) { return "it is ignored by .gitignore here (not shared)" }
+        if owners[path] == d || adoptable.contains(path) { return nil }
+        if let st = fs.stamp(absolute(path)), st.size > 1 << 20 { return "a file of \(st.size) bytes is there, over the sharing limit, and not shared" }
+        if let bytes = try? fs.readAll(absolute(path)), bytes.contains(0) { return "a binary file is there, and not shared" }
+        return "a file of that name is there and is not shared"
     }
 
     // MARK: Files
@@ -301,18 +351,25 @@ public final class WorkspaceFolder {
     public func store(_ d: DocumentID) throws -> StoredDocument {
         if let s = stores[d] { return s }
         guard let e = state.entry(d), !e.deleted else { throw WorkspaceFailure.noSuchFile("\(d)") }
+        if let why = refusal(e.path, for: d) {
+            // A name that is not shared here: refused on every peer alike (a delete record).
+            let message = "\(WorkspaceFailure.shown(e.path)): refused, \(why); it stays as it is and is not shared"
+            messages.append(message)
+            if let r = try? state.delete(d, author: replica) { submit(append(r)) }
+            throw WorkspaceFailure.notShared(message)
+        }
         let file = absolute(e.path)
-        try Disk.makeFolders(Disk.directory(of: file))
+        try fs.base.makeFolders(Disk.directory(of: file))
         try claim(e.path, for: d)
         let sidecar = OpLog.sidecarPath(for: file)
-        if !Disk.fs.exists(file), Disk.fs.exists(sidecar) {
+        if !fs.exists(file), fs.exists(sidecar) {
             // A restored file: its history stayed; the file comes back with the history's text.
             let text = try OpLog.load(path: sidecar).document(as: replica).text
-            try AtomicFile.write(file, Array(text.utf8))
+            try fs.writeAtomically(file, Array(text.utf8))
         }
         // A new file of the mirror is written once, with its text, when that
         // arrives (or at the next commit), rather than created empty and replaced.
-        let missing = !Disk.fs.exists(file)
+        let missing = !fs.exists(file)
         let s = try StoredDocument(file: file, replica: replica, author: author, colour: colour, fs: fs, createMissingFile: !missing)
         for m in s.messages { messages.append("\(e.path): \(m)") }
         for a in authors.values { s.registerAuthor(a) }
@@ -332,15 +389,24 @@ public final class WorkspaceFolder {
         for e in state.files { new[e.document] = e.path }
         // Moves in two steps (to a temporary name first), so swapped names do not collide.
         var moving: [(DocumentID, String, String, String)] = []
+        var refusedMoves: [FolderRecord] = []
+        // A shared file's place may be taken by another shared file (swapped names).
+        let vacating = Set(old.values)
         for (d, to) in new {
             guard let from = old[d], from != to else { continue }
+            if !vacating.contains(to), let why = refusal(to, for: d) {
+                // Never moved onto a name that is not shared: it moves back, on every peer.
+                messages.append("\(WorkspaceFailure.shown(from)) not renamed to \(WorkspaceFailure.shown(to)): \(why)")
+                if let r = try? state.rename(d, to: from, author: replica) { refusedMoves.append(r) }
+                continue
+            }
             let temp = absolute(".weave/moving-\(d)")
             stores[d] = nil
             do {
                 // A new file may have its history and no file yet (`unwritten`): the history moves alone.
-                if Disk.fs.exists(absolute(from)) { try Disk.fs.rename(absolute(from), temp) }
-                if Disk.fs.exists(OpLog.sidecarPath(for: absolute(from))) {
-                    try Disk.fs.rename(OpLog.sidecarPath(for: absolute(from)), OpLog.sidecarPath(for: temp))
+                if fs.exists(absolute(from)) { try fs.rename(absolute(from), temp) }
+                if fs.exists(OpLog.sidecarPath(for: absolute(from))) {
+                    try fs.rename(OpLog.sidecarPath(for: absolute(from)), OpLog.sidecarPath(for: temp))
                 }
                 moving.append((d, from, to, temp))
             } catch {
@@ -350,12 +416,12 @@ public final class WorkspaceFolder {
         for (d, from, to, temp) in moving {
             do {
                 if owners[from] == d { owners[from] = nil }
-                try Disk.makeFolders(Disk.directory(of: absolute(to)))
+                try fs.base.makeFolders(Disk.directory(of: absolute(to)))
                 // Another (deleted) file's history at the destination is parked, not overwritten.
                 try park(historyAt: to, except: d)
                 owners[to] = d
-                if Disk.fs.exists(temp) { try Disk.fs.rename(temp, absolute(to)) }
-                if Disk.fs.exists(OpLog.sidecarPath(for: temp)) { try Disk.fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
+                if fs.exists(temp) { try fs.rename(temp, absolute(to)) }
+                if fs.exists(OpLog.sidecarPath(for: temp)) { try fs.rename(OpLog.sidecarPath(for: temp), OpLog.sidecarPath(for: absolute(to))) }
                 changes.append((d, from, to))
             } catch {
                 messages.append("could not move \(from) to \(to): \(error)")
@@ -364,11 +430,17 @@ public final class WorkspaceFolder {
         if !moving.isEmpty { saveOwners() }
         for (d, from) in old where new[d] == nil {
             stores[d] = nil
-            // The file goes; its history stays beside where it was.
-            try? Disk.fs.remove(absolute(from))
+            // The file goes; its history stays beside where it was. A file that
+            // is not this document's shared file (a private one, a link) stays.
+            if let why = refusal(from, for: d) {
+                if fs.exists(absolute(from)) { messages.append("\(WorkspaceFailure.shown(from)) not removed: \(why)") }
+            } else {
+                try? fs.remove(absolute(from))
+            }
             changes.append((d, from, nil))
         }
         for (d, to) in new where old[d] == nil { changes.append((d, nil, to)) }
+        if !refusedMoves.isEmpty { submit(append(contentsOf: refusedMoves)) }
         return changes
     }
 
@@ -386,12 +458,22 @@ public final class WorkspaceFolder {
 
 /// A shared folder's failures, as the user reads them.
 public enum WorkspaceFailure: Error, CustomStringConvertible {
+    /// A path as a message shows it (control characters escaped).
+    static func shown(_ path: String) -> String {
+        var out = ""
+        for c in path.unicodeScalars {
+            if WorkspacePath.isControl(c) { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+        }
+        return out
+    }
+
     case noSuchFile(String)
     case notEmpty(String)
     case notAFolder(String)
     case taken(String)
     case openNothing(String, String)
     case slow(String)
+    case notShared(String)
 
     public var description: String {
         switch self {
@@ -402,6 +484,7 @@ public enum WorkspaceFailure: Error, CustomStringConvertible {
         case .taken(let p): return "\(p) exists already"
         case .openNothing(let p, let what): return "--open \(p): no such file in the shared folder (\(what))"
         case .slow(let s): return s
+        case .notShared(let s): return s
         }
     }
 }

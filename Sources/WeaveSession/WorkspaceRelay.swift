@@ -75,6 +75,7 @@ public final class WorkspaceRelay: @unchecked Sendable {
             for (d, from, to) in folder.settle(previous: previous) where from == nil && to != nil {
                 guard let hub else { continue }
                 try WorkspaceSession.share(d, of: folder, with: hub)
+                guard folder.state.isLive(d), folder.stores[d] != nil else { continue }  // refused here (issue 29)
                 // Edits made while the file was deleted here went to the hub only: the history takes them now.
                 if let held = try hub.withDocument(d, { $0 }).wait() {
                     let store = try folder.store(d)

@@ -73,7 +73,10 @@ public final class WorkspaceSession: WorkspaceCompanion {
     }
 
     static func share(_ d: DocumentID, of folder: WorkspaceFolder, with hub: PeerHub) throws {
-        let s = try folder.store(d)
+        folder.hub = hub
+        // One file that cannot be had on this disk is a message, never the end of the folder's sync (issue 29).
+        let s: StoredDocument
+        do { s = try folder.store(d) } catch WorkspaceFailure.notShared { return } catch { folder.messages.append("\(error)"); return }
         hub.addDocument(d, s.doc, authors: s.history.authorCards, marks: s.history.editMarks)
     }
 

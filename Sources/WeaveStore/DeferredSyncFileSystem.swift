@@ -12,14 +12,18 @@ import Glibc
 /// files costs ~7,000 fsyncs one by one, one `syncfs` together. Nothing may
 /// be reported saved between a deferred write and its commit. Not thread-safe
 /// (one session's thread).
+///
+/// It sits on a `ConfinedFileSystem` of the shared folder: every path is
+/// resolved beneath the folder without following a symbolic link (issue 29).
 public final class DeferredSyncFileSystem: FileSystem, @unchecked Sendable {
-    private let base = PosixFileSystem.shared
+    /// The folder every path is confined to.
+    public let base: ConfinedFileSystem
     /// Skip fsyncs until `commit`.
     public var deferring = false
     /// Whether something was written since the last commit while deferring.
     public private(set) var pending = false
 
-    public init() {}
+    public init(root: String) { base = ConfinedFileSystem(root: root) }
 
     /// Makes what was written durable (one `syncfs` when anything waits) and
     /// stops deferring. Throws `StoreError.io` when the file system refuses.
@@ -52,7 +56,7 @@ public final class DeferredSyncFileSystem: FileSystem, @unchecked Sendable {
     public func remove(_ path: String) throws { try base.remove(path) }
     public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
         if deferring { pending = true }
-        try FileIO.writeAtomically(path, bytes, sync: !deferring)
+        try base.writeAtomically(path, bytes, sync: !deferring)
     }
     public func stamp(_ path: String) -> FileStamp? { base.stamp(path) }
     public func isCurrent(_ handle: Int32, path: String) -> Bool { base.isCurrent(handle, path: path) }
