@@ -16,40 +16,21 @@ enum FolderCommands {
                      approve: Bool, expires: String?, open: String?, verbose: Bool,
                      configuration: (String, UInt8, String?) throws -> PeerHub.Configuration,
                      run: (EditorSession, PeerHub) throws -> Void) throws {
-        var root = root
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        let folder: WorkspaceFolder
+        let root = WorkspaceStart.trimmed(root)
+        var config = try configuration(name, 0, log)
+        let invitations = try HostInvitations(document: root)
+        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
+        let parts: WorkspaceParts
         do {
-            folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0,
-                                         workspaceID: UInt64.random(in: 1 ... .max))
-            folder.deferSyncs()  // a first share writes a history per file: one sync for all
-            _ = try folder.scan()
-            try folder.manifest.flush()
+            parts = try WorkspaceStart.host(root, name: name, configuration: config, open: open)
         } catch {
             throw ValidationFailure("cannot share \(root): \(error)")
         }
+        let (folder, session, link, hub) = (parts.folder, parts.session, parts.link, parts.hub)
         if verbose {
             for s in folder.skipped { print("not shared: \(s.path) (\(s.reason))") }
         } else if !folder.skipped.isEmpty {
             print("\(folder.skipped.count) file(s) not shared (--verbose lists them)")
-        }
-        let inbox = try PeerInbox()
-        var config = try configuration(name, 0, log)
-        config.share = .folder(folder.workspaceID)
-        let invitations = try HostInvitations(document: root)
-        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        hub.addHistory(folder.manifest.history)
-        let session: EditorSession
-        let first: DocumentID?
-        do {
-            try WorkspaceSession.share(folder, with: hub)
-            try folder.commit()
-            first = try WorkspaceStart.firstDocument(folder, open: open)
-            session = try WorkspaceStart.makeSession(folder, first: first)
-        } catch {
-            _ = try? hub.shutdown()
-            throw ValidationFailure("cannot share \(root): \(error)")
         }
         let (bound, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
                                                                readOnly: readOnly, expires: expires, config: &config)
@@ -58,7 +39,6 @@ enum FolderCommands {
         print("hosting the folder \(root) (\(folder.state.files.count) files) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")
         print("join with: \(command)")
         fflush(nil)
-        let (link, _) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
         link.joinCommand = command
         link.joinInvitation = invitation
         link.attach()
@@ -72,52 +52,27 @@ enum FolderCommands {
     static func join(_ root: String, host: String, port: Int, name: String, colour: UInt8, offline: Bool,
                      timeout: Double, invitation: Invitation?, open: String?, config baseConfig: PeerHub.Configuration,
                      run: (EditorSession, PeerHub) throws -> Void) throws -> String? {
-        var root = root
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        let folder: WorkspaceFolder
-        do {
-            try WorkspaceStart.checkJoinTarget(root)
-            folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: Int(colour), workspaceID: nil)
-        } catch {
-            throw ValidationFailure("\(error)")
+        if !offline {
+            print("joining \(host):\(port)…")
+            fflush(nil)
         }
-        let inbox = try PeerInbox()
-        var config = baseConfig
-        config.share = .folder(folder.workspaceID)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        hub.addHistory(folder.manifest.history)
-        let session: EditorSession
-        var first: DocumentID?
-        var early: [PeerEvent] = []
+        let parts: WorkspaceParts
         do {
-            try WorkspaceSession.share(folder, with: hub)
-            if offline { hub.setOnline(false) }
-            hub.connect(host: host, port: port, invitation: invitation)
-            if offline {
-                first = try WorkspaceStart.firstDocument(folder, open: open)
-            } else {
-                print("joining \(host):\(port)…")
+            parts = try WorkspaceStart.join(root, host: host, port: port, name: name, configuration: baseConfig, invitation: invitation,
+                                            open: open, offline: offline, seconds: timeout) {
+                print("waiting for the host to let you in…")
                 fflush(nil)
-                (first, early) = try WorkspaceStart.receiveFolder(folder, hub: hub, inbox: inbox, open: open, seconds: timeout) {
-                    print("waiting for the host to let you in…")
-                    fflush(nil)
-                }
             }
-            session = try WorkspaceStart.makeSession(folder, first: first)
         } catch {
-            _ = try? hub.shutdown()
             throw ValidationFailure("\(error)")
         }
-        let (link, workspace) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
-        if !offline { workspace.awaitArrivals(Set(folder.state.files.map(\.document))) }
-        link.dialsOut = true
-        if invitation?.readOnly == true { link.becomeReadOnly() }
-        link.attach(replaying: early)
+        let (folder, session, link) = (parts.folder, parts.session, parts.link)
+        link.attach(replaying: parts.early)
         if offline { link.setOnline(false) }
         session.updateEditor {
             $0.notify(offline ? "Offline (F6 joins \(host):\(port))" : "Joined \(host):\(port): \(folder.state.files.count) files   Ctrl-B files  F4 peers")
         }
-        try run(session, hub)
+        try run(session, parts.hub)
         return link.exitNote
     }
 }

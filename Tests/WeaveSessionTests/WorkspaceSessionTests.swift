@@ -21,39 +21,22 @@ import WeaveWorkspace
 
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
+    /// `weave host DIR`'s start-up (`WorkspaceStart.host`), without TLS, listening on a free loopback port.
     static func host(_ root: String, name: String = "alice", open: String? = nil) throws -> (Side, port: Int) {
-        let folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0, workspaceID: 0x5EED)
-        _ = try folder.scan()
-        try folder.manifest.flush()
-        let inbox = try PeerInbox()
-        var config = PeerHub.Configuration(name: name, colour: 0)
-        config.share = .folder(folder.workspaceID)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        try WorkspaceSession.share(folder, with: hub)
-        let first = try WorkspaceStart.firstDocument(folder, open: open)
-        let session = try WorkspaceStart.makeSession(folder, first: first)
-        let (link, ws) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
-        link.attach()
-        let port = try hub.listen(host: "127.0.0.1", port: 0).port!
-        return (Side(folder: folder, session: session, link: link, workspace: ws), port)
+        let parts = try WorkspaceStart.host(root, name: name, configuration: PeerHub.Configuration(name: name, colour: 0),
+                                            workspaceID: 0x5EED, open: open)
+        parts.link.attach()
+        let port = try parts.hub.listen(host: "127.0.0.1", port: 0).port!
+        return (Side(folder: parts.folder, session: parts.session, link: parts.link, workspace: parts.workspace), port)
     }
 
+    /// `weave join … DIR/`'s start-up (`WorkspaceStart.join`), without TLS.
     static func join(_ root: String, port: Int, open: String?, name: String = "bob") throws -> Side {
-        try WorkspaceStart.checkJoinTarget(root)
-        let folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 1, workspaceID: nil)
-        let inbox = try PeerInbox()
-        var config = PeerHub.Configuration(name: name, colour: 1)
-        config.share = .folder(folder.workspaceID)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        try WorkspaceSession.share(folder, with: hub)
-        hub.connect(host: "127.0.0.1", port: port)
-        let (first, early) = try WorkspaceStart.receiveFolder(folder, hub: hub, inbox: inbox, open: open, seconds: 10)
-        let session = try WorkspaceStart.makeSession(folder, first: first)
-        let (link, ws) = WorkspaceStart.wire(folder, session: session, hub: hub, inbox: inbox, first: first)
-        ws.awaitArrivals(Set(folder.state.files.map(\.document)))  // as `weave join … DIR/` does
-        link.dialsOut = true
-        link.attach(replaying: early)
-        return Side(folder: folder, session: session, link: link, workspace: ws)
+        let parts = try WorkspaceStart.join(root, host: "127.0.0.1", port: port, name: name,
+                                            configuration: PeerHub.Configuration(name: name, colour: 1),
+                                            invitation: nil, open: open, seconds: 10)
+        parts.link.attach(replaying: parts.early)
+        return Side(folder: parts.folder, session: parts.session, link: parts.link, workspace: parts.workspace)
     }
 
     func type(_ s: String, into side: Side) {
