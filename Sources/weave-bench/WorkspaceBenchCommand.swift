@@ -31,8 +31,11 @@ struct BenchWorkspace: ParsableCommand {
     @Option(help: "Runs (the median is printed).") var runs = 3
     @Flag(help: "Plaintext links instead of TLS 1.3.") var plaintext = false
     @Flag(help: "Also print the figures as one JSON line.") var json = false
+    @Flag(help: "Measure weave join DIR/ itself: the sessions' start-up path (WorkspaceStart.host and .join) on real folders, until every file is on the joiner's disk byte for byte.")
+    var session = false
 
     func run() throws {
+        if session { return try runSessions() }
         var protocolTimes: [Double] = [], mirrorTimes: [Double] = []
         for _ in 0 ..< runs {
             let (p, m) = try once()
@@ -131,6 +134,70 @@ struct BenchWorkspace: ParsableCommand {
             throw BenchFailure("file \(d) differs after the join")
         }
         return (protocolTime, mirrorTime)
+    }
+}
+
+extension BenchWorkspace {
+    /// `--session`: the median of `runs` joins, each timed from the dial to
+    /// the last file on the joiner's disk equal to the host's, byte for byte.
+    func runSessions() throws {
+        var times: [Double] = []
+        for _ in 0 ..< runs { times.append(try sessionOnce()) }
+        let t = times.sorted()[times.count / 2]
+        print("workspace join, sessions (weave host DIR / weave join … DIR/ start-up, no terminal): \(files) files of \(size) bytes (\(files * size / 1024) KiB), \(plaintext ? "plaintext" : "TLS 1.3"), median of \(runs)")
+        print(String(format: "  join      %8.1f ms   (dial until every file is on disk, byte for byte; runs: %@)", t * 1000,
+                     times.map { String(format: "%.0f", $0 * 1000) }.joined(separator: ", ")))
+        if json {
+            print("{\"bench\":\"workspace-session\",\"files\":\(files),\"size\":\(size),\"tls\":\(!plaintext),\"join_ms\":\(t * 1000)}")
+        }
+    }
+
+    /// One join through the real start-up path: seconds from the dial to the last byte.
+    func sessionOnce() throws -> Double {
+        var g = SplitMix64(state: UInt64.random(in: 0 ... .max))
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let root = tmp.path + "/shared", mirror = tmp.path + "/mirror"
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz     \n".utf8)
+        var expected: [String: [UInt8]] = [:]
+        for i in 0 ..< files {
+            let path = "dir\(i % 20)/file\(i).txt"
+            let bytes = (0 ..< size).map { _ in alphabet[Int.random(in: 0 ..< alphabet.count, using: &g)] }
+            try FileManager.default.createDirectory(atPath: root + "/dir\(i % 20)", withIntermediateDirectories: true)
+            try Data(bytes).write(to: URL(fileURLWithPath: root + "/" + path))
+            expected[path] = bytes
+        }
+        var hostConfig = PeerHub.Configuration(name: "host", colour: 1)
+        var joinerConfig = PeerHub.Configuration(name: "joiner", colour: 2)
+        var invitation: Invitation?
+        if !plaintext {
+            let identity = try PeerIdentity.generate()
+            let inv = Invitation.make(for: identity)
+            hostConfig.security = PeerSecurity(identity: identity, invitations: InvitationBook([inv]))
+            joinerConfig.security = PeerSecurity(identity: try PeerIdentity.generate())
+            invitation = inv
+        }
+        let host = try WorkspaceStart.host(root, name: "host", configuration: hostConfig, open: nil)
+        defer { _ = try? host.hub.shutdown() }
+        host.link.attach()
+        let port = try host.hub.listen(host: "127.0.0.1", port: 0).port!
+        let start = Date()
+        let joiner = try WorkspaceStart.join(mirror, host: "127.0.0.1", port: port, name: "joiner", configuration: joinerConfig,
+                                             invitation: invitation, open: nil, seconds: 60)
+        defer { _ = try? joiner.hub.shutdown() }
+        joiner.link.attach(replaying: joiner.early)
+        // As the session's loop does: apply what came, then write (beforeDraw), until every file is on disk.
+        var left = Set(expected.keys)
+        let deadline = Date().addingTimeInterval(120)
+        while !left.isEmpty {
+            guard Date() < deadline else { throw BenchFailure("after 120 s, \(left.count) files still differ on the joiner's disk") }
+            for e in joiner.inbox.drain() { joiner.link.handle(e) }
+            joiner.link.beforeDraw()
+            for e in host.inbox.drain() { host.link.handle(e) }
+            left = left.filter { p in FileManager.default.contents(atPath: mirror + "/" + p).map { Array($0) != expected[p]! } ?? true }
+            if !left.isEmpty { usleep(500) }
+        }
+        return Date().timeIntervalSince(start)
     }
 }
 
