@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import WeaveCore
+import WeaveTestSupport
+@testable import WeaveEditor
+@testable import WeaveSession
+
+/// Issue 28, defect 7: a peer's cursor was drawn in the wrong column after
+/// that peer's undo deleted the text the cursor was in.
+@Suite(.serialized) struct RemoteCursorUndoTests {
+    /// Bob's cursor as alice's screen places it, against where bob's own is.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
+    func aPeersCursorIsWhereThePeerIsAfterItsUndo(seed: UInt64) throws {
+        let seed = TestSeed.pick(seed)
+        var g = SeededRandom(seed: seed)
+        let dir = try TempDir()
+        let file = dir.path + "/shared.txt"
+        let line = String(repeating: "x", count: 64)
+        try (line + "\n" + line + "\n").write(toFile: file, atomically: false, encoding: .utf8)
+        let (alice, port) = try SessionPeer.host(file)
+        defer { alice.shutdown() }
+        let bob = try SessionPeer.memoryJoiner(port: port)
+        defer { bob.shutdown() }
+        let links = [alice.link, bob.link]
+        for s in [alice.session, bob.session] { s.press(.resize(width: 100, height: 20)) }
+        #expect(pumpLinks(links) { bob.session.editor.text == alice.session.editor.text && !alice.link.presences.isEmpty })
+        func aliceSeesBob() -> Int? { alice.session.editor.remoteCursors.first?.index(in: alice.session.editor.doc.rga) }
+        for round in 0 ..< 6 {
+            // Bob goes somewhere, types, maybe moves, then undoes (once or more).
+            if g.chance(0.5) { bob.session.press(.down) }
+            bob.session.press(g.chance(0.5) ? .end : .home)
+            for _ in 0 ..< g.int(0 ... 3) { bob.session.press(.right) }
+            for c in String(repeating: "ab", count: g.int(1 ... 4)).unicodeScalars { bob.session.press(.char(c)) }
+            if g.chance(0.3) { bob.session.press(.left) }
+            if g.chance(0.3) { bob.session.press(.enter); bob.session.press(.char("z")) }
+            for _ in 0 ..< g.int(1 ... 3) { bob.session.press(.ctrl("z")) }
+            let ok = pumpLinks(links, seconds: 5) {
+                alice.session.editor.text == bob.session.editor.text && aliceSeesBob() == bob.session.editor.cursor
+            }
+            #expect(ok, "seed \(seed) round \(round): alice draws bob at \(String(describing: aliceSeesBob())), bob is at \(bob.session.editor.cursor)")
+            if !ok { break }
+        }
+    }
+}
