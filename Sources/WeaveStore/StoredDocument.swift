@@ -417,6 +417,10 @@ public enum Recovery {
         guard let bytes = try fs.readAll(sidecar) else {
             throw StoreError.io(path: sidecar, action: "recover", reason: "No such file or directory")
         }
+        // Not while another process writes it (a file open in weave edit or host).
+        let held = try fs.openForAppend(sidecar, createNew: false, action: "open history")
+        defer { fs.close(held) }
+        try fs.lockForWriting(held, path: sidecar)
         var loaded = LoadedLog()
         var kept = OpLogFormat.headerSize
         if bytes.count >= OpLogFormat.headerSize, Array(bytes[0 ..< 8]) == OpLogFormat.magic {

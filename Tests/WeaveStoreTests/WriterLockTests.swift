@@ -59,6 +59,9 @@ struct WriterLockProcessTests {
             #expect("\(e)" == "\(dir.path)/g.txt is being edited by another weave process (PID \(holder): flock -o \(sidecar) sleep 60); close it first, or open it with --read-only")
         }
         #expect(bytes(file) == before.0 && bytes(sidecar) == before.1, "the refused open wrote")
+        // weave recover writes the history too: refused the same way.
+        #expect(throws: WriterLockError.self) { try Recovery.recover(file: file) }
+        #expect(bytes(sidecar) == before.1 && !FileManager.default.fileExists(atPath: sidecar + ".damaged"), "recover wrote")
         Self.killHolder(holder)
         let s = try StoredDocument(file: file, author: "third")
         #expect(s.doc.text == "base\n")
