@@ -71,8 +71,12 @@ public final class OpLog {
     /// Creates a new, empty history file (fails if one exists).
     public static func create(at path: String, fs: FileSystem = PosixFileSystem.shared) throws -> OpLog {
         let fd = try fs.openForAppend(path, createNew: true, action: "create history")
+        do { try fs.lockForWriting(fd, path: path) } catch {
+            // Another process opened the new file first: it is theirs, not ours to remove.
+            fs.close(fd)
+            throw error
+        }
         do {
-            try fs.lockForWriting(fd, path: path)
             try fs.append(fd, OpLogFormat.header(), path: path)
             try fs.sync(fd, path: path)
             try fs.syncDirectory(of: path)
