@@ -82,6 +82,7 @@ public final class WorkspaceFolder {
     /// text: a caller whose editors hold documents writes those first, with
     /// `writeThrough`), so every history has its file.
     public func commit() throws {
+        if ownersChanged { saveOwners() }
         for d in unwritten {
             guard let s = stores[d] else { continue }
             try s.savePlainText(s.doc.text)
@@ -111,7 +112,11 @@ public final class WorkspaceFolder {
         return out
     }
 
+    /// Whether `owners` changed since it was last written (written at `commit`).
+    private var ownersChanged = false
+
     private func saveOwners() {
+        ownersChanged = false
         let text = owners.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)\n" }.joined()
         do { try fs.writeAtomically(WorkspaceFolder.ownersPath(root), Array(text.utf8)) } catch {
             messages.append(".weave/histories not written: \(error)")
@@ -184,7 +189,9 @@ public final class WorkspaceFolder {
         }
         if owners[path] != d {
             owners[path] = d
-            saveOwners()
+            // While mirroring (syncs deferred), written once at `commit`: one
+            // file per claim made mirroring 1,000 files write 1,000 copies of a growing list.
+            if fs.deferring { ownersChanged = true } else { saveOwners() }
         }
     }
 
