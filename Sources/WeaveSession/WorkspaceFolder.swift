@@ -36,6 +36,9 @@ public final class WorkspaceFolder {
     /// Every path is resolved beneath `root` without following a symbolic
     /// link (`ConfinedFileSystem`, issue 29).
     public let fs: DeferredSyncFileSystem
+    /// One live Weave process per folder (`DIR/.weave/lock`, held for this
+    /// folder's life): a second host, join or serve of it is refused, naming the first.
+    private let lock: WriterLock
 
     public static func weaveFolder(_ root: String) -> String { root + "/.weave" }
     static func manifestPath(_ root: String) -> String { weaveFolder(root) + "/folder.txt" }
@@ -60,6 +63,7 @@ public final class WorkspaceFolder {
         try Disk.makeFolders(root)
         fs = DeferredSyncFileSystem(root: root)
         try fs.base.makeFolders(WorkspaceFolder.weaveFolder(root))
+        lock = try WriterLock(folder: root)
         manifest = try StoredDocument(file: WorkspaceFolder.manifestPath(root), replica: replica, author: author, colour: colour, fs: fs)
         state = FolderState(operations: manifest.doc.operations(since: VersionVector()))
         owners = WorkspaceFolder.loadOwners(root, fs: fs)

@@ -26,7 +26,7 @@ public struct WriterLockError: Error, Equatable, CustomStringConvertible {
             who += " (PID \(pid)" + (command.map { ": \($0)" } ?? "") + ")"
         }
         if folder {
-            return "\(path) is being shared by \(who); close it first, or open its files with --read-only"
+            return "\(path) is being shared by \(who): one folder has one weave process; close it first, or join into another folder"
         }
         return "\(path) is being edited by \(who); close it first, or open it with --read-only"
     }

@@ -94,6 +94,38 @@ struct FolderArrivalTests {
         }
     }
 
+    /// Issue 28, defect 3: the printed join command, run where the host runs
+    /// (its folder's own name), joined the host's own folder: two processes
+    /// wrote one folder and the text doubled. It is refused, naming the host,
+    /// and nothing in the folder changes.
+    @Test func thePrintedJoinCommandRunBesideTheHostIsRefused() throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("arrival-same-folder")
+        let proj = dir.path + "/proj"
+        try FileManager.default.createDirectory(atPath: proj, withIntermediateDirectories: true)
+        try "line one\n".write(toFile: proj + "/a.txt", atomically: true, encoding: .utf8)
+        let host = try Tmux(command: "sh -c 'cd \(dir.path) && exec env WEAVE_CONFIG_DIR=\(dir.path)/alice \(weave) host proj --port 0 --name alice'")
+        defer { host.kill() }
+        try host.waitFor("join with: weave join 127.0.0.1:", seconds: 30)
+        let args = try Tmux.joinArguments(weave: weave, file: proj, config: dir.path + "/alice")
+        #expect(args.hasSuffix(" proj/"))
+        func snapshot() -> [String: Data] {
+            var out: [String: Data] = [:]
+            for p in (FileManager.default.enumerator(atPath: proj)?.allObjects as? [String] ?? []) where !p.hasSuffix("lock") {
+                if let d = FileManager.default.contents(atPath: proj + "/" + p) { out[p] = d }
+            }
+            return out
+        }
+        let before = snapshot()
+        let bob = try Tmux(command: "sh -c 'cd \(dir.path) && exec env WEAVE_CONFIG_DIR=\(dir.path)/bob \(weave) join \(args) --name bob'")
+        defer { bob.kill() }
+        let screen = try bob.waitFor("WEAVE-EXIT=", seconds: 20)
+        #expect(screen.contains("proj is being shared by another weave process (PID "), "\(screen)")
+        #expect(screen.contains("weave host proj"), "the other process is named: \(screen)")
+        #expect(!screen.contains("WEAVE-EXIT=0"))
+        #expect(snapshot() == before, "nothing in the host's folder changed")
+    }
+
     /// "join with: weave join HOST:PORT --invite TOKEN DIR/" from a child's stdout: what follows `weave join`.
     static func joinLine(_ child: Child) -> String? {
         var text = ""
