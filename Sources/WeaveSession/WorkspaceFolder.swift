@@ -364,7 +364,7 @@ public final class WorkspaceFolder {
         guard let e = state.entry(d), !e.deleted else { throw WorkspaceFailure.noSuchFile("\(d)") }
         if let why = refusal(e.path, for: d) {
             // A name that is not shared here: refused on every peer alike (a delete record).
-            let message = "\(WorkspaceFailure.shown(e.path)): refused, \(why); it stays as it is and is not shared"
+            let message = "\(WorkspaceFailure.shown(e.path)): refused, \(why)"
             messages.append(message)
             if let r = try? state.delete(d, author: replica) { submit(append(r)) }
             throw WorkspaceFailure.notShared(message)
