@@ -119,6 +119,8 @@ let package = Package(
         .testTarget(name: "WeaveTerminalTests", dependencies: ["WeaveTerminal", "WeaveEditor", "CNcurses", "WeaveTestSupport"]),
         .testTarget(name: "WeaveSessionTests", dependencies: [
             "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveWorkspace", "WeaveTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // Real processes: the weave binary in tmux, child processes, the examples.
         .testTarget(name: "EndToEndTests", dependencies: [

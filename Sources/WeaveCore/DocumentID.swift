@@ -20,9 +20,15 @@ public struct DocumentID: RawRepresentable, Hashable, Comparable, Sendable, Cust
     }
 
     public static func random() -> DocumentID {
+        if let source { return DocumentID(rawValue: max(source(), 1)) }
         var g = SystemRandomNumberGenerator()
         return random(using: &g)
     }
+
+    /// Where `random()` takes its bits in this task; nil: the system's
+    /// generator. Tests bind a seeded one (`DocumentID.$source.withValue`),
+    /// so that a seed makes the same files with the same IDs every run.
+    @TaskLocal public static var source: (@Sendable () -> UInt64)?
 
     public static func < (a: DocumentID, b: DocumentID) -> Bool { a.rawValue < b.rawValue }
 

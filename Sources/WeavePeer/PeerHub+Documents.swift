@@ -94,8 +94,11 @@ extension PeerHub {
     }
 
     /// Runs `body` on the hub's loop with document `id` (nil when not added).
+    /// Called on the loop (an `EmbeddedEventLoop` in tests), it runs at once:
+    /// waiting there for a task queued behind the caller would never end.
     public func withDocument<T: Sendable>(_ id: DocumentID, _ body: @escaping @Sendable (RGA?) -> T) -> EventLoopFuture<T> {
-        eventLoop.submit { [self] in body(id == .main ? document : documents[id]?.rga) }
+        if eventLoop.inEventLoop { return eventLoop.makeSucceededFuture(body(id == .main ? document : documents[id]?.rga)) }
+        return eventLoop.submit { [self] in body(id == .main ? document : documents[id]?.rga) }
     }
 
     /// The documents added so far (not `main`).
