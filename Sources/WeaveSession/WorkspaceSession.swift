@@ -151,7 +151,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
         buffers[d] = b
         // Only what applied is an edit (see `WorkspaceFolder.receive`).
         folder.record(b.editor.doc.rga.operations(since: before), in: store, marks: marks[d] ?? MarkTable())
-        try store.flush()
+        if let note = try store.flush(current: b.editor.doc.rga) { folder.messages.append(note) }
         if clean { folder.writeThrough(d, text: b.editor.text) }
     }
 
@@ -307,9 +307,12 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// files shared, the editor moved off a deleted file.
     private func settle(previous: FolderState) throws {
         // Histories are flushed before their files move.
-        try session.store?.flush()
-        for s in folder.stores.values { try s.flush() }
-        for b in buffers.values { try b.store?.flush() }
+        // Each with the document it belongs to (an editor holds it): a history
+        // removed meanwhile is written again in full rather than failing.
+        if let note = try session.store?.flush(current: session.editor.doc.rga) { folder.messages.append(note) }
+        let held = Set(buffers.keys).union(current.map { [$0] } ?? [])
+        for (d, s) in folder.stores where !held.contains(d) { if let note = try s.flush() { folder.messages.append(note) } }
+        for b in buffers.values { if let note = try b.store?.flush(current: b.editor.doc.rga) { folder.messages.append(note) } }
         let changes = folder.settle(previous: previous)
         for (d, from, to) in changes {
             switch (from, to) {
