@@ -15,5 +15,9 @@ let package = Package(
         .executableTarget(name: "FuzzFrameDecoder", dependencies: [
             .product(name: "WeavePeer", package: "Weave"), .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        .executableTarget(name: "FuzzAuthMessage", dependencies: [.product(name: "WeavePeer", package: "Weave")]),
+        .executableTarget(name: "FuzzFolderRecord", dependencies: [
+            .product(name: "WeaveCore", package: "Weave"), .product(name: "WeaveWorkspace", package: "Weave"),
+        ]),
     ]
 )

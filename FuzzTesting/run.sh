@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(FuzzOpCodec FuzzLogLoader FuzzFrameDecoder)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(FuzzOpCodec FuzzLogLoader FuzzFrameDecoder FuzzAuthMessage FuzzFolderRecord)
 # --sanitize instruments only this package's targets; -Xswiftc also instruments Weave's own
 # modules (the code under test): without it libFuzzer sees no coverage ("corp: 1/1b").
 swift build -c debug --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address
