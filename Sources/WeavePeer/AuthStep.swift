@@ -51,10 +51,21 @@ struct AuthStep {
     /// (Host) what the newcomer waiting for the user's answer is let in with.
     private var waiting: PeerAuthenticated?
 
+    /// `name` cut to at most `limit` bytes of UTF-8 at a character boundary
+    /// (a cut inside a character decoded as U+FFFD, three bytes, and made a
+    /// 64-byte name longer than 64: the host refused the proof). O(name).
+    static func cut(_ name: String, toBytes limit: Int) -> String {
+        let bytes = Array(name.utf8)
+        guard bytes.count > limit else { return name }
+        var end = limit
+        while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
     init(role: Role, ownFingerprint: [UInt8], name: String = "", asksUser: Bool = false) {
         self.role = role
         self.ownFingerprint = ownFingerprint
-        self.name = String(decoding: Array(name.utf8).prefix(AuthMessage.maxName), as: UTF8.self)
+        self.name = AuthStep.cut(name, toBytes: AuthMessage.maxName)
         self.asksUser = asksUser
     }
 

@@ -92,6 +92,22 @@ import WeaveCore
         #expect(host.fail(.wrongSecret) == nil)
     }
 
+    /// Issue 31: a long name was cut to 64 bytes inside a character; the
+    /// replacement character made it longer than 64 and the host refused the join.
+    @Test func aLongNameIsCutAtACharacterAndTheJoinerIsLetIn() throws {
+        for tail in ["é", "日", "🙂", "e\u{301}"] {
+            let long = String(repeating: "a", count: AuthMessage.maxName - 1) + tail + "more"
+            var host = AuthStep(role: .host(Self.book(Self.invitation)), ownFingerprint: Self.hostFP)
+            var joiner = AuthStep(role: .joiner(Self.invitation), ownFingerprint: Self.joinerFP, name: long)
+            _ = joiner.start(peerFingerprint: Self.hostFP, peerAddress: "host")
+            let challenge = try #require(Self.sent(host.start(peerFingerprint: Self.joinerFP, peerAddress: "10.0.0.2:5")))
+            let proof = try #require(Self.sent(joiner.received(try Self.wire(challenge))))
+            guard case .proof(let p) = proof else { Issue.record("\(proof)"); return }
+            #expect(p.name.utf8.count <= AuthMessage.maxName && Array(long.utf8).starts(with: Array(p.name.utf8)) && !p.name.contains("\u{FFFD}"), "\(tail)")
+            guard case .succeed? = host.received(try Self.wire(proof)) else { Issue.record("\(tail): not let in"); continue }
+        }
+    }
+
     @Test func aProofForAnotherSessionIsAWrongSecret() throws {
         var host = AuthStep(role: .host(Self.book(Self.invitation)), ownFingerprint: Self.hostFP)
         var joiner = AuthStep(role: .joiner(Self.invitation), ownFingerprint: Self.joinerFP)
