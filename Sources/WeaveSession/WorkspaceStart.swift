@@ -55,7 +55,11 @@ public enum WorkspaceStart {
             try WorkspaceSession.share(e.document, of: folder, with: hub)
         }
         let first = open != nil ? try firstDocument(folder, open: open) : (hostFile ?? folder.state.files.first?.document)
-        if let first { try waitForDocument(first, inbox: inbox, early: &early, seconds: seconds) }
+        // The first file's text is waited for a little (it is drawn at once when
+        // it comes quickly); past that the session starts anyway and shows the
+        // file as "[arriving]" until its text is here — a file the host does not
+        // hold (yet) must not fail the whole join.
+        if let first { _ = try waitForDocument(first, inbox: inbox, early: &early, seconds: min(seconds, firstFileWait), failing: false) }
         return (first, early)
     }
 
@@ -63,7 +67,14 @@ public enum WorkspaceStart {
     /// events: every event drained is kept, those after `d`'s catch-up too (a
     /// drain empties the inbox; returning in the middle of one lost the other
     /// files' operations, and most files of a joined folder stayed empty).
-    public static func waitForDocument(_ d: DocumentID, inbox: PeerInbox, early: inout [PeerEvent], seconds: Double) throws {
+    /// How long a join waits for the first file's text before starting without it.
+    public static let firstFileWait = 3.0
+
+    /// Returns whether `d` caught up; past `seconds` throws `WorkspaceFailure.slow`
+    /// when `failing`, else returns false. A link that fails throws.
+    @discardableResult
+    public static func waitForDocument(_ d: DocumentID, inbox: PeerInbox, early: inout [PeerEvent], seconds: Double,
+                                       failing: Bool = true) throws -> Bool {
         let deadline = EditorSession.now() + UInt64(seconds * 1e9)
         while EditorSession.now() < deadline {
             var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
@@ -73,8 +84,9 @@ public enum WorkspaceStart {
             for e in batch {
                 if case .linkFailed(_, let reason) = e { throw JoinError.refused("\(reason)") }
             }
-            if batch.contains(where: { if case .documentCaughtUp(let id) = $0 { return id == d }; return false }) { return }
+            if batch.contains(where: { if case .documentCaughtUp(let id) = $0 { return id == d }; return false }) { return true }
         }
+        if !failing { return false }
         throw WorkspaceFailure.slow("the host did not send the first file within \(Int(seconds)) s")
     }
 
