@@ -72,7 +72,13 @@ public final class WorkspaceRelay: @unchecked Sendable {
             _ = try folder.receiveManifest(ops, marks: manifestMarks)
             try folder.manifest.flush()
             for s in folder.stores.values { try s.flush() }
-            for (d, from, to) in folder.settle(previous: previous) where from == nil && to != nil {
+            for (d, from, to) in folder.settle(previous: previous) where to != nil {
+                // A moved file's history opens again at its new path (moving dropped it), so
+                // a file whose text has not been written yet is written at the commit.
+                if from != nil {
+                    do { _ = try folder.store(d) } catch WorkspaceFailure.notShared {} catch { folder.messages.append("\(error)") }
+                    continue
+                }
                 guard let hub else { continue }
                 try WorkspaceSession.share(d, of: folder, with: hub)
                 guard folder.state.isLive(d), folder.stores[d] != nil else { continue }  // refused here (issue 29)
