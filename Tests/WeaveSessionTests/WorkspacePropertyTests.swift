@@ -45,7 +45,7 @@ import WeaveWorkspace
 ///   loops and clocks run, the relay processes and the sessions apply their
 ///   inboxes (saving the file shown), until the three folders agree.
 ///
-/// `WEAVE_SEED=n` runs one seed; `WEAVE_STEP_LOG=FILE` writes the full step
+/// `WEAVE_SEED=n` runs one seed (`WEAVE_STEPS=k` steps); `WEAVE_STEP_LOG=FILE` writes the full step
 /// log (to compare two runs); a failure prints the seed and the last steps.
 ///
 /// `twoSessionsEndWithTheSameFolder` is the older property: a host and a
@@ -260,13 +260,21 @@ extension WorkspacePropertyTests {
         func next() -> UInt64 { g.next() }
     }
 
-    @Test(arguments: [1, 2, 3] as [UInt64]) func threePeersThroughARelayEndWithTheSameFolder(seed: UInt64) throws {
-        let seed = TestSeed.pick(seed)
+    /// The fixed seeds with their steps (user and network steps after the first
+    /// join), or the seed `WEAVE_SEED` names with `WEAVE_STEPS` steps (default 600).
+    /// Seed 14 over 1,500 steps found the relay's unwritten renamed file.
+    static let relayRuns: [(UInt64, Int)] = {
+        let steps = ProcessInfo.processInfo.environment["WEAVE_STEPS"].flatMap { Int($0) }
+        if TestSeed.pick(0) != 0 { return [(TestSeed.pick(0), steps ?? 600)] }
+        return [(1, steps ?? 600), (2, steps ?? 600), (3, steps ?? 600), (14, steps ?? 1500)]
+    }()
+
+    @Test(arguments: relayRuns) func threePeersThroughARelayEndWithTheSameFolder(seed: UInt64, steps: Int) throws {
         let ids = IDs(seed)
-        try DocumentID.$source.withValue({ ids.next() }) { try Self.relayProperty(seed: seed) }
+        try DocumentID.$source.withValue({ ids.next() }) { try Self.relayProperty(seed: seed, steps: steps) }
     }
 
-    static func relayProperty(seed: UInt64) throws {
+    static func relayProperty(seed: UInt64, steps: Int) throws {
         var g = SeededRandom(seed: seed)
         let dir = try TempDir()
         var log: [String] = []
@@ -472,9 +480,9 @@ extension WorkspacePropertyTests {
         var failure: String?
         do {
             try join(bob)
-            for _ in 0 ..< 150 { try randomStep(users: true) }
+            for _ in 0 ..< steps / 4 { try randomStep(users: true) }
             try join(carol)
-            for _ in 0 ..< 450 { try randomStep(users: true) }
+            for _ in 0 ..< steps - steps / 4 { try randomStep(users: true) }
         } catch {
             failure = "\(error)"
         }
@@ -514,7 +522,20 @@ extension WorkspacePropertyTests {
         func diff(_ x: [String: String], _ y: [String: String]) -> String {
             Set(x.keys).union(y.keys).sorted().filter { x[$0] != y[$0] }.map { "  \($0): \(x[$0]?.debugDescription ?? "-") / \(y[$0]?.debugDescription ?? "-")" }.joined(separator: "\n")
         }
+        /// Each side's view of the paths that differ (for the failure message).
+        func facts() -> String {
+            let paths = Set(r.keys).union(b.keys).union(c.keys).filter { r[$0] != b[$0] || r[$0] != c[$0] }
+            var out = ""
+            for folder in [relayFolder, bob.folder, carol.folder] {
+                for e in folder.state.all where paths.contains(e.path) || paths.contains(e.storedPath) {
+                    out += "  \(folder.author): \(e.document) \(e.path) stored \(e.storedPath)\(e.deleted ? " deleted" : "") created \(e.created) written \(e.written)"
+                        + " store \(folder.stores[e.document] != nil) unwritten \(folder.unwritten.contains(e.document)) on disk \(FileManager.default.fileExists(atPath: folder.absolute(e.path)))\n"
+                }
+            }
+            return out
+        }
         #expect(same, """
+            \(facts())
             seed \(seed) (replay: WEAVE_SEED=\(seed) SWIFT_DETERMINISTIC_HASHING=1), \(step) steps, \(rounds) rounds of delivery
             \(failure ?? "")
             serve / bob:
