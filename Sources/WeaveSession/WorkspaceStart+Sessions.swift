@@ -27,6 +27,17 @@ extension WorkspaceStart {
         return p
     }
 
+    /// The hub of `folder`'s session: its file list as the main document, with
+    /// its history, sharing this folder; events go to the returned inbox.
+    static func makeHub(for folder: WorkspaceFolder, configuration: PeerHub.Configuration) throws -> (PeerInbox, PeerHub) {
+        let inbox = try PeerInbox()
+        var config = configuration
+        config.share = .folder(folder.workspaceID)
+        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
+        hub.addHistory(folder.manifest.history)
+        return (inbox, hub)
+    }
+
     /// (Host) Opens or starts the shared folder at `root`, shares what is on
     /// disk (one sync for every new history), makes the hub (`configuration`
     /// with this folder's share) and the session showing `open` (else the
@@ -41,11 +52,7 @@ extension WorkspaceStart {
         folder.deferSyncs()  // a first share writes a history per file: one sync for all
         _ = try folder.scan()
         try folder.manifest.flush()
-        let inbox = try PeerInbox()
-        var config = configuration
-        config.share = .folder(folder.workspaceID)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        hub.addHistory(folder.manifest.history)
+        let (inbox, hub) = try makeHub(for: folder, configuration: configuration)
         do {
             try WorkspaceSession.share(folder, with: hub)
             try folder.commit()
@@ -71,11 +78,7 @@ extension WorkspaceStart {
         let root = trimmed(root)
         try checkJoinTarget(root)
         let folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: Int(configuration.colour), workspaceID: nil)
-        let inbox = try PeerInbox()
-        var config = configuration
-        config.share = .folder(folder.workspaceID)
-        let hub = PeerLink.makeHub(document: folder.manifest.doc, configuration: config, inbox: inbox)
-        hub.addHistory(folder.manifest.history)
+        let (inbox, hub) = try makeHub(for: folder, configuration: configuration)
         do {
             try WorkspaceSession.share(folder, with: hub)
             if offline { hub.setOnline(false) }

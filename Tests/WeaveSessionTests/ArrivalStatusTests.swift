@@ -11,13 +11,11 @@ import WeaveTestSupport
 @Suite(.serialized) struct ArrivalStatusTests {
     @Test func theStatusLineCountsFilesDownAndTheShownFileIsArrivingUntilItsTextIsHere() throws {
         let dir = try TempDir()
-        let shared = dir.path + "/shared", mirror = dir.path + "/mirror"
-        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
-        for i in 0 ..< 12 { try "file \(i)\n".write(toFile: shared + "/f\(i).txt", atomically: true, encoding: .utf8) }
-        let (alice, port) = try WorkspaceSessionTests.host(shared)
-        defer { _ = try? alice.hub.shutdown() }
-        let bob = try WorkspaceSessionTests.join(mirror + "/", port: port, open: "f0.txt")
-        defer { _ = try? bob.hub.shutdown() }
+        let mirror = dir.path + "/mirror"
+        var files: [String: String] = [:]
+        for i in 0 ..< 12 { files["f\(i).txt"] = "file \(i)\n" }
+        let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: files, bobOpens: "f0.txt")
+        defer { WorkspaceSessionTests.shutdown(alice, bob) }
         // Every file arrives: the count ends, and nothing is said once it has.
         #expect(pumpLinks([alice.link, bob.link]) { bob.workspace.arriving.isEmpty })
         #expect(bob.workspace.arrivalStatus == nil)

@@ -13,14 +13,9 @@ import WeaveTestSupport
 @Suite(.serialized) struct FolderHistoryRemovedTests {
     @Test func aRemovedHistoryOfAFileOpenedBeforeIsWrittenAgain() throws {
         let dir = try TempDir()
-        let shared = dir.path + "/shared", mirror = dir.path + "/mirror"
-        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
-        try "alpha\n".write(toFile: shared + "/a.txt", atomically: true, encoding: .utf8)
-        try "bravo\n".write(toFile: shared + "/b.txt", atomically: true, encoding: .utf8)
-        let (alice, port) = try WorkspaceSessionTests.host(shared, open: "a.txt")
-        defer { _ = try? alice.hub.shutdown() }
-        let bob = try WorkspaceSessionTests.join(mirror + "/", port: port, open: "b.txt")
-        defer { _ = try? bob.hub.shutdown() }
+        let shared = dir.path + "/shared"
+        let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: ["a.txt": "alpha\n", "b.txt": "bravo\n"], aliceOpens: "a.txt", bobOpens: "b.txt")
+        defer { WorkspaceSessionTests.shutdown(alice, bob) }
         let links = [alice.link, bob.link]
         // Alice opens b.txt and goes back: its editor is kept, holding the document.
         try alice.workspace.open(try #require(alice.folder.state.document(at: "b.txt")))

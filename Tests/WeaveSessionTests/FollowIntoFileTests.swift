@@ -11,14 +11,8 @@ import WeaveTestSupport
 @Suite(.serialized) struct FollowIntoFileTests {
     @Test func followingAPeerIntoAnotherFileAtItsStart() throws {
         let dir = try TempDir()
-        let shared = dir.path + "/shared", mirror = dir.path + "/mirror"
-        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
-        try "alpha\n".write(toFile: shared + "/a.txt", atomically: true, encoding: .utf8)
-        try "bravo\n".write(toFile: shared + "/b.txt", atomically: true, encoding: .utf8)
-        let (alice, port) = try WorkspaceSessionTests.host(shared, open: "a.txt")
-        defer { _ = try? alice.hub.shutdown() }
-        let bob = try WorkspaceSessionTests.join(mirror + "/", port: port, open: "a.txt")
-        defer { _ = try? bob.hub.shutdown() }
+        let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: ["a.txt": "alpha\n", "b.txt": "bravo\n"], aliceOpens: "a.txt", bobOpens: "a.txt")
+        defer { WorkspaceSessionTests.shutdown(alice, bob) }
         let links = [alice.link, bob.link]
         bob.session.press(.resize(width: 100, height: 20))
         #expect(pumpLinks(links) { bob.link.presences.values.contains { $0.name == "alice" } })

@@ -39,6 +39,26 @@ import WeaveWorkspace
         return Side(folder: parts.folder, session: parts.session, link: parts.link, workspace: parts.workspace)
     }
 
+    /// A shared folder of `files` (path → text) hosted by alice, and bob's
+    /// mirror of it showing `bobOpens`; shut both hubs down with `shutdown`.
+    static func pair(_ dir: TempDir, files: [String: String], aliceOpens: String? = nil, bobOpens: String?) throws -> (alice: Side, bob: Side) {
+        let shared = dir.path + "/shared"
+        for (path, text) in files {
+            let file = shared + "/" + path
+            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        let (alice, port) = try host(shared, open: aliceOpens)
+        do {
+            return (alice, try join(dir.path + "/mirror/", port: port, open: bobOpens))
+        } catch {
+            _ = try? alice.hub.shutdown()
+            throw error
+        }
+    }
+
+    static func shutdown(_ sides: Side...) { for s in sides { _ = try? s.hub.shutdown() } }
+
     func type(_ s: String, into side: Side) {
         for c in s.unicodeScalars { side.session.press(.char(c)) }
     }
