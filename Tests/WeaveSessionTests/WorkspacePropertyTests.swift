@@ -32,10 +32,12 @@ import WeaveWorkspace
 ///   switch files, create/rename/delete from the file list, go offline or
 ///   back (F6; the test redials, as a joiner's link would). All of it runs
 ///   on the test's thread, so a seed replays the run, interleavings
-///   included. Exactly: Swift's hashing is seeded per process, and hubs send
-///   some documents in `Set` order, so an exact replay needs
-///   `SWIFT_DETERMINISTIC_HASHING=1` (and new files' IDs are random, so
-///   their order on the wire can differ between runs; nothing else does).
+///   included. Replica IDs and new files' IDs come from the seed too
+///   (`DocumentID.source`: Opens go in ID order). Delivery counts whole
+///   frames, not bytes (edit times, from the wall clock, change a frame's
+///   size, never its effect). Swift's hashing is seeded per process and a
+///   hub sends some documents in `Set` order: runs of one seed compared
+///   equal without it, but `SWIFT_DETERMINISTIC_HASHING=1` makes that sure.
 /// - **Joining** is `WorkspaceStart.receiveFolder` step by step (its waits
 ///   would block the only thread): the network is pumped until what it
 ///   waits for is in the inbox, then its own pieces run
@@ -46,7 +48,9 @@ import WeaveWorkspace
 ///   inboxes (saving the file shown), until the three folders agree.
 ///
 /// `WEAVE_SEED=n` runs one seed (`WEAVE_STEPS=k` steps); `WEAVE_STEP_LOG=FILE` writes the full step
-/// log (to compare two runs); a failure prints the seed and the last steps.
+/// log (to compare two runs), and with `WEAVE_FRAME_KINDS=1` the kind of every
+/// frame delivered; a failure prints the seed, each side's view of the paths
+/// that differ, and the last steps.
 ///
 /// `twoSessionsEndWithTheSameFolder` is the older property: a host and a
 /// joiner linked directly over real loopback sockets (a topology the relay
