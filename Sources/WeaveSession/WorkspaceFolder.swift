@@ -485,6 +485,7 @@ public enum WorkspaceFailure: Error, CustomStringConvertible {
     case openNothing(String, String)
     case slow(String)
     case notShared(String)
+    case badName(String, String)
 
     public var description: String {
         switch self {
@@ -496,6 +497,7 @@ public enum WorkspaceFailure: Error, CustomStringConvertible {
         case .openNothing(let p, let what): return "--open \(p): no such file in the shared folder (\(what))"
         case .slow(let s): return s
         case .notShared(let s): return s
+        case .badName(let p, let why): return "'\(p)' cannot be a shared file's name: \(why)"
         }
     }
 }

@@ -264,7 +264,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// Creates an empty file at `path` (on every peer) and shows it; shows the
     /// file already there when `path` is taken.
     public func create(_ path: String) throws {
-        let p = try WorkspacePath.validate(path)
+        let p = try WorkspaceSession.typed(path)
         if let d = folder.state.document(at: p) { return try open(d) }
         let previous = folder.state
         let d: DocumentID
@@ -281,9 +281,22 @@ public final class WorkspaceSession: WorkspaceCompanion {
         commitWrites()  // the new file is on disk at once
     }
 
+    /// A name typed in the file list (Ctrl-N, Ctrl-R): a shared path
+    /// (`WorkspacePath.validate`) none of whose names begins or ends with a
+    /// space — a space typed by mistake would make a second file that looks
+    /// like the first, and a name of spaces alone shows as nothing. (Files
+    /// already on a host's disk with such names are still shared.)
+    public static func typed(_ path: String) throws -> String {
+        let p = try WorkspacePath.validate(path)
+        for name in p.split(separator: "/") where name.first == " " || name.last == " " {
+            throw WorkspaceFailure.badName(p, name.allSatisfy { $0 == " " } ? "it is only spaces" : "a name begins or ends with a space")
+        }
+        return p
+    }
+
     public func rename(_ from: String, to: String) throws {
         guard let d = folder.state.document(at: from) else { throw WorkspaceFailure.noSuchFile(from) }
-        let p = try WorkspacePath.validate(to)
+        let p = try WorkspaceSession.typed(to)
         guard folder.state.document(at: p) == nil else { throw WorkspaceFailure.taken(p) }
         let previous = folder.state
         submitManifest(folder.append(try folder.state.rename(d, to: p, author: hub.replica)))

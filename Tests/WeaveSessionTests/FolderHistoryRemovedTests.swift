@@ -27,3 +27,20 @@ import WeaveTestSupport
         #expect(try loaded.document(as: ReplicaID(1)).text == "hi bravo\n", "the history holds everything again")
     }
 }
+
+/// Issue 30, defect 6: the file list took names of only spaces, or with a
+/// space at an end of a name; they are refused when typed, with why.
+@Suite(.serialized) struct TypedNameTests {
+    @Test func namesOfSpacesOrWithEdgeSpacesAreRefusedWhenTyped() throws {
+        for bad in ["   ", "notes.txt ", " notes.txt", "docs /a.txt"] {
+            #expect(throws: WorkspaceFailure.self, "\(bad.debugDescription)") { try WorkspaceSession.typed(bad) }
+        }
+        #expect(try WorkspaceSession.typed("my notes/to do.txt") == "my notes/to do.txt")
+        let dir = try TempDir()
+        let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: ["a.txt": "alpha\n"], bobOpens: "a.txt")
+        defer { WorkspaceSessionTests.shutdown(alice, bob) }
+        #expect(throws: WorkspaceFailure.self) { try bob.workspace.create("  ") }
+        #expect(throws: WorkspaceFailure.self) { try bob.workspace.rename("a.txt", to: "a.txt ") }
+        #expect(bob.folder.state.files.map(\.path) == ["a.txt"], "nothing was created or renamed")
+    }
+}
