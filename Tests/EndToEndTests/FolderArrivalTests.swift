@@ -126,6 +126,41 @@ struct FolderArrivalTests {
         #expect(snapshot() == before, "nothing in the host's folder changed")
     }
 
+    /// Issue 28, defect 10: a host killed (kill -9) while a joiner's first
+    /// mirror was under way left "alice online" on the joiner's screen for
+    /// 20 s, and "alice alice online" once the host was back. Whether the kill
+    /// lands before or after the folder arrived, the joiner must not show her
+    /// online while she is gone, and must show her once when she is back.
+    @Test(arguments: [0.2, 0.6, 1.5]) func aHostKilledDuringTheFirstMirrorIsNotShownOnline(after delay: Double) throws {
+        let weave = try Tmux.weaveBinary()
+        let dir = try TempDir("arrival-kill")
+        let proj = dir.path + "/proj"
+        try FileManager.default.createDirectory(atPath: proj, withIntermediateDirectories: true)
+        _ = try ProjectTree(root: proj, files: Self.files, seed: 31)
+        var host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice \(weave) host \(proj) --port 0 --name alice")
+        defer { host.kill() }
+        try host.waitFor("join with: weave join 127.0.0.1:", seconds: 30)
+        var words = try Tmux.joinArguments(weave: weave, file: proj, config: dir.path + "/alice").split(separator: " ")
+        words.removeLast()
+        let port = try #require(words.first.flatMap { $0.split(separator: ":").last }.flatMap { Int($0) })
+        let bob = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob \(weave) join \(words.joined(separator: " ")) \(dir.path)/mirror/ --name bob --timeout 5")
+        defer { bob.kill() }
+        usleep(UInt32(delay * 1e6))
+        kill(try host.weavePID(), SIGKILL)
+        // Within 3 s (the link's end is seen at once: the kernel closes the socket).
+        try waitUntil("bob's screen no longer shows alice online", seconds: 3, state: { bob.capture() }) {
+            !bob.capture().contains("alice online")
+        }
+        let screen = bob.capture()
+        if screen.contains("WEAVE-EXIT=") { return }  // the join itself failed, with its message: nothing more to see
+        host.kill()
+        host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice \(weave) host \(proj) --port \(port) --name alice")
+        try waitUntil("bob sees alice back, once", seconds: 20, state: { bob.capture() }) {
+            bob.capture().contains(" alice online")
+        }
+        #expect(!bob.capture().contains("alice alice"), "\(bob.capture())")
+    }
+
     /// "join with: weave join HOST:PORT --invite TOKEN DIR/" from a child's stdout: what follows `weave join`.
     static func joinLine(_ child: Child) -> String? {
         var text = ""
