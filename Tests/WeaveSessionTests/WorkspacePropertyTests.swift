@@ -498,12 +498,14 @@ extension WorkspacePropertyTests {
             return r == b && r == c && !r.values.contains("<missing>") && net.busy(at: .max, ignoringHolds: true).isEmpty
                 && joiners.allSatisfy { $0.inbox.count == 0 && !($0.session?.editor.modified ?? true) }
         }
-        for s in joiners where s.link?.online == false { s.link?.setOnline(true) }
         var rounds = 0
         if failure == nil {
             while rounds < 400 {
                 rounds += 1
                 step += 1
+                // Back online (F6), until the hub is: a stale `onlineChanged` from an earlier
+                // toggle can still turn the link's flag after this (the hub's last request wins).
+                for s in joiners where !s.hub.online || s.link?.online == false { s.link?.setOnline(true) }
                 for n in net.nodes { n.loop.run() }
                 net.collect()
                 for (w, i) in net.busy(at: .max, ignoringHolds: true) { net.deliver(w, i, frames: w.inFlight[i].count) }
