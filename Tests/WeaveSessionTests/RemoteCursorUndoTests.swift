@@ -41,4 +41,35 @@ import WeaveTestSupport
             if !ok { break }
         }
     }
+
+    /// The same in a shared folder (where the defect was seen): cursors are
+    /// per file, and the file shown may be any.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
+    func inASharedFolder(seed: UInt64) throws {
+        let seed = TestSeed.pick(seed)
+        var g = SeededRandom(seed: seed)
+        let dir = try TempDir()
+        let line = String(repeating: "x", count: 64)
+        let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: ["a.txt": line + "\n" + line + "\n", "b.txt": "b\n"],
+                                                          aliceOpens: "a.txt", bobOpens: "a.txt")
+        defer { WorkspaceSessionTests.shutdown(alice, bob) }
+        let links = [alice.link, bob.link]
+        for s in [alice.session, bob.session] { s.press(.resize(width: 100, height: 20)) }
+        #expect(pumpLinks(links) { !alice.link.presences.isEmpty && bob.session.editor.text == alice.session.editor.text })
+        func aliceSeesBob() -> Int? { alice.session.editor.remoteCursors.first?.index(in: alice.session.editor.doc.rga) }
+        for round in 0 ..< 6 {
+            if g.chance(0.5) { bob.session.press(.down) }
+            bob.session.press(g.chance(0.5) ? .end : .home)
+            for _ in 0 ..< g.int(0 ... 3) { bob.session.press(.right) }
+            for c in String(repeating: "ab", count: g.int(1 ... 4)).unicodeScalars { bob.session.press(.char(c)) }
+            if g.chance(0.3) { bob.session.press(.left) }
+            if g.chance(0.3) { bob.session.press(.ctrl("s")) }
+            for _ in 0 ..< g.int(1 ... 3) { bob.session.press(.ctrl("z")) }
+            let ok = pumpLinks(links, seconds: 5) {
+                alice.session.editor.text == bob.session.editor.text && aliceSeesBob() == bob.session.editor.cursor
+            }
+            #expect(ok, "seed \(seed) round \(round): alice draws bob at \(String(describing: aliceSeesBob())), bob is at \(bob.session.editor.cursor)")
+            if !ok { break }
+        }
+    }
 }
