@@ -465,13 +465,18 @@ public final class PeerLink: SessionCompanion {
         }
     }
 
-    /// Writes the text to a new file in the working directory, then quits.
+    /// Where the quit flow's "save a copy" writes (the working directory by
+    /// default; a test sets its own instead of changing the process's, which
+    /// every suite running in parallel shares).
+    public var copyFolder = "."
+
+    /// Writes the text to a new file in `copyFolder`, then quits.
     private func saveCopyAndQuit() {
         var t = time(nil)
         var tm = tm()
         localtime_r(&t, &tm)
         let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
-        let name = "weave-copy-\(stamp).txt"
+        let name = (copyFolder == "." ? "" : copyFolder + "/") + "weave-copy-\(stamp).txt"
         do {
             try AtomicFile.write(name, Array(session.editor.text.utf8))
         } catch {

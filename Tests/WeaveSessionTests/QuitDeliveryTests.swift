@@ -107,9 +107,7 @@ import WeaveTestSupport
         type("keep me", p.joinSession)
         p.joinSession.press(.ctrl("q"))
         let dir = try TempDir("copy")
-        let cwd = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(dir.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        p.join.copyFolder = dir.path  // not the process's working directory: suites run in parallel
         p.joinSession.press(.char("s"))
         #expect(p.join.endedSession)
         let copies = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("weave-copy-") }
