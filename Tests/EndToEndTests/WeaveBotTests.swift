@@ -93,13 +93,13 @@ struct WeaveBotTests {
     }
 
     @Test func theBotExplainsABadAddress() throws {
-        guard let r = try Self.runBot(["nowhere", "/dev/null"]) else { return }
+        guard let r = try Self.runBot(["nowhere", "/dev/null"]) else { Issue.record("weave-bot was not built beside the tests (swift build builds it)"); return }
         #expect(r.status == 1)
         #expect(r.stderr.contains("expected HOST:PORT"))
     }
 
     @Test func theBotNeedsAnInvitation() throws {
-        guard let r = try Self.runBot(["127.0.0.1:7070", "/dev/null"]) else { return }
+        guard let r = try Self.runBot(["127.0.0.1:7070", "/dev/null"]) else { Issue.record("weave-bot was not built beside the tests (swift build builds it)"); return }
         #expect(r.status == 1)
         #expect(r.stderr.contains("--invite TOKEN is required"))
     }
