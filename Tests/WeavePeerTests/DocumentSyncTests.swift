@@ -159,15 +159,20 @@ import WeaveTestSupport
         #expect(joiner.events.all.contains {
             if case .documentHistory(Self.x, let note) = $0 { return note.marks.contains { $0.time == 42 } } else { return false }
         })
-        usleepMillis(100)
-        #expect(!joiner.events.all.contains { if case .documentOperations(Self.y, _, _) = $0 { return true } else { return false } })
-        #expect(try Self.text(joiner, Self.y) == nil)
         // The joiner's edit of x reaches the host.
         var jx = try #require(try joiner.hub.withDocument(Self.x) { $0 }.wait())
         let opMade = jx.insert("!", at: jx.count)
         let op = try #require(opMade)
         joiner.hub.submit([op], document: Self.x)
         #expect(try eventually(10) { try Self.text(host, Self.x) == "x text!" })
+        // The host's answer comes back on the same link: whatever it sent of y
+        // before (nothing, if y stays unopened) has arrived by then. No sleep.
+        var hx = try #require(try host.hub.withDocument(Self.x) { $0 }.wait())
+        let hostOp = hx.insert("?", at: hx.count)
+        host.hub.submit([try #require(hostOp)], document: Self.x)
+        #expect(try eventually(10) { try Self.text(joiner, Self.x) == "x text!?" })
+        #expect(!joiner.events.all.contains { if case .documentOperations(Self.y, _, _) = $0 { return true } else { return false } })
+        #expect(try Self.text(joiner, Self.y) == nil)
         // Opening y later brings it.
         joiner.hub.addDocument(Self.y, RGA(replica: ReplicaID(2)))
         #expect(try eventually(10) { try Self.text(joiner, Self.y) == "y text" })

@@ -78,7 +78,8 @@ import WeaveCore
             for i in 0 ..< bytes.count * 8 {
                 var f = bytes
                 f[i / 8] ^= 1 << UInt8(i % 8)
-                do { _ = try Message.decode(f) } catch { _ = error.description }
+                // Typed: the compiler proves that nothing but a PeerError comes out.
+                do throws(PeerError) { _ = try Message.decode(f) } catch { let e: PeerError = error; _ = e.description }
             }
         }
     }
