@@ -68,6 +68,14 @@ struct FolderAttackTests {
     }
 
     /// Opens the file list and types `name` into it.
+    /// Bob types `path` in the file list and presses Ctrl-N; `watcher` (the
+    /// host or the relay) must refuse it with `refusal`.
+    static func create(_ bob: Tmux, _ path: String, refusedBy watcher: Tmux, saying refusal: String) throws {
+        list(bob, path)
+        bob.sendKeys("C-n")
+        try watcher.waitFor(refusal)
+    }
+
     static func list(_ t: Tmux, _ name: String) {
         t.sendKeys("Escape")  // a filter cleared, then the list closed (when open)
         t.sendKeys("Escape")
@@ -109,27 +117,17 @@ struct FolderAttackTests {
         #expect(Self.read(mirror + "/secrets.txt") == nil && Self.read(mirror + "/big.txt") == nil)
 
         // 1. Ctrl-N on the gitignored secrets.txt: refused, its text never leaves the host.
-        Self.list(bob, "secrets.txt")
-        bob.sendKeys("C-n")
-        try host.waitFor("secrets.txt: refused, it is ignored by .gitignore")
+        try Self.create(bob, "secrets.txt", refusedBy: host, saying: "secrets.txt: refused, it is ignored by .gitignore")
         // 2. Ctrl-N on a link to a file outside, typed into, Ctrl-S.
-        Self.list(bob, "link.txt")
-        bob.sendKeys("C-n")
-        try host.waitFor("link.txt: refused, it is a symbolic link")
+        try Self.create(bob, "link.txt", refusedBy: host, saying: "link.txt: refused, it is a symbolic link")
         bob.sendText("pwned ")
         bob.sendKeys("C-s")
         // 3. Ctrl-N linkdir/pwned.txt, linkdir a link to a folder outside.
-        Self.list(bob, "linkdir/pwned.txt")
-        bob.sendKeys("C-n")
-        try host.waitFor("linkdir/pwned.txt: refused, linkdir is a symbolic link")
+        try Self.create(bob, "linkdir/pwned.txt", refusedBy: host, saying: "linkdir/pwned.txt: refused, linkdir is a symbolic link")
         // 4. Ctrl-N big.txt (over the limit).
-        Self.list(bob, "big.txt")
-        bob.sendKeys("C-n")
-        try host.waitFor("big.txt: refused, a file of 1700000 bytes is there")
+        try Self.create(bob, "big.txt", refusedBy: host, saying: "big.txt: refused, a file of 1700000 bytes is there")
         // 5. Ctrl-N image.bin, then Ctrl-D on it.
-        Self.list(bob, "image.bin")
-        bob.sendKeys("C-n")
-        try host.waitFor("image.bin: refused, a binary file is there")
+        try Self.create(bob, "image.bin", refusedBy: host, saying: "image.bin: refused, a binary file is there")
         Self.list(bob, "image.bin")
         bob.sendKeys("C-d")
         // The refusal deleted it from the list already (then Ctrl-D has nothing to
@@ -244,18 +242,10 @@ struct FolderAttackTests {
         let bob = try Self.join(weave, f, args: words.joined(separator: " "), mirror: mirror)
         defer { bob.kill() }
 
-        Self.list(bob, "secrets.txt")
-        bob.sendKeys("C-n")
-        try serve.waitFor("secrets.txt: refused, it is ignored by .gitignore")
-        Self.list(bob, "linkdir/pwned.txt")
-        bob.sendKeys("C-n")
-        try serve.waitFor("linkdir/pwned.txt: refused, linkdir is a symbolic link")
-        Self.list(bob, "link.txt")
-        bob.sendKeys("C-n")
-        try serve.waitFor("link.txt: refused, it is a symbolic link")
-        Self.list(bob, "image.bin")
-        bob.sendKeys("C-n")
-        try serve.waitFor("image.bin: refused, a binary file is there")
+        try Self.create(bob, "secrets.txt", refusedBy: serve, saying: "secrets.txt: refused, it is ignored by .gitignore")
+        try Self.create(bob, "linkdir/pwned.txt", refusedBy: serve, saying: "linkdir/pwned.txt: refused, linkdir is a symbolic link")
+        try Self.create(bob, "link.txt", refusedBy: serve, saying: "link.txt: refused, it is a symbolic link")
+        try Self.create(bob, "image.bin", refusedBy: serve, saying: "image.bin: refused, a binary file is there")
         Self.list(bob, "notes.txt")
         bob.sendKeys("C-r")
         for _ in 0 ..< 12 { bob.sendKeys("BSpace") }

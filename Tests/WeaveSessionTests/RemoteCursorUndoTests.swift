@@ -12,7 +12,6 @@ import WeaveTestSupport
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func aPeersCursorIsWhereThePeerIsAfterItsUndo(seed: UInt64) throws {
         let seed = TestSeed.pick(seed)
-        var g = SeededRandom(seed: seed)
         let dir = try TempDir()
         let file = dir.path + "/shared.txt"
         let line = String(repeating: "x", count: 64)
@@ -24,22 +23,7 @@ import WeaveTestSupport
         let links = [alice.link, bob.link]
         for s in [alice.session, bob.session] { s.press(.resize(width: 100, height: 20)) }
         #expect(pumpLinks(links) { bob.session.editor.text == alice.session.editor.text && !alice.link.presences.isEmpty })
-        func aliceSeesBob() -> Int? { alice.session.editor.remoteCursors.first?.index(in: alice.session.editor.doc.rga) }
-        for round in 0 ..< 6 {
-            // Bob goes somewhere, types, maybe moves, then undoes (once or more).
-            if g.chance(0.5) { bob.session.press(.down) }
-            bob.session.press(g.chance(0.5) ? .end : .home)
-            for _ in 0 ..< g.int(0 ... 3) { bob.session.press(.right) }
-            for c in String(repeating: "ab", count: g.int(1 ... 4)).unicodeScalars { bob.session.press(.char(c)) }
-            if g.chance(0.3) { bob.session.press(.left) }
-            if g.chance(0.3) { bob.session.press(.enter); bob.session.press(.char("z")) }
-            for _ in 0 ..< g.int(1 ... 3) { bob.session.press(.ctrl("z")) }
-            let ok = pumpLinks(links, seconds: 5) {
-                alice.session.editor.text == bob.session.editor.text && aliceSeesBob() == bob.session.editor.cursor
-            }
-            #expect(ok, "seed \(seed) round \(round): alice draws bob at \(String(describing: aliceSeesBob())), bob is at \(bob.session.editor.cursor)")
-            if !ok { break }
-        }
+        Self.rounds(alice: alice.session, bob: bob.session, links: links, seed: seed, saves: false)
     }
 
     /// The same in a shared folder (where the defect was seen): cursors are
@@ -47,7 +31,6 @@ import WeaveTestSupport
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func inASharedFolder(seed: UInt64) throws {
         let seed = TestSeed.pick(seed)
-        var g = SeededRandom(seed: seed)
         let dir = try TempDir()
         let line = String(repeating: "x", count: 64)
         let (alice, bob) = try WorkspaceSessionTests.pair(dir, files: ["a.txt": line + "\n" + line + "\n", "b.txt": "b\n"],
@@ -56,19 +39,24 @@ import WeaveTestSupport
         let links = [alice.link, bob.link]
         for s in [alice.session, bob.session] { s.press(.resize(width: 100, height: 20)) }
         #expect(pumpLinks(links) { !alice.link.presences.isEmpty && bob.session.editor.text == alice.session.editor.text })
-        func aliceSeesBob() -> Int? { alice.session.editor.remoteCursors.first?.index(in: alice.session.editor.doc.rga) }
+        Self.rounds(alice: alice.session, bob: bob.session, links: links, seed: seed, saves: true)
+    }
+
+    /// Six rounds of bob going somewhere, typing, maybe moving, undoing; after
+    /// each, alice must draw bob's cursor where bob's own is.
+    static func rounds(alice: EditorSession, bob: EditorSession, links: [PeerLink], seed: UInt64, saves: Bool) {
+        var g = SeededRandom(seed: seed)
+        func aliceSeesBob() -> Int? { alice.editor.remoteCursors.first?.index(in: alice.editor.doc.rga) }
         for round in 0 ..< 6 {
-            if g.chance(0.5) { bob.session.press(.down) }
-            bob.session.press(g.chance(0.5) ? .end : .home)
-            for _ in 0 ..< g.int(0 ... 3) { bob.session.press(.right) }
-            for c in String(repeating: "ab", count: g.int(1 ... 4)).unicodeScalars { bob.session.press(.char(c)) }
-            if g.chance(0.3) { bob.session.press(.left) }
-            if g.chance(0.3) { bob.session.press(.ctrl("s")) }
-            for _ in 0 ..< g.int(1 ... 3) { bob.session.press(.ctrl("z")) }
-            let ok = pumpLinks(links, seconds: 5) {
-                alice.session.editor.text == bob.session.editor.text && aliceSeesBob() == bob.session.editor.cursor
-            }
-            #expect(ok, "seed \(seed) round \(round): alice draws bob at \(String(describing: aliceSeesBob())), bob is at \(bob.session.editor.cursor)")
+            if g.chance(0.5) { bob.press(.down) }
+            bob.press(g.chance(0.5) ? .end : .home)
+            for _ in 0 ..< g.int(0 ... 3) { bob.press(.right) }
+            for c in String(repeating: "ab", count: g.int(1 ... 4)).unicodeScalars { bob.press(.char(c)) }
+            if g.chance(0.3) { bob.press(.left) }
+            if g.chance(0.3) { if saves { bob.press(.ctrl("s")) } else { bob.press(.enter); bob.press(.char("z")) } }
+            for _ in 0 ..< g.int(1 ... 3) { bob.press(.ctrl("z")) }
+            let ok = pumpLinks(links, seconds: 5) { alice.editor.text == bob.editor.text && aliceSeesBob() == bob.editor.cursor }
+            #expect(ok, "seed \(seed) round \(round): alice draws bob at \(String(describing: aliceSeesBob())), bob is at \(bob.editor.cursor)")
             if !ok { break }
         }
     }
