@@ -300,14 +300,25 @@ public final class EditorSession {
             return
         }
         do {
-            let note = try store.savePlainText(text, current: editor.doc.rga)
+            try store.writePlainText(text)
+        } catch {
+            editor.didSave(error: "\(error)")
+            return
+        }
+        // The file is written: say so, whatever happens to the history next.
+        editor.didSave(error: nil)
+        do {
+            let note = try store.noteSaved(text, current: editor.doc.rga)
             flushDeadline = nil
             historyFailure = nil
             editor.historyStatus = "history saved"
-            editor.didSave(error: nil)
             if let note { editor.notify(note) }
         } catch {
-            editor.didSave(error: "\(error)")
+            // Retried by the group commit, which says when it succeeds.
+            if flushDeadline == nil { flushDeadline = Self.now() + 1_000_000_000 }
+            historyFailure = "History not saved: \(error)"
+            editor.historyStatus = "history NOT saved"
+            editor.notify("Saved \(editor.fileName), but its history is NOT saved: \(error)")
         }
     }
 

@@ -232,8 +232,22 @@ public final class StoredDocument {
     /// must be written again in full (see `flush(current:)`, whose note is returned).
     @discardableResult
     public func savePlainText(_ text: String, current: RGA? = nil) throws -> String? {
+        try writePlainText(text)
+        return try noteSaved(text, current: current)
+    }
+
+    /// The first half of `savePlainText`: writes FILE atomically with `text`.
+    /// On failure FILE is untouched.
+    public func writePlainText(_ text: String) throws {
         try fs.writeAtomically(file, lineEnding.fileBytes(text))
         diskStamp = fs.stamp(file)
+    }
+
+    /// The second half: notes in the history that FILE holds `text` and makes
+    /// the history durable. When this throws, FILE is written but the history
+    /// is not durable yet (the note stays buffered; a later flush retries).
+    @discardableResult
+    public func noteSaved(_ text: String, current: RGA? = nil) throws -> String? {
         let mark = TextMark(text: text, edits: history.edits.count)
         log.append(textMark: mark)
         savedMark = mark

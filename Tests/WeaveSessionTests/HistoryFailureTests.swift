@@ -76,6 +76,36 @@ final class FullDiskFileSystem: FileSystem {
         #expect(try loaded.document(as: ReplicaID(1)).text == "abcbase\n")
     }
 
+    /// Issue 30: a Ctrl-S that wrote the file but could not write its
+    /// history said "Not saved", though the file was saved. Each is said as it is.
+    @Test func ctrlSThatWritesTheFileButNotTheHistorySaysBoth() throws {
+        let dir = try TempDir()
+        let file = dir.file("g.txt")
+        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let fs = FullDiskFileSystem()
+        let store = try StoredDocument(file: file, author: "me", fs: fs)
+        let session = EditorSession(path: file, store: store)
+        session.flushDelay = 0
+        session.perform(session.editorHandle(.char("a")))
+        session.serviceTimers()
+        #expect(session.editor.historyStatus == "history saved")
+        fs.full = 3  // the history cannot be written; FILE (an atomic write) still can
+        session.perform(session.editorHandle(.ctrl("s")))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "abase\n", "the file is written")
+        #expect(!session.editor.modified)
+        let said = session.editor.message ?? ""
+        #expect(said.hasPrefix("Saved g.txt") && said.contains("history is NOT saved") && said.contains("No space left on device"), "\(said)")
+        #expect(!said.hasPrefix("Not saved"))
+        #expect(session.editor.historyStatus == "history NOT saved")
+        // Room again: the retry writes the history, and says so.
+        fs.full = nil
+        Thread.sleep(forTimeInterval: 1.05)
+        session.serviceTimers()
+        #expect(session.editor.historyStatus == "history saved")
+        let loaded = try OpLog.load(path: OpLog.sidecarPath(for: file))
+        #expect(loaded.tornTailBytes == 0 && loaded.textMark?.sameText(as: TextMark(text: "abase\n")) == true)
+    }
+
     /// `rm .g.txt.weave` while editing: the next group commit writes the whole
     /// history again from the editor's document, and the message line says so.
     @Test func aRemovedHistoryIsWrittenAgainAndSaid() throws {
