@@ -55,22 +55,31 @@ public struct Timeline: Sendable {
         deletedIn.reserveCapacity(total)
         authorIndex.reserveCapacity(total)
         var unknown: Int32 = Int32(history.edits.count)  // units outside the history count as after it
-        func edit(_ r: ReplicaID, _ seq: UInt32) -> Int32 {
-            guard let slot = slotOf[r], Int(seq) < lists[slot].count, lists[slot][Int(seq)] >= 0 else { return unknown }
+        // Elements come in runs of one replica: the last replica's slots are
+        // remembered, so most elements cost no dictionary look-up (hashing a
+        // ReplicaID per element was a third of `weave show` on a 50 MB file).
+        var lastInserter: ReplicaID?, lastInserterSlot: Int?
+        var lastDeleter: ReplicaID?, lastDeleterSlot: Int?
+        var lastAuthor: ReplicaID?, lastAuthorIndex: UInt16 = 0
+        func edit(_ r: ReplicaID, _ seq: UInt32, _ last: inout ReplicaID?, _ lastSlot: inout Int?) -> Int32 {
+            if last != r { last = r; lastSlot = slotOf[r] }
+            guard let slot = lastSlot, Int(seq) < lists[slot].count, lists[slot][Int(seq)] >= 0 else { return unknown }
             return lists[slot][Int(seq)]
         }
         var authorsList: [ReplicaID] = []
         doc.forEachElement { e in
             scalars.append(e.scalar)
-            insertedIn.append(edit(e.id.replica, e.seq))
-            deletedIn.append(e.deletedBy.map { edit($0.replica, $0.seq) } ?? Int32.max)
-            let a: UInt16
-            if let s = authorSlot[e.id.replica] { a = s } else {
-                a = UInt16(truncatingIfNeeded: authorsList.count)
-                authorSlot[e.id.replica] = a
-                authorsList.append(e.id.replica)
+            insertedIn.append(edit(e.id.replica, e.seq, &lastInserter, &lastInserterSlot))
+            deletedIn.append(e.deletedBy.map { edit($0.replica, $0.seq, &lastDeleter, &lastDeleterSlot) } ?? Int32.max)
+            if lastAuthor != e.id.replica {
+                lastAuthor = e.id.replica
+                if let s = authorSlot[e.id.replica] { lastAuthorIndex = s } else {
+                    lastAuthorIndex = UInt16(truncatingIfNeeded: authorsList.count)
+                    authorSlot[e.id.replica] = lastAuthorIndex
+                    authorsList.append(e.id.replica)
+                }
             }
-            authorIndex.append(a)
+            authorIndex.append(lastAuthorIndex)
         }
         unknown = 0
         authors = authorsList
