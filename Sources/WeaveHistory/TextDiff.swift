@@ -11,8 +11,9 @@
 /// one token), then on the Unicode scalars of each changed stretch. Common
 /// prefix and suffix are cut first. Each run is bounded: past `maxLineEdits`
 /// line edits, or `maxCharacterEdits` inside a stretch, that stretch is shown
-/// whole as deleted then inserted (correct, only not minimal), so a diff of
-/// two unrelated large texts stays fast. Memory: O(D²) integers per run.
+/// whole as deleted then inserted (correct, only not minimal), and so is a
+/// changed stretch of over `maxCharacterStretch` scalars, so a diff of two
+/// unrelated large texts stays fast. Memory: O(D²) integers per run.
 ///
 /// Laws (checked by the tests): joining the `.same` and `.deleted` pieces
 /// gives the old text; joining `.same` and `.inserted` gives the new one; equal
@@ -21,6 +22,10 @@
 public enum TextDiff {
     public static let maxLineEdits = 2_000
     public static let maxCharacterEdits = 1_000
+    /// A changed stretch of more scalars than this (both sides together) is
+    /// shown whole, not compared character by character: O((N+M)·D) on a
+    /// long stretch grows with the document, and the lines already say where.
+    public static let maxCharacterStretch = 20_000
 
     public static func pieces(from old: String, to new: String) -> [Timeline.Piece] {
         var out = Builder()
@@ -82,6 +87,11 @@ public enum TextDiff {
     /// A changed stretch of lines: its characters compared, within bounds.
     static func characters(_ old: String, _ new: String, into out: inout Builder) {
         let a = Array(old.unicodeScalars), b = Array(new.unicodeScalars)
+        if a.count + b.count > maxCharacterStretch {
+            for x in a { out.add(.deleted, x) }
+            for y in b { out.add(.inserted, y) }
+            return
+        }
         let steps = script(a.map { Int($0.value) }, b.map { Int($0.value) }, maxEdits: maxCharacterEdits)
         var i = 0, j = 0
         for step in steps {
