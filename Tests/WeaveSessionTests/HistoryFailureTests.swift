@@ -39,18 +39,24 @@ final class FullDiskFileSystem: FileSystem {
 
 /// What the editor says while the history cannot be written, and after.
 @Suite struct HistoryFailureTests {
+    /// `g.txt` holding "base\n", edited with a history on a disk that fills on
+    /// demand, committed at once (no group-commit delay).
+    static func editing(_ dir: TempDir) throws -> (file: String, fs: FullDiskFileSystem, session: EditorSession) {
+        let file = dir.file("g.txt")
+        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let fs = FullDiskFileSystem()
+        let session = EditorSession(path: file, store: try StoredDocument(file: file, author: "me", fs: fs))
+        session.flushDelay = 0
+        return (file, fs, session)
+    }
+
     /// A full disk: "history NOT saved" stays on the status line while the
     /// failure lasts (typing does not turn it into "saving…") and the reason
     /// comes back on the message line; once the disk has room the next commit
     /// writes everything, once, and only then "history saved".
     @Test func aFullDiskIsSaidUntilItIsOverAndNothingIsDamaged() throws {
         let dir = try TempDir()
-        let file = dir.file("g.txt")
-        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
-        let fs = FullDiskFileSystem()
-        let store = try StoredDocument(file: file, author: "me", fs: fs)
-        let session = EditorSession(path: file, store: store)
-        session.flushDelay = 0
+        let (file, fs, session) = try Self.editing(dir)
         fs.full = 7
         session.perform(session.editorHandle(.char("a")))
         session.serviceTimers()
@@ -80,12 +86,7 @@ final class FullDiskFileSystem: FileSystem {
     /// history said "Not saved", though the file was saved. Each is said as it is.
     @Test func ctrlSThatWritesTheFileButNotTheHistorySaysBoth() throws {
         let dir = try TempDir()
-        let file = dir.file("g.txt")
-        try "base\n".write(toFile: file, atomically: false, encoding: .utf8)
-        let fs = FullDiskFileSystem()
-        let store = try StoredDocument(file: file, author: "me", fs: fs)
-        let session = EditorSession(path: file, store: store)
-        session.flushDelay = 0
+        let (file, fs, session) = try Self.editing(dir)
         session.perform(session.editorHandle(.char("a")))
         session.serviceTimers()
         #expect(session.editor.historyStatus == "history saved")
