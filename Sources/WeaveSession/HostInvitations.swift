@@ -13,12 +13,14 @@ public struct HostInvitations {
     public let store: InvitationStore
 
     /// Loads (or makes, the first time) this installation's identity; FILE's
-    /// invitations are read when asked for. Throws `Failure`.
-    public init(document: String) throws {
-        do { identity = try PeerIdentity.loadOrCreate() } catch {
-            throw Failure("cannot load or create this installation's identity in \(PeerIdentity.defaultDirectory()): \(error)")
+    /// invitations are read when asked for. `directory`: where both are kept
+    /// (default `PeerIdentity.defaultDirectory()`). Throws `Failure`.
+    public init(document: String, directory: String? = nil) throws {
+        let directory = directory ?? PeerIdentity.defaultDirectory()
+        do { identity = try PeerIdentity.loadOrCreate(directory: directory) } catch {
+            throw Failure("cannot load or create this installation's identity in \(directory): \(error)")
         }
-        store = InvitationStore(document: document)
+        store = InvitationStore(document: document, directory: directory)
     }
 
     /// The invitation to print for a host listening on `address`: the standing

@@ -55,7 +55,7 @@ struct Invite: ParsableCommand {
         }
         var command = HostInvitations.joinCommand(address: address ?? known ?? "127.0.0.1:7070", invitation)
         // A shared folder is joined into a folder: the command names one (ending in /).
-        if isFolder(file) { command += " \((file.split(separator: "/").last.map(String.init) ?? "shared"))/" }
+        if WorkspaceStart.isFolder(file) { command += " \((file.split(separator: "/").last.map(String.init) ?? "shared"))/" }
         print(command)
         if address == nil && known == nil {
             FileHandle.standardError.write(Data("(no host has listened for \(file) yet: 127.0.0.1:7070 is weave host's default)\n".utf8))

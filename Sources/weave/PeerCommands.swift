@@ -4,60 +4,19 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
-import Logging
-import WeaveCore
-import WeaveEditor
 import WeavePeer
 import WeaveSession
-import WeaveTerminal
 
-/// Options shared by `weave host` and `weave join`.
-private func hubConfiguration(name: String, colour: UInt8, log: String?) throws -> PeerHub.Configuration {
-    var config = PeerHub.Configuration(name: name, colour: colour)
-    if let log {
-        do {
-            config.logger = KeyValueLogHandler.logger(label: "weave.peer", file: try KeyValueLogHandler.File(path: log))
-        } catch {
-            throw ValidationFailure("cannot open the log \(log): \(error)")
-        }
-    }
-    return config
+/// Runs a wired session (after printing its banner); errors become the command's.
+private func runSession(_ live: LiveSession) throws {
+    for line in live.banner { print(line) }
+    fflush(nil)
+    do { try live.run() } catch let failure as StartFailure { throw ValidationFailure(failure.description) }
 }
 
-/// `weave host`'s listening and invitation, for a file or a folder: binds
-/// `bind:port`, then makes (or reuses) the invitation for the address peers
-/// dial (THIS-MACHINE for every interface). The hub is shut down on failure.
-func listenAndInvite(_ hub: PeerHub, bind: String, port: Int, invitations: HostInvitations, readOnly: Bool, expires: String?,
-                     config: inout PeerHub.Configuration) throws -> (bound: Int, address: String, invitation: Invitation) {
-    let bound: Int
-    do {
-        bound = try hub.listen(host: bind, port: port).port ?? port
-    } catch {
-        _ = try? hub.shutdown()
-        throw ValidationFailure("cannot listen on \(bind):\(port): \(error) (another --port, or --port 0 for any)")
-    }
-    let shown = bind == "0.0.0.0" || bind == "::" ? "THIS-MACHINE" : bind
-    let address = "\(shown.contains(":") ? "[\(shown)]" : shown):\(bound)"
-    do {
-        let invitation = try invitations.forHost(readOnly: readOnly, validFor: expires.flatMap(DurationText.parse), address: address)
-        config.security?.invitations.add(invitation)
-        return (bound, address, invitation)
-    } catch {
-        _ = try? hub.shutdown()
-        throw error
-    }
-}
-
-/// Runs the session; the hub is shut down (Bye to every peer) on the way out.
-private func runSession(_ session: EditorSession, hub: PeerHub) throws {
-    defer { _ = try? hub.shutdown() }
-    do {
-        try session.run()
-    } catch let error as TerminalError {
-        throw ValidationFailure(error.description)
-    } catch {
-        throw ValidationFailure("history not saved on quit: \(error)")
-    }
+/// Starts a session, turning its failure into the command's.
+private func starting<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let failure as StartFailure { throw ValidationFailure(failure.description) }
 }
 
 /// `weave host FILE`: edit FILE (with its history, like `weave edit`) and let
@@ -118,40 +77,15 @@ struct Host: ParsableCommand {
     func run() throws {
         // A busy port is said before anything is created (no new .FILE.weave left behind).
         if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationFailure(busy) }
-        if isFolder(file) {
-            return try FolderCommands.host(file, name: name, port: port, bind: bind, log: log, offline: offline, readOnly: readOnly,
-                                           approve: approve, expires: expires, open: open, verbose: verbose,
-                                           configuration: hubConfiguration, run: runSession)
-        }
-        if open != nil { throw ValidationFailure("--open is for a shared folder, and \(file) is not a folder") }
-        let session: EditorSession
-        do {
-            session = try EditorSession(path: file, author: name)
-        } catch {
-            throw ValidationFailure("\(error)")
-        }
-        let inbox = try PeerInbox()
-        var config = try hubConfiguration(name: name, colour: 0, log: log)
-        let invitations = try HostInvitations(document: file)
-        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(), requireApproval: approve)
-        let hub = PeerLink.makeHub(document: session.editor.doc.rga, configuration: config, inbox: inbox)
-        if let store = session.store { hub.addHistory(store.history) }  // joiners get every edit with its author and time
-        let (bound, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
-                                                               readOnly: readOnly, expires: expires, config: &config)
-        let command = HostInvitations.joinCommand(address: address, invitation)
-        print("hosting \(file) on \(bind):\(bound) (TLS 1.3, invited peers only\(approve ? ", each newcomer asked" : ""))")
-        print("join with: \(command)")
-        fflush(nil)
-        let link = PeerLink(session: session, hub: hub, inbox: inbox)
-        link.joinCommand = command
-        link.joinInvitation = invitation
-        link.attach()
-        if offline { link.setOnline(false) }
-        session.updateEditor { $0.notify("F4: peers + join command  join with: \(command)  (Ctrl-C in F4 copies it)") }
-        try runSession(session, hub: hub)
+        var options = HostOptions(name: name)
+        (options.port, options.bind, options.log, options.offline) = (port, bind, log, offline)
+        (options.readOnly, options.approve, options.expires) = (readOnly, approve, expires.flatMap(DurationText.parse))
+        (options.open, options.verbose) = (open, verbose)
+        let live = try starting { try SessionStart.host(file, options) }
+        try runSession(live)
         // Printed again where the terminal keeps it (the editor's screen is gone):
         // it works again whenever weave host runs on this file (until it expires or is revoked).
-        print("join with: \(command)")
+        if let command = live.joinCommand { print("join with: \(command)") }
     }
 }
 
@@ -205,69 +139,22 @@ struct Join: ParsableCommand {
         }
         // A name that does not resolve is said now, not after --timeout.
         if let problem = NumericOption.unresolvable(host) { throw ValidationFailure(problem) }
-        let replica = ReplicaID.random()
-        let inbox = try PeerInbox()
-        let colour = UInt8.random(in: 1 ..< UInt8(Grid.Colour.authorPalette.count))
-        var config = try hubConfiguration(name: name, colour: colour, log: log)
         var invitation: Invitation?
         if let invite {
             guard let parsed = Invitation(token: invite) else {
                 throw ValidationFailure("--invite: not an invitation (expected the wv1-… token in the host's join command)")
             }
-            do { config.security = PeerSecurity(identity: try PeerIdentity.loadOrCreate()) } catch {
-                throw ValidationFailure("cannot load or create this installation's identity: \(error)")
-            }
             invitation = parsed
         }
-        if let dir = file, dir.hasSuffix("/") || isFolder(dir) || open != nil {
-            let note = try FolderCommands.join(dir, host: host, port: port, name: name, colour: colour, offline: offline,
-                                               timeout: timeout, invitation: invitation, open: open, config: config, run: runSession)
-            if let note { print(note) }
-            return
+        var options = JoinOptions(host: host, port: port, invitation: invitation, name: name)
+        (options.log, options.offline, options.timeout, options.open) = (log, offline, timeout, open)
+        let target = file
+        let live = try starting {
+            try SessionStart.join(into: target, options, progress: { print($0); fflush(nil) },
+                                  confirm: { Join.confirmOverwrite(file: target ?? "", fileCount: $0, sharedCount: $1) })
         }
-        if open != nil { throw ValidationFailure("--open is for joining a shared folder: weave join ADDRESS --invite TOKEN DIR/ --open PATH") }
-        let hub = PeerLink.makeHub(document: RGA(replica: replica), configuration: config, inbox: inbox)
-        var shared = RGA(replica: replica)
-        var early: [PeerEvent] = []
-        if offline {
-            hub.setOnline(false)
-            hub.connect(host: host, port: port, invitation: invitation)
-        } else {
-            hub.connect(host: host, port: port, invitation: invitation)
-            print("joining \(host):\(port)…")
-            fflush(nil)
-            do {
-                try JoinMerge.receiveDocument(inbox: inbox, into: &shared, early: &early, seconds: timeout) {
-                    print("waiting for the host to let you in…")
-                    fflush(nil)
-                }
-            } catch {
-                _ = try? hub.shutdown()
-                throw ValidationFailure("\(error)")
-            }
-        }
-        let session: EditorSession
-        do {
-            session = try JoinMerge.openSession(file: file, address: address, author: name, offline: offline, replica: replica,
-                                                shared: shared, hub: hub, early: early, confirm: { Join.confirmOverwrite(file: file ?? "", fileCount: $0, sharedCount: $1) })
-        } catch {
-            _ = try? hub.shutdown()
-            throw ValidationFailure("\(error)")
-        }
-        let link = PeerLink(session: session, hub: hub, inbox: inbox)
-        link.dialsOut = true
-        // A read-only invitation says so in its token (and the host's Accept says it again).
-        if invitation?.readOnly == true { link.becomeReadOnly() }
-        link.attach(replaying: early)
-        if offline { link.setOnline(false) }
-        let watching = session.editor.readOnly != nil
-        session.updateEditor {
-            $0.notify(offline ? "Offline (F6 joins \(host):\(port))"
-                              : watching ? "Joined \(host):\(port) read-only (\(shared.count) characters): watch, find, F2 time travel"
-                              : "Joined \(host):\(port) (\(shared.count) characters)   F6 offline/online  F4 peers")
-        }
-        try runSession(session, hub: hub)
-        if let note = link.exitNote { print(note) }
+        try runSession(live)
+        if let note = live.exitNote { print(note) }
     }
 
     /// HOST:PORT, [IPv6]:PORT.

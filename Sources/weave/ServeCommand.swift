@@ -4,10 +4,6 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
-import Logging
-import WeaveCore
-import WeavePeer
-import WeaveStore
 import WeaveSession
 
 /// `weave serve FILE`: a headless peer. It holds FILE's document, accepts
@@ -51,140 +47,12 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationError(busy) }
-        if isFolder(file) { return try serveFolder() }
-        let history: ServeHistory
-        do {
-            history = try Serve.loadDocument(file, author: name)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let document = history.document
-        var (config, invitations) = try relayConfiguration(file)
-        var stop = blockStopSignals()
-
-        // The hub's loop only queues (history batches, report lines): the disk and
-        // stdout are written from this thread, so neither can stall a link.
-        let lines = LineQueue()
-        let hub = PeerHub(document: document, configuration: config, onEvent: { event in
-            if case .remoteOperations(let ops, _) = event { history.record(ops) }
-            if case .history(let note) = event { history.learn(note) }
-            if let line = Serve.report(event) { lines.append(line) }
-        })
-        hub.addHistory(history.loadedHistory)  // joiners get every edit with its author and time
-        let (_, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
-                                                           readOnly: readOnly, expires: nil, config: &config)
-        print("serving \(file) (\(document.count) characters) on \(address) (TLS 1.3, invited peers only)")
-        print("join with: \(HostInvitations.joinCommand(address: address, invitation))")
-        print("stop with Ctrl-C; the text is saved to \(file)")
-        flushOutput()
-        // Meanwhile recorded batches are made durable (group commit: at most ~100 ms after they arrived).
-        serveUntilStopped(&stop, lines: lines) {
-            if let error = history.flushIfNeeded() { print("! history not saved: \(error)"); flushOutput() }
-        }
-        let final = try hub.shutdown()
-        printReports(lines)
-        try history.finish(final)
-        print("saved \(final.count) characters to \(file) (history in \(OpLog.sidecarPath(for: file)))")
-    }
-
-    /// The relay's hub settings for `path` (a file or a folder): no cursor (joiners
-    /// show none for it), TLS with `path`'s invitations, the `--log` file.
-    func relayConfiguration(_ path: String) throws -> (PeerHub.Configuration, HostInvitations) {
-        var config = PeerHub.Configuration(name: name, colour: 0)
-        config.showsCursor = false
-        let invitations = try HostInvitations(document: path)
-        config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
-        if let log {
-            config.logger = KeyValueLogHandler.logger(label: "weave.serve", file: try KeyValueLogHandler.File(path: log))
-        }
-        return (config, invitations)
-    }
-
-    /// `weave serve DIR`: the shared folder, kept and relayed headless.
-    func serveFolder() throws {
-        var root = file
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        let folder: WorkspaceFolder
-        do {
-            folder = try WorkspaceFolder(root: root, replica: .random(), author: name, colour: 0, workspaceID: UInt64.random(in: 1 ... .max))
-            folder.deferSyncs()
-            _ = try folder.scan()
-        } catch {
-            throw ValidationError("cannot share \(root): \(error)")
-        }
-        var (config, invitations) = try relayConfiguration(root)
-        config.share = .folder(folder.workspaceID)
-        var stop = blockStopSignals()
-        let lines = LineQueue()
-        let relay = WorkspaceRelay(folder: folder)
-        let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
-            relay.post(event)
-            if let line = Serve.report(event) { lines.append(line) }
-        })
-        hub.addHistory(folder.manifest.history)
-        do { try relay.start(hub) } catch {
-            _ = try? hub.shutdown()
-            throw ValidationError("cannot serve \(root): \(error)")
-        }
-        let (_, address, invitation) = try listenAndInvite(hub, bind: bind, port: port, invitations: invitations,
-                                                           readOnly: readOnly, expires: nil, config: &config)
-        let base = root.split(separator: "/").last.map(String.init) ?? "shared"
-        print("serving the folder \(root) (\(folder.state.files.count) files) on \(address) (TLS 1.3, invited peers only)")
-        print("join with: \(HostInvitations.joinCommand(address: address, invitation)) \(base)/")
-        print("stop with Ctrl-C")
-        flushOutput()
-        serveUntilStopped(&stop, lines: lines) {
-            for p in relay.process() { print("! \(p)"); flushOutput() }
-        }
-        _ = try hub.shutdown()
-        printReports(lines)
-        try relay.finish()
-        print("saved the folder \(root) (\(folder.state.files.count) files)")
-    }
-
-    /// The document to serve, with its history (`StoredDocument`: FILE and
-    /// `.FILE.weave`, created when missing), so element IDs and every peer's
-    /// edits survive restarts.
-    static func loadDocument(_ path: String, author: String) throws -> ServeHistory {
-        try ServeHistory(StoredDocument(file: path, author: author))
-    }
-
-    /// The line stdout shows for a join, a leave or a failed connection (nil for other events).
-    @Sendable static func report(_ event: PeerEvent) -> String? {
-        switch event {
-        case .peerJoined(let p): return "+ \(p.name.isEmpty ? "?" : p.name) (\(p.address)) joined"
-        case .peerLeft(let p, let reason): return "- \(p.name.isEmpty ? "?" : p.name) (\(p.address)) left: \(reason)"
-        case .connectionError(let address, let reason): return "! \(address): \(reason)"
-        default: return nil
-        }
-    }
-}
-
-private func flushOutput() { fflush(nil) }
-
-/// Blocks SIGINT and SIGTERM (call before NIO starts its thread), so that only
-/// `sigtimedwait` sees them. Returns the set.
-private func blockStopSignals() -> sigset_t {
-    var stop = sigset_t()
-    sigemptyset(&stop)
-    sigaddset(&stop, SIGINT)
-    sigaddset(&stop, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &stop, nil)
-    return stop
-}
-
-/// Prints the join/leave lines the hub queued.
-private func printReports(_ lines: LineQueue) {
-    let batch = lines.take()
-    for line in batch { print(line) }
-    if !batch.isEmpty { flushOutput() }
-}
-
-/// Until SIGINT or SIGTERM: every 100 ms, prints the queued lines and calls `tick`.
-private func serveUntilStopped(_ stop: inout sigset_t, lines: LineQueue, tick: () -> Void) {
-    var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-    while sigtimedwait(&stop, nil, &wait) < 0 {
-        printReports(lines)
-        tick()
+        var options = ServeOptions()
+        (options.name, options.port, options.bind, options.log, options.readOnly) = (name, port, bind, log, readOnly)
+        let relay: Relay
+        do { relay = try Relay.start(file, options) } catch let failure as StartFailure { throw ValidationError(failure.description) }
+        for line in relay.banner { print(line) }
+        fflush(nil)
+        print(try relay.run(say: { print($0); fflush(nil) }))
     }
 }

@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeaveCore
+import WeavePeer
+import WeaveStore
+
+/// What `weave serve FILE|DIR` was asked for.
+public struct ServeOptions {
+    public var name = "serve"
+    public var port = 7070
+    public var bind = "127.0.0.1"
+    /// Append a structured log here.
+    public var log: String?
+    /// Print the read-only invitation instead of the editing one.
+    public var readOnly = false
+    /// Where this installation's identity and invitations are kept (nil: `PeerIdentity.defaultDirectory()`).
+    public var configDirectory: String?
+
+    public init() {}
+}
+
+/// `weave serve FILE|DIR`: a headless peer that keeps the document (or the
+/// folder) with its history and relays between its joiners, until SIGINT or
+/// SIGTERM.
+///
+/// The hub's loop only queues (history batches, report lines): the disk and
+/// the report are written from the serving thread, so neither can stall a
+/// link. `start` blocks SIGINT and SIGTERM before NIO starts its threads, so
+/// only `run`'s `sigtimedwait` sees them.
+public final class Relay {
+    /// What to print once it listens: where, and the command that joins.
+    public let banner: [String]
+    private let hub: PeerHub
+    private let lines: LineQueue
+    private var stop: sigset_t
+    /// Called every 100 ms on the serving thread: makes queued work durable; returns sentences for problems.
+    private let tick: () -> [String]
+    /// Called after the hub has shut down: writes the last state; returns the closing line.
+    private let finish: (RGA) throws -> String
+
+    private init(banner: [String], hub: PeerHub, lines: LineQueue, stop: sigset_t, tick: @escaping () -> [String],
+                 finish: @escaping (RGA) throws -> String) {
+        (self.banner, self.hub, self.lines, self.stop, self.tick, self.finish) = (banner, hub, lines, stop, tick, finish)
+    }
+
+    /// Opens FILE (or DIR) with its history and listens. Throws `StartFailure`.
+    public static func start(_ path: String, _ options: ServeOptions) throws -> Relay {
+        WorkspaceStart.isFolder(path) ? try folder(WorkspaceStart.trimmed(path), options) : try file(path, options)
+    }
+
+    /// The relay's hub settings for `path`: no cursor (joiners show none for
+    /// it), TLS with `path`'s invitations, the `--log` file.
+    static func configuration(_ path: String, _ options: ServeOptions) throws -> (PeerHub.Configuration, HostInvitations) {
+        var config = try SessionStart.configuration(name: options.name, colour: 0, log: options.log, label: "weave.serve")
+        config.showsCursor = false
+        do {
+            let invitations = try HostInvitations(document: path, directory: options.configDirectory)
+            config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
+            return (config, invitations)
+        } catch {
+            throw StartFailure("\(error)")
+        }
+    }
+
+    static func file(_ path: String, _ options: ServeOptions) throws -> Relay {
+        let history: ServeHistory
+        do { history = try ServeHistory(StoredDocument(file: path, author: options.name)) } catch { throw StartFailure("\(error)") }
+        let document = history.document
+        let (config, invitations) = try configuration(path, options)
+        let stop = blockStopSignals()
+        let lines = LineQueue()
+        let hub = PeerHub(document: document, configuration: config, onEvent: { event in
+            if case .remoteOperations(let ops, _) = event { history.record(ops) }
+            if case .history(let note) = event { history.learn(note) }
+            if let line = report(event) { lines.append(line) }
+        })
+        hub.addHistory(history.loadedHistory)  // joiners get every edit with its author and time
+        let at = try SessionStart.listen(hub, bind: options.bind, port: options.port, invitations: invitations,
+                                         readOnly: options.readOnly, expires: nil, config: config)
+        return Relay(banner: [
+            "serving \(path) (\(document.count) characters) on \(at.address) (TLS 1.3, invited peers only)",
+            "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation))",
+            "stop with Ctrl-C; the text is saved to \(path)",
+        ], hub: hub, lines: lines, stop: stop, tick: {
+            // Recorded batches are made durable (group commit: at most ~100 ms after they arrived).
+            history.flushIfNeeded().map { ["history not saved: \($0)"] } ?? []
+        }, finish: { final in
+            try history.finish(final)
+            return "saved \(final.count) characters to \(path) (history in \(OpLog.sidecarPath(for: path)))"
+        })
+    }
+
+    static func folder(_ root: String, _ options: ServeOptions) throws -> Relay {
+        let folder: WorkspaceFolder
+        do {
+            folder = try WorkspaceFolder(root: root, replica: .random(), author: options.name, colour: 0,
+                                         workspaceID: UInt64.random(in: 1 ... .max))
+            folder.deferSyncs()
+            _ = try folder.scan()
+        } catch {
+            throw StartFailure("cannot share \(root): \(error)")
+        }
+        var (config, invitations) = try configuration(root, options)
+        config.share = .folder(folder.workspaceID)
+        let stop = blockStopSignals()
+        let lines = LineQueue()
+        let relay = WorkspaceRelay(folder: folder)
+        let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
+            relay.post(event)
+            if let line = report(event) { lines.append(line) }
+        })
+        hub.addHistory(folder.manifest.history)
+        do { try relay.start(hub) } catch {
+            _ = try? hub.shutdown()
+            throw StartFailure("cannot serve \(root): \(error)")
+        }
+        let at = try SessionStart.listen(hub, bind: options.bind, port: options.port, invitations: invitations,
+                                         readOnly: options.readOnly, expires: nil, config: config)
+        let base = root.split(separator: "/").last.map(String.init) ?? "shared"
+        return Relay(banner: [
+            "serving the folder \(root) (\(folder.state.files.count) files) on \(at.address) (TLS 1.3, invited peers only)",
+            "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation)) \(base)/",
+            "stop with Ctrl-C",
+        ], hub: hub, lines: lines, stop: stop, tick: { relay.process() }, finish: { _ in
+            try relay.finish()
+            return "saved the folder \(root) (\(folder.state.files.count) files)"
+        })
+    }
+
+    /// Serves until SIGINT or SIGTERM: every 100 ms `say`s the queued
+    /// join/leave lines and the problems of making work durable (prefixed
+    /// "! "); then says goodbye to every peer, writes the last state and
+    /// returns the closing line. Throws what the last write threw.
+    public func run(say: (String) -> Void) throws -> String {
+        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        while sigtimedwait(&stop, nil, &wait) < 0 {
+            for line in lines.take() { say(line) }
+            for problem in tick() { say("! \(problem)") }
+        }
+        let final = try hub.shutdown()
+        for line in lines.take() { say(line) }
+        return try finish(final)
+    }
+
+    /// The line the relay's output shows for a join, a leave or a failed connection (nil for other events).
+    @Sendable public static func report(_ event: PeerEvent) -> String? {
+        switch event {
+        case .peerJoined(let p): return "+ \(p.name.isEmpty ? "?" : p.name) (\(p.address)) joined"
+        case .peerLeft(let p, let reason): return "- \(p.name.isEmpty ? "?" : p.name) (\(p.address)) left: \(reason)"
+        case .connectionError(let address, let reason): return "! \(address): \(reason)"
+        default: return nil
+        }
+    }
+
+    /// Blocks SIGINT and SIGTERM (before NIO starts its threads), so that only
+    /// `sigtimedwait` sees them. Returns the set.
+    static func blockStopSignals() -> sigset_t {
+        var stop = sigset_t()
+        sigemptyset(&stop)
+        sigaddset(&stop, SIGINT)
+        sigaddset(&stop, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stop, nil)
+        return stop
+    }
+}
