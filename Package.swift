@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "WeaveStore", dependencies: ["WeaveCore", "WeaveHistory", "WeaveWorkspace", "CZlib"]),
         // Editing traces (josephg/editing-traces formats): load, replay, verify.
         .target(name: "WeaveTrace", dependencies: ["WeaveCore", "WeaveHistory", "CZlib"]),
+        // Syntax colouring: an incremental lexer per line and its cache. Pure.
+        .target(name: "WeaveSyntax"),
         // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
-        .target(name: "WeaveEditor", dependencies: ["WeaveCore", "WeaveHistory"]),
+        .target(name: "WeaveEditor", dependencies: ["WeaveCore", "WeaveHistory", "WeaveSyntax"]),
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal: draws Grids, reads keys, one poll loop. Nothing else.
@@ -107,7 +109,8 @@ let package = Package(
         .testTarget(name: "WeaveWorkspaceTests", dependencies: ["WeaveCore", "WeaveWorkspace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTestSupport"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace", "WeaveTestSupport"]),
-        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTestSupport"],
+        .testTarget(name: "WeaveSyntaxTests", dependencies: ["WeaveSyntax", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveSyntax", "WeaveTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
             "WeaveCore", "WeavePeer", "WeaveTestSupport", "PeerTestSupport",

@@ -28,11 +28,18 @@ int weave_set_nonblock(int fd) {
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
+static short weave_background = COLOR_BLACK;
 int weave_start_colours(void) {
     if (!has_colors()) return 0;
     if (start_color() != OK) return 0;
     short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+    weave_background = bg;
     for (short i = 1; i <= 7 && i < COLOR_PAIRS; i++) init_pair(i, i, bg);
+    return 1;
+}
+int weave_start_palette(int base, const short *fg, int n) {
+    if (COLORS < 256 || COLOR_PAIRS < base + n) return 0;
+    for (int i = 0; i < n; i++) init_pair((short)(base + i), fg[i], weave_background);
     return 1;
 }
 int weave_colour_pair(int i) { return (int)COLOR_PAIR(i); }

@@ -41,6 +41,7 @@ extension Editor {
             handleEdit(key, wasArmed: wasArmed, wasSaveArmed: wasSaveArmed, wasCut: wasCut, effects: &effects)
         }
         followCursor()
+        refreshSyntax()
         if !outgoing.isEmpty {
             effects.insert(.broadcast(outgoing), at: 0)
             outgoing = []

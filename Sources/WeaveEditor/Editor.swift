@@ -119,6 +119,10 @@ public struct Editor: Sendable {
     public internal(set) var softWrap = true
     public internal(set) var lineNumbers = false
     public var tabWidth = 8
+    /// Whether code is coloured (Editor+Syntax.swift); a setting.
+    public internal(set) var syntaxColour = true
+    /// The file name the syntax language was detected for.
+    var syntaxDetectedFor: String?
     public internal(set) var mode: Mode = .edit
 
     // MARK: Commands
@@ -161,8 +165,9 @@ public struct Editor: Sendable {
     public init(fileName: String, document: RGA, size: Size = Size(width: 80, height: 24)) {
         self.fileName = fileName
         self.size = size
-        doc = DocumentEditing(rga: document, buffer: TextBuffer(document.scalars), cursor: 0)
+        doc = DocumentEditing(rga: document, buffer: TextBuffer(document.visibleScalars), cursor: 0)
         reanchor()
+        refreshSyntax()
     }
 
     /// The text.
@@ -225,6 +230,7 @@ public struct Editor: Sendable {
         doc.cursor = resolveAnchor()
         reanchor()
         followCursor()
+        refreshSyntax()
     }
 
     /// Receives several operations; see `receive(_:)`.

@@ -19,7 +19,8 @@ public struct Grid: Sendable, Equatable {
         /// Cells the text covers: 1, 2, or 0 for a continuation.
         public var width: Int
         public var attributes: Attributes
-        /// Foreground colour: 0 the terminal's default, else a `Grid.Colour`.
+        /// Foreground colour: 0 the terminal's default, else a `Grid.Colour`
+        /// (1-7) or a `Grid.Syntax` (16…).
         public var colour: UInt8
         public init(_ text: String, width: Int = 1, attributes: Attributes = [], colour: UInt8 = 0) {
             self.text = text
@@ -66,6 +67,17 @@ public struct Grid: Sendable, Equatable {
         public static let authorPalette: [Colour] = [.cyan, .magenta, .yellow, .green, .blue, .red]
         /// The colour of author or peer number `i`.
         public static func author(_ i: Int) -> Colour { authorPalette[((i % authorPalette.count) + authorPalette.count) % authorPalette.count] }
+    }
+
+    /// The colours of syntax classes, as cell colours 16 and up (apart from
+    /// `Colour`, which peers, authors and the current match use). The terminal
+    /// draws them in its 256-colour palette, in hues none of the peers have;
+    /// on 8 colours as bold (keywords, headings), dim (comments) or one basic
+    /// colour (strings green, diff lines green and red); without colours, or
+    /// with `NO_COLOR` set, as bold and dim alone. Same order as
+    /// `WeaveSyntax.TokenKind`.
+    public enum Syntax: UInt8, Sendable, CaseIterable {
+        case keyword = 16, type, string, comment, number, meta, heading, code, added, removed
     }
 
     /// Writes `s` from (x, y), one cell per character's width, clipped at the

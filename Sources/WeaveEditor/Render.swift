@@ -1,3 +1,5 @@
+import WeaveSyntax
+
 /// `render`: the pure picture of an editor state, as a `Grid`.
 ///
 /// Layout of the screen: text rows (with an optional line-number gutter), then
@@ -18,6 +20,7 @@ extension Editor {
     public func render(size: Size? = nil) -> Grid {
         var s = self
         if let size, size != self.size { s.resize(size) }
+        s.refreshSyntax()  // nothing to do when the last key already lexed the screen
         return s.renderFitted()
     }
 
@@ -59,9 +62,14 @@ extension Editor {
         var t: ViewTop? = top
         var cachedLine = -1
         var lay = LineLayout([], width: nil)
+        var tokens: [Token] = []
         for y in 0 ..< textHeight {
             guard let row = t else { break }
-            if row.line != cachedLine { lay = layout(line: row.line); cachedLine = row.line }
+            if row.line != cachedLine {
+                lay = layout(line: row.line)
+                tokens = syntaxTokens(line: row.line)
+                cachedLine = row.line
+            }
             if gutter > 0, row.row == 0 {
                 let n = String(row.line + 1)
                 grid.write(String(repeating: " ", count: max(0, gutter - 1 - n.count)) + n, x: 0, y: y,
@@ -82,7 +90,8 @@ extension Editor {
                 let inMatch = found.contains(base + i)
                 let inSelection = selected.contains(base + i) || inMatch
                 let peer = inSelection || peerSpans.isEmpty ? nil : peerSpans.first { $0.range.contains(base + i) }
-                let colour = inMatch ? matchColour : (peer?.colour ?? 0)
+                let colour = inMatch ? matchColour
+                    : peer?.colour ?? (inSelection || tokens.isEmpty ? 0 : Self.colour(at: i, tokens))
                 let plain: Grid.Attributes = peer == nil ? [] : .underline
                 if u == "\t" {
                     let blank = inSelection ? Grid.Cell(" ", attributes: .reverse, colour: colour)
@@ -111,6 +120,18 @@ extension Editor {
             }
             t = rowAfter(row)
         }
+    }
+
+    /// The syntax colour of line offset `i`: the token holding it, found by
+    /// binary search (O(log tokens)), or 0.
+    static func colour(at i: Int, _ tokens: [Token]) -> UInt8 {
+        var lo = 0, hi = tokens.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if tokens[mid].end <= i { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < tokens.count, tokens[lo].start <= i else { return 0 }
+        return Grid.Syntax(tokens[lo].kind).rawValue
     }
 
     private func drawStatus(_ grid: inout Grid) {

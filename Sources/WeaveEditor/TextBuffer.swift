@@ -1,4 +1,5 @@
 import WeaveCore
+import WeaveSyntax
 
 /// The editor's view of the document text: its scalars and where each line
 /// starts, kept in sync by applying `TextEdit`s (local and remote) instead of
@@ -7,21 +8,29 @@ import WeaveCore
 /// Invariant (`checkInvariants`): `lineStarts[0] == 0` and `lineStarts` holds,
 /// in order, 0 and every index just after a `"\n"` in `scalars`.
 public struct TextBuffer: Sendable, Equatable {
-    /// The visible text.
-    public private(set) var scalars: [Unicode.Scalar]
+    /// The visible text, 1, 2 or 4 bytes a scalar (`ScalarArray`): a file's
+    /// text as the document holds it, shared with it until either changes.
+    public private(set) var scalars: ScalarArray
     /// The index where each line starts; never empty.
     public private(set) var lineStarts: [Int]
+    /// The lexer states of the lines, for colouring (nil: plain text). Told
+    /// every edit by `apply`, so it never falls out of step with the lines;
+    /// not part of the value (`==` ignores it). See Editor+Syntax.swift.
+    var syntax: SyntaxCache?
 
     /// A buffer holding `scalars`. O(n).
-    public init(_ scalars: [Unicode.Scalar] = []) {
+    public init(_ scalars: [Unicode.Scalar] = []) { self.init(ScalarArray(scalars)) }
+
+    /// A buffer holding `scalars` (sharing their storage). O(n).
+    public init(_ scalars: ScalarArray) {
         self.scalars = scalars
         lineStarts = [0]
-        for (i, s) in scalars.enumerated() where s == "\n" { lineStarts.append(i + 1) }
+        scalars.forEachNewline { lineStarts.append($0 + 1) }
     }
 
     public var count: Int { scalars.count }
     public var lineCount: Int { lineStarts.count }
-    public var text: String { String(String.UnicodeScalarView(scalars)) }
+    public var text: String { scalars.string }
 
     /// Applies one edit. Precondition: its range lies within the text.
     /// O(n) for the scalar move plus O(lines) for the line index shift.
@@ -33,6 +42,7 @@ public struct TextBuffer: Sendable, Equatable {
         let lo = firstStart(after: p), hi = firstStart(after: end)
         var added: [Int] = []
         for (k, s) in edit.inserted.enumerated() where s == "\n" { added.append(p + k + 1) }
+        syntax?.edited(line: lo - 1, removedLines: hi - lo, addedLines: added.count)
         lineStarts.replaceSubrange(lo ..< hi, with: added)
         let delta = edit.inserted.count - edit.removed
         if delta != 0 {
@@ -60,8 +70,21 @@ public struct TextBuffer: Sendable, Equatable {
         return start ..< end
     }
 
-    /// The scalars of line `i`, without its newline. O(1).
-    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { scalars[lineRange(i)] }
+    /// The scalars of line `i`, without its newline. O(its length).
+    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { ArraySlice(scalars.array(lineRange(i))) }
+
+    /// Lexes the lines up to `line` that colouring needs (see `SyntaxCache`).
+    mutating func prepareSyntax(through line: Int) {
+        guard var cache = syntax, !cache.isPrepared(through: line) else { return }
+        syntax = nil  // so that the cache is not copied while it changes
+        cache.prepare(through: line) { self.lineScalars($0) }
+        syntax = cache
+    }
+
+    /// Equal texts are equal buffers, whatever their colouring caches hold.
+    public static func == (a: TextBuffer, b: TextBuffer) -> Bool {
+        a.scalars == b.scalars && a.lineStarts == b.lineStarts
+    }
 
     /// Throws when the line index disagrees with the text. O(n).
     public func checkInvariants() throws {

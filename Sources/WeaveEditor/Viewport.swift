@@ -78,6 +78,7 @@ extension Editor {
     mutating func resize(_ s: Size) {
         size = Size(width: max(1, s.width), height: max(1, s.height))
         followCursor()
+        refreshSyntax()
         let rows = fileListTreeRows
         fileList?.follow(treeRows: rows)
     }

@@ -19,6 +19,8 @@ public final class Terminal {
     /// Whether the terminal shows colours (else cells are drawn without, and
     /// what colour told apart is told by bold: `cellAttributes`).
     var colours = false
+    /// How syntax colours are drawn (`SyntaxStyle`).
+    var syntaxStyle = SyntaxStyle.monochrome
     /// Whether characters are handled as UTF-8 (`TextLocale.adopt`); when not,
     /// non-ASCII characters are drawn as `?` (input is decoded as UTF-8 anyway).
     var utf8 = true
@@ -59,6 +61,11 @@ public final class Terminal {
         guard weave_newterm() == 1 else { throw .cannotStart }
         active = true
         colours = weave_start_colours() == 1
+        syntaxStyle = Self.syntaxStyle(colours: colours, noColor: ProcessInfoLite.environment("NO_COLOR"))
+        if syntaxStyle == .palette {
+            let fg = Grid.Syntax.allCases.map { SyntaxStyle.paletteColour($0) }
+            if weave_start_palette(Int32(Grid.Syntax.keyword.rawValue), fg, Int32(fg.count)) != 1 { syntaxStyle = .basic }
+        }
         raw()
         noecho()
         nonl()
@@ -124,7 +131,7 @@ public final class Terminal {
             for x in 0 ..< w {
                 let cell = grid.rows[y][x]
                 if cell.isContinuation { continue }
-                let a = Self.cellAttributes(cell, colours: colours)
+                let a = Self.cellAttributes(cell, colours: colours, syntax: syntaxStyle)
                 if a != lastAttr { weave_attrset(Int32(a)); lastAttr = a }
                 if cell.width == 2 {
                     if x + 1 >= w { continue }
@@ -160,12 +167,26 @@ public final class Terminal {
     /// colours a coloured cell is bold, so that peers' cursors (reverse),
     /// selections (underline), names and the current match still stand out
     /// from the text and from this user's own selection (reverse alone).
-    static func cellAttributes(_ cell: Grid.Cell, colours: Bool) -> Int {
+    ///
+    /// Syntax colours (`Grid.Syntax`, 16 and up) follow `syntax`.
+    static func cellAttributes(_ cell: Grid.Cell, colours: Bool, syntax: SyntaxStyle = .monochrome) -> Int {
         var a = attr(cell.attributes)
         if cell.colour > 0, cell.colour < 8 {
             a |= colours ? Int(weave_colour_pair(Int32(cell.colour))) : Int(weave_a_bold())
+        } else if let kind = Grid.Syntax(rawValue: cell.colour) {
+            a |= syntax.attributes(kind)
         }
         return a
+    }
+
+    /// The syntax style for a terminal with or without colours and the
+    /// `NO_COLOR` variable's value (set and not empty: no colour, as
+    /// no-color.org asks; peers' colours stay, since they tell people apart).
+    /// `.palette` may still fall back to `.basic` when the terminal has fewer
+    /// than 256 colours.
+    static func syntaxStyle(colours: Bool, noColor: String?) -> SyntaxStyle {
+        if let noColor, !noColor.isEmpty { return .monochrome }
+        return colours ? .palette : .monochrome
     }
 
     static func attr(_ a: Grid.Attributes) -> Int {

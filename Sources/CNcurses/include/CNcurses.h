@@ -31,6 +31,10 @@ int weave_set_nonblock(int fd);
  * (red, green, yellow, blue, magenta, cyan, white) on the default background.
  * Returns 1 when colours are available, else 0. */
 int weave_start_colours(void);
+/* When the terminal has 256 colours: pairs base ... base+n-1 = palette
+ * colours fg[0...n-1] on the default background; returns 1, else 0 (and
+ * nothing is set). Call after weave_start_colours. */
+int weave_start_palette(int base, const short *fg, int n);
 /* COLOR_PAIR(i) as an attribute. */
 int weave_colour_pair(int i);
 
