@@ -112,6 +112,9 @@ public final class InvitationBook: Sendable {
         state.withLockedValue { $0.entries[id]?.revoked = true }
     }
 
+    /// The invitations file this book reads (nil: in memory only).
+    public var storePath: String? { store?.path }
+
     public var invitations: [Invitation] { state.withLockedValue { $0.entries.values.filter { !$0.revoked }.map(\.invitation) } }
 
     /// Re-reads the store when its file changed since the last read. A damaged

@@ -45,6 +45,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var documents: [DocumentID: DocumentLink] = [:]
     /// Documents whose units could not all be sent (the channel stopped being writable).
     var behindDocuments: Set<DocumentID> = []
+    /// Replicas whose units this side refused from the peer (logged once each; PeerHub+Authorship.swift).
+    var refusedReplicas: Set<ReplicaID> = []
 
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?
@@ -182,6 +184,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
                 refuse(Refusal(code: .offline, text: "the peer is offline"), error: .closedLocally(reason: "offline"))
             } else if let why = hub.shareMismatch(g.share) {
                 refuse(Refusal(code: .otherShare, text: why), error: .refused(Refusal(code: .otherShare, text: why)))
+            } else if let refusal = hub.authorshipRefusal(hello: g, from: self) {
+                refuse(refusal, error: .refused(refusal))
             } else {
                 send(.welcome(hub.greeting()))
                 open(g)

@@ -176,6 +176,7 @@ extension PeerHub {
         guard let shared = documents[id], let link = c.documents[id], link.opened else {
             throw .unexpected(message: "Ops for document \(id), which this side did not open", state: "open")
         }
+        let ops = authored(ops, in: shared.rga, from: c)
         let before = shared.rga.version
         let (edits, failure) = PeerHub.apply(ops, to: &shared.rga, from: c) { link.known.cover($0) }
         let fresh = shared.rga.operations(since: before)
@@ -201,6 +202,7 @@ extension PeerHub {
     func received(_ h: HistoryNote, document id: DocumentID, from c: PeerConnection) {
         if c.readOnly && !c.outbound { return }
         guard let shared = documents[id] else { return }
+        let h = authoredHistory(h, from: c)
         var fresh = HistoryNote()
         for a in h.authors where a.replica != replica && authorCards[a.replica] != a {
             authorCards[a.replica] = a

@@ -146,6 +146,8 @@ public final class PeerHub: @unchecked Sendable {
     var documents: [DocumentID: SharedDocument] = [:]
     /// Documents changed since the last outbound round.
     var changedDocuments: Set<DocumentID> = []
+    /// Which identity may bring new units of each replica (PeerHub+Authorship.swift).
+    let replicaOwners = ReplicaOwners()
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -184,7 +186,7 @@ public final class PeerHub: @unchecked Sendable {
     /// until bound; returns the bound address. Throws when binding fails.
     @discardableResult
     public func listen(host: String = "127.0.0.1", port: Int = 0) throws -> SocketAddress {
-        if configuration.security != nil { _ = try eventLoop.submit { [self] in try tls() }.wait() }
+        if configuration.security != nil { _ = try eventLoop.submit { [self] in try tls(); prepareAuthorship() }.wait() }
         let channel = try ServerBootstrap(group: eventLoop)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -488,6 +490,7 @@ public final class PeerHub: @unchecked Sendable {
     /// on. Throws `.badOperation` at the first operation refused (the ones
     /// before it stay applied; the connection is then closed).
     func received(_ ops: [Operation], from c: PeerConnection) throws(PeerError) {
+        let ops = authored(ops, in: document, from: c)
         let before = document.version
         let (edits, failure) = PeerHub.apply(ops, to: &document, from: c) { op in
             c.known.cover(op)
@@ -558,6 +561,7 @@ public final class PeerHub: @unchecked Sendable {
     /// declined): kept, and what was new emitted for the session to record.
     func received(_ h: HistoryNote, from c: PeerConnection) {
         if c.readOnly && !c.outbound { return }
+        let h = authoredHistory(h, from: c)
         var fresh = HistoryNote()
         for a in h.authors where a.replica != replica && authorCards[a.replica] != a {
             authorCards[a.replica] = a
@@ -587,6 +591,7 @@ public final class PeerHub: @unchecked Sendable {
     /// A presence from `c`: applied by `PresenceTable`'s rules, then emitted
     /// and relayed when it changed something.
     func received(_ p: Presence, from c: PeerConnection) {
+        guard presenceAllowed(p, from: c) else { return }
         // A direct, open link to that replica says more than a relayed departure.
         let announcement = presence.received(p, from: c.id) { r in
             connections.values.contains { $0.state == .open && $0.remote?.replica == r }
