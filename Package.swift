@@ -50,7 +50,7 @@ let package = Package(
         // A running session: the editor wired to its file and history, the
         // terminal and peers (EditorSession, PeerLink, the join merge, serve's history).
         .target(name: "WeaveSession", dependencies: [
-            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal", "WeaveWorkspace",
+            "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal", "WeaveWorkspace", "WeaveBridge",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
@@ -91,6 +91,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The editor protocol's pure part (framing, messages, reconciliation): `weave connect`.
+        .target(name: "WeaveBridge", dependencies: ["WeaveCore", "WeaveEditor"]),
         // `weave demo`: replicas side by side in one terminal, scripted.
         .target(name: "WeaveDemo", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal", "WeavePeer"]),
         // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
@@ -108,6 +110,7 @@ let package = Package(
         .testTarget(name: "WeaveHistoryTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveTrace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveWorkspaceTests", dependencies: ["WeaveCore", "WeaveWorkspace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveStoreTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveStore", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveBridgeTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveBridge", "WeaveTestSupport"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveSyntaxTests", dependencies: ["WeaveSyntax", "WeaveTestSupport"]),
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveSyntax", "WeaveTestSupport"],
