@@ -8,9 +8,8 @@ import WeaveSyntax
 /// Invariant (`checkInvariants`): `lineStarts[0] == 0` and `lineStarts` holds,
 /// in order, 0 and every index just after a `"\n"` in `scalars`.
 public struct TextBuffer: Sendable, Equatable {
-    /// The visible text, 1, 2 or 4 bytes a scalar (`ScalarArray`): a file's
-    /// text as the document holds it, shared with it until either changes.
-    public private(set) var scalars: ScalarArray
+    /// The visible text.
+    public private(set) var scalars: [Unicode.Scalar]
     /// The index where each line starts; never empty.
     public private(set) var lineStarts: [Int]
     /// The lexer states of the lines, for colouring (nil: plain text). Told
@@ -19,18 +18,15 @@ public struct TextBuffer: Sendable, Equatable {
     var syntax: SyntaxCache?
 
     /// A buffer holding `scalars`. O(n).
-    public init(_ scalars: [Unicode.Scalar] = []) { self.init(ScalarArray(scalars)) }
-
-    /// A buffer holding `scalars` (sharing their storage). O(n).
-    public init(_ scalars: ScalarArray) {
+    public init(_ scalars: [Unicode.Scalar] = []) {
         self.scalars = scalars
         lineStarts = [0]
-        scalars.forEachNewline { lineStarts.append($0 + 1) }
+        for (i, s) in scalars.enumerated() where s == "\n" { lineStarts.append(i + 1) }
     }
 
     public var count: Int { scalars.count }
     public var lineCount: Int { lineStarts.count }
-    public var text: String { scalars.string }
+    public var text: String { String(String.UnicodeScalarView(scalars)) }
 
     /// Applies one edit. Precondition: its range lies within the text.
     /// O(n) for the scalar move plus O(lines) for the line index shift.
@@ -70,8 +66,8 @@ public struct TextBuffer: Sendable, Equatable {
         return start ..< end
     }
 
-    /// The scalars of line `i`, without its newline. O(its length).
-    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { ArraySlice(scalars.array(lineRange(i))) }
+    /// The scalars of line `i`, without its newline. O(1).
+    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { scalars[lineRange(i)] }
 
     /// Lexes the lines up to `line` that colouring needs (see `SyntaxCache`).
     mutating func prepareSyntax(through line: Int) {
