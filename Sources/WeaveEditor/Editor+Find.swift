@@ -1,64 +1,33 @@
-/// Find: a plain search over the text view, forward or backward from the
-/// cursor, wrapping around the ends. Case-insensitive unless the query has a
-/// capital letter ("smart case": `word` finds `Word`, `Word` finds only
-/// `Word`). The match found is highlighted until the next key; the last query
-/// is remembered (the prompt shows it, and Enter on an empty prompt reuses it).
+/// Find: a search over the text view, forward or backward from the cursor,
+/// wrapping around the ends ("Search wrapped"). Plain or a regular expression
+/// (Alt-R in the prompt toggles it; the prompt then shows `.*`), under a case
+/// rule (Alt-C cycles it): smart — case-insensitive unless the query has a
+/// capital letter (`word` finds `Word`, `Word` finds only `Word`) — then exact
+/// (`Aa`), then ignore (`aa`). The match found is highlighted until the next
+/// key; the last query is remembered (the prompt shows it, and Enter on an
+/// empty prompt reuses it). A pattern that does not compile keeps the prompt
+/// open with the reason after it ("Bad pattern: expected ')'"). See Search.swift.
 extension Editor {
-    /// Whether a query compares case-sensitively: it has a character that
-    /// lowercasing changes. O(needle).
-    static func isCaseSensitive(_ needle: [Unicode.Scalar]) -> Bool {
-        needle.contains { $0.properties.changesWhenLowercased }
+    /// The last query under the current switches, or why it does not compile.
+    func searchQuery(_ needle: [Unicode.Scalar]) throws(SearchError) -> SearchQuery {
+        try SearchQuery(needle, regex: searchRegex, caseRule: searchCase)
     }
 
-    /// `u` lowercased when lowercasing gives one scalar, else `u`. O(1).
-    static func folded(_ u: Unicode.Scalar) -> Unicode.Scalar {
-        guard u.properties.changesWhenLowercased else { return u }
-        let lower = u.properties.lowercaseMapping.unicodeScalars
-        return lower.count == 1 ? lower.first! : u
-    }
-
-    /// Whether `needle` occurs at `i` of the text (under the case rule above).
-    /// O(needle).
-    func matches(_ needle: [Unicode.Scalar], at i: Int) -> Bool {
+    /// The first match from `from` to the end, else (wrapping) from the start
+    /// to `from`. O(n) (× needle, plain).
+    func findForward(_ q: SearchQuery, from: Int) -> (match: SearchQuery.Match, wrapped: Bool)? {
         let s = doc.buffer.scalars
-        guard !needle.isEmpty, i >= 0, i + needle.count <= s.count else { return false }
-        if Self.isCaseSensitive(needle) { return s[i ..< i + needle.count].elementsEqual(needle) }
-        return zip(s[i ..< i + needle.count], needle).allSatisfy { Self.folded($0) == Self.folded($1) }
-    }
-
-    /// The first match of `needle` starting in `from ..< count`, else (wrapping)
-    /// in `0 ..< from`. O(n × needle).
-    func findForward(_ needle: [Unicode.Scalar], from: Int) -> (index: Int, wrapped: Bool)? {
-        let n = doc.buffer.count
-        guard !needle.isEmpty, needle.count <= n else { return nil }
-        let last = n - needle.count
-        var i = max(0, from)
-        while i <= last { if matches(needle, at: i) { return (i, false) }; i += 1 }
-        i = 0
-        while i < min(from, last + 1) { if matches(needle, at: i) { return (i, true) }; i += 1 }
-        return nil
-    }
-
-    /// The first match starting in `from ..< limit` (no wrapping), or nil.
-    /// O((limit − from) × needle).
-    func firstMatch(_ needle: [Unicode.Scalar], from: Int, before limit: Int) -> Int? {
-        let last = min(limit - 1, doc.buffer.count - needle.count)
-        guard !needle.isEmpty else { return nil }
-        var i = max(0, from)
-        while i <= last { if matches(needle, at: i) { return i }; i += 1 }
+        if let m = q.first(in: s, lines: doc.buffer, from: from, before: Int.max) { return (m, false) }
+        if let m = q.first(in: s, lines: doc.buffer, from: 0, before: min(from, s.count + 1)) { return (m, true) }
         return nil
     }
 
     /// The last match starting before `before`, else (wrapping) the last one
-    /// from `before` on. O(n × needle).
-    func findBackward(_ needle: [Unicode.Scalar], before: Int) -> (index: Int, wrapped: Bool)? {
-        let n = doc.buffer.count
-        guard !needle.isEmpty, needle.count <= n else { return nil }
-        let last = n - needle.count
-        var i = min(before - 1, last)
-        while i >= 0 { if matches(needle, at: i) { return (i, false) }; i -= 1 }
-        i = last
-        while i >= max(0, before) { if matches(needle, at: i) { return (i, true) }; i -= 1 }
+    /// from `before` on. O(n).
+    func findBackward(_ q: SearchQuery, before: Int) -> (match: SearchQuery.Match, wrapped: Bool)? {
+        let s = doc.buffer.scalars
+        if let m = q.last(in: s, lines: doc.buffer, from: 0, before: before) { return (m, false) }
+        if let m = q.last(in: s, lines: doc.buffer, from: max(0, before), before: s.count + 1) { return (m, true) }
         return nil
     }
 
@@ -76,16 +45,41 @@ extension Editor {
         lastSearch.isEmpty ? what : "\(what) [\(String(String.UnicodeScalarView(lastSearch)))]"
     }
 
+    /// What the prompt shows of the switches: ` (.* Aa)`, or "" when both are
+    /// at their defaults.
+    var searchBadge: String {
+        let parts = [searchRegex ? ".*" : "", searchCase.badge].filter { !$0.isEmpty }
+        return parts.isEmpty ? "" : " (\(parts.joined(separator: " ")))"
+    }
+
+    /// Alt-R / Alt-C in a find or replace prompt: toggles regex, cycles the
+    /// case rule; says what is now on.
+    mutating func toggleSearchSwitch(_ key: Key, _ p: inout Prompt) -> Bool {
+        switch key {
+        case .alt("r"), .alt("R"):
+            searchRegex.toggle()
+            p.note = searchRegex ? "Regular expression: $1…$9 and $0 in the replacement" : "Plain text"
+        case .alt("c"), .alt("C"):
+            searchCase = searchCase.next
+            p.note = searchCase == .smart ? "Case: smart (exact when the query has a capital)"
+                : searchCase == .exact ? "Case: exact" : "Case: ignored"
+        default:
+            return false
+        }
+        return true
+    }
+
     /// Moves to the next (or previous) match of the last search, with a message
     /// when it wrapped or found nothing; the match is highlighted.
     mutating func findAgain(forward: Bool) {
         guard !lastSearch.isEmpty else { message = "No search yet: Ctrl-F to find"; return }
-        let hit = forward ? findForward(lastSearch, from: doc.cursor + 1)
-                          : findBackward(lastSearch, before: doc.cursor)
+        let q: SearchQuery
+        do { q = try searchQuery(lastSearch) } catch { message = error.description; return }
+        let hit = forward ? findForward(q, from: doc.cursor + 1) : findBackward(q, before: doc.cursor)
         let shown = String(String.UnicodeScalarView(lastSearch))
         guard let hit else { message = "\"\(shown)\" not found"; return }
-        setCursor(hit.index)
-        matchLength = lastSearch.count
+        setCursor(hit.match.range.lowerBound)
+        matchLength = hit.match.range.count
         message = hit.wrapped ? "Search wrapped" : nil
     }
 }

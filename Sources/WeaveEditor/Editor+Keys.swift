@@ -168,6 +168,8 @@ extension Editor {
 
     private mutating func handlePrompt(_ p: Prompt, _ key: Key) {
         var p = p
+        p.note = nil
+        if p.searches, toggleSearchSwitch(key, &p) { mode = .prompt(p); return }
         switch key {
         case .char(let c): p.input.append(c); mode = .prompt(p)
         case .paste(let s): p.input += s.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }; mode = .prompt(p)
@@ -179,18 +181,26 @@ extension Editor {
             mode = .edit
             goToLine(String(String.UnicodeScalarView(p.input)))
         case .enter where p.purpose == .replaceFind:
-            answerReplaceFind(p.input)
+            answerReplaceFind(p)
         case .enter:
             if case .replaceWith(let needle) = p.purpose {
                 startReplace(needle, with: p.input)
                 return
+            }
+            let needle = p.input.isEmpty ? lastSearch : p.input
+            if !needle.isEmpty {
+                do { _ = try searchQuery(needle) } catch {
+                    p.note = error.description  // the prompt stays, to mend the pattern
+                    mode = .prompt(p)
+                    return
+                }
             }
             mode = .edit
             if !p.input.isEmpty { lastSearch = p.input }
             undo.seal()
             findAgain(forward: true)
         default:
-            break
+            mode = .prompt(p)
         }
     }
 

@@ -9,8 +9,10 @@ import WeaveHistory
 /// "Replaced N occurrences". The whole replace is one undo step (and one redo
 /// step), whatever the number of matches.
 ///
-/// Matches follow find's case rule (case-insensitive unless the query has a
-/// capital) and never overlap: the search goes on after the replaced text, or
+/// Matches follow find's switches (Alt-R regex, Alt-C case, in either prompt;
+/// a regex replacement may name groups: `$1`…`$9`, `$0` the whole match, `$$`
+/// a dollar) and never overlap (after an empty regex match the search moves
+/// on one character, so `x*` cannot loop): the search goes on after the replaced text, or
 /// after a skipped match. It runs from the cursor to the end, then wraps to the
 /// start and ends where it began (`ReplaceRun.stop`, anchored to the character
 /// before the start, so replacements made before it do not move it), so no
@@ -20,9 +22,11 @@ import WeaveHistory
 /// answer first looks for the next match from it instead of acting.
 extension Editor {
     /// A replace in progress: what it looks for, where it ends, what it did.
-    struct ReplaceRun: Sendable, Equatable {
-        var needle: [Unicode.Scalar]
+    struct ReplaceRun: Sendable {
+        var query: SearchQuery
         var replacement: [Unicode.Scalar]
+        /// The match the cursor is on (its start is the cursor).
+        var current: SearchQuery.Match?
         /// The end of the second pass: the position just after the character
         /// before the start (`.start` when the replace began at index 0).
         var stop: Anchor
@@ -45,19 +49,28 @@ extension Editor {
         mode = .prompt(Prompt(label: queryLabel("Replace"), input: [], purpose: .replaceFind))
     }
 
-    /// The answer to the first question.
-    mutating func answerReplaceFind(_ input: [Unicode.Scalar]) {
-        let needle = input.isEmpty ? lastSearch : input
+    /// The answer to the first question (a pattern that does not compile
+    /// keeps the prompt open, saying why).
+    mutating func answerReplaceFind(_ p: Prompt) {
+        let needle = p.input.isEmpty ? lastSearch : p.input
         guard !needle.isEmpty else { mode = .edit; message = "Cancelled"; return }
+        do { _ = try searchQuery(needle) } catch {
+            var p = p
+            p.note = error.description
+            mode = .prompt(p)
+            return
+        }
         lastSearch = needle
         let shown = String(String.UnicodeScalarView(needle))
-        mode = .prompt(Prompt(label: "Replace \"\(shown)\" with", input: [], purpose: .replaceWith(needle)))
+        mode = .prompt(Prompt(label: "Replace \"\(shown)\"\(searchBadge) with", input: [], purpose: .replaceWith(needle)))
     }
 
     /// The answer to the second question: starts at the cursor.
     mutating func startReplace(_ needle: [Unicode.Scalar], with replacement: [Unicode.Scalar]) {
+        let query: SearchQuery
+        do { query = try searchQuery(needle) } catch { mode = .edit; message = error.description; return }
         let c = doc.cursor
-        replaceRun = ReplaceRun(needle: needle, replacement: replacement, stop: c == 0 ? .start : .after(doc.rga.id(at: c - 1)))
+        replaceRun = ReplaceRun(query: query, replacement: replacement, stop: c == 0 ? .start : .after(doc.rga.id(at: c - 1)))
         mode = .replacing
         if !advanceReplace(from: c) {
             replaceRun = nil
@@ -72,9 +85,8 @@ extension Editor {
         guard var run = replaceRun else { return false }
         defer { replaceRun = run }
         if !run.wrapped {
-            if let i = firstMatch(run.needle, from: from, before: Int.max) {
-                setCursor(i)
-                matchLength = run.needle.count
+            if let m = run.query.first(in: doc.buffer.scalars, lines: doc.buffer, from: from, before: Int.max) {
+                land(on: m, &run)
                 return true
             }
             run.wrapped = true
@@ -85,10 +97,15 @@ extension Editor {
 
     private mutating func secondPass(_ run: inout ReplaceRun, from: Int) -> Bool {
         let stop = resolve(run.stop)
-        guard let i = firstMatch(run.needle, from: from, before: stop) else { return false }
-        setCursor(i)
-        matchLength = run.needle.count
+        guard let m = run.query.first(in: doc.buffer.scalars, lines: doc.buffer, from: from, before: stop) else { return false }
+        land(on: m, &run)
         return true
+    }
+
+    private mutating func land(on m: SearchQuery.Match, _ run: inout ReplaceRun) {
+        setCursor(m.range.lowerBound)
+        matchLength = m.range.count
+        run.current = m
     }
 
     /// A key while a replace asks about a match.
@@ -99,7 +116,8 @@ extension Editor {
         case .char("y"), .char("Y"), .char("n"), .char("N"), .char("a"), .char("A"):
             // Others' edits may have changed the text under the match: look
             // again from there first.
-            guard matches(run.needle, at: doc.cursor) else {
+            let here = run.query.first(in: doc.buffer.scalars, lines: doc.buffer, from: doc.cursor, before: doc.cursor + 1)
+            guard let here, here.range == run.current?.range else {
                 if !advanceReplace(from: doc.cursor) { finishReplace() }
                 return
             }
@@ -108,7 +126,7 @@ extension Editor {
                 let next = replaceMatch()
                 if !advanceReplace(from: next) { finishReplace() }
             case .char("n"), .char("N"):
-                if !advanceReplace(from: doc.cursor + run.needle.count) { finishReplace() }
+                if !advanceReplace(from: doc.cursor + max(1, here.range.count)) { finishReplace() }
             default:
                 var next = replaceMatch()
                 while advanceReplace(from: next) { next = replaceMatch() }
@@ -121,24 +139,29 @@ extension Editor {
         }
     }
 
-    /// Replaces the match at the cursor; returns the index after the
-    /// replacement, where the cursor now is. O(match + log s + n).
+    /// Replaces the match at the cursor (groups expanded); returns where the
+    /// next search starts: after the replacement, one further after an empty
+    /// match. O(match + log s + n).
     private mutating func replaceMatch() -> Int {
-        guard var run = replaceRun else { return doc.cursor }
+        guard var run = replaceRun, let m = run.current else { return doc.cursor }
         let at = doc.cursor
-        let (del, ids, removed) = doc.delete(at: at, length: run.needle.count)
-        outgoing.append(del)
-        run.steps.append(.deleted(ids, text: removed, cursorAtEnd: false))
-        if !run.replacement.isEmpty {
-            let (ins, made) = doc.insert(run.replacement, at: at)
+        let text = run.query.expand(run.replacement, for: m, in: doc.buffer.scalars)
+        if !m.range.isEmpty {
+            let (del, ids, removed) = doc.delete(at: at, length: m.range.count)
+            outgoing.append(del)
+            run.steps.append(.deleted(ids, text: removed, cursorAtEnd: false))
+        }
+        if !text.isEmpty {
+            let (ins, made) = doc.insert(text, at: at)
             outgoing.append(ins)
             run.steps.append(.inserted(made))
         }
         run.count += 1
+        run.current = nil
         replaceRun = run
         modified = true
-        setCursor(at + run.replacement.count)
-        return doc.cursor
+        setCursor(at + text.count)
+        return doc.cursor + (m.range.isEmpty ? 1 : 0)
     }
 
     /// Ends the replace: its edits become one undo step; the message says how many.

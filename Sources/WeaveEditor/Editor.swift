@@ -31,6 +31,16 @@ public struct Editor: Sendable {
         public var label: String
         public var input: [Unicode.Scalar]
         public var purpose: Purpose = .find
+        /// Said after the input until the next key: a bad pattern, a switch
+        /// just toggled.
+        public var note: String?
+        /// Whether Alt-R and Alt-C (regex, case) apply to this prompt.
+        var searches: Bool {
+            switch purpose {
+            case .find, .replaceFind: return true
+            case .goToLine, .replaceWith: return false
+            }
+        }
     }
 
     /// Where the cursor is held: before an element, after one (the cursor at the
@@ -132,6 +142,11 @@ public struct Editor: Sendable {
     var clipboardChanged = false
     var lastKeyWasCut = false
     var lastSearch: [Unicode.Scalar] = []
+    /// Whether find and replace take the query as a regular expression (Alt-R
+    /// in their prompt; a setting gives the default).
+    public var searchRegex = false
+    /// How find and replace compare case (Alt-C in their prompt).
+    public var searchCase = SearchQuery.CaseRule.smart
     /// The highlighted match's length (it starts at the cursor): set by find
     /// until the next key, and by replace while it asks. See `currentMatch`.
     var matchLength: Int?

@@ -171,10 +171,11 @@ extension Editor {
         }
         switch mode {
         case .prompt(let p):
-            let label = p.label + ": "
+            let label = p.label + (p.searches ? searchBadge : "") + ": "
             let input = String(String.UnicodeScalarView(p.input))
             let x = grid.write(label, x: 0, y: y, attributes: .bold)
             let end = grid.write(input, x: x, y: y)
+            if let note = p.note { grid.write("  " + note, x: end, y: y) }
             grid.cursor = (min(size.width - 1, end), y)
         case .help:
             grid.write("Press any key to return", x: 0, y: y, attributes: .dim)
