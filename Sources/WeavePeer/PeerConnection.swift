@@ -47,6 +47,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var behindDocuments: Set<DocumentID> = []
     /// Replicas whose units this side refused from the peer (logged once each; PeerHub+Authorship.swift).
     var refusedReplicas: Set<ReplicaID> = []
+    /// Replicas this connection bound to its identity (at most `ReplicaOwners.maxIntroducedPerLink`).
+    var replicasIntroduced = 0
 
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?

@@ -22,6 +22,10 @@ final class ReplicaOwners {
     private(set) var file: String?
 
     static let header = "weave-replicas 1"
+    /// The most replicas one connection may bind (its own, and one per
+    /// earlier run whose edits it brings): bounds what a hostile peer can make
+    /// this side remember and write.
+    static let maxIntroducedPerLink = 1024
 
     func owner(of r: ReplicaID) -> String? { owners[r] }
 
@@ -155,6 +159,10 @@ extension PeerHub {
         if holdsAnything(of: r) {
             return "replica \(r) already has edits here that this link did not bring: its edits are not accepted from it"
         }
+        guard c.replicasIntroduced < ReplicaOwners.maxIntroducedPerLink else {
+            return "this link introduced \(ReplicaOwners.maxIntroducedPerLink) replicas already: no more are accepted from it"
+        }
+        c.replicasIntroduced += 1
         replicaOwners.bind(r, to: me, logger: logger)
         return nil
     }

@@ -24,13 +24,13 @@ import WeaveWorkspace
     final class Peer {
         let events = EventLog()
         let hub: PeerHub
-        init(_ doc: RGA, name: String, key: PeerIdentity, invitations: [Invitation] = [], share: Greeting.Share = .file,
-             cursor: Bool = true) {
+        init(_ doc: RGA, name: String, key: PeerIdentity, invitations: [Invitation] = [], book: InvitationBook? = nil,
+             share: Greeting.Share = .file, cursor: Bool = true) {
             var c = SimPeer.testConfiguration
             c.name = name
             c.share = share
             c.showsCursor = cursor
-            c.security = PeerSecurity(identity: key, invitations: InvitationBook(invitations))
+            c.security = PeerSecurity(identity: key, invitations: book ?? InvitationBook(invitations))
             hub = PeerHub(document: doc, configuration: c, onEvent: events.post)
         }
         func doc(_ id: DocumentID = .main) throws -> RGA? { try hub.withDocument(id) { $0 }.wait() }
@@ -285,6 +285,73 @@ import WeaveWorkspace
         #expect(try eventually(10) { try alice.text() == "alice!" })
         #expect(try eventually(10) { host.declined.contains { $0.contains("own replica") } }, "\(host.declined)")
         #expect(try alice.doc()?.seen(aliceR) == 5)
+    }
+}
+
+extension AuthorshipTests {
+    /// A host that restarts (a new process: a new replica, its history, the
+    /// same invitations file) still knows whose replicas are whose: a joiner
+    /// that restarted too brings the edits it made offline under its earlier
+    /// replica, and a hostile joiner can no more write under that replica, or
+    /// under the host's earlier one, than before the restart.
+    @Test(arguments: [UInt64(29), 31337])
+    func bindingsOutliveAHostRestart(seed: UInt64) throws {
+        let seed = TestSeed.pick(seed)
+        print("AuthorshipTests.bindingsOutliveAHostRestart seed \(seed)")
+        var g = SeededRandom(seed: seed)
+        let dir = try TempDir("authorship")
+        let store = InvitationStore(document: dir.file("doc.txt"), directory: dir.file("config"))
+        let invite = try store.standing(for: Self.hostKey, readOnly: false)
+        let (host1R, alice1R, malloryR) = Self.replicas(&g)
+        let (host2R, alice2R, _) = Self.replicas(&g)
+        func copy(_ doc: RGA, as r: ReplicaID) throws -> RGA {
+            var d = RGA(replica: r)
+            try d.receive(contentsOf: doc.operations(since: VersionVector()))
+            return d
+        }
+
+        var doc1 = RGA(replica: host1R)
+        doc1.insert(Self.word(&g, "host-"), at: 0)
+        let host1 = Peer(doc1, name: "host", key: Self.hostKey, book: try InvitationBook(store: store, for: Self.hostKey))
+        let port1 = try host1.hub.listen(host: "127.0.0.1", port: 0).port!
+        let alice1 = Peer(RGA(replica: alice1R), name: "alice", key: Self.aliceKey)
+        alice1.hub.connect(host: "127.0.0.1", port: port1, invitation: invite)
+        var a = alice1.editorAfterJoin()
+        let online = Self.word(&g, "online-")
+        alice1.hub.submit([try Self.made(a.insert(online, at: a.count))])
+        #expect(try eventually(10) { try host1.text().contains(online) })
+        // Alice goes offline, edits, and quits; then the host quits too.
+        alice1.hub.setOnline(false)
+        let offline = Self.word(&g, "offline-")
+        alice1.hub.submit([try Self.made(a.insert(offline, at: a.count))])
+        let aliceKept = try alice1.hub.shutdown()
+        let hostKept = try host1.hub.shutdown()
+        #expect(!hostKept.text.contains(offline))
+
+        // Both start again, as new replicas with their histories.
+        let host2 = Peer(try copy(hostKept, as: host2R), name: "host", key: Self.hostKey,
+                         book: try InvitationBook(store: store, for: Self.hostKey))
+        defer { _ = try? host2.hub.shutdown() }
+        let port2 = try host2.hub.listen(host: "127.0.0.1", port: 0).port!
+        let alice2 = Peer(try copy(aliceKept, as: alice2R), name: "alice", key: Self.aliceKey)
+        defer { _ = try? alice2.hub.shutdown() }
+        alice2.hub.connect(host: "127.0.0.1", port: port2, invitation: invite)
+        var b = alice2.editorAfterJoin()
+        let again = Self.word(&g, "again-")
+        alice2.hub.submit([try Self.made(b.insert(again, at: 0))])
+        #expect(try eventually(10) { try host2.text().contains(offline) && host2.text().contains(again) },
+                "seed \(seed): alice's offline edit under her earlier replica did not arrive: \(alice2.declined)")
+
+        let mallory = Peer(RGA(replica: malloryR), name: "mallory", key: Self.malloryKey)
+        defer { _ = try? mallory.hub.shutdown() }
+        mallory.hub.connect(host: "127.0.0.1", port: port2, invitation: invite)
+        #expect(try eventually(10) { try mallory.text().contains(again) })
+        let units = try #require(try host2.doc())
+        let own = Self.word(&g, "mallory-")
+        let forged = try Self.attack(mallory, victims: [alice1R, host1R], own: own, g: &g)
+        try Self.expectRefused(forged, own: own, victims: [alice1R, host1R],
+                               victimUnits: [alice1R: units.seen(alice1R), host1R: units.seen(host1R)],
+                               hub: host2, others: [alice2], mallory: mallory, seed: seed)
     }
 }
 
