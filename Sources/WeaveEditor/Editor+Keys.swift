@@ -63,7 +63,7 @@ extension Editor {
     /// Whether `key` would change the document or write the file in edit mode.
     public static func edits(_ key: Key) -> Bool {
         switch key {
-        case .char, .enter, .tab, .paste, .backspace, .delete,
+        case .char, .enter, .tab, .shift(.tab), .paste, .backspace, .delete,
              .ctrl("h"), .ctrl("d"), .ctrl("k"), .ctrl("u"), .ctrl("z"), .ctrl("y"), .ctrl("s"),
              .alt("r"), .alt("R"), .ctrl("\\"):
             return true
@@ -84,8 +84,8 @@ extension Editor {
         if case .shift(let inner) = key, Self.moves(inner) { key = inner }
         switch key {
         case .char(let c): insertAtCursor([c], kind: .typing)
-        case .enter: undo.seal(); insertAtCursor(["\n"], kind: .other)
-        case .tab: insertAtCursor(["\t"], kind: .typing)
+        case .enter: newlineKeepingIndent()
+        case .tab: typeTab()
         case .paste(let s): pasteBlock(s)
         case .backspace, .ctrl("h"): backspace()
         case .delete, .ctrl("d"): deleteForward()

@@ -79,7 +79,10 @@ extension Editor {
             replaceSelection(with: ["\n"])
             return true
         case .tab where selection != nil:
-            replaceSelection(with: ["\t"])
+            indentLines(outdent: false)
+            return true
+        case .shift(.tab):
+            indentLines(outdent: true)
             return true
         case .paste(let s) where selection != nil:
             replaceSelection(with: Self.normalisedPaste(s))

@@ -129,6 +129,11 @@ public struct Editor: Sendable {
     public internal(set) var softWrap = true
     public internal(set) var lineNumbers = false
     public var tabWidth = 8
+    /// Whether Tab and indenting put tabs (else `indentWidth` spaces); detected
+    /// from the file when it has a clear style (Editor+Indent.swift).
+    public var indentTabs = true
+    /// Spaces per indent when `indentTabs` is off.
+    public var indentWidth = 4
     /// Whether code is coloured (Editor+Syntax.swift); a setting.
     public internal(set) var syntaxColour = true
     /// The file name the syntax language was detected for.
@@ -183,6 +188,10 @@ public struct Editor: Sendable {
         doc = DocumentEditing(rga: document, buffer: TextBuffer(document.scalars), cursor: 0)
         reanchor()
         refreshSyntax()
+        if let style = IndentStyle.detect(doc.buffer.scalars) {
+            indentTabs = style.tabs
+            indentWidth = style.width
+        }
     }
 
     /// The text.

@@ -141,7 +141,7 @@ public struct KeyDecoder {
         case KEY_BACKSPACE: key = .backspace
         case KEY_DC: key = .delete
         case KEY_ENTER: key = .enter
-        case KEY_BTAB: key = .tab
+        case KEY_BTAB: key = .shift(.tab)
         case KEY_F0 + 1 ... KEY_F0 + 24: key = .function(Int(code - KEY_F0))  // 13-24: Shift+F1-F12
         // terminfo's own shifted keys, where the terminal description has them
         case KEY_SLEFT: key = .shift(.left)

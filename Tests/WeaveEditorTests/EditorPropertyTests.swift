@@ -78,6 +78,10 @@ struct PlainEditor {
     var lastWasCut = false
     var mark: Int?
     var sticky = false
+    /// The indent style (the editor's, set at the start of a run).
+    var indentTabs = true
+    var indentWidth = 4
+    var tabWidth = 8
     /// Find's and replace's last query.
     var lastSearch: [Unicode.Scalar] = []
     /// The replace asking about a match at `cursor`, if any.
@@ -228,7 +232,8 @@ struct PlainEditor {
             return true
         case .char(let c) where selection != nil: replaceSelection([c]); return true
         case .enter where selection != nil: replaceSelection(["\n"]); return true
-        case .tab where selection != nil: replaceSelection(["\t"]); return true
+        case .tab where selection != nil: indentLines(outdent: false); return true
+        case .shift(.tab): indentLines(outdent: true); return true
         case .paste(let p) where selection != nil: replaceSelection(Editor.normalisedPaste(p)); return true
         case .backspace, .delete:
             guard let r = selection else { mark = nil; return false }
@@ -238,6 +243,46 @@ struct PlainEditor {
             return true
         default:
             return false
+        }
+    }
+
+    /// Tab on a selection, Shift-Tab: an indent put before (or one tab, or up
+    /// to an indent's spaces, taken off) each line the selection touches (a
+    /// selection ending at a line's start leaves that line out; empty lines
+    /// are not indented), else the cursor's line. Cursor and mark move with
+    /// their characters (onto the line's start when theirs is taken off).
+    mutating func indentLines(outdent: Bool) {
+        func start(of p: Int) -> Int { var i = p; while i > 0 && text[i - 1] != "\n" { i -= 1 }; return i }
+        var starts: [Int] = []
+        let r = selection ?? cursor ..< cursor
+        var s = start(of: r.lowerBound)
+        while true {
+            starts.append(s)
+            var e = s
+            while e < text.count, text[e] != "\n" { e += 1 }
+            if e >= text.count || e + 1 > r.upperBound || (e + 1 == r.upperBound && r.upperBound > r.lowerBound) { break }
+            s = e + 1
+        }
+        let unit: [Unicode.Scalar] = indentTabs ? ["\t"] : Array(repeating: " ", count: indentWidth)
+        for s in starts.reversed() {
+            var e = s
+            while e < text.count, text[e] != "\n" { e += 1 }
+            if outdent {
+                var k = 0
+                if e > s, text[s] == "\t" { k = 1 } else {
+                    while k < (indentTabs ? tabWidth : indentWidth), s + k < e, text[s + k] == " " { k += 1 }
+                }
+                guard k > 0 else { continue }
+                text.removeSubrange(s ..< s + k)
+                func moved(_ c: Int) -> Int { c >= s + k ? c - k : c > s ? s : c }
+                cursor = moved(cursor)
+                mark = mark.map(moved)
+            } else {
+                guard e > s else { continue }
+                text.insert(contentsOf: unit, at: s)
+                if cursor >= s { cursor += unit.count }
+                mark = mark.map { $0 >= s ? $0 + unit.count : $0 }
+            }
         }
     }
 
@@ -287,8 +332,13 @@ struct PlainEditor {
         switch key {
         case .escape: break
         case .char(let c): insert([c])
-        case .enter: insert(["\n"])
-        case .tab: insert(["\t"])
+        case .enter:
+            var indent: [Unicode.Scalar] = []
+            var i = lineStart
+            while i < cursor, text[i] == " " || text[i] == "\t" { indent.append(text[i]); i += 1 }
+            insert(["\n"] + indent)
+        case .tab:
+            insert(indentTabs ? ["\t"] : Array(repeating: " ", count: indentWidth - (cursor - lineStart) % indentWidth))
         case .paste(let s):
             var out: [Unicode.Scalar] = []
             var lastCR = false
@@ -377,6 +427,13 @@ struct EditorRun {
         editor = Editor(fileName: "p.txt", document: mine)
         _ = editor.handle(.resize(width: 40, height: 12))
         model = PlainEditor(text: initial)
+        if g.chance(0.5) {
+            editor.indentTabs = false
+            editor.indentWidth = g.int(2 ... 4)
+        }
+        model.indentTabs = editor.indentTabs
+        model.indentWidth = editor.indentWidth
+        model.tabWidth = editor.tabWidth
         other = o
         shadow = s
     }
@@ -393,7 +450,7 @@ struct EditorRun {
         switch g.int(0 ..< 100) {
         case 0 ..< 38: return .char(Self.local[g.int(0 ..< Self.local.count)])
         case 38 ..< 43: return .enter
-        case 43: return .tab
+        case 43: return g.chance(0.5) ? .tab : .shift(.tab)
         case 44 ..< 52: return .backspace
         case 52 ..< 58: return .delete
         case 58 ..< 64: return .left
