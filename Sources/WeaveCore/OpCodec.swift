@@ -39,8 +39,99 @@ public enum OpCodec {
         }
     }
 
-    /// Encodes a replica's log (`RGA.log`). O(total size).
-    public static func encode(_ log: OperationLog) -> [UInt8] { encode(Array(log)) }
+    /// Encodes a replica's log (`RGA.log`): `encode(Array(log))`, read from the
+    /// log's arrays (no `Operation` built). O(total size).
+    public static func encode(_ log: OperationLog) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(log, entries: log.indices, into: &out)
+        return out
+    }
+
+    /// Appends to `out` the encoding of the log's operations `entries`, the
+    /// bytes `encode(Array(log[entries]))` gives, without building them: the
+    /// text section is written straight from the log's scalars (one copy of
+    /// a file's text when it is ASCII). O(size of those operations).
+    public static func encode(_ log: OperationLog, entries: Range<Int>, into out: inout [UInt8]) {
+        // Replica indexes in order of first appearance, as `encode(_: [Operation])` numbers them.
+        var index = [Int](repeating: -1, count: log.ids.count)
+        var ids: [ReplicaID] = []
+        func note(_ slot: UInt32) {
+            if index[Int(slot)] < 0 { index[Int(slot)] = ids.count; ids.append(log.ids[Int(slot)]) }
+        }
+        var textStart = -1, textEnd = 0
+        for i in entries {
+            let e = log.entries[i]
+            note(e.replica)
+            if e.isDelete {
+                for k in e.payload ..< e.payload + Int(e.refCounter) { note(log.runs[k].replica) }
+            } else {
+                if e.refReplica != OperationLog.documentStart { note(e.refReplica) }
+                if textStart < 0 { textStart = e.payload }
+                textEnd = e.payload + Int(e.length)
+            }
+        }
+        var meta = ByteWriter()
+        var p = Predictor(replicas: ids.count)
+        for i in entries {
+            let e = log.entries[i]
+            let r = index[Int(e.replica)]
+            if e.isDelete {
+                writeHead(&meta, &p, r: r, seq: e.seq, counter: e.counter,
+                          tag: isDelete | UInt64(e.refCounter) << UInt64(tagBits))
+                var previous = Int64(e.counter)
+                for k in e.payload ..< e.payload + Int(e.refCounter) {
+                    let run = log.runs[k]
+                    meta.varint(index[Int(run.replica)])
+                    meta.zigzag(previous - Int64(run.counter))
+                    meta.varint(UInt64(run.length) << 1 | (run.backward ? 1 : 0))
+                    previous = Int64(run.counter)
+                }
+            } else {
+                var tag = UInt64(e.length) << UInt64(tagBits)
+                if e.refReplica == OperationLog.documentStart {
+                    tag |= noRef
+                } else if e.refReplica == e.replica && e.refCounter &+ 1 == e.counter {
+                    tag |= chainedRef
+                }
+                writeHead(&meta, &p, r: r, seq: e.seq, counter: e.counter, tag: tag)
+                if tag & (noRef | chainedRef) == 0 {
+                    meta.varint(index[Int(e.refReplica)])
+                    meta.zigzag(Int64(e.counter) - Int64(e.refCounter))
+                }
+            }
+            p.update(r, seq: e.seq, counter: e.counter, length: Int(e.length))
+        }
+        let text = textStart < 0 ? 0 ..< 0 : textStart ..< textEnd
+        let textBytes = log.scalars.utf8Count(text)
+        var head = ByteWriter()
+        head.append(magic)
+        head.bytes.append(version)
+        head.varint(ids.count)
+        for id in ids { head.u64le(id.rawValue) }
+        head.varint(entries.count)
+        head.varint(meta.bytes.count)
+        out.reserveCapacity(out.count + head.bytes.count + meta.bytes.count + 10 + textBytes)
+        out.append(contentsOf: head.bytes)
+        out.append(contentsOf: meta.bytes)
+        var length = ByteWriter()
+        length.varint(textBytes)
+        out.append(contentsOf: length.bytes)
+        log.scalars.appendUTF8(text, to: &out)
+    }
+
+    /// Writes an operation's tag (`tag` with the predictor's bits added) and
+    /// the replica, seq and counter fields the predictor does not give. O(1).
+    @inline(__always)
+    static func writeHead(_ meta: inout ByteWriter, _ p: inout Predictor, r: Int, seq: UInt32, counter: UInt32, tag: UInt64) {
+        var tag = tag
+        if r == p.lastReplica { tag |= sameReplica }
+        if seq == p.seqEnd[r] { tag |= expectedSeq }
+        if Int64(counter) - Int64(seq) == p.delta[r] { tag |= expectedCounter }
+        meta.varint(tag)
+        if tag & sameReplica == 0 { meta.varint(r) }
+        if tag & expectedSeq == 0 { meta.varint(seq) }
+        if tag & expectedCounter == 0 { meta.varint(counter) }
+    }
 
     /// Encodes `ops`. O(total size).
     public static func encode(_ ops: [Operation]) -> [UInt8] {
@@ -63,41 +154,30 @@ public enum OpCodec {
         var p = Predictor(replicas: ids.count)
         for op in ops {
             let r = slot[op.replica]!
-            var tag: UInt64 = 0
-            if r == p.lastReplica { tag |= sameReplica }
-            if op.seq == p.seqEnd[r] { tag |= expectedSeq }
-            if Int64(op.counter) - Int64(op.seq) == p.delta[r] { tag |= expectedCounter }
-            var extra = ByteWriter()
-            if tag & sameReplica == 0 { extra.varint(r) }
-            if tag & expectedSeq == 0 { extra.varint(op.seq) }
-            if tag & expectedCounter == 0 { extra.varint(op.counter) }
             switch op.body {
             case .insert(let after, let scalars):
+                var tag = UInt64(scalars.count) << UInt64(tagBits)
                 if let after {
-                    if after.replica == op.replica && after.counter &+ 1 == op.counter {
-                        tag |= chainedRef
-                    } else {
-                        extra.varint(slot[after.replica]!)
-                        extra.zigzag(Int64(op.counter) - Int64(after.counter))
-                    }
+                    if after.replica == op.replica && after.counter &+ 1 == op.counter { tag |= chainedRef }
                 } else {
                     tag |= noRef
                 }
-                tag |= UInt64(scalars.count) << UInt64(tagBits)
+                writeHead(&meta, &p, r: r, seq: op.seq, counter: op.counter, tag: tag)
+                if let after, tag & chainedRef == 0 {
+                    meta.varint(slot[after.replica]!)
+                    meta.zigzag(Int64(op.counter) - Int64(after.counter))
+                }
                 text.utf8(scalars)
             case .delete(let runs):
-                tag |= isDelete
-                tag |= UInt64(runs.count) << UInt64(tagBits)
+                writeHead(&meta, &p, r: r, seq: op.seq, counter: op.counter, tag: isDelete | UInt64(runs.count) << UInt64(tagBits))
                 var previous = Int64(op.counter)
                 for run in runs {
-                    extra.varint(slot[run.start.replica]!)
-                    extra.zigzag(previous - Int64(run.start.counter))
-                    extra.varint(UInt64(run.length) << 1 | (run.backward ? 1 : 0))
+                    meta.varint(slot[run.start.replica]!)
+                    meta.zigzag(previous - Int64(run.start.counter))
+                    meta.varint(UInt64(run.length) << 1 | (run.backward ? 1 : 0))
                     previous = Int64(run.start.counter)
                 }
             }
-            meta.varint(tag)
-            meta.append(extra.bytes)
             p.update(r, seq: op.seq, counter: op.counter, length: op.length)
         }
         var out = ByteWriter()

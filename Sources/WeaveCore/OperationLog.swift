@@ -55,8 +55,9 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     static let deleteMark = UInt32.max - 1
 
     var entries: [Entry] = []
-    /// Every inserted scalar, operation after operation.
-    var scalars: [Unicode.Scalar] = []
+    /// Every inserted scalar, operation after operation, at 1, 2 or 4 bytes
+    /// each (`ScalarArray`: one byte per scalar while all are below U+0100).
+    var scalars = ScalarArray()
     /// Every deleted run, operation after operation.
     var runs: [StoredRun] = []
     /// Replica IDs by slot, in order of first appearance.
@@ -81,7 +82,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         } else {
             let after = e.refReplica == OperationLog.documentStart ? nil
                 : ElementID(counter: e.refCounter, replica: ids[Int(e.refReplica)])
-            body = .insert(after: after, text: Array(scalars[e.payload ..< e.payload + Int(e.length)]))
+            body = .insert(after: after, text: scalars.array(e.payload ..< e.payload + Int(e.length)))
         }
         return Operation(replica: ids[Int(e.replica)], seq: e.seq, counter: e.counter, body: body)
     }
@@ -102,9 +103,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         if entries.capacity < entries.count + more {
             entries.reserveCapacity(Swift.max(entries.count + more, 2 * entries.capacity))
         }
-        if scalars.capacity < scalars.count + moreScalars {
-            scalars.reserveCapacity(Swift.max(scalars.count + moreScalars, 2 * scalars.capacity))
-        }
+        scalars.reserveAmortised(scalars.count + moreScalars)
     }
 
     /// Appends `op`, joining it to the last entry when that entry `canAppend` it.
@@ -126,19 +125,36 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     @discardableResult
     mutating func appendInsert(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
                                text: [Unicode.Scalar]) -> Bool {
+        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(text.count))
+        if text.count == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
+        return made
+    }
+
+    /// `appendInsert` of the scalars `range` of `text`. Amortised O(range.count):
+    /// the log's first insert takes `text` whole, sharing its storage.
+    @discardableResult
+    mutating func appendInsert(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
+                               text: ScalarArray, _ range: Range<Int>) -> Bool {
+        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(range.count))
+        scalars.append(contentsOf: text, range)
+        return made
+    }
+
+    /// The entry half of `appendInsert` (its scalars go next): joins the last
+    /// entry or makes one. Returns whether it made one. O(1).
+    @inline(__always)
+    private mutating func appendInsertEntry(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
+                                            length n: UInt32) -> Bool {
         let r = slot(replica)
-        let n = UInt32(text.count)
         if let last = entries.last, last.replica == r, seq == last.seqEnd, counter == last.counter &+ last.length,
            !last.isDelete, let after, after.replica == replica, after.counter == counter &- 1 {
             // Typing on: the insert continues the last one's chain.
-            if n == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
             entries[entries.count - 1].length &+= n
             return false
         }
         entries.append(Entry(replica: r, seq: seq, counter: counter, length: n,
                              refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
                              refCounter: after?.counter ?? 0, payloadIndex: UInt32(scalars.count)))
-        if n == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
         return true
     }
 
@@ -218,7 +234,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     /// Adds the log's heap storage to `usage.history` (see `MemoryUsage`). O(1).
     func addHeap(to usage: inout MemoryUsage) {
         usage.add(entries, to: \.history)
-        usage.add(scalars, to: \.history)
+        usage.addBytes(used: scalars.usedBytes, capacity: scalars.capacityBytes, to: \.history)
         usage.add(runs, to: \.history)
         usage.add(ids, to: \.history)
         usage.history += slotIndex.heapBytes

@@ -194,7 +194,7 @@ extension RGA {
         let r = replicaSlot(op.replica)
         switch op.body {
         case .insert(let after, let text):
-            let position = integrateInsert(r, counter: counter, seq: seq, text: text,
+            let position = integrateInsert(r, counter: counter, seq: seq, length: text.count,
                                            from: cursor(after: after), wantPosition: edits != nil).position
             if edits != nil { edits!.append(TextEdit(position: position, removed: 0, inserted: text)) }
             recordInsert(r, seq: seq, counter: counter, after: after, text: text)

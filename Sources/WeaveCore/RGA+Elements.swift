@@ -45,21 +45,41 @@ extension RGA {
         replicas[Int(span.replica)].elements.forEachRun(span.counter, span.counter &+ span.length, body)
     }
 
-    /// Calls `body` with each run of visible scalars in document order. O(n).
-    func forEachVisibleRun(_ body: ([Unicode.Scalar]) -> Void) {
+    /// Calls `body` with each stretch of visible scalars in document order, as
+    /// a range of `log.scalars` (an element run's scalars are consecutive
+    /// there). O(runs).
+    func forEachVisibleRange(_ body: (Range<Int>) -> Void) {
         var leaf = firstLeaf
-        var buffer: [Unicode.Scalar] = []
         while leaf >= 0 {
             for k in 0 ..< leafLen[leaf] {
                 let s = spans[leaf * RGA.leafCapacity + k]
                 if s.deleted { continue }
-                buffer.removeAll(keepingCapacity: true)
-                forEachRun(of: s) { run in
-                    buffer.append(contentsOf: log.scalars[Int(run.scalar) ..< Int(run.scalar &+ run.length)])
-                }
-                body(buffer)
+                forEachRun(of: s) { run in body(Int(run.scalar) ..< Int(run.scalar &+ run.length)) }
             }
             leaf = leafNext[leaf]
         }
+    }
+
+    /// The visible text as a `ScalarArray`. When it is the whole log's text
+    /// in order (a file just opened: one insert), it is the log's own storage,
+    /// shared (O(spans), no copy); else O(n).
+    public var visibleScalars: ScalarArray {
+        var out = ScalarArray()
+        // Scalars 0 ..< shared of the log, while the visible text is exactly them.
+        var shared = 0, copying = false
+        forEachVisibleRange { r in
+            if !copying {
+                if r.lowerBound == shared { shared = r.upperBound; return }
+                copying = true
+                out.reserveCapacity(visibleCount)
+                out.append(contentsOf: log.scalars, 0 ..< shared)
+            }
+            out.append(contentsOf: log.scalars, r)
+        }
+        if !copying {
+            if shared == log.scalars.count { return log.scalars }
+            out.append(contentsOf: log.scalars, 0 ..< shared)
+        }
+        return out
     }
 }

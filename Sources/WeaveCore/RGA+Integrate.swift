@@ -54,7 +54,7 @@ extension RGA {
         return replicas[Int(s.replica)].id > x.replica
     }
 
-    /// Inserts the chained run `text` with first ID (counter, replica slot `r`)
+    /// Inserts a chained run of `length` scalars with first ID (counter, replica slot `r`)
     /// after the element that `start` follows, skipping (RGA's rule) every
     /// following element whose ID is greater. Returns the visible position of the
     /// first inserted scalar when `wantPosition` (else -1), and the leaf and span
@@ -62,7 +62,7 @@ extension RGA {
     ///
     /// Within a span IDs grow, so once one element of a span is greater all the
     /// rest are: the skip moves a span at a time. O(log s + skipped spans).
-    mutating func integrateInsert(_ r: Int, counter: UInt32, seq: UInt32, text: [Unicode.Scalar],
+    mutating func integrateInsert(_ r: Int, counter: UInt32, seq: UInt32, length: Int,
                                   from start: Cursor, wantPosition: Bool) -> (position: Int, leaf: Int, span: Int) {
         mutationStamp &+= 1
         let x = ElementID(counter: counter, replica: replicas[r].id)
@@ -77,7 +77,7 @@ extension RGA {
             if !isGreater(span(leaf, k), off, than: x) { break }
             k += 1; off = 0
         }
-        let n = UInt32(text.count)
+        let n = UInt32(length)
         var position = -1
         var home: Int, homeSpan: Int
         var group: UInt32
@@ -114,7 +114,7 @@ extension RGA {
                 groups[Int(group)].leaf = Int32(home)
             }
         }
-        recordElements(r, counter: counter, seq: seq, length: text.count, group: group)
+        recordElements(r, counter: counter, seq: seq, length: length, group: group)
         lastPlace = (home, homeSpan)
         elementCount += Int(n)
         return (position, home, homeSpan)

@@ -21,10 +21,21 @@ extension RGA {
         _ = insertLocally(text, at: position)
     }
 
+    /// Inserts `text` at visible index `position` without building the
+    /// operation (see `insertUnreported(_:at:)`). Opening a file inserts its
+    /// text this way: the log takes `text`'s storage as it is (no copy when
+    /// the log is empty), and `OpCodec.encode(_:entries:into:)` writes the
+    /// record from the log. Precondition: `0 <= position <= count`.
+    /// O(log s + text.count), O(log s + pages of the element table) into an empty log.
+    public mutating func insertUnreported(_ text: ScalarArray, at position: Int) {
+        guard !text.isEmpty else { return }
+        _ = insertLocally(text, at: position)
+    }
+
     /// A local insert of non-empty `text` at `position`: integrated, counted in
     /// the version and appended to the log. Returns the operation's fields.
     @inline(__always)
-    private mutating func insertLocally(_ text: [Unicode.Scalar], at position: Int) -> (after: ElementID?, counter: UInt32, seq: UInt32) {
+    private mutating func insertLocally<T: LogText>(_ text: T, at position: Int) -> (after: ElementID?, counter: UInt32, seq: UInt32) {
         precondition(position >= 0 && position <= count, "insert position \(position) outside 0...\(count)")
         let counter = lamport, seq = replicas[local].seqEnd
         let after: ElementID?
@@ -40,13 +51,13 @@ extension RGA {
                 // every element's, so RGA's rule skips nothing after the
                 // reference, and the span grows in place (what
                 // `integrateInsert` would do, without its search).
-                let n = UInt32(text.count)
+                let n = UInt32(text.scalarCount)
                 mutationStamp &+= 1
                 spans[t.leaf &* RGA.leafCapacity &+ t.span].length &+= n
                 addVisible(t.leaf, Int(n))
-                recordElements(local, counter: counter, seq: seq, length: text.count, group: s.group)
+                recordElements(local, counter: counter, seq: seq, length: text.scalarCount, group: s.group)
                 elementCount &+= Int(n)
-                typing = TypingCache(end: position + text.count, leaf: t.leaf, span: t.span, stamp: mutationStamp)
+                typing = TypingCache(end: position + text.scalarCount, leaf: t.leaf, span: t.span, stamp: mutationStamp)
                 recordInsert(local, seq: seq, counter: counter, after: after, text: text)
                 return (after, counter, seq)
             }
@@ -60,8 +71,8 @@ extension RGA {
             after = ElementID(counter: s.counter &+ UInt32(off), replica: replicas[Int(s.replica)].id)
             start = cursor(after: leaf, span: k, offset: off)
         }
-        let home = integrateInsert(local, counter: counter, seq: seq, text: text, from: start, wantPosition: false)
-        typing = TypingCache(end: position + text.count, leaf: home.leaf, span: home.span, stamp: mutationStamp)
+        let home = integrateInsert(local, counter: counter, seq: seq, length: text.scalarCount, from: start, wantPosition: false)
+        typing = TypingCache(end: position + text.scalarCount, leaf: home.leaf, span: home.span, stamp: mutationStamp)
         recordInsert(local, seq: seq, counter: counter, after: after, text: text)
         return (after, counter, seq)
     }
@@ -197,9 +208,9 @@ extension RGA {
     /// and appended to the log (and to `r`'s log indexes when it made an entry).
     /// Amortised O(text.count).
     @inline(__always)
-    mutating func recordInsert(_ r: Int, seq: UInt32, counter: UInt32, after: ElementID?, text: [Unicode.Scalar]) {
-        advance(r, seq: seq, counter: counter, length: UInt32(text.count))
-        if log.appendInsert(replica: replicas[r].id, seq: seq, counter: counter, after: after, text: text) {
+    mutating func recordInsert<T: LogText>(_ r: Int, seq: UInt32, counter: UInt32, after: ElementID?, text: T) {
+        advance(r, seq: seq, counter: counter, length: UInt32(text.scalarCount))
+        if text.appendInsert(to: &log, replica: replicas[r].id, seq: seq, counter: counter, after: after) {
             replicas[r].logIndexes.append(UInt32(log.count - 1))
         }
     }
@@ -221,5 +232,29 @@ extension RGA {
         replicas[r].seqEnd = seq &+ n
         replicas[r].counterEnd = counter &+ n
         if lamport < counter &+ n { lamport = counter &+ n }
+    }
+}
+
+/// Inserted text as the log takes it: an array of scalars (keys, received
+/// operations) or a `ScalarArray` (a file's text), without converting one to
+/// the other.
+protocol LogText {
+    var scalarCount: Int { get }
+    /// `OperationLog.appendInsert` of this text; whether it made an entry.
+    func appendInsert(to log: inout OperationLog, replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?) -> Bool
+}
+
+extension Array: LogText where Element == Unicode.Scalar {
+    @inline(__always) var scalarCount: Int { count }
+    @inline(__always)
+    func appendInsert(to log: inout OperationLog, replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?) -> Bool {
+        log.appendInsert(replica: replica, seq: seq, counter: counter, after: after, text: self)
+    }
+}
+
+extension ScalarArray: LogText {
+    var scalarCount: Int { count }
+    func appendInsert(to log: inout OperationLog, replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?) -> Bool {
+        log.appendInsert(replica: replica, seq: seq, counter: counter, after: after, text: self, indices)
     }
 }

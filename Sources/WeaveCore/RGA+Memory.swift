@@ -61,6 +61,16 @@ public struct MemoryUsage: Sendable, Equatable, Codable {
         spare += all - used
     }
 
+    /// Adds a byte buffer of `capacity` bytes, `used` of them in use (a
+    /// `ScalarArray`'s storage), as `add` does an array. O(1).
+    mutating func addBytes(used: Int, capacity: Int, to part: WritableKeyPath<MemoryUsage, Int>) {
+        guard capacity > 0 else { return }
+        let all = MemoryUsage.allocation(32 + capacity)
+        let inUse = min(all, MemoryUsage.allocation(32 + used))
+        self[keyPath: part] += inUse
+        spare += all - inUse
+    }
+
     /// Bytes the storage of `d` takes, values' own storage excluded. O(1).
     static func heap<K, V>(_ d: [K: V]) -> Int {
         guard d.capacity > 0 else { return 0 }

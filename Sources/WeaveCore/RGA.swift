@@ -111,11 +111,7 @@ public struct RGA: Sendable {
     public var text: String {
         var utf8: [UInt8] = []
         utf8.reserveCapacity(visibleCount)
-        forEachVisibleRun { run in
-            for s in run {
-                if s.value < 0x80 { utf8.append(UInt8(s.value)) } else { UTF8.encode(s) { utf8.append($0) } }
-            }
-        }
+        forEachVisibleRange { log.scalars.appendUTF8($0, to: &utf8) }
         return String(decoding: utf8, as: UTF8.self)
     }
 
@@ -123,7 +119,7 @@ public struct RGA: Sendable {
     public var scalars: [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(visibleCount)
-        forEachVisibleRun { out.append(contentsOf: $0) }
+        forEachVisibleRange { out.append(contentsOf: log.scalars.array($0)) }
         return out
     }
 
