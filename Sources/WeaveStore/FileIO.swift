@@ -81,16 +81,24 @@ enum FileIO {
             throw StoreError.io(path: path, action: "read", reason: reason())
         }
         defer { Glibc.close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Read into one buffer of the file's size (and more if it grows
+        // meanwhile): no chunk copies, no doubling past the size.
+        var st = stat()
+        let expected = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) : 0
+        var out = [UInt8](repeating: 0, count: expected + 1)
+        var filled = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if filled == out.count { out.append(contentsOf: repeatElement(0, count: Swift.max(1 << 16, out.count / 2))) }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StoreError.io(path: path, action: "read", reason: reason())
             }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0 ..< n])
+            if n == 0 {
+                out.removeSubrange(filled...)
+                return out
+            }
+            filled += n
         }
     }
 

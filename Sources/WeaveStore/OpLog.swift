@@ -253,6 +253,23 @@ public final class OpLog {
         tailRecords += 1
     }
 
+    /// Buffers an edit made of the operations `entries` of `ops` (a
+    /// document's log), encoded from it straight into the buffer: the same
+    /// record as `append(edit: Array(ops[entries]), time:)`, with no
+    /// `Operation` built and no copy of the text but the record itself.
+    public func append(editOf ops: OperationLog, entries: Range<Int>, time: Int64) {
+        guard !entries.isEmpty else { return }
+        OpLogFormat.appendRecord(to: &pending) { out in
+            var head = ByteWriter()
+            head.bytes.append(OpLogFormat.RecordType.edit.rawValue)
+            head.zigzag(time)
+            out.append(contentsOf: head.bytes)
+            OpCodec.encode(ops, entries: entries, into: &out)
+        }
+        pendingEdits += 1
+        tailRecords += 1
+    }
+
     public func append(author: Author) {
         pending += OpLogFormat.record(OpLogFormat.authorPayload(author))
         tailRecords += 1
@@ -290,7 +307,8 @@ public final class OpLog {
             throw error
         }
         fileLength += pending.count
-        pending.removeAll(keepingCapacity: true)
+        // A big first record (a file's text) does not keep its buffer.
+        pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         durableEdits += pendingEdits
         pendingEdits = 0
     }

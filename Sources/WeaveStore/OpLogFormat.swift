@@ -35,6 +35,20 @@ enum OpLogFormat {
         return w.bytes
     }
 
+    /// Appends a record to `out` whose payload `body` appends, in place: the
+    /// length and checksum are filled in after (no copy of a big payload).
+    static func appendRecord(to out: inout [UInt8], _ body: (inout [UInt8]) -> Void) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: recordHeaderSize))
+        body(&out)
+        let length = out.count - start - recordHeaderSize
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + recordHeaderSize)...])) }
+        for i in 0 ..< 4 {
+            out[start + i] = UInt8(truncatingIfNeeded: UInt32(length) >> (8 * UInt32(i)))
+            out[start + 4 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i)))
+        }
+    }
+
     static func authorPayload(_ a: Author) -> [UInt8] {
         var w = ByteWriter()
         w.bytes.append(RecordType.author.rawValue)
@@ -92,6 +106,15 @@ public struct TextMark: Hashable, Sendable {
     public func sameText(as other: TextMark?) -> Bool {
         guard let other else { return false }
         return length == other.length && hash == other.hash
+    }
+
+    /// The mark of the text whose UTF-8 is `bytes`: `TextMark(text:)` of it.
+    public init(utf8 bytes: [UInt8], edits: Int = 0) {
+        self.edits = edits
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        length = bytes.count
+        hash = h
     }
 
     public init(text: String, edits: Int = 0) {

@@ -22,6 +22,37 @@ public enum LineEnding: String, Sendable, Equatable {
         return sawNewline ? .crlf : .lf
     }
 
+    /// `detect` of a file's bytes. O(n).
+    public static func detect(utf8 bytes: [UInt8]) -> LineEnding {
+        var sawNewline = false
+        var previous: UInt8 = 0
+        for b in bytes {
+            if b == 0x0A {
+                if previous != 0x0D { return .lf }
+                sawNewline = true
+            }
+            previous = b
+        }
+        return sawNewline ? .crlf : .lf
+    }
+
+    /// `documentText(fromFile:)` on bytes: `bytes` themselves for LF (no copy). O(n).
+    public func documentBytes(fromFile bytes: [UInt8]) -> [UInt8] {
+        guard self == .crlf else { return bytes }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var pendingCR = false
+        for b in bytes {
+            if pendingCR {
+                pendingCR = false
+                if b != 0x0A { out.append(0x0D) }
+            }
+            if b == 0x0D { pendingCR = true } else { out.append(b) }
+        }
+        if pendingCR { out.append(0x0D) }
+        return out
+    }
+
     /// The file's text as the document holds it (`\r\n` → `\n` for CRLF). O(n).
     public func documentText(fromFile text: String) -> String {
         guard self == .crlf else { return text }

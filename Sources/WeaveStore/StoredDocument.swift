@@ -65,17 +65,19 @@ public final class StoredDocument {
         self.file = file
         self.fs = fs
         let sidecar = OpLog.sidecarPath(for: file)
-        let raw = try StoredDocument.readText(file, fs: fs)
+        // FILE's text is kept as checked UTF-8 bytes: a big file is never held
+        // as a String and an array of scalars besides (see `readTextBytes`).
+        let raw = try StoredDocument.readTextBytes(file, fs: fs)
         diskStamp = fs.stamp(file)
-        let fileText: String?
+        let fileBytes: [UInt8]?
         if let raw {
-            lineEnding = LineEnding.detect(raw)
-            fileText = lineEnding.documentText(fromFile: raw)
+            lineEnding = LineEnding.detect(utf8: raw)
+            fileBytes = lineEnding.documentBytes(fromFile: raw)
         } else {
-            fileText = nil
+            fileBytes = nil
         }
         var emptySidecar = false
-        if fs.exists(sidecar), fs.isEmptyFile(sidecar), fileText != nil {
+        if fs.exists(sidecar), fs.isEmptyFile(sidecar), fileBytes != nil {
             // A zero-length history (a crash between creating it and writing its
             // header, or `: > .FILE.weave` by hand) holds nothing: start a new
             // one from FILE rather than append records to a file without a header.
@@ -85,7 +87,8 @@ public final class StoredDocument {
             emptySidecar = true
         }
         if fs.exists(sidecar) {
-            guard let fileText else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
+            guard let fileBytes else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
+            let fileText = String(decoding: fileBytes, as: UTF8.self)
             let (log, loaded) = try OpLog.open(path: sidecar, fs: fs)
             self.log = log
             if loaded.tornTailBytes > 0 {
@@ -126,7 +129,7 @@ public final class StoredDocument {
         } else {
             // A new history; FILE is created now if missing so the pair stays
             // consistent (unless the caller writes it next: `createMissingFile`).
-            if fileText == nil && createMissingFile {
+            if fileBytes == nil && createMissingFile {
                 try fs.writeAtomically(file, [])
                 diskStamp = fs.stamp(file)
             }
@@ -134,10 +137,21 @@ public final class StoredDocument {
             doc = RGA(replica: replica)
             history = History()
             registerAuthor(Author(replica: replica, name: author, colour: colour))
-            if let fileText, !fileText.isEmpty, let op = doc.insert(fileText, at: 0) {
-                record([op], time: now)
+            if let fileBytes, !fileBytes.isEmpty {
+                // FILE's text is the first edit: one insert, made and logged
+                // without an `Operation` (a 50 MB file would be a 200 MB array of
+                // scalars in one). ASCII bytes become the document's storage as
+                // they are (`ScalarArray`), and the record is encoded from the
+                // document's log straight into the log's buffer.
+                let text: ScalarArray
+                do { text = try ScalarArray.decoding(utf8: fileBytes) } catch {
+                    throw StoreError.notText(path: file, reason: "it is not valid UTF-8 (\(error))")
+                }
+                doc.insertUnreported(text, at: 0)
+                history.edits.append(Edit(time: now, ranges: [UnitRange(replica: replica, start: 0, count: UInt32(text.count))]))
+                log.append(editOf: doc.log, entries: doc.log.indices, time: now)
             }
-            let mark = TextMark(text: fileText ?? "", edits: history.edits.count)
+            let mark = TextMark(utf8: fileBytes ?? [], edits: history.edits.count)
             log.append(textMark: mark)
             savedMark = mark
             if emptySidecar {
@@ -352,6 +366,12 @@ public final class StoredDocument {
     /// Reads FILE as text: nil if missing; throws `notText` for a directory,
     /// NUL bytes or invalid UTF-8, and `io` when it cannot be read.
     public static func readText(_ path: String, fs: FileSystem = PosixFileSystem.shared) throws -> String? {
+        try readTextBytes(path, fs: fs).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `readText`'s checks, returning FILE's bytes (valid UTF-8 with no NUL)
+    /// rather than a `String` of them. O(size), one copy of the file.
+    public static func readTextBytes(_ path: String, fs: FileSystem = PosixFileSystem.shared) throws -> [UInt8]? {
         guard !path.isEmpty else { throw StoreError.notText(path: "''", reason: "an empty name is not a file name") }
         var st = stat()
         if stat(path, &st) == 0 {
@@ -372,17 +392,18 @@ public final class StoredDocument {
             }
         }
         guard let bytes = try fs.readAll(path) else { return nil }
-        if let nul = bytes.firstIndex(of: 0) {
+        let nul = bytes.withUnsafeBytes { raw in
+            raw.isEmpty ? nil : memchr(raw.baseAddress!, 0, raw.count).map { raw.baseAddress!.distance(to: UnsafeRawPointer($0)) }
+        }
+        if let nul {
             throw StoreError.notText(path: path, reason: "it contains a NUL byte at offset \(nul) (a binary file?)")
         }
-        var r = ByteReader(bytes)
-        while !r.isAtEnd {
-            let at = r.offset
-            do { _ = try r.utf8(count: 1, "text") } catch {
-                throw StoreError.notText(path: path, reason: "it is not valid UTF-8 (at byte \(at))")
-            }
+        do { try ScalarArray.validateUTF8(bytes) } catch {
+            let at: Int
+            if case .invalidUTF8(let o) = error { at = o } else { at = 0 }
+            throw StoreError.notText(path: path, reason: "it is not valid UTF-8 (at byte \(at))")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The largest FILE opened, in bytes: `$WEAVE_MAX_FILE_MB` megabytes (a
