@@ -32,7 +32,7 @@ final class ReplicaOwners {
     /// Binds `r` to `identity` unless it is bound already; appends TLS
     /// identities (fingerprints) to the file. Returns the owner now.
     @discardableResult
-    func bind(_ r: ReplicaID, to identity: String, logger: Logger) -> String {
+    func bind(_ r: ReplicaID, to identity: String, logger: Logger = ReplicaOwners.quiet) -> String {
         if let o = owners[r] { return o }
         owners[r] = identity
         if let file, !identity.hasPrefix(ReplicaOwners.plaintextPrefix) {
@@ -47,6 +47,7 @@ final class ReplicaOwners {
     func rebind(_ r: ReplicaID, to identity: String) { owners[r] = identity }
 
     static let plaintextPrefix = "replica:"
+    static let quiet = Logger(label: "weave.peer", factory: { _ in SwiftLogNoOpLogHandler() })
 
     static func hex(_ r: ReplicaID) -> String {
         let s = String(r.rawValue, radix: 16)
@@ -55,7 +56,7 @@ final class ReplicaOwners {
 
     /// Reads `path` (missing: nothing) and appends to it from now on. Lines that
     /// do not parse are skipped and reported; for a replica named twice the first wins.
-    func load(_ path: String, logger: Logger) {
+    func load(_ path: String, logger: Logger = ReplicaOwners.quiet) {
         file = path
         guard let text = ReplicaOwners.contents(path) else { return }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
