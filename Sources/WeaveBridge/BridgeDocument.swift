@@ -28,6 +28,9 @@ struct EditorView: Equatable {
     var ids: [ElementID] = []
     var scalars: [Unicode.Scalar] = []
 
+    /// An empty buffer.
+    init() {}
+
     /// The elements `doc` shows. O(elements, tombstones included).
     init(visibleIn doc: RGA) {
         doc.forEachElement { e in
@@ -103,10 +106,16 @@ public struct BridgeDocument {
     private var confirmedAt = 0
     /// The buffer after each change sent since the editor's last edit.
     private var sent: [(revision: Int, view: EditorView)] = []
+    /// The document's version when the editor (once it applied every change
+    /// sent) was last known to show it; nil when not known.
+    private var syncedVersion: VersionVector?
 
     /// The editor starts showing `doc`'s text (the client sends it with the
     /// reply to `open`). O(elements).
-    public init(showing doc: RGA) { confirmed = EditorView(visibleIn: doc) }
+    public init(showing doc: RGA) {
+        confirmed = EditorView(visibleIn: doc)
+        syncedVersion = doc.version
+    }
 
     /// The text the editor is believed to show once it applied every change sent.
     public var editorText: String {
@@ -120,7 +129,8 @@ public struct BridgeDocument {
     /// Applies an editor edit: `changes`, in order, made to the buffer the
     /// editor had at client revision `revision`. Every change is checked
     /// before any applies. Returns the local operations (to record and send).
-    /// O(n) per change, n the buffer's size.
+    /// O(position) to find a change's place, plus O(n) memory moves of the
+    /// believed buffer (n its size); no walk of the document.
     public mutating func take(_ changes: [BridgeChange], revision: Int, into doc: inout DocumentEditing) throws(Failure) -> [Operation] {
         var view: EditorView
         if revision <= confirmedAt && revision >= 0 {
@@ -130,18 +140,33 @@ public struct BridgeDocument {
         } else {
             throw .unknownRevision(revision, latest: clientRevision)
         }
-        // Check the whole edit first: on a refusal nothing is applied.
-        var check = view
+        // The editor saw everything sent, and the document did not move since:
+        // after this edit the editor shows the document again.
+        let stillSynced = revision == clientRevision && syncedVersion == doc.rga.version
+        // Check the whole edit first: on a refusal nothing is applied. One
+        // change (typing) is checked in place; several on a scratch copy.
         var resolved: [(Int, Int, [Unicode.Scalar])] = []
-        for c in changes {
-            guard let a = check.offset(of: c.start) else { throw .outOfRange(c.start) }
-            guard let b = check.offset(of: c.end) else { throw .outOfRange(c.end) }
+        if changes.count == 1 {
+            let c = changes[0]
+            guard let a = view.offset(of: c.start) else { throw .outOfRange(c.start) }
+            guard let b = view.offset(of: c.end) else { throw .outOfRange(c.end) }
             guard a <= b else { throw .endBeforeStart(c.start, c.end) }
-            let text = Array(c.text.unicodeScalars)
-            check.scalars.replaceSubrange(a ..< b, with: text)
-            check.ids.replaceSubrange(a ..< b, with: repeatElement(ElementID(counter: 0, replica: ReplicaID(0)), count: text.count))
-            resolved.append((a, b, text))
+            resolved.append((a, b, Array(c.text.unicodeScalars)))
+        } else {
+            var check = view
+            for c in changes {
+                guard let a = check.offset(of: c.start) else { throw .outOfRange(c.start) }
+                guard let b = check.offset(of: c.end) else { throw .outOfRange(c.end) }
+                guard a <= b else { throw .endBeforeStart(c.start, c.end) }
+                let text = Array(c.text.unicodeScalars)
+                check.scalars.replaceSubrange(a ..< b, with: text)
+                check.ids.replaceSubrange(a ..< b, with: repeatElement(ElementID(counter: 0, replica: ReplicaID(0)), count: text.count))
+                resolved.append((a, b, text))
+            }
         }
+        // `view` is the only holder from here (no copy of the buffer per key).
+        confirmed = EditorView()
+        sent = []
         var ops: [Operation] = []
         for (a, b, text) in resolved {
             ops += Self.delete(view.ids[a ..< b], from: &doc)
@@ -156,8 +181,8 @@ public struct BridgeDocument {
         }
         confirmed = view
         confirmedAt = clientRevision
-        sent = []
         editorRevision += 1
+        syncedVersion = stillSynced ? doc.rga.version : nil
         return ops
     }
 
@@ -183,10 +208,13 @@ public struct BridgeDocument {
     /// The changes that make the editor show `doc` (nil when it already
     /// does), as client revision `revision`, for the editor at
     /// `editorRevision`. Call after every editor edit and every batch of
-    /// peers' operations. O(elements).
+    /// peers' operations. O(replicas) when only the editor changed the
+    /// document since the last call; else O(elements), tombstones included.
     public mutating func catchUp(_ doc: RGA) -> (revision: Int, editorRevision: Int, changes: [BridgeChange])? {
+        if syncedVersion == doc.version { return nil }  // O(replicas): typing alone never walks the document
         let truth = EditorView(visibleIn: doc)
         let from = latest
+        syncedVersion = doc.version
         guard truth.ids != from.ids else { return nil }
         let changes = Self.difference(from: from, to: truth)
         clientRevision += 1
