@@ -130,6 +130,22 @@ public final class PeerLink: SessionCompanion {
 
     /// Applies one hub event (on the main thread).
     public func handle(_ event: PeerEvent) {
+        apply(event)
+        switch event {
+        case .documentOperations, .remoteOperations:
+            // Others' edits move this cursor without a key when they land right
+            // at it: the editor keeps its cursor before the character after it,
+            // peers place it after the character before it, so text put back
+            // there (typed, pasted, undone) goes before the cursor here and
+            // after it on their screens. Sent again when that character changed
+            // (issue 28, defect 7).
+            sendCursor()
+        default:
+            break
+        }
+    }
+
+    private func apply(_ event: PeerEvent) {
         switch event {
         case .documentOperations, .documentHistory, .documentCaughtUp:
             workspace?.handle(event)
