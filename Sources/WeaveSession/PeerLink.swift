@@ -178,9 +178,9 @@ public final class PeerLink: SessionCompanion {
         case .caughtUp:
             break
         case .peerLeft(let info, let reason):
-            workspace?.handle(event)
             connected[info.connection] = nil
             if !connected.values.contains(where: { $0.replica == info.replica }) { presences[info.replica] = nil }
+            workspace?.handle(event)  // after: its file list shows these presences
             let why: String
             switch reason {
             case .closedLocally: why = ""

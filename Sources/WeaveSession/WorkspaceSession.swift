@@ -24,8 +24,12 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// Peers' edit marks for documents not shown (the shown one's are the session's).
     private var marks: [DocumentID: MarkTable] = [:]
     private var manifestMarks = MarkTable()
-    /// Presences by replica (the file list shows who is where).
-    public var presences: [ReplicaID: Presence] = [:]
+    /// Presences by replica (the file list shows who is where): the link's,
+    /// which also forgets a peer whose connection closed (the hub tells that
+    /// as the peer leaving, not as a departure). A copy kept here missed it:
+    /// a host killed during the first mirror stayed listed in its file, and
+    /// twice once restarted (issue 28, defect 10).
+    public var presences: [ReplicaID: Presence] { link?.presences ?? [:] }
     /// (Joiner) Files whose text has not fully arrived yet: shared with the
     /// hub when the folder was received, until their catch-up completes.
     public private(set) var arriving: Set<DocumentID> = []
@@ -104,9 +108,8 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 // history learns them, written now — one registered and never flushed was lost.
                 try folder.learn(note.authors)
                 for m in note.marks { _ = manifestMarks.insert(m) }
-            case .presence(let p):
-                if p.replica != hub.replica { presences[p.replica] = p.departed ? nil : p }
-                updateFileList()
+            case .presence:
+                updateFileList()  // the link has applied it
             case .peerJoined(let info):
                 if case .folder(let id) = info.share, id != 0, folder.workspaceID == 0 { try folder.adopt(workspaceID: id) }
             case .documentCaughtUp(let d):
@@ -114,6 +117,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
             case .peerLeft, .linkFailed:
                 // Nothing more arrives on a link that is gone: no count that never ends.
                 if !arriving.isEmpty { arriving = []; showArrival() }
+                updateFileList()  // without the peer gone
             default:
                 break
             }

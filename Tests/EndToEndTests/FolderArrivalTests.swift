@@ -151,14 +151,32 @@ struct FolderArrivalTests {
         try waitUntil("bob's screen no longer shows alice online", seconds: 3, state: { bob.capture() }) {
             !bob.capture().contains("alice online")
         }
-        let screen = bob.capture()
-        if screen.contains("WEAVE-EXIT=") { return }  // the join itself failed, with its message: nothing more to see
+        try waitUntil("bob's editor is up, or the join failed", seconds: 10, state: { bob.capture() }) {
+            bob.capture().contains("Ln 1, Col 1") || bob.capture().contains("WEAVE-EXIT=")
+        }
+        if bob.capture().contains("WEAVE-EXIT=") { return }  // the join itself failed, with its message: nothing more to see
+        // Nor in the file she had open: the file list (Ctrl-B) kept her there,
+        // and listed her twice once she was back (seen by hand).
+        try openFileList(bob)
+        #expect(!bob.capture().contains("● alice"), "the file list still shows the dead host:\n\(bob.capture())")
+        bob.sendKeys("Escape")
         host.kill()
         host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice \(weave) host \(proj) --port \(port) --name alice")
         try waitUntil("bob sees alice back, once", seconds: 20, state: { bob.capture() }) {
             bob.capture().contains(" alice online")
         }
         #expect(!bob.capture().contains("alice alice"), "\(bob.capture())")
+        try openFileList(bob)
+        try waitUntil("bob's file list shows alice in her file", seconds: 10, state: { bob.capture() }) {
+            bob.capture().contains("● alice")
+        }
+        #expect(!bob.capture().contains("● alice ● alice"), "\(bob.capture())")
+    }
+
+    /// Ctrl-B, and waits until the file list is drawn.
+    func openFileList(_ side: Tmux) throws {
+        side.sendKeys("C-b")
+        try waitUntil("the file list is open", seconds: 5, state: { side.capture() }) { side.capture().contains("Files (") }
     }
 
     /// "join with: weave join HOST:PORT --invite TOKEN DIR/" from a child's stdout: what follows `weave join`.
