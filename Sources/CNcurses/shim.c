@@ -21,6 +21,18 @@ unsigned long weave_button1_clicks(void) {
 int weave_is_button1(unsigned long bstate) {
     return (bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) != 0;
 }
+unsigned long weave_mouse_all(void) { return (unsigned long)(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION); }
+int weave_mouse_kind(unsigned long b) {
+    if (b & BUTTON4_PRESSED) return 4;
+#ifdef BUTTON5_PRESSED
+    if (b & BUTTON5_PRESSED) return 5;
+#endif
+    if (b & REPORT_MOUSE_POSITION) return 3;
+    if (b & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED)) return 1;
+    if (b & BUTTON1_RELEASED) return 2;
+    return 0;
+}
+int weave_mouse_shift(unsigned long b) { return (b & BUTTON_SHIFT) != 0; }
 int weave_wcwidth(wchar_t c) { return wcwidth(c); }
 int weave_pipe_nonblock(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
 int weave_set_nonblock(int fd) {

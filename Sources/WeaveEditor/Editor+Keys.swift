@@ -20,13 +20,17 @@ extension Editor {
         }
         switch mode {
         case .help:
-            mode = .edit
+            if !key.isMouse { mode = .edit }  // the wheel or a click leaves the help open
         case .prompt(let p):
             handlePrompt(p, key)
         case .replacing:
             handleReplacing(key)
         case .edit where fileList != nil:
-            handleFileList(key, effects: &effects)
+            if case .wheel(let rows) = key {
+                for _ in 0 ..< abs(rows) { handleFileList(rows < 0 ? .up : .down, effects: &effects) }
+            } else {
+                handleFileList(key, effects: &effects)
+            }
         case .edit where pane != nil:
             handlePane(key, effects: &effects)
         case .edit:
@@ -78,6 +82,7 @@ extension Editor {
             effects.append(.bell)
             return
         }
+        if handleMouse(key) { return }
         if handleSelectionKey(key, wasCut: wasCut) { return }
         endSelectionBefore(key)
         var key = key
@@ -102,7 +107,10 @@ extension Editor {
         case .ctrlEnd: move(to: doc.buffer.count)
         case .ctrlLeft: move(to: previousWordStart(doc.cursor))
         case .ctrlRight: move(to: nextWordStart(doc.cursor))
-        case .click(let x, let y): undo.seal(); click(x: x, y: y)
+        case .click(let x, let y):
+            undo.seal()
+            click(x: x, y: y)
+            dragOrigin = y < textHeight ? anchorAt(doc.cursor) : nil
 
         case .ctrl("k"):
             // `cutLine` reads `lastKeyWasCut` as "the previous key was a cut".

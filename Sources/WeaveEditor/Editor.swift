@@ -158,6 +158,11 @@ public struct Editor: Sendable {
     /// The replace in progress (mode `.replacing`).
     var replaceRun: ReplaceRun?
     var quitArmed = false
+    /// Where the mouse button went down in the text (a drag selects from it).
+    var dragOrigin: Anchor?
+    /// Whether mouse events are handled (a setting: off leaves the mouse to
+    /// the terminal's own selection).
+    public var mouse = true
     /// The selection's other end (the cursor is one end), anchored to an
     /// element like the cursor so that others' edits do not move it; nil: no
     /// selection. See Editor+Selection.swift.

@@ -23,8 +23,17 @@ public enum Key: Hashable, Sendable {
     case backspace, delete, enter, tab, escape
     /// F1 … F12.
     case function(Int)
-    /// A mouse click at screen column `x`, row `y` (0-based).
+    /// A mouse click at screen column `x`, row `y` (0-based): the button went
+    /// down. `.shift(.click(…))` is Shift+click (extends the selection).
     case click(x: Int, y: Int)
+    /// The button held down moved to (x, y): selects from the click.
+    case drag(x: Int, y: Int)
+    /// The second and third click at one place in quick succession (instead
+    /// of their `.click`): select a word, a line.
+    case doubleClick(x: Int, y: Int)
+    case tripleClick(x: Int, y: Int)
+    /// The wheel: this many rows, negative up.
+    case wheel(Int)
     /// A block of pasted text (bracketed paste): inserted as one edit.
     case paste(String)
     /// The terminal now has this many columns and rows.
@@ -66,4 +75,15 @@ public enum Effect: Hashable, Sendable {
     case renameFile(from: String, to: String)
     /// Delete a workspace file (Ctrl-D or Delete, then y). The list stays open.
     case deleteFile(String)
+}
+
+extension Key {
+    /// Whether this is a mouse event (the `mouse` setting turns them all off).
+    public var isMouse: Bool {
+        switch self {
+        case .click, .drag, .doubleClick, .tripleClick, .wheel: return true
+        case .shift(let k): return k.isMouse
+        default: return false
+        }
+    }
 }

@@ -73,9 +73,31 @@ public final class Terminal {
         nodelay(weave_stdscr(), true)
         set_escdelay(25)
         mouseinterval(0)
-        _ = mousemask(mmask_t(weave_button1_clicks()), nil)
+        setMouse(mouseWanted)
         KeyDecoder.defineExtraKeys()
         writeRaw("\u{1B}[?2004h")  // bracketed paste on
+    }
+
+    /// Whether to ask the terminal for mouse events: true unless the user
+    /// turned the mouse off (`WEAVE_MOUSE=0`, or `setMouse(false)` from a
+    /// setting), so that the terminal's own selection works.
+    public var mouseWanted = ProcessInfoLite.environment("WEAVE_MOUSE") != "0"
+    /// Turns clicks into double and triple clicks.
+    var mouse = MouseClicks()
+
+    /// Asks the terminal for button presses, releases, drags (xterm's button
+    /// event mode, 1002, which ncurses does not set by itself) and the wheel,
+    /// or for none.
+    public func setMouse(_ on: Bool) {
+        mouseWanted = on
+        guard active else { return }
+        if on {
+            _ = mousemask(mmask_t(weave_mouse_all()), nil)
+            writeRaw("\u{1B}[?1002h")
+        } else {
+            _ = mousemask(0, nil)
+            writeRaw("\u{1B}[?1002l\u{1B}[?1000l")
+        }
     }
 
     /// Restores the terminal. Idempotent.
@@ -106,8 +128,10 @@ public final class Terminal {
                 decoder.feedByte(UInt8(truncatingIfNeeded: r), into: &keys)
             } else if r == KEY_MOUSE {
                 var ev = MEVENT()
-                if getmouse(&ev) == OK, weave_is_button1(UInt(ev.bstate)) != 0 {
-                    decoder.feedKey(.click(x: Int(ev.x), y: Int(ev.y)), into: &keys)
+                if getmouse(&ev) == OK, let key = mouse.key(kind: weave_mouse_kind(UInt(ev.bstate)),
+                                                            shift: weave_mouse_shift(UInt(ev.bstate)) != 0,
+                                                            x: Int(ev.x), y: Int(ev.y), now: ContinuousClock.now) {
+                    decoder.feedKey(key, into: &keys)
                 }
             } else if r == KEY_RESIZE {
                 decoder.feedKey(.resize(width: size.width, height: size.height), into: &keys)

@@ -19,6 +19,13 @@ WINDOW *weave_stdscr(void);
 int weave_lines(void);
 int weave_cols(void);
 unsigned long weave_button1_clicks(void);
+/* Every button event and motion reports: the mask for mousemask. */
+unsigned long weave_mouse_all(void);
+/* What a mouse event is: 0 nothing we use, 1 button 1 down, 2 button 1 up,
+ * 3 motion (with a button held: a drag), 4 wheel up, 5 wheel down. */
+int weave_mouse_kind(unsigned long bstate);
+/* 1 when Shift was held. */
+int weave_mouse_shift(unsigned long bstate);
 /* 1 when the mouse event is a press or click of button 1. */
 int weave_is_button1(unsigned long bstate);
 int weave_wcwidth(wchar_t c);

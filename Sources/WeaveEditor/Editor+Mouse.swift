@@ -1,0 +1,76 @@
+/// The mouse in the text: a click places the cursor, a drag selects from
+/// where the button went down, Shift+click extends the selection from the
+/// cursor, a double click selects a word, a triple click a line (with its
+/// newline), the wheel scrolls three rows a notch (the cursor comes along
+/// when it would leave the screen). The wheel also scrolls the file list and
+/// leaves the help screen open. With `mouse` off every mouse event is
+/// dropped (the host also stops asking the terminal for them, so that the
+/// terminal's own selection works).
+extension Editor {
+    /// Handles the mouse events of edit mode but the plain click (which moves
+    /// like any movement key); false for other keys. Never edits.
+    mutating func handleMouse(_ key: Key) -> Bool {
+        guard key.isMouse else { return false }
+        guard mouse else { return true }
+        switch key {
+        case .click:
+            return false  // the key map's click: a movement (it keeps a sticky mark)
+        case .shift(.click(let x, let y)):
+            undo.seal()
+            if mark == nil { mark = anchorAt(doc.cursor); markSticky = false }
+            click(x: x, y: y)
+        case .drag(let x, let y):
+            guard let origin = dragOrigin else { return true }
+            if mark == nil { mark = origin; markSticky = false }
+            if y >= textHeight {
+                moveVertically(1)
+            } else {
+                click(x: x, y: max(0, y))
+            }
+        case .doubleClick(let x, let y):
+            undo.seal()
+            click(x: x, y: y)
+            let s = doc.buffer.scalars
+            var a = doc.cursor, b = doc.cursor
+            while a > 0, Self.isWordScalar(s[a - 1]) { a -= 1 }
+            while b < s.count, Self.isWordScalar(s[b]) { b += 1 }
+            guard a < b else { return true }
+            mark = anchorAt(a)
+            markSticky = false
+            setCursor(b)
+        case .tripleClick(let x, let y):
+            undo.seal()
+            click(x: x, y: y)
+            let line = doc.buffer.line(of: doc.cursor)
+            let r = doc.buffer.lineRange(line)
+            mark = anchorAt(r.lowerBound)
+            markSticky = false
+            setCursor(r.upperBound < doc.buffer.count ? r.upperBound + 1 : r.upperBound)
+        case .wheel(let rows):
+            scrollRows(rows)
+        default:
+            break
+        }
+        return true
+    }
+
+    /// A letter, digit or underscore (what a double click selects).
+    static func isWordScalar(_ u: Unicode.Scalar) -> Bool {
+        u == "_" || u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    /// Moves the view `rows` rows (negative up) and the cursor as far, so
+    /// the text scrolls under it. O(rows × layout).
+    mutating func scrollRows(_ rows: Int) {
+        undo.seal()
+        var t = top
+        var moved = 0
+        while moved < abs(rows), let n = rows > 0 ? rowAfter(t) : rowBefore(t) {
+            t = n
+            moved += 1
+        }
+        guard moved > 0 else { return }
+        top = t
+        moveVertically(rows > 0 ? moved : -moved)
+    }
+}
