@@ -34,6 +34,10 @@ public final class WorkspaceSession: WorkspaceCompanion {
     /// hub when the folder was received, until their catch-up completes.
     public private(set) var arriving: Set<DocumentID> = []
     private var arrivalTotal = 0
+    /// The link went down before every file arrived: the files still
+    /// missing stay "[arriving]" (never "[saved]": their text is not here)
+    /// and the status line says they are not received, until a link is back.
+    private var arrivalStalled = false
 
     /// (Joiner) Files `ds` are arriving: the status line counts them down
     /// ("receiving 37 of 255 files") and the file shown is "[arriving]", not
@@ -46,7 +50,9 @@ public final class WorkspaceSession: WorkspaceCompanion {
     }
 
     public var arrivalStatus: String? {
-        arriving.isEmpty ? nil : "receiving \(arriving.count) of \(arrivalTotal) files"
+        if arriving.isEmpty { return nil }
+        return arrivalStalled ? "\(arriving.count) of \(arrivalTotal) files not received (link down)"
+                              : "receiving \(arriving.count) of \(arrivalTotal) files"
     }
 
     private func arrived(_ d: DocumentID) {
@@ -112,11 +118,17 @@ public final class WorkspaceSession: WorkspaceCompanion {
                 updateFileList()  // the link has applied it
             case .peerJoined(let info):
                 if case .folder(let id) = info.share, id != 0, folder.workspaceID == 0 { try folder.adopt(workspaceID: id) }
+                arrivalStalled = false
             case .documentCaughtUp(let d):
                 arrived(d)
             case .peerLeft, .linkFailed:
-                // Nothing more arrives on a link that is gone: no count that never ends.
-                if !arriving.isEmpty { arriving = []; showArrival() }
+                // Nothing more arrives on a link that is gone: the count stops and
+                // says so; the missing files stay "[arriving]" (their text is not
+                // here) until a link is back and their catch-ups complete. Files
+                // the folder no longer has are not waited for.
+                arriving.formIntersection(folder.state.files.map(\.document))
+                arrivalStalled = !arriving.isEmpty
+                showArrival()
                 updateFileList()  // without the peer gone
             default:
                 break
