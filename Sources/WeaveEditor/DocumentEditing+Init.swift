@@ -34,3 +34,17 @@ extension Editor {
         return result
     }
 }
+
+extension Editor {
+    /// Places the cursor at `index` with a selection from `anchor` (nil: no
+    /// selection), as another editor showing this document reports them
+    /// (peers see both). Indices are clamped. O(log s).
+    public mutating func placeCursor(_ index: Int, selectingFrom anchor: Int?) {
+        setCursor(index)
+        if let anchor, anchor != doc.cursor {
+            mark = anchorAt(max(0, min(anchor, doc.buffer.count)))
+        } else {
+            mark = nil
+        }
+    }
+}

@@ -111,10 +111,11 @@ public final class BridgeClient {
                 document = BridgeDocument(showing: session.editor.doc.rga)
                 send(.document(uri: uri, text: session.editor.doc.rga.text, revision: 0, readOnly: false))
             }
-        case .cursor(let uri, let revision, let head, _):
-            guard let doc = document, uri == self.uri,
-                  let index = doc.documentIndex(of: head, revision: revision, in: session.editor.doc.rga) else { return }
-            session.updateEditor { $0.moveCursor(to: index) }
+        case .cursor(let uri, let revision, let head, let anchor):
+            let rga = session.editor.doc.rga
+            guard let doc = document, uri == self.uri, let index = doc.documentIndex(of: head, revision: revision, in: rga) else { return }
+            let from = anchor.flatMap { doc.documentIndex(of: $0, revision: revision, in: rga) }
+            session.updateEditor { $0.placeCursor(index, selectingFrom: from) }
             live.link.sendCursor()
         case .save(let uri):
             guard uri == self.uri else { send(.saved(uri: uri, error: "\(uri) is not open")); return }

@@ -205,11 +205,19 @@ local function on_cursor()
   if not S or vim.api.nvim_get_current_buf() ~= S.buf or not S.open then return end
   local pos = vim.api.nvim_win_get_cursor(0)
   local line = pos[1] - 1
-  local col = text.char_col(S.lines[line + 1] or "", pos[2])
-  local head = { line = line, column = col }
-  if S.last_cursor and S.last_cursor.line == head.line and S.last_cursor.column == head.column then return end
-  S.last_cursor = head
-  send("cursor", { uri = S.uri, revision = S.seen, head = head })
+  local head = { line = line, column = text.char_col(S.lines[line + 1] or "", pos[2]) }
+  -- In Visual mode the selection's other end goes too (peers draw it).
+  local anchor = nil
+  local mode = vim.api.nvim_get_mode().mode
+  if mode == "v" or mode == "V" or mode == "\22" then
+    local v = vim.fn.getpos("v")
+    local al = v[2] - 1
+    anchor = { line = al, column = text.char_col(S.lines[al + 1] or "", v[3] - 1) }
+  end
+  local key = head.line .. ":" .. head.column .. (anchor and ("-" .. anchor.line .. ":" .. anchor.column) or "")
+  if S.last_cursor == key then return end
+  S.last_cursor = key
+  send("cursor", { uri = S.uri, revision = S.seen, head = head, anchor = anchor })
 end
 
 local function start(cmd, buf)
@@ -252,7 +260,7 @@ local function start(cmd, buf)
     end,
   })
   local g = vim.api.nvim_create_augroup("Weave", { clear = true })
-  vim.api.nvim_create_autocmd({ "CursorMoved", "CursorMovedI" }, { group = g, buffer = buf, callback = on_cursor })
+  vim.api.nvim_create_autocmd({ "CursorMoved", "CursorMovedI", "ModeChanged" }, { group = g, buffer = buf, callback = on_cursor })
   vim.api.nvim_create_autocmd("BufWriteCmd", { group = g, buffer = buf, callback = function() send("save", { uri = S.uri }) end })
   vim.api.nvim_create_autocmd("FileChangedShell", { group = g, buffer = buf, callback = function() vim.v.fcs_choice = "" end })
   send("open", { uri = S.uri, text = table.concat(S.lines, "\n") })
