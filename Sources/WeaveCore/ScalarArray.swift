@@ -282,7 +282,9 @@ public struct ScalarArray: RandomAccessCollection, RangeReplaceableCollection, H
             // One copy: the bytes are the UTF-8.
             return withUnsafeValues(indices) { raw, _ in String(decoding: raw, as: UTF8.self) }
         }
-        return String(decoding: utf8Bytes(indices), as: UTF8.self)
+        // One copy: the UTF-8 written into the string's own storage.
+        let n = utf8Count(indices)
+        return String(unsafeUninitializedCapacity: n) { writeUTF8(indices, to: $0) }
     }
 
     public var description: String { string.debugDescription }
@@ -316,20 +318,46 @@ public struct ScalarArray: RandomAccessCollection, RangeReplaceableCollection, H
     /// Appends the UTF-8 of scalars `r` to `out`. O(r.count); one copy when
     /// they are all ASCII.
     public func appendUTF8(_ r: Range<Int>, to out: inout [UInt8]) {
+        let n = utf8Count(r)
+        if n == r.count && width == 1 {
+            withUnsafeValues(r) { raw, _ in out.append(contentsOf: raw) }
+            return
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n))
+        out.withUnsafeMutableBufferPointer { o in
+            _ = writeUTF8(r, to: UnsafeMutableBufferPointer(rebasing: o[start...]))
+        }
+    }
+
+    /// Writes the UTF-8 of scalars `r` at the start of `o`, which has room
+    /// for `utf8Count(r)` bytes; returns the bytes written. O(r.count).
+    func writeUTF8(_ r: Range<Int>, to o: UnsafeMutableBufferPointer<UInt8>) -> Int {
         withUnsafeValues(r) { raw, w in
-            if w == 1 && ScalarArray.countHigh(raw) == 0 {
-                out.append(contentsOf: raw)
-                return
-            }
-            out.reserveCapacity(out.count + utf8Count(r))
+            var k = 0
             for i in 0 ..< raw.count / w {
                 let v = ScalarArray.load(width: w, at: i, in: raw)
                 if v < 0x80 {
-                    out.append(UInt8(truncatingIfNeeded: v))
+                    o[k] = UInt8(truncatingIfNeeded: v)
+                    k += 1
+                } else if v < 0x800 {
+                    o[k] = UInt8(truncatingIfNeeded: 0xC0 | v >> 6)
+                    o[k + 1] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+                    k += 2
+                } else if v < 0x1_0000 {
+                    o[k] = UInt8(truncatingIfNeeded: 0xE0 | v >> 12)
+                    o[k + 1] = UInt8(truncatingIfNeeded: 0x80 | (v >> 6) & 0x3F)
+                    o[k + 2] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+                    k += 3
                 } else {
-                    UTF8.encode(unsafeBitCast(v, to: Unicode.Scalar.self)) { out.append($0) }
+                    o[k] = UInt8(truncatingIfNeeded: 0xF0 | v >> 18)
+                    o[k + 1] = UInt8(truncatingIfNeeded: 0x80 | (v >> 12) & 0x3F)
+                    o[k + 2] = UInt8(truncatingIfNeeded: 0x80 | (v >> 6) & 0x3F)
+                    o[k + 3] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+                    k += 4
                 }
             }
+            return k
         }
     }
 

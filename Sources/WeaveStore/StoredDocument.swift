@@ -67,15 +67,9 @@ public final class StoredDocument {
         let sidecar = OpLog.sidecarPath(for: file)
         // FILE's text is kept as checked UTF-8 bytes: a big file is never held
         // as a String and an array of scalars besides (see `readTextBytes`).
-        let raw = try StoredDocument.readTextBytes(file, fs: fs)
+        var fileBytes: [UInt8]?
+        (fileBytes, lineEnding) = try StoredDocument.readDocumentBytes(file, fs: fs)
         diskStamp = fs.stamp(file)
-        let fileBytes: [UInt8]?
-        if let raw {
-            lineEnding = LineEnding.detect(utf8: raw)
-            fileBytes = lineEnding.documentBytes(fromFile: raw)
-        } else {
-            fileBytes = nil
-        }
         var emptySidecar = false
         if fs.exists(sidecar), fs.isEmptyFile(sidecar), fileBytes != nil {
             // A zero-length history (a crash between creating it and writing its
@@ -88,7 +82,7 @@ public final class StoredDocument {
         }
         if fs.exists(sidecar) {
             guard let fileBytes else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
-            let fileText = String(decoding: fileBytes, as: UTF8.self)
+            let fileMark = TextMark(utf8: fileBytes)
             let (log, loaded) = try OpLog.open(path: sidecar, fs: fs)
             self.log = log
             if loaded.tornTailBytes > 0 {
@@ -98,20 +92,23 @@ public final class StoredDocument {
             history = loaded.history
             savedMark = loaded.textMark
             registerAuthor(Author(replica: replica, name: author, colour: colour))
-            let historyText = doc.text
-            if fileText == historyText {
+            // Byte for byte: String's == compares by canonical equivalence, which
+            // takes a file rewritten in another normal form (NFC → NFD) for the
+            // same text, and is slow for any non-ASCII text (16–20 s for 50 MB).
+            if doc.text.utf8.elementsEqual(fileBytes) {
                 // In step. A save whose mark was lost with a torn tail: note it again.
-                if !TextMark(text: fileText).sameText(as: savedMark) {
-                    let mark = TextMark(text: fileText, edits: history.edits.count)
+                if !fileMark.sameText(as: savedMark) {
+                    let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: history.edits.count)
                     log.append(textMark: mark)
                     savedMark = mark
                 }
-            } else if TextMark(text: fileText).sameText(as: savedMark) {
+            } else if fileMark.sameText(as: savedMark) {
                 // FILE is as Weave last wrote it; the history has edits made since
                 // (quit without saving, or a crash): the history's text is shown.
             } else {
                 // Another program changed FILE: FILE's text is what the user sees,
                 // reached from the history's text by the smallest edit.
+                let fileText = String(decoding: fileBytes, as: UTF8.self)
                 let disk = Author(replica: .random(), name: StoredDocument.diskAuthorName, colour: 7)
                 var diskDoc = RGA(replica: disk.replica)
                 try diskDoc.receive(contentsOf: doc.operations(since: VersionVector()))
@@ -137,21 +134,24 @@ public final class StoredDocument {
             doc = RGA(replica: replica)
             history = History()
             registerAuthor(Author(replica: replica, name: author, colour: colour))
-            if let fileBytes, !fileBytes.isEmpty {
+            let fileMark = TextMark(utf8: fileBytes ?? [])
+            if let bytes = fileBytes, !bytes.isEmpty {
                 // FILE's text is the first edit: one insert, made and logged
                 // without an `Operation` (a 50 MB file would be a 200 MB array of
                 // scalars in one). ASCII bytes become the document's storage as
                 // they are (`ScalarArray`), and the record is encoded from the
-                // document's log straight into the log's buffer.
+                // document's log straight into the log's buffer. Other bytes are
+                // let go once decoded, before the record is made.
+                fileBytes = nil
                 let text: ScalarArray
-                do { text = try ScalarArray.decoding(utf8: fileBytes) } catch {
+                do { text = try ScalarArray.decoding(utf8: bytes) } catch {
                     throw StoreError.notText(path: file, reason: "it is not valid UTF-8 (\(error))")
                 }
                 doc.insertUnreported(text, at: 0)
                 history.edits.append(Edit(time: now, ranges: [UnitRange(replica: replica, start: 0, count: UInt32(text.count))]))
                 log.append(editOf: doc.log, entries: doc.log.indices, time: now)
             }
-            let mark = TextMark(utf8: fileBytes ?? [], edits: history.edits.count)
+            let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: history.edits.count)
             log.append(textMark: mark)
             savedMark = mark
             if emptySidecar {
@@ -361,6 +361,14 @@ public final class StoredDocument {
     static func mode(of path: String) -> mode_t {
         var st = stat()
         return stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644
+    }
+
+    /// FILE's text as the document holds it (`\r\n` → `\n` for a CRLF file)
+    /// and FILE's line ending; nil bytes when FILE is missing. See `readTextBytes`.
+    static func readDocumentBytes(_ path: String, fs: FileSystem) throws -> ([UInt8]?, LineEnding) {
+        guard let raw = try readTextBytes(path, fs: fs) else { return (nil, .lf) }
+        let ending = LineEnding.detect(utf8: raw)
+        return (ending.documentBytes(fromFile: raw), ending)
     }
 
     /// Reads FILE as text: nil if missing; throws `notText` for a directory,
