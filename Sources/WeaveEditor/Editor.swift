@@ -190,7 +190,7 @@ public struct Editor: Sendable {
     public init(fileName: String, document: RGA, size: Size = Size(width: 80, height: 24)) {
         self.fileName = fileName
         self.size = size
-        doc = DocumentEditing(rga: document, buffer: TextBuffer(document.scalars), cursor: 0)
+        doc = DocumentEditing(rga: document, buffer: TextBuffer(document.visibleScalars), cursor: 0)
         reanchor()
         refreshSyntax()
         if let style = IndentStyle.detect(doc.buffer.scalars) {

@@ -8,8 +8,9 @@ import WeaveSyntax
 /// Invariant (`checkInvariants`): `lineStarts[0] == 0` and `lineStarts` holds,
 /// in order, 0 and every index just after a `"\n"` in `scalars`.
 public struct TextBuffer: Sendable, Equatable {
-    /// The visible text.
-    public private(set) var scalars: [Unicode.Scalar]
+    /// The visible text, 1, 2 or 4 bytes a scalar (`ScalarArray`): a file's
+    /// text as the document holds it, shared with it until either changes.
+    public private(set) var scalars: ScalarArray
     /// The index where each line starts; never empty.
     public private(set) var lineStarts: [Int]
     /// The lexer states of the lines, for colouring (nil: plain text). Told
@@ -18,15 +19,18 @@ public struct TextBuffer: Sendable, Equatable {
     var syntax: SyntaxCache?
 
     /// A buffer holding `scalars`. O(n).
-    public init(_ scalars: [Unicode.Scalar] = []) {
+    public init(_ scalars: [Unicode.Scalar] = []) { self.init(ScalarArray(scalars)) }
+
+    /// A buffer holding `scalars` (sharing their storage). O(n).
+    public init(_ scalars: ScalarArray) {
         self.scalars = scalars
         lineStarts = [0]
-        for (i, s) in scalars.enumerated() where s == "\n" { lineStarts.append(i + 1) }
+        scalars.forEachNewline { lineStarts.append($0 + 1) }
     }
 
     public var count: Int { scalars.count }
     public var lineCount: Int { lineStarts.count }
-    public var text: String { String(String.UnicodeScalarView(scalars)) }
+    public var text: String { scalars.string }
 
     /// Applies one edit. Precondition: its range lies within the text.
     /// O(n) for the scalar move plus O(lines) for the line index shift.
@@ -66,8 +70,8 @@ public struct TextBuffer: Sendable, Equatable {
         return start ..< end
     }
 
-    /// The scalars of line `i`, without its newline. O(1).
-    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { scalars[lineRange(i)] }
+    /// The scalars of line `i`, without its newline. O(its length).
+    public func lineScalars(_ i: Int) -> ArraySlice<Unicode.Scalar> { ArraySlice(scalars.array(lineRange(i))) }
 
     /// Lexes the lines up to `line` that colouring needs (see `SyntaxCache`).
     mutating func prepareSyntax(through line: Int) {

@@ -54,7 +54,10 @@ extension CommandTiming {
 
     /// Runs `weave ARGS` with its output discarded and measures its wall time
     /// and peak resident memory (wait4's rusage of that one child).
-    static func measure(_ args: [String]) throws -> Measured {
+    static func measure(_ args: [String]) throws -> Measured { try measure(executable: weave, args: args) }
+
+    /// `measure` of another executable (this benchmark itself, for a step in a child).
+    static func measure(executable weave: String, args: [String]) throws -> Measured {
         let argv = ([weave] + args).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var actions = posix_spawn_file_actions_t()

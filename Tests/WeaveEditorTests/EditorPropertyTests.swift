@@ -557,7 +557,7 @@ struct EditorRun {
                     Issue.record(Comment(rawValue: fail("undo or redo removed or moved another author's text", step: step, key: key)))
                     return
                 }
-                model.text = editor.doc.buffer.scalars
+                model.text = Array(editor.doc.buffer.scalars)
                 model.cursor = editor.cursor
                 model.lastWasCut = false
                 model.mark = nil
@@ -644,7 +644,7 @@ struct EditorRun {
                 if editor.doc.buffer.scalars != after {
                     Issue.record(Comment(rawValue: fail("one Ctrl-Y did not redo the whole replace: want \(String(String.UnicodeScalarView(after)).debugDescription)", step: step, key: .ctrl("y"))))
                 }
-                model.text = editor.doc.buffer.scalars
+                model.text = Array(editor.doc.buffer.scalars)
                 model.cursor = editor.cursor
             }
         }
@@ -676,7 +676,7 @@ struct EditorRun {
                 break
             }
         }
-        model.text = editor.doc.buffer.scalars
+        model.text = Array(editor.doc.buffer.scalars)
         model.cursor = editor.cursor
         model.lastWasCut = false
         model.mark = editor.markIndex
