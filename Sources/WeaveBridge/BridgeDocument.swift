@@ -216,16 +216,18 @@ public struct BridgeDocument {
         let from = latest
         syncedVersion = doc.version
         guard truth.ids != from.ids else { return nil }
-        let changes = Self.difference(from: from, to: truth)
+        let changes = Self.difference(from: from, to: truth, in: doc)
         clientRevision += 1
         sent.append((clientRevision, truth))
         return (clientRevision, editorRevision, changes)
     }
 
-    /// The changes from `a` to `b` (both in document order), last first, so
-    /// each is in `a`'s positions. O(|a| + |b|).
-    static func difference(from a: EditorView, to b: EditorView) -> [BridgeChange] {
-        let kept = Set(b.ids)
+    /// The changes from `a` to `b` (both in document order, `b` what `doc`
+    /// shows), last first, so each is in `a`'s positions. An element of `a`
+    /// that is not where `b` continues is looked up in `doc` (shown there:
+    /// `b`'s element is new; not shown: `a`'s was deleted), so the cost is
+    /// O(|a| + |b|) comparisons plus O(changed · log n), with no set of IDs.
+    static func difference(from a: EditorView, to b: EditorView, in doc: RGA) -> [BridgeChange] {
         var runs: [(start: Int, end: Int, text: [Unicode.Scalar])] = []
         var i = 0, j = 0
         func touch(_ at: Int) {
@@ -233,7 +235,7 @@ public struct BridgeDocument {
         }
         while i < a.ids.count || j < b.ids.count {
             if i < a.ids.count && j < b.ids.count && a.ids[i] == b.ids[j] { i += 1; j += 1; continue }
-            if i < a.ids.count && !kept.contains(a.ids[i]) {
+            if i < a.ids.count && (j == b.ids.count || doc.index(of: a.ids[i])?.visible != true) {
                 touch(i)
                 runs[runs.count - 1].end = i + 1
                 i += 1
@@ -243,10 +245,18 @@ public struct BridgeDocument {
             runs[runs.count - 1].text.append(b.scalars[j])
             j += 1
         }
+        // Positions in one pass over `a`.
+        var positions: [Int: BridgePosition] = [:]
+        var wanted = Set(runs.flatMap { [$0.start, $0.end] })
+        var line = 0, lineStart = 0
+        for o in 0 ... a.scalars.count where !wanted.isEmpty {
+            if wanted.remove(o) != nil { positions[o] = BridgePosition(line: line, column: o - lineStart) }
+            if o < a.scalars.count && a.scalars[o] == "\n" { line += 1; lineStart = o + 1 }
+        }
         return runs.reversed().map { r in
             var s = String.UnicodeScalarView()
             s.append(contentsOf: r.text)
-            return BridgeChange(start: a.position(of: r.start), end: a.position(of: r.end), text: String(s))
+            return BridgeChange(start: positions[r.start]!, end: positions[r.end]!, text: String(s))
         }
     }
 
