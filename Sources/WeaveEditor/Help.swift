@@ -13,7 +13,7 @@ public enum Help {
         ("Enter  Tab  Shift-Tab", "new line keeping indent / indent / outdent"),
         ("Ctrl-K  Ctrl-U", "cut the line (again: more) / paste"),
         ("Ctrl-Z  Ctrl-Y", "undo / redo your own edits"),
-        (findKeys, "find, next / previous (Alt-R .* Alt-C case)"),
+        (findKeys, "find, find next / previous (Alt-R .* Alt-C Aa)"),
         ("Alt-R  Ctrl-\\", "replace ($1 groups): y, n, a all, Esc stop"),
         ("Alt-G  Ctrl-_", "go to line[:column]"),
         ("Ctrl-O  Ctrl-N  Ctrl-L", "soft wrap / line numbers / redraw"),
