@@ -21,7 +21,10 @@
 ///
 /// Cost: memory is one `LexState` (6 bytes, padded to 8) per line. Showing the
 /// first screen of a file lexes only that screen; jumping to line N of a fresh
-/// file lexes lines 0 … N once (about 15 ns per character, release).
+/// file lexes lines 0 … N once. Measured (release, one run on a shared
+/// 2-core machine, a 1 MB Swift file of 15,751 lines): lexing it whole took
+/// 117 ms; a keystroke's re-lex plus the tokens of a 40-line screen took
+/// 0.14 ms median.
 public struct SyntaxCache: Sendable {
     public let lexer: Lexer
     /// `states[i]`: the state line `i` starts in. Right for `i ≤ validThrough`;
