@@ -258,6 +258,7 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         if let e = error as? NIOSSLError, e == .uncleanShutdown {
             return host ? "the joiner left during the TLS handshake" : "the host closed the connection during the TLS handshake (a plaintext host, or an older Weave?)"
         }
+        if s.contains("EOF during handshake") { return "the connection was cut during the TLS handshake" }
         if let reasons = boringReasons(s) { return reasons.lowercased().replacingOccurrences(of: "_", with: " ") }
         if let e = error as? IOError { return "\(String(cString: strerror(e.errnoCode)))" }
         return s

@@ -3,8 +3,9 @@ import NIOCore
 /// Reconnection delays: exponential backoff with jitter.
 ///
 /// The n-th consecutive failure waits a random time in `[b/2, b]`, where
-/// `b = min(initial · 2ⁿ⁻¹, cap)`: 100 ms, 200 ms, 400 ms, … up to 5 s by
-/// default. `reset()` after a successful handshake starts again at `initial`.
+/// `b = min(initial · 2ⁿ⁻¹, cap)`: 100 ms, 200 ms, 400 ms, … up to 2 s by
+/// default (so a link is back within about 2 s of the network, however long
+/// it was gone). `reset()` after a successful handshake starts again at `initial`.
 /// The jitter spreads out peers that lost the same host at the same moment.
 public struct Backoff: Sendable {
     public var initial: TimeAmount
@@ -12,7 +13,7 @@ public struct Backoff: Sendable {
     /// Failures since the last reset.
     public private(set) var failures = 0
 
-    public init(initial: TimeAmount = .milliseconds(100), cap: TimeAmount = .seconds(5)) {
+    public init(initial: TimeAmount = .milliseconds(100), cap: TimeAmount = .seconds(2)) {
         precondition(initial.nanoseconds > 0 && cap >= initial, "backoff bounds out of order")
         self.initial = initial
         self.cap = cap

@@ -53,7 +53,17 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Why the connection is closing, first reason wins.
     private(set) var closeReason: PeerError?
     private var handshakeTimer: Scheduled<Void>?
+    /// When the handshake clock started (`beginHandshake`).
+    private var handshakeStarted: NIODeadline?
+    /// The host's user is asked (`AuthAwaitingApproval`): the handshake waits for that answer only.
+    private var awaitingApproval = false
+    /// When this side first wrote to the socket, and the round trip measured
+    /// from it to the first bytes read after it (`HeardFrom`): during the
+    /// handshake it is the link's round trip (TLS records, Challenge, Hello).
+    var firstWrite: NIODeadline?
+    var handshakeRTT: TimeAmount?
     private var heartbeat: RepeatedTask?
+    private var deadCheck: Scheduled<Void>?
     private(set) var wasActive = false
     /// False until the `AuthHandler` (TLS links) says the peer is authenticated:
     /// nothing is sent before. Plaintext links start authenticated.
@@ -118,9 +128,9 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     /// for it (`Configuration.maxHandshakes`); a paused one starts reading here.
     func beginHandshake() {
         guard let context, state == .greeting, handshakeTimer == nil else { return }
-        let timeout = hub.configuration.handshakeTimeout
-        handshakeTimer = context.eventLoop.scheduleTask(in: timeout) { [self] in
-            fail(.handshakeTimeout(seconds: Double(timeout.nanoseconds) / 1e9))
+        handshakeStarted = context.eventLoop.now
+        handshakeTimer = context.eventLoop.scheduleTask(in: hub.configuration.handshakeTimeout) { [self] in
+            handshakeClockRan()
         }
         if startsPaused {
             startsPaused = false
@@ -137,6 +147,7 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         if let wait = event as? AuthAwaitingApproval {
             // The host's user is asked: the handshake may take that long.
             handshakeTimer?.cancel()
+            awaitingApproval = true
             handshakeTimer = context.eventLoop.scheduleTask(in: wait.timeout) { [self] in
                 fail(.handshakeTimeout(seconds: Double(wait.timeout.nanoseconds) / 1e9))
             }
@@ -246,6 +257,27 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
 
     // MARK: Handshake
 
+    /// The handshake's time is up, unless the link is slow: its limit is
+    /// `handshakeTimeout` plus `handshakeRoundTrips` times the round trip
+    /// measured during it (at most `handshakeLimit`), since the handshake
+    /// takes about four round trips (TLS, Challenge and Proof, Accept, Hello
+    /// and Welcome). A peer that never answered, or answers fast but does
+    /// not finish, is still cut at `handshakeTimeout` (docs/WIRE.md, "Handshake").
+    private func handshakeClockRan() {
+        guard state == .greeting, let start = handshakeStarted, let loop = context?.eventLoop else { return }
+        let c = hub.configuration
+        let base = c.handshakeTimeout
+        guard !awaitingApproval, let rtt = handshakeRTT, rtt >= c.slowLinkRoundTrip else {
+            return fail(.handshakeTimeout(seconds: PeerError.rounded(base)))
+        }
+        let limit = min(base + .nanoseconds(rtt.nanoseconds * Int64(c.handshakeRoundTrips)), max(base, c.handshakeLimit))
+        if loop.now - start < limit {
+            handshakeTimer = loop.scheduleTask(deadline: start + limit) { [self] in handshakeClockRan() }
+            return
+        }
+        fail(.slowLink(seconds: PeerError.rounded(limit), roundTrip: PeerError.rounded(rtt)))
+    }
+
     private func open(_ g: Greeting) {
         handshakeTimer?.cancel()
         handshakeTimer = nil
@@ -269,10 +301,19 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
             lastTick = loop.now
             if late > interval { lastHeard = lastHeard + late }
             if loop.now - lastHeard > deadAfter {
-                fail(.peerSilent(seconds: Double((loop.now - lastHeard).nanoseconds) / 1e9))
+                fail(.peerSilent(seconds: PeerError.rounded(loop.now - lastHeard)))
             } else {
                 send(.ping(UInt64(loop.now.uptimeNanoseconds)))
                 flush()
+                // The silence ends before the next tick: look again right then,
+                // so a dead link is noticed at `deadAfter`, not up to a tick later.
+                if deadCheck == nil, loop.now + interval - lastHeard > deadAfter {
+                    deadCheck = loop.scheduleTask(deadline: lastHeard + deadAfter + .milliseconds(1)) { [self] in
+                        deadCheck = nil
+                        guard state == .open, let now = context?.eventLoop.now, now - lastHeard > deadAfter else { return }
+                        fail(.peerSilent(seconds: PeerError.rounded(now - lastHeard)))
+                    }
+                }
             }
         }
         hub.connectionOpened(self)
@@ -322,6 +363,9 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         if closeReason == nil { closeReason = error }
         state = .closing
         context?.close(promise: nil)
+        // Reported now: over TLS the close waits for the peer's goodbye
+        // (close_notify), which a dead link never sends.
+        finish()
     }
 
     /// Says goodbye and closes (going offline, shutting down).
@@ -348,22 +392,37 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
         state = .closing
         handshakeTimer?.cancel()
         heartbeat?.cancel()
+        deadCheck?.cancel()
         hub.connectionClosed(self, reason: closeReason ?? .io("connection closed by the peer"))
     }
 }
 
-/// Notes every read of bytes from the peer as "heard from" before frames are
-/// decoded: a peer in the middle of sending a large frame is alive, and so is
-/// one whose frames arrive slowly (keep-alive must not cut a slow link).
-final class HeardFrom: ChannelInboundHandler, @unchecked Sendable {
+/// Notes every read of bytes from the peer as "heard from" before anything
+/// is decoded — it is the pipeline's first handler, so TLS records count too: a
+/// peer in the middle of sending a large frame is alive, and so is one whose
+/// frames arrive slowly (keep-alive must not cut a slow link). It also
+/// measures the round trip during the handshake: from this side's first write
+/// to the first bytes read after it.
+final class HeardFrom: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     private let connection: PeerConnection
 
     init(_ connection: PeerConnection) { self.connection = connection }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.lastHeard = context.eventLoop.now
+        let now = context.eventLoop.now
+        connection.lastHeard = now
+        if connection.handshakeRTT == nil, let sent = connection.firstWrite, now > sent {
+            connection.handshakeRTT = now - sent
+        }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if connection.firstWrite == nil { connection.firstWrite = context.eventLoop.now }
+        context.write(data, promise: promise)
     }
 }

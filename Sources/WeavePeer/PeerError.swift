@@ -1,3 +1,4 @@
+import NIOCore
 import WeaveCore
 
 /// Why a peer connection failed or was closed. Every case reads as a sentence
@@ -21,6 +22,9 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
     case sameReplica(ReplicaID)
     /// The peer did not complete the handshake in time.
     case handshakeTimeout(seconds: Double)
+    /// The link is slow (its round trip, measured during the handshake, is
+    /// long) and the handshake did not finish within the limit it allowed.
+    case slowLink(seconds: Double, roundTrip: Double)
     /// Nothing was heard from the peer for too long.
     case peerSilent(seconds: Double)
     /// The peer refused this connection.
@@ -51,8 +55,10 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notWeave: return "the peer does not speak the Weave protocol (bad magic number)"
         case .unexpected(let m, let s): return "unexpected \(m) message while \(s)"
         case .sameReplica(let r): return "the peer uses this replica's own ID \(r)"
-        case .handshakeTimeout(let s): return "no handshake within \(s) s"
-        case .peerSilent(let s): return "nothing heard from the peer for \(s) s"
+        case .handshakeTimeout(let s): return "no handshake within \(Self.text(s)) s"
+        case .slowLink(let s, let rtt):
+            return "slow link: the handshake did not finish within \(Self.text(s)) s (round trip \(Self.text(rtt)) s)"
+        case .peerSilent(let s): return "nothing heard from the peer for \(Self.text(s)) s"
         case .refused(let r): return "refused by the peer: \(r.text)"
         case .badOperation(let e): return "bad operation from the peer: \(e)"
         case .peerLeft(let r): return "the peer left (\(r))"
@@ -62,6 +68,16 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .connectionRefused(let a): return "nothing is listening on \(a)"
         case .cannotConnect(let a, let why): return "cannot connect to \(a): \(why)"
         }
+    }
+
+    /// Seconds as shown to people and in logs: to a tenth (6.000600714 s is 6 s).
+    public static func rounded(_ t: TimeAmount) -> Double { rounded(Double(t.nanoseconds) / 1e9) }
+    public static func rounded(_ s: Double) -> Double { s.isFinite ? (s * 10).rounded() / 10 : s }
+
+    /// "6", "1.4": a rounded number of seconds without a trailing ".0".
+    static func text(_ s: Double) -> String {
+        let r = rounded(s)
+        return r == r.rounded() && abs(r) < 1e15 ? "\(Int(r))" : "\(r)"
     }
 
     /// Whether reconnecting could help: false for refusals that will repeat.

@@ -40,8 +40,16 @@ public final class PeerHub: @unchecked Sendable {
         public var maxFrameSize = 16 << 20
         /// The most units sent in one Ops frame (at ~50 bytes per unit worst case, well under 16 MiB).
         public var maxUnitsPerFrame = 32_768
-        /// A connection that has not completed its handshake by then is closed.
+        /// A connection that has not completed its handshake by then is closed,
+        /// unless the link is slow (see `handshakeRoundTrips`).
         public var handshakeTimeout: TimeAmount = .seconds(5)
+        /// A slow link's handshake (round trip measured during it of at least
+        /// `slowLinkRoundTrip`) gets this many round trips more than
+        /// `handshakeTimeout`, up to `handshakeLimit`: at 700 ms each way the
+        /// TLS handshake takes about 5.6 s, so a fixed 5 s could never join.
+        public var handshakeRoundTrips = 6
+        public var slowLinkRoundTrip: TimeAmount = .milliseconds(100)
+        public var handshakeLimit: TimeAmount = .seconds(30)
         /// How often a Ping is sent on an idle or busy connection.
         public var heartbeatInterval: TimeAmount = .seconds(1)
         /// A peer not heard from for this long is dead: its connection is closed.
@@ -387,7 +395,7 @@ public final class PeerHub: @unchecked Sendable {
         c.authenticated = (try? ops.handler(type: AuthHandler.self)) == nil && (try? ops.handler(type: TLSSniffer.self)) == nil
         nextConnection += 1
         connections[c.id] = c
-        try channel.pipeline.syncOperations.addHandler(HeardFrom(c))
+        try channel.pipeline.syncOperations.addHandler(HeardFrom(c), position: .first)  // before TLS: every byte counts
         try channel.pipeline.syncOperations.addHandler(FrameDecoder.handler(maxFrameSize: configuration.maxFrameSize))
         try channel.pipeline.syncOperations.addHandler(c)
         return c
@@ -461,6 +469,12 @@ public final class PeerHub: @unchecked Sendable {
         switch reason {
         case .closedLocally, .peerLeft: quiet = true
         default: quiet = false
+        }
+        guard c.wasActive || c.info != nil else {
+            // A dial that never connected: "connect failed" said why (it was
+            // not "closed by the peer"). Only its link may need a redial.
+            if let id = c.link, let l = links[id], l.connection === c { l.connection = nil }
+            return
         }
         var m = meta(c, ["reason": "\(reason)"])
         m["units_sent"] = "\(c.unitsSent)"
@@ -833,10 +847,14 @@ public final class PeerHub: @unchecked Sendable {
         let ours = document.version
         var peers: [PeerStats] = []
         for c in connections.values.sorted(by: { $0.id < $1.id }) {
+            // A dial not yet answered is the link connecting, not a peer.
+            let dialing = c.state != .open && c.outbound
+            let link = c.link.flatMap { links[$0] }
             peers.append(PeerStats(
-                peer: c.info, link: c.link.map(LinkID.init), address: c.address,
-                state: c.state == .open ? .connected : .handshaking,
-                rtt: c.rtt, sinceLastHeard: now - c.lastHeard,
+                peer: c.info ?? (dialing ? link?.lastPeer : nil), link: c.link.map(LinkID.init),
+                address: dialing ? link.map { "\($0.host):\($0.port)" } ?? c.address : c.address,
+                state: c.state == .open ? .connected : (dialing ? .connecting : .handshaking),
+                rtt: c.rtt ?? c.handshakeRTT, sinceLastHeard: now - c.lastHeard,
                 opsSent: c.opsSent, unitsSent: c.unitsSent, opsReceived: c.opsReceived, unitsReceived: c.unitsReceived,
                 unitsQueued: c.state == .open ? ours.unitsAhead(of: c.known) : 0))
         }
@@ -907,6 +925,8 @@ public final class PeerHub: @unchecked Sendable {
         if error is ByteToMessageDecoderError.PayloadTooLargeError {
             return .frameTooLarge(length: UInt64(limit) + 1, limit: limit)
         }
+        // The system's sentence, not NIO's dump of the call ("read(descriptor:…) (errno: 104)").
+        if let e = error as? IOError { return .io("connection lost: \(String(cString: strerror(e.errnoCode)))") }
         return .io("\(error)")
     }
 }

@@ -11,6 +11,8 @@ import WeaveStore
 public enum JoinError: Error, Equatable, CustomStringConvertible {
     /// Nothing (or nothing usable) came from the host before the deadline.
     case noAnswer(String)
+    /// The host answers, but the link is too slow for the handshake or the document to arrive in time.
+    case slowLink(String)
     /// The link was refused for good (revoked, not let in, wrong version…).
     case refused(String)
     /// The first dial was refused: nothing listens at that address.
@@ -31,6 +33,7 @@ public enum JoinError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noAnswer(let why): return "could not join: \(why) (is weave host or weave serve running there?)"
+        case .slowLink(let why): return "could not join: \(why); the host is there, but the link is too slow (--timeout waits longer)"
         case .refused(let why): return "could not join: \(why)"
         case .nothingListening(let address): return "could not join: nothing is listening on \(address)"
         case .notWeaveHost(let address): return "could not join: \(address) is not a Weave host"
@@ -70,11 +73,12 @@ public enum JoinMerge {
         let wait = seconds.isFinite ? min(max(seconds, 0), 1e6) : (seconds > 0 ? 1e6 : 0)
         var deadline = EditorSession.now() + UInt64(wait * 1e9)
         var lastError = "no answer"
+        var slow = false
         var address = "the host"
         var caughtUp = false
         while !caughtUp {
             let now = EditorSession.now()
-            guard now < deadline else { throw .noAnswer(lastError) }
+            guard now < deadline else { throw slow ? .slowLink(lastError) : .noAnswer(lastError) }
             var fds = [pollfd(fd: inbox.fileDescriptor, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, Int32(min(1000, (deadline - now) / 1_000_000 + 1)))
             for event in inbox.drain() {
@@ -93,6 +97,7 @@ public enum JoinMerge {
                     if case .connectionRefused = reason { throw .nothingListening(address: address) }
                     if case .unauthorized(.notWeaveHost) = reason { throw .notWeaveHost(address: address) }
                     lastError = "\(reason)"
+                    if case .slowLink = reason { slow = true }
                     early.append(event)
                 case .linkFailed(_, let reason):
                     throw .refused("\(reason)")

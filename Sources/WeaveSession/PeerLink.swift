@@ -36,6 +36,11 @@ public final class PeerLink: SessionCompanion {
     public var dialsOut = false
     /// Set when the outbound link stopped for good (refused: revoked, not let in…): no more "connecting…".
     public private(set) var linkStopped: String?
+    /// (A joiner cut off from the host) when the link dials again (monotonic
+    /// ns): the status line counts down to it; nil while dialing or connected.
+    public private(set) var redialAt: UInt64?
+    /// Whether a peer was ever connected in this session (then a joiner without one is cut off, not starting).
+    private var wasConnected = false
     /// The command that joins this host (with its invitation), shown under the peer list.
     public var joinCommand: String?
     /// The invitation in `joinCommand`: once the host's book says it no longer
@@ -172,6 +177,8 @@ public final class PeerLink: SessionCompanion {
             connected[info.connection] = info
             if info.outbound, info.readOnly { becomeReadOnly() }
             queuedEdits = 0
+            redialAt = nil
+            wasConnected = true
             session.updateEditor { $0.notify("\(Self.display(info.name)) joined (\(info.address))") }
             lastCursor = .none  // resend so the newcomer has it
             sendCursor()
@@ -189,13 +196,14 @@ public final class PeerLink: SessionCompanion {
             }
             session.updateEditor { $0.notify("\(Self.display(info.name)) left\(why)") }
         case .connecting:
-            break
+            redialAt = nil
         case .retrying(_, let delay, let reason):
-            // Said once, when nothing else is on the message line (a leave
-            // announcement stays); the status line says "connecting…" meanwhile.
+            // The status line counts down to the next dial and counts the
+            // queued edits; the reason is said when nothing else is on the
+            // message line (a leave announcement stays).
+            redialAt = EditorSession.now() + UInt64(max(0, delay.nanoseconds))
             if online, session.editor.message == nil {
-                let ms = delay.nanoseconds / 1_000_000
-                session.updateEditor { $0.notify("Link down (\(reason)); retrying in \(ms) ms") }
+                session.updateEditor { $0.notify("Link down: \(reason)") }
             }
         case .linkFailed(_, let reason):
             workspace?.handle(event)
@@ -203,8 +211,11 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.notify("Link stopped: \(reason)") }
         case .connectionError(_, .unauthorized(.notApproved)):
             break  // this side refused it ("Refused NAME" is on the message line)
+        case .connectionError(_, .closedLocally):
+            // Someone dialled in while this side is offline (F6) and was turned away.
+            session.updateEditor { $0.notify("Offline: a peer that tried to connect was turned away (F6 goes back online)") }
         case .connectionError(let address, let reason):
-            session.updateEditor { $0.notify("\(address): \(reason)") }
+            session.updateEditor { $0.notify("A connection from \(address) failed: \(reason)") }
         case .onlineChanged(let on):
             online = on
             session.updateEditor { $0.notify(on ? "Back online" : "Offline (F6 goes back online)") }
@@ -320,6 +331,12 @@ public final class PeerLink: SessionCompanion {
     /// The peer list's next refresh while it is shown, or the end of the wait on quit.
     public var deadline: UInt64? {
         var next = listShown ? statsDeadline : nil
+        if let at = redialAt, online, connected.isEmpty {
+            // The countdown ticks: redraw when its whole second changes.
+            let now = EditorSession.now()
+            let tick = at > now ? now + (at - now) % 1_000_000_000 + 1_000_000 : now + 250_000_000
+            next = min(next ?? tick, tick)
+        }
         if case .sending(let until) = quitting { next = min(next ?? until, until) }
         return next
     }
@@ -435,7 +452,12 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.notify("Sending \(Self.edits(d.pending)) before quitting… (Esc: back to editing)") }
             return true
         }
-        if session.store != nil { return false }  // kept in the history, sent on the next join
+        if session.store != nil {
+            // Kept in the history, sent on the next join: said, not silent.
+            exitNote = Self.unsentNote(d.pending, joiner: dialsOut)
+            session.updateEditor { $0.notify(Self.unsentNote(d.pending, joiner: dialsOut)) }
+            return false
+        }
         ask(d.pending)
         return true
     }
@@ -445,7 +467,10 @@ public final class PeerLink: SessionCompanion {
         let pending = (try? hub.currentDelivery().pending) ?? 0
         if pending == 0 { return finishQuit() }
         guard case .sending(let until) = quitting, EditorSession.now() >= until else { return }
-        if session.store != nil { return finishQuit() }
+        if session.store != nil {
+            exitNote = Self.unsentNote(pending, joiner: dialsOut)
+            return finishQuit()
+        }
         ask(pending)
     }
 
@@ -519,6 +544,27 @@ public final class PeerLink: SessionCompanion {
 
     static func edits(_ n: Int) -> String { "\(n) edit\(n == 1 ? "" : "s")" }
 
+    /// Quitting with a file while some edits reached no peer: where they are and when they go.
+    static func unsentNote(_ n: Int, joiner: Bool) -> String {
+        let them = n == 1 ? "it" : "them"
+        return "weave: \(edits(n)) \(n == 1 ? "has" : "have") not reached anyone yet; the file's history keeps \(them) and "
+            + (joiner ? "the next weave join sends \(them)" : "the next peer that joins gets \(them)")
+    }
+
+    /// The link's state on the status line for a joiner with no peer: the
+    /// countdown to the next dial (whole seconds, rounded up) or "reconnecting…"
+    /// while dialing, and the edits queued meanwhile.
+    func cutOffStatus(now: UInt64) -> String {
+        var s: String
+        if let at = redialAt, at > now {
+            s = "reconnecting in \((at - now + 999_999_999) / 1_000_000_000) s"
+        } else {
+            s = wasConnected ? "reconnecting…" : "connecting…"
+        }
+        if queuedEdits > 0 { s += " · \(Self.edits(queuedEdits)) queued" }
+        return s
+    }
+
     private func isResize(_ key: Key) -> Bool { if case .resize = key { return true } else { return false } }
 
     /// Moves this cursor to `replica`'s (where its element is known here).
@@ -580,7 +626,7 @@ public final class PeerLink: SessionCompanion {
         if !online {
             status = "offline — \(queuedEdits) edit\(queuedEdits == 1 ? "" : "s") queued"
         } else if peers.isEmpty {
-            status = dialsOut ? (linkStopped != nil ? "link stopped" : "connecting…") : "online, no peers"
+            status = dialsOut ? (linkStopped != nil ? "link stopped" : cutOffStatus(now: EditorSession.now())) : "online, no peers"
         } else {
             status = "online"
         }
@@ -630,7 +676,7 @@ public final class PeerLink: SessionCompanion {
                          address: through.isEmpty ? "" : "via \(through)", rttMilliseconds: nil, lastHeardSeconds: nil,
                          opsSent: 0, opsReceived: 0, opsQueued: 0, replica: p.replica, file: workspace?.path(of: p.document))
         }
-        let me = "\(Self.display(hub.configuration.name)) (\(online ? "online" : "offline — \(queuedEdits) edits queued"))"
+        let me = "\(Self.display(hub.configuration.name)) (\(!online ? "offline — \(Self.edits(queuedEdits)) queued" : connected.isEmpty && dialsOut && linkStopped == nil ? cutOffStatus(now: EditorSession.now()) : "online"))"
         var footer = joinCommand.map { ["Others join with (Ctrl-C copies it; weave invite FILE prints it on one line):", $0] } ?? []
         if let inv = joinInvitation, let why = hub.configuration.security?.invitations.refusal(of: inv) {
             footer = ["The join command printed at start no longer works (\(why)):",

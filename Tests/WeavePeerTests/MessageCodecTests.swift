@@ -150,7 +150,7 @@ import WeaveCore
             let d = b.nextDelay(using: &g).nanoseconds
             #expect(d >= ceiling / 2 && d <= ceiling)
         }
-        #expect(ceilings == [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000])
+        #expect(ceilings == [100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000])
         b.reset()
         #expect(b.ceiling == .milliseconds(100))
     }
