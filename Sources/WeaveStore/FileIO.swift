@@ -38,24 +38,28 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Thin POSIX wrappers: EINTR retried, short writes completed, every failure a
-/// `StoreError` naming the path.
+/// `StoreError` naming the path. Every call goes through `system` (the real
+/// kernel unless a test passes a simulated disk: see `SystemCalls`).
 enum FileIO {
+    typealias System = any SystemCalls
+    static let posix: System = PosixCalls.shared
+
     static func reason() -> String { String(cString: strerror(errno)) }
 
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, action: String) throws -> Int32 {
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, action: String, system: System = posix) throws -> Int32 {
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            let fd = system.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
             if errno != EINTR { throw StoreError.io(path: path, action: action, reason: reason()) }
         }
     }
 
     /// Writes all of `bytes` or throws.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, system: System = posix) throws {
         var done = 0
         try bytes.withUnsafeBytes { buf in
             while done < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+                let n = system.write(fd, UnsafeRawBufferPointer(rebasing: buf[done...]))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw StoreError.io(path: path, action: "write", reason: reason())
@@ -65,31 +69,31 @@ enum FileIO {
         }
     }
 
-    static func fsync(_ fd: Int32, path: String) throws {
-        while Glibc.fsync(fd) != 0 {
+    static func fsync(_ fd: Int32, path: String, system: System = posix) throws {
+        while system.fsync(fd) != 0 {
             if errno != EINTR { throw StoreError.io(path: path, action: "sync", reason: reason()) }
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    static func close(_ fd: Int32, system: System = posix) { _ = system.close(fd) }
 
     /// Reads a whole file; nil if it does not exist.
-    static func readAll(_ path: String) throws -> [UInt8]? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    static func readAll(_ path: String, system: System = posix) throws -> [UInt8]? {
+        let fd = system.open(path, O_RDONLY | O_CLOEXEC, 0)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw StoreError.io(path: path, action: "read", reason: reason())
         }
-        defer { Glibc.close(fd) }
+        defer { _ = system.close(fd) }
         // Read into one buffer of the file's size (and more if it grows
         // meanwhile): no chunk copies, no doubling past the size.
         var st = stat()
-        let expected = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) : 0
+        let expected = system.fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) : 0
         var out = [UInt8](repeating: 0, count: expected + 1)
         var filled = 0
         while true {
             if filled == out.count { out.append(contentsOf: repeatElement(0, count: Swift.max(1 << 16, out.count / 2))) }
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let n = out.withUnsafeMutableBytes { system.read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StoreError.io(path: path, action: "read", reason: reason())
@@ -102,20 +106,23 @@ enum FileIO {
         }
     }
 
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    static func exists(_ path: String, system: System = posix) -> Bool {
+        var st = stat()
+        return system.stat(path, &st) == 0
+    }
 
     /// The first `count` bytes of a file (fewer when it is shorter); nil if it does not exist.
-    static func readPrefix(_ path: String, count: Int) throws -> [UInt8]? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    static func readPrefix(_ path: String, count: Int, system: System = posix) throws -> [UInt8]? {
+        let fd = system.open(path, O_RDONLY | O_CLOEXEC, 0)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw StoreError.io(path: path, action: "read", reason: reason())
         }
-        defer { Glibc.close(fd) }
+        defer { _ = system.close(fd) }
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, count - done) }
+            let n = out.withUnsafeMutableBytes { system.read(fd, UnsafeMutableRawBufferPointer(rebasing: $0[done...])) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StoreError.io(path: path, action: "read", reason: reason())
@@ -128,17 +135,17 @@ enum FileIO {
 
     /// Whether the open file `fd` is still the one `path` names: it has a
     /// name (not removed) and `path` is the same device and inode.
-    static func isCurrent(_ fd: Int32, path: String) -> Bool {
+    static func isCurrent(_ fd: Int32, path: String, system: System = posix) -> Bool {
         var open = stat(), named = stat()
-        guard fstat(fd, &open) == 0 else { return false }
-        guard open.st_nlink > 0, stat(path, &named) == 0 else { return false }
+        guard system.fstat(fd, &open) == 0 else { return false }
+        guard open.st_nlink > 0, system.stat(path, &named) == 0 else { return false }
         return open.st_dev == named.st_dev && open.st_ino == named.st_ino
     }
 
     /// Whether `path` is a regular file of zero bytes.
-    static func isEmptyFile(_ path: String) -> Bool {
+    static func isEmptyFile(_ path: String, system: System = posix) -> Bool {
         var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
+        return system.stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
     }
 
     static func directory(of path: String) -> String {
@@ -147,80 +154,85 @@ enum FileIO {
         return d.isEmpty ? "/" : d
     }
 
-    static func fsyncDirectory(of path: String) throws {
+    static func fsyncDirectory(of path: String, system: System = posix) throws {
         let dir = directory(of: path)
-        let fd = try open(dir, O_RDONLY | O_DIRECTORY, action: "open directory")
-        defer { close(fd) }
-        try fsync(fd, path: dir)
+        let fd = try open(dir, O_RDONLY | O_DIRECTORY, action: "open directory", system: system)
+        defer { close(fd, system: system) }
+        try fsync(fd, path: dir, system: system)
     }
 
-    static func rename(_ from: String, _ to: String) throws {
-        if Glibc.rename(from, to) != 0 { throw StoreError.io(path: to, action: "replace", reason: reason()) }
+    static func rename(_ from: String, _ to: String, system: System = posix) throws {
+        if system.rename(from, to) != 0 { throw StoreError.io(path: to, action: "replace", reason: reason()) }
     }
 
-    /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
-    /// rename over `path`, fsync of the directory. On any failure the old file
-    /// is untouched and the temporary file removed.
+    /// Writes `bytes` to `path`: a temporary file beside it, fsync, rename
+    /// over `path`, fsync of the directory. On any failure the old file is
+    /// untouched and the temporary file removed; after a crash at any moment
+    /// `path` holds its old content or the new one, whole — except in the one
+    /// case below.
     ///
     /// An existing file keeps its mode, owner and group (fchmod/fchown on the
     /// temporary file before the rename), and a symbolic link keeps pointing at
     /// its target, which is the file written. When the owner cannot be kept
     /// (another user's file, saved by someone allowed to write it but not to
     /// give files away), the file is rewritten in place instead, so it stays
-    /// theirs; that write is fsynced but not atomic. A new file gets `mode`.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool = true) throws {
-        let target = resolvedTarget(path)
+    /// theirs; that write is fsynced but NOT atomic: a crash during it can
+    /// leave the file cut short or empty. A new file gets `mode`.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool = true,
+                                system: System = posix) throws {
+        let target = resolvedTarget(path, system: system)
         var st = stat()
-        let existing = stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let existing = system.stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
         let tmp = directory(of: target) + "/.\(baseName(target)).tmp-\(getpid())"
-        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, existing ? 0o600 : mode, action: "create a temporary file for")
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, existing ? 0o600 : mode, action: "create a temporary file for",
+                          system: system)
         do {
             if existing {
-                if fchmod(fd, st.st_mode & 0o7777) != 0 {
+                if system.fchmod(fd, st.st_mode & 0o7777) != 0 {
                     throw StoreError.io(path: tmp, action: "set the mode of", reason: reason())
                 }
                 if st.st_uid != geteuid() || st.st_gid != getegid() {
-                    if fchown(fd, st.st_uid, st.st_gid) != 0 {
+                    if system.fchown(fd, st.st_uid, st.st_gid) != 0 {
                         if errno == EPERM {
-                            close(fd)
-                            unlink(tmp)
-                            try writeInPlace(target, bytes)
+                            close(fd, system: system)
+                            _ = system.unlink(tmp)
+                            try writeInPlace(target, bytes, system: system)
                             return
                         }
                         throw StoreError.io(path: tmp, action: "set the owner of", reason: reason())
                     }
                 }
-            } else if fchmod(fd, mode) != 0 {
+            } else if system.fchmod(fd, mode) != 0 {
                 throw StoreError.io(path: tmp, action: "set the mode of", reason: reason())
             }
-            try writeAll(fd, bytes, path: tmp)
-            if sync { try fsync(fd, path: tmp) }
-            close(fd)
-            try rename(tmp, target)
-            if sync { try fsyncDirectory(of: target) }
+            try writeAll(fd, bytes, path: tmp, system: system)
+            if sync { try fsync(fd, path: tmp, system: system) }
+            close(fd, system: system)
+            try rename(tmp, target, system: system)
+            if sync { try fsyncDirectory(of: target, system: system) }
         } catch {
-            close(fd)
-            unlink(tmp)
+            close(fd, system: system)
+            _ = system.unlink(tmp)
             throw error
         }
     }
 
     /// Rewrites an existing file's content in place (its inode, owner and mode
-    /// stay), then fsyncs it.
-    private static func writeInPlace(_ path: String, _ bytes: [UInt8]) throws {
-        let fd = try open(path, O_WRONLY | O_TRUNC, action: "write")
-        defer { close(fd) }
-        try writeAll(fd, bytes, path: path)
-        try fsync(fd, path: path)
+    /// stay), then fsyncs it. Not atomic.
+    private static func writeInPlace(_ path: String, _ bytes: [UInt8], system: System) throws {
+        let fd = try open(path, O_WRONLY | O_TRUNC, action: "write", system: system)
+        defer { close(fd, system: system) }
+        try writeAll(fd, bytes, path: path, system: system)
+        try fsync(fd, path: path, system: system)
     }
 
     /// The file a path names: the final target of a symbolic link (relative
     /// links resolved against the link's directory), else the path itself.
-    static func resolvedTarget(_ path: String) -> String {
+    static func resolvedTarget(_ path: String, system: System = posix) -> String {
         var current = path
         for _ in 0 ..< 40 {
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(current, &buf, buf.count - 1)
+            let n = buf.withUnsafeMutableBufferPointer { system.readlink(current, UnsafeMutableBufferPointer(rebasing: $0.dropLast())) }
             guard n > 0 else { return current }
             let link = String(decoding: buf[0 ..< n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             current = link.hasPrefix("/") ? link : directory(of: current) + "/" + link
@@ -236,7 +248,9 @@ enum FileIO {
 
 /// Atomic whole-file writes for other modules: temporary file beside the
 /// target, fsync, rename, fsync of the directory. On failure the old file is
-/// untouched and a `StoreError` says why.
+/// untouched and a `StoreError` says why. Another user's file whose owner
+/// cannot be kept is rewritten in place, which is not atomic (see
+/// `FileIO.writeAtomically`).
 public enum AtomicFile {
     public static func write(_ path: String, _ bytes: [UInt8]) throws {
         try FileIO.writeAtomically(path, bytes, mode: StoredDocument.mode(of: path))

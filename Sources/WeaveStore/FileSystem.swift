@@ -22,11 +22,10 @@ public struct FileStamp: Hashable, Sendable {
     }
 }
 
-/// The file operations the store performs, and nothing more, so that a test
-/// can put a crash-simulating layer under the history (see
-/// `Tests/WeaveStoreTests/PowerCutFileSystem.swift`): a write is durable only
-/// once `sync` returned for its file, and a new name only once its directory
-/// was synced.
+/// The file operations the store performs, and nothing more: a write is
+/// durable only once `sync` returned for its file, and a new name only once its
+/// directory was synced. (The power-cut tests go one level lower and run
+/// `PosixFileSystem` itself on a simulated disk: see `SystemCalls`.)
 ///
 /// Every failure throws `StoreError.io` naming the path and the system's reason.
 public protocol FileSystem: AnyObject {
@@ -50,7 +49,9 @@ public protocol FileSystem: AnyObject {
     func remove(_ path: String) throws
     /// Replaces `path` with `bytes` all at once: after a crash at any moment the
     /// old content or the new one is there, whole. An existing file keeps its
-    /// owner, group and mode.
+    /// owner, group and mode; on the real file system, another user's file whose
+    /// owner cannot be kept is rewritten in place instead, which is not atomic
+    /// (`FileIO.writeAtomically`).
     func writeAtomically(_ path: String, _ bytes: [UInt8]) throws
     /// The stamp of `path` (following symbolic links), nil when it does not exist.
     func stamp(_ path: String) -> FileStamp?
@@ -71,44 +72,52 @@ extension FileSystem {
 }
 
 /// The real file system (POSIX calls, EINTR retried, short writes completed).
+/// A test may give it a simulated disk instead of the kernel (`SystemCalls`):
+/// the code that runs is the same.
 public final class PosixFileSystem: FileSystem, Sendable {
     public static let shared = PosixFileSystem()
-    public init() {}
+    let system: FileIO.System
+    public init() { system = FileIO.posix }
+    init(system: FileIO.System) { self.system = system }
 
-    public func readAll(_ path: String) throws -> [UInt8]? { try FileIO.readAll(path) }
-    public func exists(_ path: String) -> Bool { FileIO.exists(path) }
-    public func isEmptyFile(_ path: String) -> Bool { FileIO.isEmptyFile(path) }
+    public func readAll(_ path: String) throws -> [UInt8]? { try FileIO.readAll(path, system: system) }
+    public func exists(_ path: String) -> Bool { FileIO.exists(path, system: system) }
+    public func isEmptyFile(_ path: String) -> Bool { FileIO.isEmptyFile(path, system: system) }
 
     public func openForAppend(_ path: String, createNew: Bool, action: String) throws -> Int32 {
-        try FileIO.open(path, createNew ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND : O_WRONLY | O_APPEND, action: action)
+        try FileIO.open(path, createNew ? O_WRONLY | O_CREAT | O_EXCL | O_APPEND : O_WRONLY | O_APPEND, action: action, system: system)
     }
 
-    public func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws { try FileIO.writeAll(handle, bytes, path: path) }
-    public func sync(_ handle: Int32, path: String) throws { try FileIO.fsync(handle, path: path) }
+    public func append(_ handle: Int32, _ bytes: [UInt8], path: String) throws {
+        try FileIO.writeAll(handle, bytes, path: path, system: system)
+    }
+    public func sync(_ handle: Int32, path: String) throws { try FileIO.fsync(handle, path: path, system: system) }
 
     public func truncate(_ handle: Int32, to length: Int, path: String) throws {
-        if ftruncate(handle, off_t(length)) != 0 {
+        if system.ftruncate(handle, off_t(length)) != 0 {
             throw StoreError.io(path: path, action: "cut back", reason: FileIO.reason())
         }
     }
 
-    public func close(_ handle: Int32) { FileIO.close(handle) }
-    public func syncDirectory(of path: String) throws { try FileIO.fsyncDirectory(of: path) }
-    public func rename(_ from: String, _ to: String) throws { try FileIO.rename(from, to) }
+    public func close(_ handle: Int32) { FileIO.close(handle, system: system) }
+    public func syncDirectory(of path: String) throws { try FileIO.fsyncDirectory(of: path, system: system) }
+    public func rename(_ from: String, _ to: String) throws { try FileIO.rename(from, to, system: system) }
 
     public func remove(_ path: String) throws {
-        if unlink(path) != 0 && errno != ENOENT { throw StoreError.io(path: path, action: "remove", reason: FileIO.reason()) }
+        if system.unlink(path) != 0 && errno != ENOENT { throw StoreError.io(path: path, action: "remove", reason: FileIO.reason()) }
     }
 
-    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws { try FileIO.writeAtomically(path, bytes) }
+    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        try FileIO.writeAtomically(path, bytes, system: system)
+    }
 
     public func stamp(_ path: String) -> FileStamp? {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard system.stat(path, &st) == 0 else { return nil }
         return FileStamp(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                          modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
     }
 
-    public func isCurrent(_ handle: Int32, path: String) -> Bool { FileIO.isCurrent(handle, path: path) }
-    public func lockForWriting(_ handle: Int32, path: String) throws { try WriterLock.lock(handle, path: path) }
+    public func isCurrent(_ handle: Int32, path: String) -> Bool { FileIO.isCurrent(handle, path: path, system: system) }
+    public func lockForWriting(_ handle: Int32, path: String) throws { try WriterLock.lock(handle, path: path, system: system) }
 }

@@ -82,8 +82,12 @@ public final class WriterLock {
         try lock(fd, path: path, shownAs: shownName(ofHistory: path), folder: false)
     }
 
-    static func lock(_ fd: Int32, path: String, shownAs: String, folder: Bool) throws {
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+    static func lock(_ fd: Int32, path: String, system: FileIO.System) throws {
+        try lock(fd, path: path, shownAs: shownName(ofHistory: path), folder: false, system: system)
+    }
+
+    static func lock(_ fd: Int32, path: String, shownAs: String, folder: Bool, system: FileIO.System = FileIO.posix) throws {
+        while system.lockExclusive(fd) != 0 {
             if errno == EINTR { continue }
             if errno == EWOULDBLOCK {
                 let pid = holder(of: fd)
