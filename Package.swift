@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         // Heaps for the causal buffer (WeaveCore's one dependency; NIO already uses the package).
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // `weave serve --metrics`: the relay's figures as Prometheus text (issue 35).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // The CRDT: pure, no I/O, the standard library and swift-collections only.
@@ -53,6 +56,10 @@ let package = Package(
             "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal", "WeaveWorkspace", "WeaveBridge",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Peers: frames, messages, handshake, sync and relay over SwiftNIO (docs/WIRE.md).
         .target(

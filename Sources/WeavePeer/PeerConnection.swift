@@ -85,6 +85,8 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
     var lastHeard: NIODeadline
     var rtt: TimeAmount?
     var opsSent = 0, unitsSent = 0, opsReceived = 0, unitsReceived = 0, framesSent = 0, framesReceived = 0, opsDeclined = 0
+    /// Bytes read from and written to the socket (`HeardFrom`; TLS records included).
+    var bytesIn = 0, bytesOut = 0
 
     init(hub: PeerHub, id: Int, link: Int?) {
         self.hub = hub
@@ -415,6 +417,7 @@ final class HeardFrom: ChannelDuplexHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = context.eventLoop.now
         connection.lastHeard = now
+        connection.bytesIn += unwrapInboundIn(data).readableBytes
         if connection.handshakeRTT == nil, let sent = connection.firstWrite, now > sent {
             connection.handshakeRTT = now - sent
         }
@@ -423,6 +426,7 @@ final class HeardFrom: ChannelDuplexHandler, @unchecked Sendable {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if connection.firstWrite == nil { connection.firstWrite = context.eventLoop.now }
+        connection.bytesOut += unwrapOutboundIn(data).readableBytes
         context.write(data, promise: promise)
     }
 }

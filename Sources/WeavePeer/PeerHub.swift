@@ -79,6 +79,9 @@ public final class PeerHub: @unchecked Sendable {
         /// they go at once, with whatever waited. `.zero`: every round goes on
         /// the next loop turn.
         public var outboundPacing: TimeAmount = .milliseconds(20)
+        /// Called on the hub's loop with the units of each catch-up sent to a peer
+        /// right after its handshake (a relay's metrics; keep it short).
+        public var onCatchUp: (@Sendable (Int) -> Void)?
         /// The document's causal buffer bound (`RGA.pendingLimit`); nil keeps the document's.
         public var pendingLimit: Int?
         /// TLS 1.3 on every link: `listen` then accepts only invited peers
@@ -156,6 +159,8 @@ public final class PeerHub: @unchecked Sendable {
     var changedDocuments: Set<DocumentID> = []
     /// Which identity may bring new units of each replica (PeerHub+Authorship.swift).
     let replicaOwners = ReplicaOwners()
+    /// The traffic of closed connections (PeerHub+Metrics.swift).
+    var closedTraffic = HubTraffic()
 
     /// A hub running on its own one-thread event loop, owning `document`.
     /// `onEvent` is called on that loop, in order; keep it short (a `PeerInbox.post`).
@@ -464,6 +469,7 @@ public final class PeerHub: @unchecked Sendable {
 
     func connectionClosed(_ c: PeerConnection, reason: PeerError) {
         connections.removeValue(forKey: c.id)
+        keepTraffic(of: c)
         releaseHandshakeSlot(c)
         let quiet: Bool
         switch reason {
@@ -637,9 +643,9 @@ public final class PeerHub: @unchecked Sendable {
         let missing = document.operations(since: c.known)
         if c.catchUpPending {
             c.catchUpPending = false
-            logger.info("catch-up", metadata: meta(c, [
-                "ops": "\(missing.count)", "units": "\(missing.reduce(0) { $0 + $1.length })",
-            ]))
+            let units = missing.reduce(0) { $0 + $1.length }
+            logger.info("catch-up", metadata: meta(c, ["ops": "\(missing.count)", "units": "\(units)"]))
+            configuration.onCatchUp?(units)
         }
         guard !missing.isEmpty else { return }
         var batcher = OpBatcher(missing, maxUnits: configuration.maxUnitsPerFrame)

@@ -16,8 +16,24 @@ public struct ServeOptions {
     public var readOnly = false
     /// Where this installation's identity and invitations are kept (nil: `PeerIdentity.defaultDirectory()`).
     public var configDirectory: String?
+    /// `--metrics [ADDR:]PORT`: serve Prometheus text at /metrics and /healthz there (nil: off).
+    public var metrics: String?
 
     public init() {}
+
+    /// `metrics` as a host and port: "9100" is 127.0.0.1:9100, "0.0.0.0:9100"
+    /// and "[::1]:9100" say the address. Throws `StartFailure` naming the problem.
+    public static func metricsAddress(_ s: String) throws -> (host: String, port: Int) {
+        var host = "127.0.0.1", port = Substring(s)
+        if let colon = s.lastIndex(of: ":") {
+            host = String(s[..<colon]).trimmingCharacters(in: ["[", "]"])
+            port = s[s.index(after: colon)...]
+        }
+        guard !host.isEmpty, let p = Int(port), (0 ... 65535).contains(p) else {
+            throw StartFailure("--metrics takes [ADDR:]PORT (9100, 127.0.0.1:9100, [::1]:9100), not \(s)")
+        }
+        return (host, p)
+    }
 }
 
 /// `weave serve FILE|DIR`: a headless peer that keeps the document (or the
@@ -30,7 +46,7 @@ public struct ServeOptions {
 /// only `run`'s `sigtimedwait` sees them.
 public final class Relay {
     /// What to print once it listens: where, and the command that joins.
-    public let banner: [String]
+    public private(set) var banner: [String]
     private let hub: PeerHub
     private let lines: LineQueue
     private var stop: sigset_t
@@ -38,6 +54,8 @@ public final class Relay {
     private let tick: () -> [String]
     /// Called after the hub has shut down: writes the last state; returns the closing line.
     private let finish: (RGA) throws -> String
+    /// `--metrics`: the HTTP server (closed when the relay stops).
+    private var metricsServer: MetricsServer?
 
     private init(banner: [String], hub: PeerHub, lines: LineQueue, stop: sigset_t, tick: @escaping () -> [String],
                  finish: @escaping (RGA) throws -> String) {
@@ -63,22 +81,47 @@ public final class Relay {
         }
     }
 
+    /// The figures of `--metrics` for `path` (nil when off), hooked into `config`.
+    static func metrics(_ path: String, _ options: ServeOptions, _ config: inout PeerHub.Configuration) throws -> RelayMetrics? {
+        guard let m = options.metrics else { return nil }
+        _ = try ServeOptions.metricsAddress(m)  // said before anything starts
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let metrics = RelayMetrics(document: name)
+        config.onCatchUp = { metrics.caughtUp(units: $0) }
+        return metrics
+    }
+
+    /// Starts the `--metrics` server once the hub listens; its address goes in the banner.
+    private func serveMetrics(_ metrics: RelayMetrics?, _ options: ServeOptions) throws -> Relay {
+        guard let metrics, let m = options.metrics else { return self }
+        let (host, port) = try ServeOptions.metricsAddress(m)
+        do { metricsServer = try MetricsServer(host: host, port: port, metrics: metrics, hub: hub) } catch {
+            _ = try? hub.shutdown()
+            throw error
+        }
+        banner.append("metrics on http://\(metricsServer!.address)/metrics (and /healthz)")
+        return self
+    }
+
     static func file(_ path: String, _ options: ServeOptions) throws -> Relay {
         let history: ServeHistory
         do { history = try ServeHistory(StoredDocument(file: path, author: options.name)) } catch { throw StartFailure("\(error)") }
         let document = history.document
-        let (config, invitations) = try configuration(path, options)
+        var (config, invitations) = try configuration(path, options)
+        let metrics = try metrics(path, options, &config)
+        if let metrics { history.onFlush = { metrics.flushed(in: $0) } }
         let stop = blockStopSignals()
         let lines = LineQueue()
         let hub = PeerHub(document: document, configuration: config, onEvent: { event in
             if case .remoteOperations(let ops, _) = event { history.record(ops) }
             if case .history(let note) = event { history.learn(note) }
+            metrics?.observe(event)
             if let line = report(event) { lines.append(line) }
         })
         hub.addHistory(history.loadedHistory)  // joiners get every edit with its author and time
         let at = try SessionStart.listen(hub, bind: options.bind, port: options.port, invitations: invitations,
                                          readOnly: options.readOnly, expires: nil, config: config)
-        return Relay(banner: [
+        return try Relay(banner: [
             "serving \(path) (\(document.count) characters) on \(at.address) (TLS 1.3, invited peers only)",
             "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation))",
             "stop with Ctrl-C; the text is saved to \(path)",
@@ -88,7 +131,7 @@ public final class Relay {
         }, finish: { final in
             try history.finish(final)
             return "saved \(final.count) characters to \(path) (history in \(OpLog.sidecarPath(for: path)))"
-        })
+        }).serveMetrics(metrics, options)
     }
 
     static func folder(_ root: String, _ options: ServeOptions) throws -> Relay {
@@ -103,11 +146,13 @@ public final class Relay {
         }
         var (config, invitations) = try configuration(root, options)
         config.share = .folder(folder.workspaceID)
+        let metrics = try metrics(root, options, &config)
         let stop = blockStopSignals()
         let lines = LineQueue()
         let relay = WorkspaceRelay(folder: folder)
         let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
             relay.post(event)
+            metrics?.observe(event)
             if let line = report(event) { lines.append(line) }
         })
         hub.addHistory(folder.manifest.history)
@@ -118,14 +163,14 @@ public final class Relay {
         let at = try SessionStart.listen(hub, bind: options.bind, port: options.port, invitations: invitations,
                                          readOnly: options.readOnly, expires: nil, config: config)
         let base = root.split(separator: "/").last.map(String.init) ?? "shared"
-        return Relay(banner: [
+        return try Relay(banner: [
             "serving the folder \(root) (\(folder.state.files.count) files) on \(at.address) (TLS 1.3, invited peers only)",
             "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation)) \(base)/",
             "stop with Ctrl-C",
         ], hub: hub, lines: lines, stop: stop, tick: { relay.process() }, finish: { _ in
             try relay.finish()
             return "saved the folder \(root) (\(folder.state.files.count) files)"
-        })
+        }).serveMetrics(metrics, options)
     }
 
     /// Serves until SIGINT or SIGTERM: every 100 ms `say`s the queued
@@ -139,6 +184,7 @@ public final class Relay {
             for problem in tick() { say("! \(problem)") }
         }
         let final = try hub.shutdown()
+        metricsServer?.close()
         for line in lines.take() { say(line) }
         return try finish(final)
     }

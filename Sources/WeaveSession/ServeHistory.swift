@@ -69,8 +69,18 @@ public final class ServeHistory: @unchecked Sendable {
             }
         }
         guard !batches.isEmpty || pendingFlush else { return nil }
-        do { try store.flush(); pendingFlush = false; return nil } catch { pendingFlush = true; return error }
+        let start = ContinuousClock.now
+        do {
+            try store.flush()
+            pendingFlush = false
+            onFlush?(ContinuousClock.now - start)
+            return nil
+        } catch { pendingFlush = true; return error }
     }
+
+    /// Called on the flushing thread after each write + fsync of the history
+    /// that succeeded, with how long it took (`weave serve --metrics`).
+    public var onFlush: ((Duration) -> Void)?
 
     private var pendingFlush = false
 

@@ -41,6 +41,10 @@ struct Serve: ParsableCommand {
     @Flag(help: "Print the read-only invitation: its joiners watch but cannot edit.")
     var readOnly = false
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDR:PORT/metrics and /healthz (ADDR defaults to 127.0.0.1).",
+                               valueName: "[ADDR:]PORT"))
+    var metrics: String?
+
     mutating func validate() throws {
         try NumericOption.check("--port", port, 0 ... 65535)
     }
@@ -49,6 +53,7 @@ struct Serve: ParsableCommand {
         if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationError(busy) }
         var options = ServeOptions()
         (options.name, options.port, options.bind, options.log, options.readOnly) = (name, port, bind, log, readOnly)
+        options.metrics = metrics
         let relay: Relay
         do { relay = try Relay.start(file, options) } catch let failure as StartFailure { throw ValidationError(failure.description) }
         for line in relay.banner { print(line) }
