@@ -25,6 +25,12 @@ public struct HubTraffic: Sendable, Equatable {
 }
 
 extension PeerHub {
+    /// The goodbye `weave serve` says on SIGTERM or SIGINT (`shutdown(saying:)`):
+    /// its joiners show "relay restarting" and redial every 100-250 ms
+    /// (`Configuration.restartRedialWindow`) instead of backing off, so they are
+    /// back within moments of a restart (a stop looks the same; they keep trying).
+    public static let restartingReason = "relay restarting"
+
     /// The traffic so far (closed connections and open ones). O(connections).
     public func traffic() -> EventLoopFuture<HubTraffic> {
         eventLoop.submit { [self] in

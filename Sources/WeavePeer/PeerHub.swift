@@ -62,6 +62,9 @@ public final class PeerHub: @unchecked Sendable {
         public var maxHandshakes = 16
         /// Reconnection delays for outbound links.
         public var backoff = Backoff()
+        /// After a peer's goodbye says it is restarting (`PeerHub.restartingReason`),
+        /// its link redials every 100-250 ms for this long instead of backing off.
+        public var restartRedialWindow: TimeAmount = .seconds(30)
         /// Whether this peer has a cursor: false for a headless peer (a relay),
         /// whose presence is then not sent until `setCursor` (no phantom cursor
         /// at the document start on every joiner).
@@ -375,8 +378,8 @@ public final class PeerHub: @unchecked Sendable {
     /// loop if the hub owns it, and returns the final document. Blocks. Idempotent
     /// until the loop is gone; do not use the hub afterwards.
     @discardableResult
-    public func shutdown() throws -> RGA {
-        let document = try eventLoop.flatSubmit { [self] in beginShutdown() }.wait()
+    public func shutdown(saying reason: String = "shutting down") throws -> RGA {
+        let document = try eventLoop.flatSubmit { [self] in beginShutdown(reason) }.wait()
         if let ownedGroup { try ownedGroup.syncShutdownGracefully() }
         return document
     }
@@ -447,6 +450,7 @@ public final class PeerHub: @unchecked Sendable {
         guard let info = c.info, let remote = c.remote else { return }
         if let id = c.link, let l = links[id] {
             l.backoff.reset()
+            l.fastRedialUntil = nil
             l.lastPeer = info
         }
         logger.info("handshake done", metadata: meta(c, [
@@ -787,7 +791,10 @@ public final class PeerHub: @unchecked Sendable {
             return
         }
         guard online else { return }
-        let delay = link.backoff.nextDelay(using: &rng)
+        if case .peerLeft(PeerHub.restartingReason) = reason { link.fastRedialUntil = eventLoop.now + configuration.restartRedialWindow }
+        let fast = link.fastRedialUntil.map { eventLoop.now < $0 } ?? false
+        // A relay that said it is restarting is dialled every 100-250 ms until it is back (or the window ends).
+        let delay = fast ? .milliseconds(Int64.random(in: 100 ... 250, using: &rng)) : link.backoff.nextDelay(using: &rng)
         logger.info("retrying", metadata: ["link": "\(link.id)", "delay_ms": "\(delay.nanoseconds / 1_000_000)"])
         emit(.retrying(LinkID(rawValue: link.id), delay: delay, reason: reason))
         link.retry = eventLoop.scheduleTask(in: delay) { [self] in
@@ -817,7 +824,7 @@ public final class PeerHub: @unchecked Sendable {
         emit(.awaitingApproval(LinkID(rawValue: id)))
     }
 
-    private func beginShutdown() -> EventLoopFuture<RGA> {
+    private func beginShutdown(_ reason: String) -> EventLoopFuture<RGA> {
         if !closing {
             sendOutbound()  // what was submitted goes before the goodbyes
             closing = true
@@ -827,7 +834,7 @@ public final class PeerHub: @unchecked Sendable {
             online = false
             logger.info("shutting down")
             for link in links.values { link.stopped = true; link.retry?.cancel() }
-            for c in connections.values { c.leave("shutting down") }
+            for c in connections.values { c.leave(reason) }
         }
         var futures = listeners.map { $0.close() }
         listeners.removeAll()
@@ -953,6 +960,8 @@ final class OutboundLink: @unchecked Sendable {
     var lastPeer: PeerInfo?
     /// Set: the link runs over TLS and authenticates with it.
     var invitation: Invitation?
+    /// The peer said it is restarting (`PeerHub.restartingReason`): redial fast until then.
+    var fastRedialUntil: NIODeadline?
 
     init(id: Int, host: String, port: Int, backoff: Backoff) {
         self.id = id

@@ -41,6 +41,8 @@ public final class PeerLink: SessionCompanion {
     public private(set) var redialAt: UInt64?
     /// Whether a peer was ever connected in this session (then a joiner without one is cut off, not starting).
     private var wasConnected = false
+    /// The relay said goodbye because it is restarting: said on the status line until a peer is back.
+    private var relayRestarting = false
     /// The command that joins this host (with its invitation), shown under the peer list.
     public var joinCommand: String?
     /// The invitation in `joinCommand`: once the host's book says it no longer
@@ -179,6 +181,7 @@ public final class PeerLink: SessionCompanion {
             queuedEdits = 0
             redialAt = nil
             wasConnected = true
+            relayRestarting = false
             session.updateEditor { $0.notify("\(Self.display(info.name)) joined (\(info.address))") }
             lastCursor = .none  // resend so the newcomer has it
             sendCursor()
@@ -191,7 +194,9 @@ public final class PeerLink: SessionCompanion {
             let why: String
             switch reason {
             case .closedLocally: why = ""
-            case .peerLeft(let r): why = r.isEmpty ? "" : " (\(r))"
+            case .peerLeft(let r):
+                why = r.isEmpty ? "" : " (\(r))"
+                if r == PeerHub.restartingReason, info.outbound { relayRestarting = true }
             default: why = " (\(reason))"
             }
             session.updateEditor { $0.notify("\(Self.display(info.name)) left\(why)") }
@@ -561,6 +566,7 @@ public final class PeerLink: SessionCompanion {
         } else {
             s = wasConnected ? "reconnecting…" : "connecting…"
         }
+        if relayRestarting { s = "relay restarting · " + s }
         if queuedEdits > 0 { s += " · \(Self.edits(queuedEdits)) queued" }
         return s
     }

@@ -183,7 +183,7 @@ public final class Relay {
             for line in lines.take() { say(line) }
             for problem in tick() { say("! \(problem)") }
         }
-        let final = try hub.shutdown()
+        let final = try hub.shutdown(saying: PeerHub.restartingReason)
         metricsServer?.close()
         for line in lines.take() { say(line) }
         return try finish(final)
