@@ -233,7 +233,8 @@ public struct ScalarArray: RandomAccessCollection, RangeReplaceableCollection, H
         widen(to: ScalarArray.width(for: m))
         let w = width, start = bytes.count
         if w == 1 {
-            bytes.reserveCapacity(start + a.count)
+            // No reserveCapacity(start + count) here: it grows to exactly that,
+            // so a run of small appends would copy the whole array each time.
             for u in a { bytes.append(UInt8(truncatingIfNeeded: u.value)) }
             return
         }
