@@ -12,7 +12,12 @@ import NIOConcurrencyHelpers
 ///
 /// Keys are sorted; values with spaces, quotes or `=` are quoted with `\"`
 /// escapes. Lines from all threads are appended whole (one `write` under a lock).
+///
+/// With `.json` each line is one JSON object instead (JSON lines, for log
+/// collectors): `{"ts":"…","level":"info","label":"weave.serve","msg":"handshake done","name":"ana"}`,
+/// the same keys in the same order, every value a string.
 public struct KeyValueLogHandler: LogHandler {
+    public enum Format: Sendable { case keyValue, json }
     /// An open log file shared by the loggers that write to it.
     public final class File: Sendable {
         let fd: Int32
@@ -46,15 +51,17 @@ public struct KeyValueLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
+    public var format: Format
 
-    public init(label: String, file: File) {
+    public init(label: String, file: File, format: Format = .keyValue) {
         self.label = label
         self.file = file
+        self.format = format
     }
 
     /// A logger writing to `file`.
-    public static func logger(label: String, file: File, level: Logger.Level = .info) -> Logger {
-        var logger = Logger(label: label) { KeyValueLogHandler(label: $0, file: file) }
+    public static func logger(label: String, file: File, level: Logger.Level = .info, format: Format = .keyValue) -> Logger {
+        var logger = Logger(label: label) { KeyValueLogHandler(label: $0, file: file, format: format) }
         logger.logLevel = level
         return logger
     }
@@ -69,11 +76,41 @@ public struct KeyValueLogHandler: LogHandler {
         var all = self.metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let explicit { all.merge(explicit) { $1 } }
+        if format == .json {
+            var out = "{\"ts\":\(Self.json(Self.timestamp())),\"level\":\(Self.json("\(level)")),\"label\":\(Self.json(label)),\"msg\":\(Self.json(message.description))"
+            for (k, v) in all.sorted(by: { $0.key < $1.key }) where !["ts", "level", "label", "msg"].contains(k) {
+                out += ",\(Self.json(k)):\(Self.json(v.description))"
+            }
+            self.file.write(out + "}")
+            return
+        }
         var out = "ts=\(KeyValueLogHandler.timestamp()) level=\(level) label=\(KeyValueLogHandler.quote(label)) msg=\(KeyValueLogHandler.quote(message.description))"
         for (k, v) in all.sorted(by: { $0.key < $1.key }) {
             out += " \(k)=\(KeyValueLogHandler.quote(v.description))"
         }
         self.file.write(out)
+    }
+
+    /// `s` as a JSON string (RFC 8259 escapes; other characters as they are, in UTF-8).
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 || c.value == 0x7F {
+                    let hex = String(c.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
     }
 
     /// `s`, quoted when it is empty or holds a space, quote, `=` or control character.

@@ -18,6 +18,8 @@ public struct ServeOptions {
     public var configDirectory: String?
     /// `--metrics [ADDR:]PORT`: serve Prometheus text at /metrics and /healthz there (nil: off).
     public var metrics: String?
+    /// `--log-json`: the log as JSON lines instead of key=value lines.
+    public var logJSON = false
 
     public init() {}
 
@@ -70,7 +72,8 @@ public final class Relay {
     /// The relay's hub settings for `path`: no cursor (joiners show none for
     /// it), TLS with `path`'s invitations, the `--log` file.
     static func configuration(_ path: String, _ options: ServeOptions) throws -> (PeerHub.Configuration, HostInvitations) {
-        var config = try SessionStart.configuration(name: options.name, colour: 0, log: options.log, label: "weave.serve")
+        var config = try SessionStart.configuration(name: options.name, colour: 0, log: options.log, label: "weave.serve",
+                                                    logFormat: options.logJSON ? .json : .keyValue)
         config.showsCursor = false
         do {
             let invitations = try HostInvitations(document: path, directory: options.configDirectory)

@@ -104,11 +104,12 @@ public final class LiveSession {
 public enum SessionStart {
     /// A hub's settings from the command line: the name and colour shown to
     /// peers and the `--log` file (opened for appending). Throws `StartFailure`.
-    public static func configuration(name: String, colour: UInt8, log: String?, label: String = "weave.peer") throws -> PeerHub.Configuration {
+    public static func configuration(name: String, colour: UInt8, log: String?, label: String = "weave.peer",
+                                     logFormat: KeyValueLogHandler.Format = .keyValue) throws -> PeerHub.Configuration {
         var config = PeerHub.Configuration(name: name, colour: colour)
         if let log {
             do {
-                config.logger = KeyValueLogHandler.logger(label: label, file: try KeyValueLogHandler.File(path: log))
+                config.logger = KeyValueLogHandler.logger(label: label, file: try KeyValueLogHandler.File(path: log), format: logFormat)
             } catch {
                 throw StartFailure("cannot open the log \(log): \(error)")
             }

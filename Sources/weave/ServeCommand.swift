@@ -38,6 +38,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Append a structured log to this file.")
     var log: String?
 
+    @Flag(help: "Write --log as JSON lines (one object per line) instead of key=value lines.")
+    var logJSON = false
+
     @Flag(help: "Print the read-only invitation: its joiners watch but cannot edit.")
     var readOnly = false
 
@@ -54,6 +57,7 @@ struct Serve: ParsableCommand {
         var options = ServeOptions()
         (options.name, options.port, options.bind, options.log, options.readOnly) = (name, port, bind, log, readOnly)
         options.metrics = metrics
+        options.logJSON = logJSON
         let relay: Relay
         do { relay = try Relay.start(file, options) } catch let failure as StartFailure { throw ValidationError(failure.description) }
         for line in relay.banner { print(line) }

@@ -20,7 +20,8 @@ import WeaveTestSupport
         let dir = try TempDir()
         let file = dir.path + "/notes.txt"
         let config = "WEAVE_CONFIG_DIR=" + dir.path + "/config"
-        let first = try Child(weave, ["serve", file, "--port", "0"], environment: [config])
+        let log = dir.path + "/serve.log"
+        let first = try Child(weave, ["serve", file, "--port", "0", "--log", log, "--log-json"], environment: [config])
         let (port, invitation) = try #require(first.join())
         // The shipped reconnection rules (not the tests' fast backoff).
         let peers = (1 ... 2).map { i in
@@ -56,6 +57,15 @@ import WeaveTestSupport
             #expect(Int(saved.seen(p.hub.replica)) >= acked, "\(p.hub.replica): \(acked) acknowledged, \(saved.seen(p.hub.replica)) kept")
         }
         #expect(readFile(file) == saved.text, "the file holds the history's text")
+        // --log-json: every line one JSON object; the joins and the goodbye are there.
+        let lines = readFile(log).split(separator: "\n")
+        #expect(lines.count >= 4)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?["ts"] != nil && object?["msg"] != nil, "not a JSON log line: \(line)")
+        }
+        #expect(lines.contains { $0.contains("\"msg\":\"handshake done\"") && $0.contains("\"name\":\"typist1\"") })
+        #expect(lines.contains { $0.contains("\"msg\":\"shutting down\"") })
         // The peers heard why.
         for p in peers {
             #expect(p.events.all.contains { if case .peerLeft(_, .peerLeft(PeerHub.restartingReason)) = $0 { return true } else { return false } })
