@@ -62,6 +62,10 @@ public struct PeerList: Sendable, Equatable {
         public var opsSent: Int
         public var opsReceived: Int
         public var opsQueued: Int
+        /// Units sent to the peer and not acknowledged yet.
+        public var unacknowledged: Int
+        /// Units this side holds that the peer has not acknowledged (how far behind it is).
+        public var behind: Int
         /// The peer's replica (for Enter and f); nil for a link not yet open.
         public var replica: ReplicaID?
         /// Which file of the workspace the peer is in (its path); nil when not
@@ -71,7 +75,9 @@ public struct PeerList: Sendable, Equatable {
 
         public init(name: String, colour: Grid.Colour, state: String, address: String, rttMilliseconds: Double?,
                     lastHeardSeconds: Double?, opsSent: Int, opsReceived: Int, opsQueued: Int, replica: ReplicaID? = nil,
-                    file: String? = nil) {
+                    file: String? = nil, unacknowledged: Int = 0, behind: Int = 0) {
+            self.unacknowledged = unacknowledged
+            self.behind = behind
             self.replica = replica
             self.file = file
             self.name = name
@@ -124,15 +130,17 @@ public struct PeerList: Sendable, Equatable {
         }
         func file(_ s: String) -> String { files ? pad(FileList.cutStart(FileList.displayed(s), fileColumn - 2), fileColumn) : "" }
         var out: [(String, Grid.Colour, Int)] = [("Peers — \(title)   (↑↓ Enter go to, f follow, Esc closes)", .standard, 0)]
-        out.append((pad("name", 14) + pad("state", 12) + file("file") + lpad("rtt", 9) + lpad("heard", 8) + lpad("sent", 8)
-                    + lpad("recv", 8) + lpad("queued", 8) + "  address", .standard, 0))
+        // Per peer: round trip, when last heard, and in units: waiting to be sent,
+        // sent but not acknowledged, and how far behind this side it is (issue 35).
+        out.append((pad("name", 14) + pad("state", 12) + file("file") + lpad("rtt", 9) + lpad("heard", 8) + lpad("to send", 8)
+                    + lpad("unacked", 8) + lpad("behind", 8) + "  address", .standard, 0))
         if rows.isEmpty { out.append(("(no peers yet)", .standard, 0)) }
         for r in rows {
             let rtt = r.rttMilliseconds.map { $0 < 10 ? String(format1: $0) + " ms" : "\(Int($0.rounded())) ms" } ?? "—"
             let heard = r.lastHeardSeconds.map { $0 < 60 ? "\(Int($0))s ago" : "\(Int($0 / 60))m ago" } ?? "—"
             let name = String(r.name.prefix(13))
-            out.append((pad(name, 14) + pad(r.state, 12) + file(r.file ?? "—") + lpad(rtt, 9) + lpad(heard, 8) + lpad(String(r.opsSent), 8)
-                        + lpad(String(r.opsReceived), 8) + lpad(String(r.opsQueued), 8) + "  " + r.address,
+            out.append((pad(name, 14) + pad(r.state, 12) + file(r.file ?? "—") + lpad(rtt, 9) + lpad(heard, 8) + lpad(String(r.opsQueued), 8)
+                        + lpad(String(r.unacknowledged), 8) + lpad(String(r.behind), 8) + "  " + r.address,
                         r.colour, CharWidth.of(name.unicodeScalars)))
         }
         return out

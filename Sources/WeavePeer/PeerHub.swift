@@ -869,14 +869,17 @@ public final class PeerHub: @unchecked Sendable {
                 state: c.state == .open ? .connected : (dialing ? .connecting : .handshaking),
                 rtt: c.rtt ?? c.handshakeRTT, sinceLastHeard: now - c.lastHeard,
                 opsSent: c.opsSent, unitsSent: c.unitsSent, opsReceived: c.opsReceived, unitsReceived: c.unitsReceived,
-                unitsQueued: c.state == .open ? ours.unitsAhead(of: c.known) : 0))
+                unitsQueued: c.state == .open ? ours.unitsAhead(of: c.known) : 0,
+                unitsUnacknowledged: c.state == .open ? c.known.unitsAhead(of: c.acked) : 0,
+                unitsBehind: c.state == .open ? ours.unitsAhead(of: c.acked) : 0))
         }
         for l in links.values.sorted(by: { $0.id < $1.id }) where l.connection == nil {
             peers.append(PeerStats(
                 peer: l.lastPeer, link: LinkID(rawValue: l.id), address: "\(l.host):\(l.port)",
                 state: l.stopped ? .stopped : (l.dialing ? .connecting : .offline),
                 rtt: nil, sinceLastHeard: nil, opsSent: 0, unitsSent: 0, opsReceived: 0, unitsReceived: 0,
-                unitsQueued: l.lastKnown.map { ours.unitsAhead(of: $0) } ?? 0))
+                unitsQueued: l.lastKnown.map { ours.unitsAhead(of: $0) } ?? 0,
+                unitsBehind: l.lastKnown.map { ours.unitsAhead(of: $0) } ?? 0))
         }
         return HubStats(online: online, peers: peers, units: ours.total, pendingOperations: document.pendingCount)
     }

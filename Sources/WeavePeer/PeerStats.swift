@@ -24,6 +24,12 @@ public struct PeerStats: Sendable {
     /// Units this replica has that the peer is not known to have: waiting for
     /// the channel to drain, or (offline link) for the reconnection.
     public var unitsQueued: Int
+    /// Units sent to the peer that it has not acknowledged yet (in flight, or
+    /// received but still waiting in its causal buffer).
+    public var unitsUnacknowledged = 0
+    /// How far behind this replica the peer is: the units this replica holds
+    /// that the peer has not acknowledged (waiting to be sent plus in flight).
+    public var unitsBehind = 0
 }
 
 /// Sync health of the hub.

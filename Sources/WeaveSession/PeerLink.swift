@@ -672,7 +672,8 @@ public final class PeerLink: SessionCompanion {
                 rttMilliseconds: s.rtt.map { Double($0.nanoseconds) / 1e6 },
                 lastHeardSeconds: s.sinceLastHeard.map { Double($0.nanoseconds) / 1e9 },
                 opsSent: s.opsSent, opsReceived: s.opsReceived, opsQueued: s.unitsQueued, replica: s.peer?.replica,
-                file: s.peer.flatMap { workspace?.path(of: presences[$0.replica]?.document) })
+                file: s.peer.flatMap { workspace?.path(of: presences[$0.replica]?.document) },
+                unacknowledged: s.unitsUnacknowledged, behind: s.unitsBehind)
         }
         // Everyone in the session, however many hops away: those heard of
         // through a relay have no link here, so no link figures (issue 28, defect 4).

@@ -76,6 +76,23 @@ struct LinkHealthTmuxTests {
         try join.waitFor("alice online", seconds: 8)
         try host.waitFor("abc", seconds: 5)
 
+        // F4's columns while bytes are held: what was typed left this side but is not acknowledged.
+        proxy.stall(true)
+        join.sendText("xyz")
+        join.sendKeys("F4")
+        var row: [Substring] = []
+        try waitUntil("alice's row with 3 unacknowledged units", seconds: 5, state: { join.capture() }) {
+            let screen = join.capture()
+            row = screen.split(separator: "\n").first { $0.hasPrefix("alice") && $0.contains("connected") }?.split(separator: " ") ?? []
+            return row.count >= 4 && row[row.count - 3] == "3" && row[row.count - 2] == "3"
+        }
+        #expect(row[row.count - 4] == "0", "nothing waits to be sent: \(row)")
+        #expect(join.capture().contains("rtt   heard to send unacked  behind  address"), "\(join.capture())")
+        #expect(join.capture().split(separator: "\n").allSatisfy { $0.count <= 80 })
+        join.sendKeys("Escape")
+        proxy.stall(false)
+        try host.waitFor("abcxyz", seconds: 5)
+
         // The host goes offline (F6): the joiner's redials are turned away, said in a sentence.
         host.sendKeys("F6")
         let turnedAway = try host.waitFor("turned away", seconds: 8)
@@ -85,7 +102,7 @@ struct LinkHealthTmuxTests {
         join.sendText("!")
         try join.waitFor("1 edit queued")
         join.sendKeys("C-s")
-        try waitForFile(copy, toHold: "hello\nabc!")
+        try waitForFile(copy, toHold: "hello\nabcxyz!")
         join.sendKeys("C-q")
         let after = try join.waitFor("WEAVE-EXIT=0")
         #expect(after.replacingOccurrences(of: "\n", with: "").contains("1 edit has not reached anyone yet; the file's history keeps it and the next weave join sends it"),

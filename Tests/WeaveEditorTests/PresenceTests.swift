@@ -83,19 +83,19 @@ import WeaveCore
         var e = editor("text")
         e.peerList = PeerList(title: "me (online)", rows: [
             .init(name: "bob", colour: .magenta, state: "connected", address: "127.0.0.1:5000",
-                  rttMilliseconds: 1.25, lastHeardSeconds: 3.4, opsSent: 12, opsReceived: 7, opsQueued: 0),
+                  rttMilliseconds: 1.25, lastHeardSeconds: 3.4, opsSent: 12, opsReceived: 7, opsQueued: 0, unacknowledged: 7, behind: 12),
             .init(name: "(127.0.0.1:7070)", colour: .cyan, state: "offline", address: "127.0.0.1:7070",
-                  rttMilliseconds: nil, lastHeardSeconds: nil, opsSent: 0, opsReceived: 0, opsQueued: 5),
+                  rttMilliseconds: nil, lastHeardSeconds: nil, opsSent: 0, opsReceived: 0, opsQueued: 5, behind: 5),
         ])
         _ = e.handle(.resize(width: 100, height: 10))
         let g = e.render()
         #expect(g.lines[0].hasPrefix("Peers — me (online)"))
-        #expect(g.lines[1].contains("rtt") && g.lines[1].contains("queued"))
+        #expect(g.lines[1].contains("rtt") && g.lines[1].contains("to send") && g.lines[1].contains("unacked") && g.lines[1].contains("behind"))
         #expect(g.lines[2].hasPrefix("bob"))
         #expect(g.lines[2].contains("connected") && g.lines[2].contains("1.3 ms") && g.lines[2].contains("3s ago"))
         #expect(g.lines[2].contains("12") && g.lines[2].contains("7"))
         #expect(g.rows[2][0].colour == Grid.Colour.magenta.rawValue)
-        #expect(g.lines[3].contains("offline") && g.lines[3].contains("—") && g.lines[3].hasSuffix("5  127.0.0.1:7070"))
+        #expect(g.lines[3].contains("offline") && g.lines[3].contains("—") && g.lines[3].hasSuffix("5       0       5  127.0.0.1:7070"))
         #expect(!g.lines.contains("text"), "the list replaces the text rows")
         #expect(g.cursor == nil)
     }
