@@ -212,14 +212,52 @@ public struct BridgeDocument {
     /// document since the last call; else O(elements), tombstones included.
     public mutating func catchUp(_ doc: RGA) -> (revision: Int, editorRevision: Int, changes: [BridgeChange])? {
         if syncedVersion == doc.version { return nil }  // O(replicas): typing alone never walks the document
-        let truth = EditorView(visibleIn: doc)
         let from = latest
+        if let quick = Self.oneStretch(from: from, to: doc) {
+            // A peer's key: one changed stretch, found by comparing texts.
+            syncedVersion = doc.version
+            guard let (change, view) = quick else { return nil }
+            clientRevision += 1
+            sent.append((clientRevision, view))
+            return (clientRevision, editorRevision, [change])
+        }
+        let truth = EditorView(visibleIn: doc)
         syncedVersion = doc.version
         guard truth.ids != from.ids else { return nil }
         let changes = Self.difference(from: from, to: truth, in: doc)
         clientRevision += 1
         sent.append((clientRevision, truth))
         return (clientRevision, editorRevision, changes)
+    }
+
+    /// The change from `a` to what `doc` shows when it is one stretch whose
+    /// ends are the same elements in both: the texts' common prefix and
+    /// suffix, with the elements just outside the stretch checked to be the
+    /// same in `a` and in `doc` (else nil: the caller walks the document).
+    /// `.some(nil)`: nothing changed. O(n) scalar comparisons and one copy of
+    /// the believed buffer, plus O(k log n) for the stretch's k elements: no
+    /// walk of the document's elements and tombstones.
+    static func oneStretch(from a: EditorView, to doc: RGA) -> ((BridgeChange, EditorView)?)? {
+        let text = doc.visibleScalars
+        let n = a.scalars.count, m = text.count
+        var p = 0
+        while p < n && p < m && a.scalars[p] == text[p] { p += 1 }
+        var s = 0
+        while s < n - p && s < m - p && a.scalars[n - 1 - s] == text[m - 1 - s] { s += 1 }
+        if p == n && p == m { return a.ids.isEmpty || (a.ids.first == doc.id(at: 0) && a.ids.last == doc.id(at: m - 1)) ? .some(nil) : nil }
+        // The elements around the stretch must be the ones the editor shows.
+        if p > 0 && a.ids[p - 1] != doc.id(at: p - 1) { return nil }
+        if s > 0 && a.ids[n - s] != doc.id(at: m - s) { return nil }
+        if p > 0 && a.ids[0] != doc.id(at: 0) { return nil }
+        if s > 0 && a.ids[n - 1] != doc.id(at: m - 1) { return nil }
+        var view = a
+        let middle = p ..< m - s
+        view.ids.replaceSubrange(p ..< n - s, with: middle.map { doc.id(at: $0) })
+        view.scalars.replaceSubrange(p ..< n - s, with: middle.map { text[$0] })
+        var inserted = String.UnicodeScalarView()
+        inserted.append(contentsOf: middle.map { text[$0] })
+        let change = BridgeChange(start: a.position(of: p), end: a.position(of: n - s), text: String(inserted))
+        return .some((change, view))
     }
 
     /// The changes from `a` to `b` (both in document order, `b` what `doc`
