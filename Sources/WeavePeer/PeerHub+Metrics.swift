@@ -40,6 +40,12 @@ extension PeerHub {
         }
     }
 
+    /// Every replica's latest presence heard here (this replica's own included;
+    /// departed ones are gone). O(replicas). For `weave status`.
+    public func presences() -> EventLoopFuture<[Presence]> {
+        eventLoop.submit { [self] in Array(presence.presences.values) }
+    }
+
     /// A connection ends: its counts stay in the hub's totals. On the loop.
     func keepTraffic(of c: PeerConnection) { closedTraffic.add(c) }
 }
