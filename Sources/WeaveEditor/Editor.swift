@@ -249,8 +249,12 @@ public struct Editor: Sendable {
     // MARK: Remote edits
 
     /// Applies an operation from a peer: updates the text view from the RGA's
-    /// text edits, keeps the cursor on its element and the view on the cursor.
-    /// Throws the RGA's `OperationError` (nothing changes then). O(edit + log s).
+    /// text edits, keeps the cursor and the mark on their elements and the view
+    /// on the cursor. Both are pinned again to the visible element now at them,
+    /// so that a mark whose character was deleted moves with later edits as the
+    /// cursor does (not by where the deleted element happens to lie among new
+    /// ones). Throws the RGA's `OperationError` (nothing changes then).
+    /// O(edit + log s).
     public mutating func receive(_ op: Operation) throws {
         let edits = try doc.rga.receive(op)
         guard !edits.isEmpty else { return }
@@ -258,6 +262,7 @@ public struct Editor: Sendable {
         modified = true
         doc.cursor = resolveAnchor()
         reanchor()
+        if let m = mark { mark = anchorAt(resolve(m)) }
         followCursor()
         refreshSyntax()
     }

@@ -7,13 +7,21 @@ import WeaveTestSupport
 /// sequences: what you typed is what you get back.
 ///
 /// `PlainEditor` knows nothing of CRDTs: an array of scalars, a cursor, a cut
-/// buffer. After every key the editor's text and cursor must equal the model's.
+/// buffer, a mark, and the screen: its size (resized at random), the rows the
+/// text takes with soft wrap (wide characters, tabs), the top row shown and
+/// the goal column of Up/Down. The keys include Up/Down, PgUp/PgDn, clicks and
+/// Shift+clicks, F3/Shift-F3 and find sequences (Ctrl-F, a query, Enter).
+/// After every key the editor's text, cursor, selection, cut buffer and top
+/// row must equal the model's.
 /// Undo and redo are checked by their laws instead of a model of undo groups:
 /// k undos then k redos come back through exactly the same texts; an undo never
-/// removes or moves a character another replica wrote. Remote batches from a
+/// removes or moves a character another replica wrote (after them the model
+/// takes the editor's text, cursor and top). Remote batches from a
 /// second replica are interleaved; the model applies them at the positions a
 /// third, passive replica reports for the same operations in the same order
-/// (the only CRDT in the model's reach, and only for remote text). Replace
+/// (the only CRDT in the model's reach, and only for remote text), and moves
+/// its own cursor and mark by its own rule (`applyRemote`), never copying the
+/// editor's. Replace
 /// sequences (Alt-R or Ctrl-\, a query, a replacement, then y/n/a/Esc answers)
 /// are done by the model too (`PlainEditor.Replace`), and each is checked to be
 /// one undo step: the Ctrl-Z right after it gives back the text before it, the
@@ -70,7 +78,7 @@ struct EditorPropertyTests {
 }
 
 /// What a user expects of the keys, with no CRDT: text, cursor, cut buffer,
-/// the selection's mark.
+/// the selection's mark, the goal column of Up/Down and the view's top row.
 struct PlainEditor {
     var text: [Unicode.Scalar]
     var cursor = 0
@@ -78,6 +86,19 @@ struct PlainEditor {
     var lastWasCut = false
     var mark: Int?
     var sticky = false
+    /// The terminal (soft wrap on, no line numbers): text on all rows but the
+    /// last two, across the whole width.
+    var width = 40
+    var height = 12
+    var textHeight: Int { max(1, height - 2) }
+    var textWidth: Int { max(2, width) }
+    /// The first row shown: a line and a row within it (kept by number when
+    /// the text changes above it, as the editor does).
+    var top = Editor.ViewTop(line: 0, row: 0)
+    /// The column Up/Down aim for: set by a vertical move, kept by keys that do
+    /// not put the cursor anywhere (copy, Esc, the mark, an indent, a remote
+    /// edit, an edit that does nothing), dropped by every other move or edit.
+    var goal: Int?
     /// The indent style (the editor's, set at the start of a run).
     var indentTabs = true
     var indentWidth = 4
@@ -179,7 +200,16 @@ struct PlainEditor {
 
     static func moves(_ key: Key) -> Bool {
         switch key {
-        case .left, .right, .home, .end, .ctrlHome, .ctrlEnd, .ctrlLeft, .ctrlRight: return true
+        case .left, .right, .up, .down, .home, .end, .pageUp, .pageDown, .ctrlHome, .ctrlEnd, .ctrlLeft, .ctrlRight, .click:
+            return true
+        default: return false
+        }
+    }
+
+    /// Keys other than movement that leave the mark where it is: find.
+    static func keepsMark(_ key: Key) -> Bool {
+        switch key {
+        case .function, .ctrl("f"): return true
         default: return false
         }
     }
@@ -188,6 +218,7 @@ struct PlainEditor {
         if let r = selection {
             text.removeSubrange(r)
             cursor = r.lowerBound
+            goal = nil
         }
         mark = nil
         insert(s)
@@ -220,6 +251,7 @@ struct PlainEditor {
                 cut = Array(text[r])
                 text.removeSubrange(r)
                 cursor = r.lowerBound
+                goal = nil
                 mark = nil
             } else {
                 mark = nil
@@ -239,6 +271,7 @@ struct PlainEditor {
             guard let r = selection else { mark = nil; return false }
             text.removeSubrange(r)
             cursor = r.lowerBound
+            goal = nil
             mark = nil
             return true
         default:
@@ -305,21 +338,213 @@ struct PlainEditor {
     mutating func insert(_ s: [Unicode.Scalar]) {
         text.insert(contentsOf: s, at: cursor)
         cursor += s.count
+        if !s.isEmpty { goal = nil }
     }
 
-    /// Applies an edit and keeps the cursor on its character.
-    mutating func apply(_ e: TextEdit) {
-        text.replaceSubrange(e.position ..< e.position + e.removed, with: e.inserted)
+    /// Applies another author's edit. The cursor and the mark stay on their
+    /// characters: text removed before them pulls them back (onto the removal's
+    /// start when theirs went), text put before them pushes them on, and so
+    /// does text put right at them, except at the very end of the text (there
+    /// they stay before the new text).
+    mutating func applyRemote(_ e: TextEdit) {
+        let p = e.position
+        if e.removed > 0 {
+            func pulled(_ c: Int) -> Int { c <= p ? c : max(p, c - e.removed) }
+            cursor = pulled(cursor)
+            mark = mark.map(pulled)
+            text.removeSubrange(p ..< p + e.removed)
+        }
+        if !e.inserted.isEmpty {
+            let end = text.count
+            func pushed(_ c: Int) -> Int { c > p || (c == p && c < end) ? c + e.inserted.count : c }
+            cursor = pushed(cursor)
+            mark = mark.map(pushed)
+            text.insert(contentsOf: e.inserted, at: p)
+        }
     }
 
-    /// A key in plain edit mode (undo and redo are not modelled here).
+    // MARK: The screen
+
+    /// One row of the text on screen.
+    struct ScreenRow {
+        /// The text's indices on the row, each with its column and its cells.
+        var cells: [(at: Int, x: Int, w: Int)] = []
+        /// Whether it is its line's last row; `end` is the line's end and `endX` its column there.
+        var last = false
+        var end: Int
+        var endX = 0
+    }
+
+    /// Where each line starts.
+    var lineStarts: [Int] { [0] + text.indices.filter { text[$0] == "\n" }.map { $0 + 1 } }
+
+    /// Line `k` on screen, row by row: a character takes one cell, the wide
+    /// ones (日本🙂) two, a tab runs to the next stop (cut at the right edge);
+    /// a row breaks before a character that would cross the right edge, and a
+    /// line that fills its last row exactly gets an empty row after it, for
+    /// the cursor at its end. O(line).
+    func rows(ofLine k: Int, _ starts: [Int]) -> [ScreenRow] {
+        let start = starts[k], end = k + 1 < starts.count ? starts[k + 1] - 1 : text.count
+        let w = textWidth
+        var rows: [ScreenRow] = []
+        var row = ScreenRow(end: end)
+        var x = 0
+        for i in start ..< end {
+            let s = text[i]
+            var cells = s == "\t" ? tabWidth - x % tabWidth : "日本🙂".unicodeScalars.contains(s) ? 2 : 1
+            if s == "\t", x + cells > w { cells = max(1, w - x) }
+            if x > 0, x + cells > w {
+                rows.append(row)
+                row = ScreenRow(end: end)
+                x = 0
+                if s == "\t" { cells = min(tabWidth, w) }
+            }
+            row.cells.append((i, x, cells))
+            x += cells
+        }
+        if x >= w && end > start {
+            rows.append(row)
+            row = ScreenRow(end: end)
+            x = 0
+        }
+        row.last = true
+        row.endX = x
+        return rows + [row]
+    }
+
+    /// The cursor's line, row in it and column.
+    func place(_ starts: [Int]) -> (at: Editor.ViewTop, x: Int) {
+        let line = starts.lastIndex { $0 <= cursor }!
+        for (r, row) in rows(ofLine: line, starts).enumerated() {
+            if let c = row.cells.first(where: { $0.at == cursor }) { return (Editor.ViewTop(line: line, row: r), c.x) }
+            if row.last { return (Editor.ViewTop(line: line, row: r), row.endX) }
+        }
+        preconditionFailure("cursor \(cursor) on no row")
+    }
+
+    /// The row `n` rows below `t` (above, negative), or nil past the text's first or last row.
+    func row(_ n: Int, from t: Editor.ViewTop, _ starts: [Int]) -> Editor.ViewTop? {
+        var t = t
+        for _ in 0 ..< abs(n) {
+            if n > 0 {
+                if t.row + 1 < rows(ofLine: t.line, starts).count { t.row += 1 } else if t.line + 1 < starts.count {
+                    t = Editor.ViewTop(line: t.line + 1, row: 0)
+                } else { return nil }
+            } else {
+                if t.row > 0 { t.row -= 1 } else if t.line > 0 {
+                    t = Editor.ViewTop(line: t.line - 1, row: rows(ofLine: t.line - 1, starts).count - 1)
+                } else { return nil }
+            }
+        }
+        return t
+    }
+
+    /// Where row `t` puts the cursor aimed at column `x`: on the character
+    /// covering it, else at the row's end (its last character when the line
+    /// goes on below, the line's end on its last row).
+    func offset(_ t: Editor.ViewTop, x: Int, _ starts: [Int]) -> Int {
+        let r = rows(ofLine: t.line, starts)[t.row]
+        if let c = r.cells.first(where: { $0.x + $0.w > x }) { return c.at }
+        return r.last ? r.end : r.cells.last!.at
+    }
+
+    /// Puts `top` back on the text (a line or row that no longer exists: the
+    /// last line, its first row; its last row).
+    mutating func clampTop(_ starts: [Int]) {
+        if top.line >= starts.count { top = Editor.ViewTop(line: starts.count - 1, row: 0) }
+        top.row = min(top.row, rows(ofLine: top.line, starts).count - 1)
+    }
+
+    /// Scrolls as little as keeps the cursor on screen: to its row when above
+    /// the top, so that it is on the last row when below the screen.
+    mutating func follow() {
+        let starts = lineStarts
+        clampTop(starts)
+        let here = place(starts).at
+        if here < top {
+            top = here
+        } else if row(textHeight, from: top, starts).map({ $0 <= here }) ?? false {
+            var t = here
+            for _ in 0 ..< textHeight - 1 { t = row(-1, from: t, starts) ?? t }
+            top = t
+        }
+    }
+
+    /// Up and Down by `n` rows (PgUp and PgDn: a screen less one row), aiming
+    /// at the goal column; past the first or last row, to the text's start or end.
+    mutating func moveVertically(_ n: Int) {
+        let starts = lineStarts
+        let (here, x) = place(starts)
+        let aim = goal ?? x
+        guard let t = row(n, from: here, starts) else {
+            cursor = n > 0 ? text.count : 0
+            goal = nil
+            return
+        }
+        cursor = offset(t, x: aim, starts)
+        goal = aim
+    }
+
+    /// PgUp and PgDn also move the view by as many rows (as far as there are).
+    mutating func scrollPage(_ n: Int) {
+        let starts = lineStarts
+        for _ in 0 ..< abs(n) { top = row(n > 0 ? 1 : -1, from: top, starts) ?? top }
+    }
+
+    /// A click on the text puts the cursor on the character shown there (the
+    /// row's end past it; the text's end below the last row); outside the
+    /// text's rows it does nothing.
+    mutating func click(x: Int, y: Int) {
+        guard y >= 0, y < textHeight else { return }
+        let starts = lineStarts
+        cursor = row(y, from: top, starts).map { offset($0, x: x, starts) } ?? text.count
+        goal = nil
+    }
+
+    mutating func resize(width w: Int, height h: Int) {
+        width = max(1, w)
+        height = max(1, h)
+        follow()
+    }
+
+    /// Find's Enter: the query (or, empty, the last one) from the cursor.
+    mutating func find(_ input: [Unicode.Scalar]) {
+        lastWasCut = false
+        if !input.isEmpty { lastSearch = input }
+        findAgain(forward: true)
+        follow()
+    }
+
+    /// F3 / Shift-F3: the next match after the cursor, else the first from
+    /// the start (the cursor's own included); the last before it, else the
+    /// last from it to the end.
+    mutating func findAgain(forward: Bool) {
+        guard !lastSearch.isEmpty else { return }
+        let starts = text.count >= lastSearch.count ? Array(0 ... text.count - lastSearch.count) : []
+        let hit = forward
+            ? starts.first { $0 > cursor && matches(lastSearch, at: $0) } ?? starts.first { $0 <= cursor && matches(lastSearch, at: $0) }
+            : starts.last { $0 < cursor && matches(lastSearch, at: $0) } ?? starts.last { $0 >= cursor && matches(lastSearch, at: $0) }
+        if let hit {
+            cursor = hit
+            goal = nil
+        }
+    }
+
+    /// A key in plain edit mode (undo and redo are not modelled here), then
+    /// the view follows the cursor.
     mutating func press(_ key: Key) {
+        pressKey(key)
+        follow()
+    }
+
+    private mutating func pressKey(_ key: Key) {
         let wasCut = lastWasCut
         lastWasCut = false
         if pressSelectionKey(key, wasCut: wasCut) { return }
         if mark != nil {
-            // Movement ends a Shift selection (not Alt-A's mark); any other key ends both.
-            if Self.moves(key) { if !sticky { mark = nil } } else { mark = nil }
+            // Movement ends a Shift selection (not Alt-A's mark); find keeps
+            // both; any other key ends both.
+            if Self.moves(key) { if !sticky { mark = nil } } else if !Self.keepsMark(key) { mark = nil }
         }
         lastWasCut = wasCut
         press(key, keepMark: true)
@@ -350,25 +575,38 @@ struct PlainEditor {
             }
             insert(out)
         case .backspace:
-            if cursor > 0 { text.remove(at: cursor - 1); cursor -= 1 }
+            if cursor > 0 { text.remove(at: cursor - 1); cursor -= 1; goal = nil }
         case .delete:
-            if cursor < text.count { text.remove(at: cursor) }
-        case .left: cursor = max(0, cursor - 1)
-        case .right: cursor = min(text.count, cursor + 1)
-        case .home: cursor = lineStart
-        case .end: cursor = lineEnd
-        case .ctrlHome: cursor = 0
-        case .ctrlEnd: cursor = text.count
+            if cursor < text.count { text.remove(at: cursor); goal = nil }
+        case .left: cursor = max(0, cursor - 1); goal = nil
+        case .right: cursor = min(text.count, cursor + 1); goal = nil
+        case .home: cursor = lineStart; goal = nil
+        case .end: cursor = lineEnd; goal = nil
+        case .ctrlHome: cursor = 0; goal = nil
+        case .ctrlEnd: cursor = text.count; goal = nil
         case .ctrlLeft:
             var j = cursor
             while j > 0, !Self.isWord(text[j - 1]) { j -= 1 }
             while j > 0, Self.isWord(text[j - 1]) { j -= 1 }
             cursor = j
+            goal = nil
         case .ctrlRight:
             var j = cursor
             while j < text.count, Self.isWord(text[j]) { j += 1 }
             while j < text.count, !Self.isWord(text[j]) { j += 1 }
             cursor = j
+            goal = nil
+        case .up: moveVertically(-1)
+        case .down: moveVertically(1)
+        case .pageUp:
+            moveVertically(-max(1, textHeight - 1))
+            scrollPage(-max(1, textHeight - 1))
+        case .pageDown:
+            moveVertically(max(1, textHeight - 1))
+            scrollPage(max(1, textHeight - 1))
+        case .click(let x, let y): click(x: x, y: y)
+        case .function(3): findAgain(forward: true)
+        case .function(15): findAgain(forward: false)
         case .ctrl("k"):
             var range = lineStart ..< lineEnd
             if range.upperBound < text.count { range = range.lowerBound ..< range.upperBound + 1 }
@@ -377,6 +615,7 @@ struct PlainEditor {
             if !range.isEmpty {
                 text.removeSubrange(range)
                 cursor = range.lowerBound
+                goal = nil
             }
             lastWasCut = true
         case .ctrl("u"):
@@ -442,12 +681,23 @@ struct EditorRun {
         "seed \(seed) (remote: \(remote)) step \(step) key \(key.map { "\($0)" } ?? "-"): \(what)\n"
             + "editor: \(editor.text.debugDescription) cursor \(editor.cursor)\n"
             + "  selection \(String(describing: editor.selection))\n"
+            + "  top \(editor.top), goal \(String(describing: editor.goalX)), size \(editor.size.width)x\(editor.size.height)\n"
             + "model:  \(String(String.UnicodeScalarView(model.text)).debugDescription) cursor \(model.cursor) selection \(String(describing: model.selection))\n"
+            + "  top \(model.top), goal \(String(describing: model.goal))\n"
             + "initial text, then keys: \(trail.joined(separator: " "))"
     }
 
     mutating func randomKey() -> Key {
-        switch g.int(0 ..< 100) {
+        switch g.int(0 ..< 114) {
+        case 100 ..< 103: return .up
+        case 103 ..< 106: return .down
+        case 106: return g.chance(0.5) ? .pageUp : .pageDown
+        case 107 ..< 111:
+            // Mostly on the text's rows, sometimes on the status line.
+            let click = Key.click(x: g.int(0 ..< model.width), y: g.int(0 ... model.textHeight))
+            return g.chance(0.25) ? .shift(click) : click
+        case 111 ..< 113: return g.chance(0.6) ? .function(3) : .function(15)
+        case 113: return g.chance(0.5) ? .shift(.up) : .shift(.down)
         case 0 ..< 38: return .char(Self.local[g.int(0 ..< Self.local.count)])
         case 38 ..< 43: return .enter
         case 43: return g.chance(0.5) ? .tab : .shift(.tab)
@@ -471,7 +721,7 @@ struct EditorRun {
         case 86 ..< 91: return .ctrl("z")
         case 91 ..< 94: return .ctrl("y")
         case 94 ..< 97:
-            let moves: [Key] = [.left, .right, .home, .end, .ctrlLeft, .ctrlRight, .ctrlHome, .ctrlEnd]
+            let moves: [Key] = [.left, .right, .home, .end, .ctrlLeft, .ctrlRight, .ctrlHome, .ctrlEnd, .up, .down, .pageUp, .pageDown]
             return .shift(moves[g.int(0 ..< moves.count)])
         default:
             let keys: [Key] = [.alt("a"), .escape, .ctrl("c"), .ctrl("x"), .ctrl("v"), .alt("6")]
@@ -497,7 +747,7 @@ struct EditorRun {
 
     mutating func check(_ step: Int, _ key: Key?) {
         if editor.doc.buffer.scalars != model.text || editor.cursor != model.cursor || editor.selection != model.selection
-            || editor.cutBuffer != model.cut {
+            || editor.cutBuffer != model.cut || editor.top != model.top {
             Issue.record(Comment(rawValue: fail("the editor differs from the plain model", step: step, key: key)))
         }
     }
@@ -521,11 +771,45 @@ struct EditorRun {
         }
         for op in ops {
             try editor.receive(op)
-            for e in try shadow.receive(op) { model.apply(e) }
+            for e in try shadow.receive(op) { model.applyRemote(e) }
+            model.follow()
         }
-        model.cursor = editor.cursor  // a remote edit moves the cursor with its character (anchors)
-        model.mark = editor.markIndex  // and the mark with its own
         trail.append("[remote]")
+    }
+
+    /// What find and replace look for: often a piece of the text (sometimes
+    /// in capitals), sometimes characters maybe not in it, sometimes nothing
+    /// (the last query). Never a newline (Enter ends the prompt).
+    mutating func randomQuery() -> [Unicode.Scalar] {
+        var needle: [Unicode.Scalar] = []
+        let t = model.text
+        if !t.isEmpty && g.chance(0.7) {
+            let at = g.int(0 ..< t.count)
+            needle = Array(t[at ..< min(t.count, at + g.int(1 ... 3))])
+            if g.chance(0.2) { needle = needle.map { Unicode.Scalar(String($0).uppercased()) ?? $0 } }
+        } else if g.chance(0.7) {
+            needle = (0 ..< g.int(1 ... 2)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
+        }
+        return needle.filter { $0 != "\n" }
+    }
+
+    /// Ctrl-F, a query (`randomQuery`), Enter; the model finds too.
+    mutating func findSequence(_ step: Int) throws {
+        trail.append("[find]")
+        let needle = randomQuery()
+        _ = try press(.ctrl("f"))
+        for u in needle { _ = try press(.char(u)) }
+        _ = try press(.enter)
+        model.find(needle)
+        check(step, .enter)
+    }
+
+    /// A new terminal size (the text at least 2 columns wide and 1 row high).
+    mutating func resize(_ step: Int) throws {
+        let w = g.int(4 ... 50), h = g.int(3 ... 16)
+        _ = try press(.resize(width: w, height: h))
+        model.resize(width: w, height: h)
+        check(step, .resize(width: w, height: h))
     }
 
     mutating func run(keys: Int) throws {
@@ -548,6 +832,14 @@ struct EditorRun {
                 if editor.doc.buffer.scalars != model.text { return }
                 continue
             }
+            if g.chance(0.03) {
+                try findSequence(step)
+                continue
+            }
+            if g.chance(0.02) {
+                try resize(step)
+                continue
+            }
             let key = randomKey()
             switch key {
             case .ctrl("z"), .ctrl("y"):
@@ -561,6 +853,9 @@ struct EditorRun {
                 model.cursor = editor.cursor
                 model.lastWasCut = false
                 model.mark = nil
+                if editor.message?.hasPrefix("Nothing to") != true { model.goal = nil }
+                model.top = editor.top  // the view followed the cursor through the undo's edits
+                check(step, key)
             default:
                 model.press(key)
                 _ = try press(key)
@@ -585,16 +880,7 @@ struct EditorRun {
     mutating func replaceSequence(_ step: Int) throws {
         let before = editor.doc.buffer.scalars
         trail.append("[replace]")
-        var needle: [Unicode.Scalar] = []
-        let t = model.text
-        if !t.isEmpty && g.chance(0.7) {
-            let at = g.int(0 ..< t.count)
-            needle = Array(t[at ..< min(t.count, at + g.int(1 ... 3))])
-            if g.chance(0.2) { needle = needle.map { Unicode.Scalar(String($0).uppercased()) ?? $0 } }
-        } else if g.chance(0.7) {
-            needle = (0 ..< g.int(1 ... 2)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
-        }
-        needle = needle.filter { $0 != "\n" }
+        let needle = randomQuery()
         let replacement = (0 ..< g.int(0 ... 3)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
         let start: Key = g.chance(0.5) ? .alt("r") : .ctrl("\\")
         _ = try press(start)
@@ -610,6 +896,8 @@ struct EditorRun {
         for u in replacement { _ = try press(.char(u)) }
         _ = try press(.enter)
         let asking = model.startReplace(find: needle, with: replacement)
+        if asking { model.goal = nil }
+        model.follow()
         check(step, .enter)
         if (editor.mode == .replacing) != asking {
             Issue.record(Comment(rawValue: fail("the editor asks: \(editor.mode == .replacing), the model: \(asking)", step: step, key: .enter)))
@@ -622,6 +910,7 @@ struct EditorRun {
             let key: Key = answers > 40 ? .escape
                 : [.char("y"), .char("y"), .char("n"), .char("n"), .char("a"), .escape, .char("q")][g.int(0 ..< 7)]
             _ = model.answerReplace(key, done: &done)
+            model.follow()
             _ = try press(key)
             check(step, key)
             if (editor.mode == .replacing) != (model.replacing != nil) {
@@ -646,6 +935,7 @@ struct EditorRun {
                 }
                 model.text = Array(editor.doc.buffer.scalars)
                 model.cursor = editor.cursor
+                model.top = editor.top
             }
         }
     }
@@ -680,6 +970,8 @@ struct EditorRun {
         model.cursor = editor.cursor
         model.lastWasCut = false
         model.mark = editor.markIndex
+        if undone > 0 { model.goal = nil }
+        model.top = editor.top
     }
 }
 
