@@ -13,6 +13,20 @@ import WeaveTestSupport
 /// file's fsync in `FileIO.writeAtomically` a cut inside a save leaves FILE
 /// empty; without its directory fsync a save that returned is undone.
 struct PowerCutTests {
+    /// One random edit, recorded in `s` and made in `model`: mostly typing,
+    /// sometimes a deletion.
+    static func randomEdit(_ s: StoredDocument, _ model: inout [Unicode.Scalar], _ g: inout SeededRandom) {
+        if model.isEmpty || g.chance(0.7) {
+            let at = g.int(0 ... model.count), add = g.text(g.int(1 ... 5))
+            s.record([s.doc.insert(add, at: at)!])
+            model.insert(contentsOf: add, at: at)
+        } else {
+            let at = g.int(0 ..< model.count), n = min(g.int(1 ... 3), model.count - at)
+            s.record([s.doc.delete(at: at, length: n)!])
+            model.removeSubrange(at ..< at + n)
+        }
+    }
+
     @Test(arguments: [TestSeed.pick(31_001), 31_002, 31_003, 31_004])
     func whatWasFlushedSurvivesAPowerCutAndNothingElseAppears(seed: UInt64) throws {
         var g = SeededRandom(seed: seed)
@@ -25,15 +39,7 @@ struct PowerCutTests {
         var cuts = 0
         func text(_ m: [Unicode.Scalar]) -> String { String(String.UnicodeScalarView(m)) }
         for step in 0 ..< 400 {
-            if model.isEmpty || g.chance(0.7) {
-                let at = g.int(0 ... model.count), add = g.text(g.int(1 ... 5))
-                s.record([s.doc.insert(add, at: at)!])
-                model.insert(contentsOf: add, at: at)
-            } else {
-                let at = g.int(0 ..< model.count), n = min(g.int(1 ... 3), model.count - at)
-                s.record([s.doc.delete(at: at, length: n)!])
-                model.removeSubrange(at ..< at + n)
-            }
+            Self.randomEdit(s, &model, &g)
             if g.chance(0.25) {
                 try s.flush()  // the group commit: "history saved" from here
                 #expect(s.log.durableEdits > 0 && !s.log.hasUnflushed)
@@ -87,15 +93,7 @@ struct PowerCutTests {
             acknowledged = model
         }
         for step in 0 ..< 500 {
-            if model.isEmpty || g.chance(0.7) {
-                let at = g.int(0 ... model.count), add = g.text(g.int(1 ... 5))
-                s.record([s.doc.insert(add, at: at)!])
-                model.insert(contentsOf: add, at: at)
-            } else {
-                let at = g.int(0 ..< model.count), n = min(g.int(1 ... 3), model.count - at)
-                s.record([s.doc.delete(at: at, length: n)!])
-                model.removeSubrange(at ..< at + n)
-            }
+            Self.randomEdit(s, &model, &g)
             if g.chance(0.3) {
                 var injected = false
                 if s.log.hasUnflushed, g.chance(0.4) {
@@ -161,15 +159,7 @@ struct PowerCutTests {
             since = [text(model)]
         }
         for step in 0 ..< 400 {
-            if model.isEmpty || g.chance(0.7) {
-                let at = g.int(0 ... model.count), add = g.text(g.int(1 ... 5))
-                s.record([s.doc.insert(add, at: at)!])
-                model.insert(contentsOf: add, at: at)
-            } else {
-                let at = g.int(0 ..< model.count), n = min(g.int(1 ... 3), model.count - at)
-                s.record([s.doc.delete(at: at, length: n)!])
-                model.removeSubrange(at ..< at + n)
-            }
+            Self.randomEdit(s, &model, &g)
             since.append(text(model))
             guard g.chance(0.3) else { continue }
             let save = g.chance(0.4)
