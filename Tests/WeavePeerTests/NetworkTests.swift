@@ -159,16 +159,93 @@ import WeaveCore
         throw last!
     }
 
+    /// A newer host (protocol version 4, faked on a real loopback socket: it
+    /// reads the Hello and answers with a version 4 Welcome). The joiner's hub
+    /// refuses it with a Refuse frame naming both versions, over the socket,
+    /// and its link fails for good (`.versionMismatch`, no retry).
     @Test func versionMismatchOverASocketStopsTheLink() throws {
-        // A fake "version 2" host: answers any Hello with a Refuse and closes.
-        let a = SimPeer(replica: 0x66)
-        defer { _ = try? a.hub.shutdown() }
-        let port = try a.listen()
-        let b = SimPeer(replica: 0x66)  // same replica: refused for good
+        let newer = try NewerHost()
+        let b = SimPeer(replica: 0x66)
         defer { _ = try? b.hub.shutdown() }
-        let link = b.hub.connect(host: "127.0.0.1", port: port)
+        let link = b.hub.connect(host: "127.0.0.1", port: newer.port)
         #expect(try eventually(10) {
-            b.events.all.contains { if case .linkFailed(link, .refused(let r)) = $0 { return r.code == .sameReplica } else { return false } }
+            b.events.all.contains {
+                if case .linkFailed(link, .versionMismatch(theirs: 4, ours: weaveProtocolVersion)) = $0 { return true } else { return false }
+            }
         })
+        #expect(!b.events.all.contains { if case .retrying(link, _, _) = $0 { return true } else { return false } },
+                "a link refused for its version was retried: \(b.events.all)")
+        var received = ByteBuffer(bytes: try newer.received())
+        var messages: [Message] = []
+        while let payload = try FrameDecoder.nextFrame(&received, maxFrameSize: 1 << 20) { messages.append(try Message.decode(payload)) }
+        #expect(messages.count == 2)
+        #expect(messages.last == .refuse(Refusal(code: .versionMismatch, protocolVersion: weaveProtocolVersion,
+                                                 text: "protocol version 4 is not supported (this Weave speaks version \(weaveProtocolVersion))")))
+    }
+}
+
+/// A host of protocol version 4 on a loopback socket, as far as its Welcome:
+/// it accepts one connection, reads the joiner's first bytes (its Hello),
+/// answers with a version 4 Welcome, and keeps everything the joiner sends
+/// until it closes the connection.
+final class NewerHost: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private var bytes: [UInt8] = []
+    private var failure: String?
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && Glibc.listen(fd, 1) == 0 && getsockname(fd, $0, &len) == 0
+            }
+        }
+        guard ok else {
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        Thread.detachNewThread { [self] in
+            serve()
+            done.signal()
+        }
+    }
+
+    deinit { close(listener) }
+
+    private func serve() {
+        let fd = accept(listener, nil, nil)
+        guard fd >= 0 else { failure = "accept: \(String(cString: strerror(errno)))"; return }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var welcomed = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 { failure = "recv: \(String(cString: strerror(errno)))"; return }
+            if n == 0 { return }  // the joiner closed the connection
+            bytes += chunk[..<n]
+            if !welcomed {
+                welcomed = true
+                let welcome = greetingBytes(kind: .welcome, version: 4,
+                                            Greeting(replica: ReplicaID(0x44), name: "newer", colour: 0, version: VersionVector()))
+                _ = welcome.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
+    }
+
+    /// Everything the joiner sent, once it closed the connection.
+    func received() throws -> [UInt8] {
+        guard done.wait(timeout: .now() + 15) == .success else { throw POSIXError(.ETIMEDOUT) }
+        if let failure { throw POSIXError(.EIO, userInfo: [NSLocalizedDescriptionKey: failure]) }
+        return bytes
     }
 }
