@@ -61,24 +61,38 @@ struct DemoTests {
         #expect(log.converged.last == "The quick sly red brown fox jumps. ⏎ B was here.", "\(log.text)")
         try tmux.waitFor("Done.", seconds: 10)
         // Once the script has ended the demo waits for a key using no CPU (it
-        // once spun a core here): under 0.5 s of CPU over a 2 s window.
+        // once spun a core here): its main thread blocks in poll with no
+        // timeout. Waited for (bounded), as a state, not measured.
         let pid = try tmux.weavePID()
-        let before = Self.cpuTicks(pid)
-        usleep(2_000_000)
-        let spent = Self.cpuTicks(pid) - before
-        #expect(spent < 50, "the idle demo used \(spent) clock ticks of CPU in 2 s")
+        let deadline = Date().addingTimeInterval(10)
+        var call = Self.blockingCall(pid)
+        while Date() < deadline, call != "poll, no timeout" {
+            usleep(50_000)
+            call = Self.blockingCall(pid)
+        }
+        #expect(call == "poll, no timeout", "the idle demo's main thread: \(call)")
         tmux.sendText("q")
         try tmux.waitFor("WEAVE-EXIT=0", seconds: 10)
     }
 
-    /// User + system CPU time of `pid`, in clock ticks (/proc/PID/stat fields 14 and 15).
-    static func cpuTicks(_ pid: pid_t) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After "pid (comm)": field 3 is at index 0, so utime (14) and stime (15) at 11 and 12.
-        guard fields.count > 12, let u = Int(fields[11]), let s = Int(fields[12]) else { return 0 }
-        return u + s
+    /// What the main thread of `pid` is blocked in, from /proc/PID/syscall
+    /// (the call's number and arguments): "poll, no timeout" for poll(fds, n,
+    /// -1) or ppoll(fds, n, NULL, …); else the raw line ("running" when it is
+    /// on a CPU).
+    static func blockingCall(_ pid: pid_t) -> String {
+        guard let line = try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8) else { return "unreadable" }
+        let f = line.split(separator: " ")
+        guard f.count >= 4, let number = Int(f[0]), let third = UInt64(f[3].dropFirst(2), radix: 16) else {
+            return line.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+#if arch(x86_64)
+        let (poll, ppoll) = (7, 271)
+#else
+        let (poll, ppoll) = (-1, 73)  // arm64 has only ppoll
+#endif
+        if number == poll && UInt32(truncatingIfNeeded: third) == UInt32.max { return "poll, no timeout" }
+        if number == ppoll && third == 0 { return "poll, no timeout" }
+        return line.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test(.enabled(if: TestEnvironment.tmuxTestsRun, "tmux is not installed")) func pauseAndStep() throws {
