@@ -60,7 +60,7 @@ struct BenchImport: ParsableCommand {
         var rows: [[String: Any]] = []
         var failures: [String] = []
         let merges = generated.transactions.filter { $0.parents.count > 1 }.count
-        for (name, path, target) in [("generated", generatedPath, true)] + trace.map { (($0 as NSString).lastPathComponent, $0, false) } {
+        for (name, path, target) in [("generated", generatedPath, true)] + trace.map({ (($0 as NSString).lastPathComponent, $0, false) }) {
             let t = try EditingTrace.load(path: path)
             var times: [Double] = [], peak = 0
             let out = dir + "/imported-\(rows.count).txt"

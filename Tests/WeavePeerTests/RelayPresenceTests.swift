@@ -14,7 +14,7 @@ import WeaveCore
         #expect(t.presences(for: ReplicaID(2)).map(\.replica) == [ReplicaID(3)], "the others' presences are still relayed")
         _ = t.moveCursor(to: nil)
         #expect(t.presences(for: ReplicaID(2)).map(\.replica) == [me, ReplicaID(3)])
-        var normal = PresenceTable(own: Presence(replica: me, sequence: 10, name: "ed", colour: 0, cursor: nil))
+        let normal = PresenceTable(own: Presence(replica: me, sequence: 10, name: "ed", colour: 0, cursor: nil))
         #expect(normal.presences(for: ReplicaID(2)).map(\.replica) == [me], "an editor's cursor at the start is a cursor")
         normal.checkInvariants()
     }
