@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
         // Shared by the test targets: the seeded generator, temporary folders,
         // the fuzz corpus, the built binaries, the tmux driver.
-        .target(name: "WeaveTestSupport", path: "Tests/WeaveTestSupport"),
+        .target(name: "WeaveTestSupport", dependencies: ["WeaveCore"], path: "Tests/WeaveTestSupport"),
         // Simulated peers over loopback and child processes, for the peer and end-to-end tests.
         .target(name: "PeerTestSupport", dependencies: [
             "WeaveCore", "WeavePeer", "WeaveTestSupport",

@@ -46,11 +46,6 @@ extension Editor {
         fileList = list
     }
 
-    /// Closes the list (the text shows again).
-    public mutating func closeFileList() {
-        fileList = nil
-    }
-
     /// `workspaceFiles` changed: the open list follows it (or closes on nil).
     mutating func workspaceFilesChanged() {
         guard fileList != nil else { return }

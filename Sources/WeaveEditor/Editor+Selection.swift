@@ -19,9 +19,6 @@ extension Editor {
         return m == c ? nil : min(m, c) ..< max(m, c)
     }
 
-    /// Whether the mark is set (a selection is being made, maybe still empty).
-    public var hasMark: Bool { mark != nil }
-
     /// Where the mark stands now, as an index of the visible text.
     var markIndex: Int? { mark.map(resolve) }
 

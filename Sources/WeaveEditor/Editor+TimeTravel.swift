@@ -78,12 +78,6 @@ extension Editor {
         pane?.update(timeline)
     }
 
-    /// Closes the pane (Esc).
-    public mutating func closeTimeTravel() {
-        pane = nil
-        followCursor()
-    }
-
     /// Seconds until the next playback step, or nil when not playing.
     public var playDelay: Double? {
         guard let pane else { return nil }

@@ -48,9 +48,6 @@ public struct UndoHistory: Sendable {
 
     public init() {}
 
-    public var canUndo: Bool { !undoStack.isEmpty }
-    public var canRedo: Bool { !redoStack.isEmpty }
-
     /// Ends the current group: the next step starts a new one. O(1).
     public mutating func seal() { open = false }
 

@@ -82,13 +82,6 @@ final class AuthHandler: ChannelDuplexHandler, @unchecked Sendable {
         return PeerIdentity.fingerprint(of: cert)
     }
 
-    /// HMAC-SHA256 of a proof's transcript (`AuthStep.mac`): tests build proofs with it.
-    static func mac(secret: [UInt8], hostFingerprint: [UInt8], joinerFingerprint: [UInt8], hostNonce: [UInt8], joinerNonce: [UInt8],
-                    id: [UInt8], name: [UInt8] = []) -> [UInt8] {
-        AuthStep.mac(secret: secret, hostFingerprint: hostFingerprint, joinerFingerprint: joinerFingerprint,
-                     hostNonce: hostNonce, joinerNonce: joinerNonce, id: id, name: name)
-    }
-
     var isHost: Bool { if case .host = role { return true } else { return false } }
 
     /// Starts the exchange, on TLS's handshakeCompleted.

@@ -124,25 +124,6 @@ extension EditingTrace {
     }
 }
 
-/// Where the shared editing traces are: `$WEAVE_TRACES`, else `../shared/traces`
-/// relative to the package root (as CI lays it out), else nil.
-public enum TraceLocator {
-    public static func directory(packageRoot: String) -> String? {
-        var candidates: [String] = []
-        if let env = getenvString("WEAVE_TRACES") { candidates.append(env) }
-        candidates.append(packageRoot + "/../shared/traces")
-        return candidates.first { access($0 + "/.", F_OK) == 0 }
-    }
-
-    static func getenvString(_ name: String) -> String? {
-        guard let p = getenv(name) else { return nil }
-        return String(cString: p)
-    }
-
-    public static let howToGetThem =
-        "editing traces not found: set WEAVE_TRACES to a folder holding automerge-paper.json.gz and friendsforever.json.gz (from github.com/josephg/editing-traces), or place them in ../shared/traces beside the repository"
-}
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

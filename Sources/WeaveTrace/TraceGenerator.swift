@@ -1,4 +1,5 @@
 import WeaveCore
+import WeaveHistory
 
 /// Generated concurrent histories, shaped like a project's: many authors, each
 /// working on a short branch forked from the main line (sometimes from another
@@ -137,39 +138,19 @@ public struct TraceGenerator: Sendable {
     }
 }
 
-/// SplitMix64: the generator's one seeded source of randomness.
+/// The generator's one seeded source of randomness (WeaveCore's SplitMix64),
+/// and what it draws text from.
 struct TraceRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    var source: SplitMix64
+    init(seed: UInt64) { source = SplitMix64(seed: seed) }
+    mutating func below(_ n: Int) -> Int { Int(source.next() % UInt64(n)) }
 
     static let letters = Array("etaoin shrdlu cmfwyp vbgkqj xz ETAOIN, é—漢\n".unicodeScalars)
 
-    /// `2026-01-05T10:00:00.000Z` for milliseconds since 1970.
+    /// `2026-01-05T10:00:00.000Z` for milliseconds since 1970 (WeaveHistory's
+    /// `formatUTC`, in ISO 8601's letters).
     static func iso8601(millis: Int64) -> String {
-        let days = millis / 86_400_000
-        let rest = millis % 86_400_000
-        // Civil date from days (proleptic Gregorian).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let ms = rest % 1000
-        let msText = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
-        return "\(y)-\(two(m))-\(two(d))T\(two(rest / 3_600_000)):\(two(rest / 60_000 % 60)):\(two(rest / 1000 % 60)).\(msText)Z"
+        String(formatUTC(milliseconds: millis).map { $0 == " " ? "T" : $0 }) + "Z"
     }
 }
 

@@ -239,7 +239,7 @@ func residentBytes() -> Int {
 /// forward, sometimes backspaces, and now and then jumps elsewhere.
 enum GeneratedWorkload {
     static func typing(edits: Int, seed: UInt64) -> EditingTrace {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         func next() -> UInt64 { rng.next() }
         let words = Array("the quick brown fox jumps over a lazy dog; déjà vu, 日本語 and 🙂\n".unicodeScalars)
         var text: [Unicode.Scalar] = []

@@ -73,7 +73,7 @@ struct BenchEditor: ParsableCommand {
         var editor = initial
         _ = editor.handle(.resize(width: 80, height: 24))
         _ = editor.render()
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         func next() -> UInt64 { rng.next() }
         var times: [Double] = []
         times.reserveCapacity(keys)

@@ -44,7 +44,7 @@ struct BenchHistory: ParsableCommand {
         let start = ContinuousClock.now
         let timeline = Timeline(doc: doc, history: loaded.history)
         let build = ContinuousClock.now - start
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var times: [Duration] = []
         var checksum = 0
         for _ in 0 ..< seeks {
@@ -92,7 +92,7 @@ struct BenchHistory: ParsableCommand {
     /// print at least one line per session and no line may span two sessions
     /// (its bursts also end where the author jumps elsewhere in the text).
     func writingSessions(_ history: History, doc: RGA) throws {
-        var rng = SplitMix64(state: seed &+ 99)
+        var rng = SplitMix64(seed: seed &+ 99)
         let days = months * 30, sessions = max(1, days / 2)
         let per = max(1, history.edits.count / sessions)
         var retimed = history

@@ -134,7 +134,7 @@ struct BenchOpenBig: ParsableCommand {
         case .latin1: extra = ["café", "déjà"].map { Array($0.utf8) }
         case .bmp: extra = ["—", "…"].map { Array($0.utf8) }
         }
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [UInt8] = []
         out.reserveCapacity(count + 128)
         while out.count < count {

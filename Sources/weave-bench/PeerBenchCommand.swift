@@ -4,6 +4,7 @@ import WeaveCore
 import WeaveEditor
 import WeaveHistory
 import WeavePeer
+import WeaveSession
 import WeaveStore
 import WeaveTrace
 
@@ -125,8 +126,7 @@ struct BenchPeers: ParsableCommand {
         let (_, history, doc) = try EditingTrace.load(path: path).history()
         let host = PeerHub(document: doc, configuration: .init(name: "host", colour: 0))
         defer { _ = try? host.shutdown() }
-        host.addHistory(authors: history.authors.values.map { AuthorCard(replica: $0.replica, name: $0.name, colour: UInt8(clamping: $0.colour)) },
-                        marks: history.editMarks)
+        host.addHistory(history)
         let port = try host.listen(host: "127.0.0.1", port: 0).port!
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("weave-bench-join-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -153,7 +153,7 @@ struct BenchPeers: ParsableCommand {
                     switch e {
                     case .history(let note):
                         for m in note.marks { marks.insert(m) }
-                        for a in note.authors { store.registerAuthor(Author(replica: a.replica, name: a.name, colour: Int(a.colour))) }
+                        for a in note.authors { store.registerAuthor(Author(a)) }
                     case .remoteOperations(let batch, _):
                         try shared.receive(contentsOf: batch)
                         pieces += marks.split(batch, fallbackTime: 0)
@@ -341,7 +341,7 @@ extension BenchPeers {
     func benchLoad() throws {
         let seed = self.seed ?? UInt64.random(in: 0 ... .max)
         var mirrors = (0 ..< 3).map { _ in RGA(replica: .random()) }
-        var typists = (0 ..< 3).map { LoadTypist(rng: SplitMix64(state: seed &+ UInt64($0))) }
+        var typists = (0 ..< 3).map { LoadTypist(rng: SplitMix64(seed: seed &+ UInt64($0))) }
         let hubs = mirrors.enumerated().map { i, m in PeerHub(document: m, configuration: .init(name: "p\(i)", colour: UInt8(i))) }
         defer { for h in hubs { _ = try? h.shutdown() } }
         let port = try hubs[0].listen(host: "127.0.0.1", port: 0).port!

@@ -46,7 +46,7 @@ struct BenchStorm: ParsableCommand {
 
     func run() throws {
         let seed = self.seed ?? UInt64.random(in: 0 ... .max)
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let weavePath = weave ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("weave").path
         guard FileManager.default.isExecutableFile(atPath: weavePath) else {

@@ -56,7 +56,7 @@ struct BenchWorkspace: ParsableCommand {
 
     /// One join: (protocol seconds, mirror seconds).
     func once() throws -> (Double, Double) {
-        var g = SplitMix64(state: UInt64.random(in: 0 ... .max))
+        var g = SplitMix64(seed: UInt64.random(in: 0 ... .max))
         let hostReplica = ReplicaID.random(), joinerReplica = ReplicaID.random()
         var manifest = RGA(replica: hostReplica)
         let state = FolderState()
@@ -154,7 +154,7 @@ extension BenchWorkspace {
 
     /// One join through the real start-up path: seconds from the dial to the last byte.
     func sessionOnce() throws -> Double {
-        var g = SplitMix64(state: UInt64.random(in: 0 ... .max))
+        var g = SplitMix64(seed: UInt64.random(in: 0 ... .max))
         let tmp = try TemporaryFolder()
         defer { tmp.remove() }
         let root = tmp.path + "/shared", mirror = tmp.path + "/mirror"

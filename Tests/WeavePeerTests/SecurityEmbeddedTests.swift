@@ -67,8 +67,8 @@ import WeaveCore
 
     static func proof(_ inv: Invitation, secret: [UInt8]? = nil, hostNonce: [UInt8], joinerNonce: [UInt8] = Array(repeating: 3, count: 32),
                       name: String = "") -> [UInt8] {
-        let mac = AuthHandler.mac(secret: secret ?? inv.secret, hostFingerprint: hostFP, joinerFingerprint: joinerFP,
-                                  hostNonce: hostNonce, joinerNonce: joinerNonce, id: inv.id, name: Array(name.utf8))
+        let mac = AuthStep.mac(secret: secret ?? inv.secret, hostFingerprint: hostFP, joinerFingerprint: joinerFP,
+                               hostNonce: hostNonce, joinerNonce: joinerNonce, id: inv.id, name: Array(name.utf8))
         return FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + inv.id + joinerNonce + mac + Array(name.utf8))
     }
 
@@ -297,8 +297,8 @@ import WeaveCore
         #expect(requests(h).count == 1)
         // Another key is.
         let (ch3, nonce3) = try h.connection(approval: true, fingerprint: Array(repeating: 0xCC, count: 32))
-        let mac = AuthHandler.mac(secret: h.invitation.secret, hostFingerprint: Self.hostFP, joinerFingerprint: Array(repeating: 0xCC, count: 32),
-                                  hostNonce: nonce3, joinerNonce: Array(repeating: 3, count: 32), id: h.invitation.id, name: Array("eve".utf8))
+        let mac = AuthStep.mac(secret: h.invitation.secret, hostFingerprint: Self.hostFP, joinerFingerprint: Array(repeating: 0xCC, count: 32),
+                               hostNonce: nonce3, joinerNonce: Array(repeating: 3, count: 32), id: h.invitation.id, name: Array("eve".utf8))
         try ch3.writeInbound(buffer(FrameEncoder.frame([0x42] + Array("WVAU".utf8) + [2] + h.invitation.id
                                                        + Array(repeating: 3, count: 32) + mac + Array("eve".utf8))))
         h.loop.run()

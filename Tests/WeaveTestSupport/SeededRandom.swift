@@ -1,20 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WeaveCore
 
-/// SplitMix64: the one seeded generator every randomised test uses, so a
-/// failing seed reproduces exactly. Every failure message prints the seed.
+/// The one seeded generator every randomised test uses (WeaveCore's
+/// SplitMix64, with the helpers tests draw with), so a failing seed reproduces
+/// exactly. Every failure message prints the seed.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+    private var source: SplitMix64
+    public var state: UInt64 { source.state }
     public let seed: UInt64
-    public init(seed: UInt64) { self.seed = seed; state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public init(seed: UInt64) { self.seed = seed; source = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { source.next() }
     public mutating func chance(_ p: Double) -> Bool { Double.random(in: 0 ..< 1, using: &self) < p }
     public mutating func int(_ r: Range<Int>) -> Int { Int.random(in: r, using: &self) }
     public mutating func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &self) }
