@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Weave",
-    platforms: [.macOS(.v13)],
     products: [
         .library(name: "WeaveCore", targets: ["WeaveCore"]),
         .library(name: "WeaveHistory", targets: ["WeaveHistory"]),
