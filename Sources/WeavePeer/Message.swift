@@ -1,3 +1,6 @@
+// Over 500 lines: the whole codec of one protocol version in one place, in the order of
+// docs/WIRE.md, so that the two are read side by side; each message's encoding and decoding sit
+// together.
 import WeaveCore
 
 /// The Weave peer protocol's version. Peers of different versions refuse each

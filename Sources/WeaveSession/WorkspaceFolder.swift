@@ -1,3 +1,6 @@
+// Over 500 lines: one class owns a shared folder on disk (whose history is where, the folder's
+// state, what is shared, the files), each part in a MARK section; they share the folder's lock,
+// its deferred-sync file system and its state, so they stay one type.
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,6 @@
+// Over 500 lines: one type's open, record, flush, save and outside-change cycle, which share their
+// invariants (the saved mark, the disk stamp, the log); being reworked for the load path (issues 30
+// and 34), after which its opening and its saving can go to StoredDocument+Open/+Save.
 import WeaveCore
 import WeaveHistory
 #if canImport(Glibc)
