@@ -322,7 +322,7 @@ public final class WorkspaceFolder {
     /// Sends records this folder appended by itself to the peers.
     func submit(_ ops: [Operation]) {
         guard !ops.isEmpty else { return }
-        try? manifest.flush()
+        _ = try? manifest.flush()
         hub?.submit(ops)
     }
 

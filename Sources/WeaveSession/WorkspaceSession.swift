@@ -328,7 +328,7 @@ public final class WorkspaceSession: WorkspaceCompanion {
 
     private func submitManifest(_ ops: [Operation]) {
         guard !ops.isEmpty else { return }
-        try? folder.manifest.flush()
+        _ = try? folder.manifest.flush()
         hub.submit(ops)
     }
 

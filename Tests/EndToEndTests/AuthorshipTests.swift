@@ -358,7 +358,7 @@ extension AuthorshipTests {
 extension AuthorshipTests.Peer {
     /// This peer's document once its link is up (its editor starts from it).
     func editorAfterJoin() -> RGA {
-        _ = try? eventually(10) { events.all.contains { if case .peerJoined = $0 { return true } else { return false } } }
+        _ = eventually(10) { events.all.contains { if case .peerJoined = $0 { return true } else { return false } } }
         return (try? doc()) ?? RGA()
     }
 }

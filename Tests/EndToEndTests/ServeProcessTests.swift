@@ -57,7 +57,7 @@ import WeaveTestSupport
     /// Whether the server's durable history (its sidecar, as a reopen reads it)
     /// holds `text`, within 20 s.
     static func historyHolds(_ sidecar: String, _ text: String) -> Bool {
-        (try? eventually(20) { ((try? OpLog.load(path: sidecar).document(as: ReplicaID(1)).text) ?? "") == text }) ?? false
+        eventually(20) { ((try? OpLog.load(path: sidecar).document(as: ReplicaID(1)).text) ?? "") == text }
     }
 
     /// Whether the joiner is connected with nothing queued, within 20 s.

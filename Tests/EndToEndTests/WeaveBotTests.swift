@@ -34,7 +34,7 @@ struct WeaveBotTests {
         defer { _ = try? hub.shutdown() }
         let file = NSTemporaryDirectory() + "weave-bot-\(UInt32.random(in: 0 ... .max)).txt"
         let typed = "typed by a bot: é 日本 🙂\n"
-        FileManager.default.createFile(atPath: file, contents: Data(typed.utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data(typed.utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bot)
         process.arguments = ["127.0.0.1:\(address.port!)", file, "--invite", invitation.token, "--cps", "400", "--name", "test-bot"]
@@ -61,7 +61,7 @@ struct WeaveBotTests {
         let address = try hub.listen(host: "127.0.0.1", port: 0)
         defer { _ = try? hub.shutdown() }
         let file = NSTemporaryDirectory() + "weave-bot-ro-\(UInt32.random(in: 0 ... .max)).txt"
-        FileManager.default.createFile(atPath: file, contents: Data("abc".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("abc".utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bot)
         process.arguments = ["127.0.0.1:\(address.port!)", file, "--invite", invitation.token, "--cps", "400"]

@@ -246,7 +246,7 @@ struct PlainEditor {
             }
             mark = nil
             return true
-        case .ctrl("x"), .ctrl("k") where selection != nil:
+        case .ctrl("k") where selection != nil, .ctrl("x"):
             if let r = selection {
                 cut = Array(text[r])
                 text.removeSubrange(r)

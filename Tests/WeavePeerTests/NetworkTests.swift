@@ -68,14 +68,14 @@ import WeaveCore
         func presences(_ p: SimPeer) -> [Presence] {
             p.events.all.compactMap { if case .presence(let x) = $0, x.replica == ReplicaID(3) { return x } else { return nil } }
         }
-        #expect(try eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
+        #expect(eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
                 "A sees C's cursor through B")
         c.hub.setOnline(false)
-        #expect(try eventually(10) { presences(a).last?.departed == true }, "B forwards C's departure to A")
-        #expect(try eventually(10) { presences(b).last?.departed != true && b.events.all.contains {
+        #expect(eventually(10) { presences(a).last?.departed == true }, "B forwards C's departure to A")
+        #expect(eventually(10) { presences(b).last?.departed != true && b.events.all.contains {
             if case .peerLeft(let info, _) = $0 { return info.replica == ReplicaID(3) } else { return false } } })
         c.hub.setOnline(true)
-        #expect(try eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
+        #expect(eventually(10) { presences(a).last.map { !$0.departed && $0.cursor == c.editor.id(at: 2) } ?? false },
                 "C is shown again on its return, though its cursor did not move")
         // A direct peer's departure is its peerLeft; no second event for it.
         #expect(!presences(b).contains { $0.departed })
@@ -168,7 +168,7 @@ import WeaveCore
         let b = SimPeer(replica: 0x66)
         defer { _ = try? b.hub.shutdown() }
         let link = b.hub.connect(host: "127.0.0.1", port: newer.port)
-        #expect(try eventually(10) {
+        #expect(eventually(10) {
             b.events.all.contains {
                 if case .linkFailed(link, .versionMismatch(theirs: 4, ours: weaveProtocolVersion)) = $0 { return true } else { return false }
             }

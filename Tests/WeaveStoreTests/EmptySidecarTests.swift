@@ -13,7 +13,7 @@ struct EmptySidecarTests {
         let dir = try TempDir("empty")
         let file = dir.file("c.txt")
         try "typed two lines\nand saved\n".write(toFile: file, atomically: false, encoding: .utf8)
-        FileManager.default.createFile(atPath: OpLog.sidecarPath(for: file), contents: Data())
+        _ = FileManager.default.createFile(atPath: OpLog.sidecarPath(for: file), contents: Data())
         let store = try StoredDocument(file: file, author: "me")
         #expect(store.doc.text == "typed two lines\nand saved\n")
         #expect(!store.isModified, "the history's text is FILE's: nothing to save")
@@ -34,7 +34,7 @@ extension EmptySidecarTests {
     @Test(arguments: 0 ..< 16) func aTornHeaderIsWrittenAgainBeforeAppending(cut: Int) throws {
         let dir = try TempDir("torn-header")
         let path = dir.file(".t.txt.weave")
-        FileManager.default.createFile(atPath: path, contents: Data(OpLogFormat.header().prefix(cut)))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(OpLogFormat.header().prefix(cut)))
         let (log, _) = try OpLog.open(path: path)
         var doc = RGA(replica: ReplicaID(5))
         log.append(edit: [doc.insert("abc", at: 0)!], time: 1)

@@ -12,7 +12,7 @@ func temporaryDirectory() -> String {
 }
 
 func read(_ path: String) -> [UInt8] { Array(FileManager.default.contents(atPath: path) ?? Data()) }
-func write(_ path: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
+func write(_ path: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
 
 /// Types `words` into a stored document, one edit per word, flushing every few.
 func type(_ store: StoredDocument, _ words: [String]) throws {
