@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <langinfo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "CNcurses.h"
@@ -63,15 +64,26 @@ void weave_restore_terminal(void) {
     if (!isendwin()) endwin();
 }
 
+/* setupterm and tigetstr go through ncurses' one global cur_term, so two
+ * threads checking at once (the test runner runs cases in parallel) would
+ * free each other's terminal: one check at a time. */
+static pthread_mutex_t check_term_lock = PTHREAD_MUTEX_INITIALIZER;
 int weave_check_term(const char *term) {
-    int err = 0;
-    if (setupterm((char *)term, 1, &err) != OK) return err == -1 ? 2 : 1;
-    const char *cup = tigetstr("cup");
-    int addressable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0 && tigetflag("gn") <= 0;
-    TERMINAL *t = cur_term;
-    set_curterm(NULL);
-    del_curterm(t);
-    return addressable ? 0 : 3;
+    pthread_mutex_lock(&check_term_lock);
+    TERMINAL *before = cur_term;
+    int err = 0, result;
+    if (setupterm((char *)term, 1, &err) != OK) {
+        result = err == -1 ? 2 : 1;
+    } else {
+        const char *cup = tigetstr("cup");
+        int addressable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0 && tigetflag("gn") <= 0;
+        TERMINAL *t = cur_term;
+        set_curterm(before);
+        if (t != before) del_curterm(t);
+        result = addressable ? 0 : 3;
+    }
+    pthread_mutex_unlock(&check_term_lock);
+    return result;
 }
 const char *weave_codeset(void) { return nl_langinfo(CODESET); }
 int weave_newterm(void) {

@@ -117,6 +117,27 @@ import WeaveTestSupport
     func drivableTerminalsPass(term: String) {
         #expect(Terminal.termRefusal(term) == nil)
     }
+
+    /// terminfo keeps one global terminal; checks from many threads at once
+    /// (as the test runner and any embedding make) must neither crash nor mix
+    /// up their answers.
+    @Test func checksFromManyThreadsAtOnceKeepTheirAnswers() async {
+        let terms: [(String, Bool)] = [("xterm-256color", true), ("dumb", false), ("vt100", true), ("no-such-terminal-37", false)]
+        let wrong = await withTaskGroup(of: Int.self) { group in
+            for t in 0 ..< 8 {
+                group.addTask {
+                    var wrong = 0
+                    for i in 0 ..< 300 {
+                        let (term, drivable) = terms[(t + i) % terms.count]
+                        if (Terminal.termRefusal(term) == nil) != drivable { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+    }
 }
 
 /// How a cell's colour is shown: a colour pair with colours (8 are enough to
