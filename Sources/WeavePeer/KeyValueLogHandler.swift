@@ -71,11 +71,15 @@ public struct KeyValueLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    /// Writes one line for `event`: this handler's metadata, then the
+    /// provider's, then the event's (a later one wins a key), and the event's
+    /// error under `error` unless the metadata has that key. One `write` per line.
+    public func log(event: LogEvent) {
+        let (level, message) = (event.level, event.message)
         var all = self.metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
-        if let explicit { all.merge(explicit) { $1 } }
+        if let explicit = event.metadata { all.merge(explicit) { $1 } }
+        if let error = event.error, all["error"] == nil { all["error"] = "\(error)" }
         if format == .json {
             var out = "{\"ts\":\(Self.json(Self.timestamp())),\"level\":\(Self.json("\(level)")),\"label\":\(Self.json(label)),\"msg\":\(Self.json(message.description))"
             for (k, v) in all.sorted(by: { $0.key < $1.key }) where !["ts", "level", "label", "msg"].contains(k) {

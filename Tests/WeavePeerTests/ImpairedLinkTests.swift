@@ -85,7 +85,7 @@ import WeaveCore
             let joinsBefore = p.joins
             if outage == "refused" { p.proxy.refuse(false) } else { p.proxy.stall(false) }
             let back = NIODeadline.now()
-            let rejoined = try eventually(15) { p.joins > joinsBefore }
+            let rejoined = eventually(15) { p.joins > joinsBefore }
             let took = NIODeadline.now() - back
             print("\(outage) outage: back \(PeerError.rounded(took)) s after the network; retries: \(Set(p.retries.map(\.description)))")
             #expect(rejoined && took <= .seconds(3), "\(outage) outage: the link came back \(PeerError.rounded(took)) s after the network")
