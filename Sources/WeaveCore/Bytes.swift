@@ -66,24 +66,54 @@ public struct ByteWriter: Sendable {
 }
 
 /// Reads encoded values from a byte buffer, throwing on any malformation.
+///
+/// A reader covers `bytes[start ..< end]`: the whole array, or a window of it
+/// (`window(_:_:)`, `init(_:range:base:)`) that shares the array's storage, so
+/// a record or a section of a big input is read where it lies, never copied.
+/// `offset` is an index into `bytes`; error offsets are `base + offset`.
 public struct ByteReader: Sendable {
     public let bytes: [UInt8]
     public var offset: Int
-    /// Where this buffer sits in the larger input, for error offsets.
+    /// Where `bytes[0]` sits in the larger input, for error offsets (a
+    /// window's is set so that `base + offset` counts from the input's start).
     public let base: Int
+    /// One past the last byte this reader may read.
+    public let end: Int
 
     public init(_ bytes: [UInt8], base: Int = 0) {
         self.bytes = bytes
         offset = 0
         self.base = base
+        end = bytes.count
     }
 
-    public var remaining: Int { bytes.count - offset }
-    public var isAtEnd: Bool { offset == bytes.count }
+    /// A reader of `bytes[range]` only, sharing `bytes` (no copy), whose first
+    /// byte is at `base` in the larger input. Precondition: `range` lies in
+    /// `bytes`. O(1).
+    public init(_ bytes: [UInt8], range: Range<Int>, base: Int) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "reader range outside the bytes")
+        self.bytes = bytes
+        offset = range.lowerBound
+        self.base = base - range.lowerBound
+        end = range.upperBound
+    }
+
+    public var remaining: Int { end - offset }
+    public var isAtEnd: Bool { offset == end }
+    /// Where the next byte sits in the larger input.
+    public var position: Int { base + offset }
+
+    /// A reader of the next `n` bytes, sharing the storage, and this reader
+    /// moved past them; throws `truncated` when fewer are left. O(1).
+    public mutating func window(_ n: Int, _ what: String) throws(DecodeError) -> ByteReader {
+        guard n >= 0, remaining >= n else { throw .truncated(offset: base + end, reading: what) }
+        defer { offset += n }
+        return ByteReader(bytes, range: offset ..< offset + n, base: base + offset)
+    }
 
     @inline(__always)
     public mutating func byte(_ what: String) throws(DecodeError) -> UInt8 {
-        guard offset < bytes.count else { throw .truncated(offset: base + offset, reading: what) }
+        guard offset < end else { throw .truncated(offset: base + offset, reading: what) }
         defer { offset += 1 }
         return bytes[offset]
     }
@@ -94,7 +124,7 @@ public struct ByteReader: Sendable {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard offset < bytes.count else { throw .truncated(offset: base + offset, reading: what) }
+            guard offset < end else { throw .truncated(offset: base + offset, reading: what) }
             let b = bytes[offset]
             offset += 1
             if shift == 63 && b > 1 { throw .varintTooLong(offset: base + start) }
@@ -129,7 +159,7 @@ public struct ByteReader: Sendable {
     }
 
     public mutating func u64le(_ what: String) throws(DecodeError) -> UInt64 {
-        guard remaining >= 8 else { throw .truncated(offset: base + bytes.count, reading: what) }
+        guard remaining >= 8 else { throw .truncated(offset: base + end, reading: what) }
         var v: UInt64 = 0
         for i in 0 ..< 8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
         offset += 8
@@ -137,7 +167,7 @@ public struct ByteReader: Sendable {
     }
 
     public mutating func u32le(_ what: String) throws(DecodeError) -> UInt32 {
-        guard remaining >= 4 else { throw .truncated(offset: base + bytes.count, reading: what) }
+        guard remaining >= 4 else { throw .truncated(offset: base + end, reading: what) }
         var v: UInt32 = 0
         for i in 0 ..< 4 { v |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
         offset += 4
@@ -145,7 +175,7 @@ public struct ByteReader: Sendable {
     }
 
     public mutating func take(_ n: Int, _ what: String) throws(DecodeError) -> ArraySlice<UInt8> {
-        guard n >= 0, remaining >= n else { throw .truncated(offset: base + bytes.count, reading: what) }
+        guard n >= 0, remaining >= n else { throw .truncated(offset: base + end, reading: what) }
         defer { offset += n }
         return bytes[offset ..< offset + n]
     }
@@ -169,7 +199,7 @@ public struct ByteReader: Sendable {
             default: throw .invalidUTF8(offset: base + at)
             }
             for _ in 0 ..< extra {
-                guard offset < bytes.count else { throw .truncated(offset: base + offset, reading: what) }
+                guard offset < end else { throw .truncated(offset: base + offset, reading: what) }
                 let b = bytes[offset]
                 guard b & 0xc0 == 0x80 else { throw .invalidUTF8(offset: base + at) }
                 offset += 1

@@ -291,3 +291,149 @@ public enum OpCodec {
         return ops
     }
 }
+
+// MARK: Decoding into compact storage
+
+extension OpCodec {
+    /// Decodes operations encoded by `encode` straight into a log's compact
+    /// storage: the log that appending `decode(bytes)`'s operations one by one
+    /// would make (`Array(decodeLog(r)) == ` those operations joined where
+    /// `canAppend` allows), with no `Operation` and no `[Unicode.Scalar]`
+    /// built. The text section is decoded once, at 1, 2 or 4 bytes a scalar
+    /// (one copy of its bytes when ASCII), and is the log's `scalars`.
+    ///
+    /// `r` covers exactly the encoded bytes (a window of a record, read where
+    /// it lies); error offsets count from where `r` says its bytes sit.
+    /// `each` is called with every operation's replica, seq and length, in
+    /// order, before any join (a history's edit ranges).
+    ///
+    /// Accepts exactly the inputs `decode` accepts, except operations with no
+    /// units and deleted runs of length 0, which it refuses
+    /// (`valueOutOfRange`): no replica ever applies them, and a log cannot
+    /// hold them apart from their neighbours. Throws `DecodeError` as `decode`
+    /// does (the first problem found may be another one, as the text is
+    /// checked whole before the metadata). O(input size); memory: the log.
+    public static func decodeLog(_ r: ByteReader,
+                                 each: (_ replica: ReplicaID, _ seq: UInt32, _ length: Int) -> Void = { _, _, _ in })
+        throws(DecodeError) -> OperationLog {
+        var head = r
+        guard head.remaining >= 4, head.bytes[head.offset ..< head.offset + 4].elementsEqual(magic) else { throw .badMagic }
+        head.offset += 4
+        let v = try head.byte("version")
+        guard v == version else { throw .unsupportedVersion(found: Int(v), supported: Int(version)) }
+        let replicaCount = try head.count("replica count", atMost: head.remaining / 8)
+        var ids: [ReplicaID] = []
+        ids.reserveCapacity(replicaCount)
+        for _ in 0 ..< replicaCount { ids.append(ReplicaID(try head.u64le("replica ID"))) }
+        let opCount = try head.count("operation count", atMost: head.remaining)
+        let metaLength = try head.count("metadata length", atMost: head.remaining)
+        var meta = try head.window(metaLength, "metadata")
+        let textLength = try head.count("text length", atMost: head.remaining)
+        let textReader = try head.window(textLength, "text")
+        guard head.isAtEnd else { throw .trailingBytes(offset: head.position) }
+        guard opCount <= metaLength else { throw .inconsistent("\(opCount) operations in \(metaLength) bytes of metadata") }
+
+        // The whole text section at once: the log's scalars.
+        let decoded = textReader.bytes.withUnsafeBytes { raw in
+            Result { () throws(DecodeError) in
+                try ScalarArray.decoding(utf8: UnsafeRawBufferPointer(rebasing: raw[textReader.offset ..< textReader.end]))
+            }
+        }
+        let text: ScalarArray
+        switch decoded {
+        case .success(let t): text = t
+        case .failure(.invalidUTF8(let at)): throw .invalidUTF8(offset: textReader.position + at)
+        case .failure(let e): throw e
+        }
+
+        func replica(_ what: String) throws(DecodeError) -> Int {
+            try meta.count(what, atMost: replicaCount - 1)
+        }
+        func offsetCounter(_ base: Int64, minus delta: Int64, _ what: String, at: Int) throws(DecodeError) -> UInt32 {
+            let (c, overflow) = base.subtractingReportingOverflow(delta)
+            guard !overflow, c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + at, field: what) }
+            return UInt32(c)
+        }
+
+        var log = OperationLog()
+        log.entries.reserveCapacity(opCount)
+        var used = 0  // scalars of `text` taken by the inserts so far
+        var runs: [DeletedRun] = []
+        var p = Predictor(replicas: replicaCount)
+        for _ in 0 ..< opCount {
+            let tagAt = meta.offset
+            let tag = try meta.varint("operation tag")
+            let r: Int
+            if tag & sameReplica != 0 {
+                guard p.lastReplica >= 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                r = p.lastReplica
+            } else {
+                r = try replica("operation replica")
+            }
+            let seq = tag & expectedSeq != 0 ? p.seqEnd[r] : try meta.u32("operation seq")
+            let counter: UInt32
+            if tag & expectedCounter != 0 {
+                let c = Int64(seq) + p.delta[r]
+                guard c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation counter") }
+                counter = UInt32(c)
+            } else {
+                counter = try meta.u32("operation counter")
+            }
+            let n64 = tag >> UInt64(tagBits)
+            let length: Int
+            if tag & isDelete != 0 {
+                guard tag & (chainedRef | noRef) == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                guard n64 <= UInt64(meta.remaining / 3), n64 > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+                runs.removeAll(keepingCapacity: true)
+                var previous = Int64(counter)
+                var units: UInt64 = 0
+                for _ in 0 ..< Int(n64) {
+                    let rr = try replica("deleted run replica")
+                    let at = meta.offset
+                    let start = try offsetCounter(previous, minus: try meta.zigzag("deleted run start"), "deleted run start", at: at)
+                    let lengthAt = meta.offset
+                    let lb = try meta.varint("deleted run length")
+                    guard lb >> 1 <= UInt64(UInt32.max), lb >> 1 > 0 else { throw .valueOutOfRange(offset: meta.base + lengthAt, field: "deleted run length") }
+                    runs.append(DeletedRun(start: ElementID(counter: start, replica: ids[rr]), length: UInt32(lb >> 1), backward: lb & 1 == 1))
+                    units += lb >> 1
+                    previous = Int64(start)
+                }
+                // An operation's units fit its seq and counter ranges (a UInt32 each).
+                guard units <= UInt64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+                length = Int(units)
+                runs.withUnsafeBufferPointer {
+                    _ = log.appendDelete(replica: ids[r], seq: seq, counter: counter, length: UInt32(units), runs: $0)
+                }
+            } else {
+                var after: ElementID?
+                if tag & noRef != 0 {
+                    guard tag & chainedRef == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
+                    after = nil
+                } else if tag & chainedRef != 0 {
+                    guard counter > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "insert reference") }
+                    after = ElementID(counter: counter - 1, replica: ids[r])
+                } else {
+                    let rr = try replica("insert reference replica")
+                    let at = meta.offset
+                    after = ElementID(counter: try offsetCounter(Int64(counter), minus: try meta.zigzag("insert reference"), "insert reference", at: at), replica: ids[rr])
+                }
+                guard n64 > 0, n64 <= UInt64(text.count - used) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "inserted length") }
+                length = Int(n64)
+                _ = log.appendInsertEntry(replica: ids[r], seq: seq, counter: counter, after: after,
+                                          length: UInt32(length), payload: UInt32(used))
+                used += length
+            }
+            each(ids[r], seq, length)
+            p.update(r, seq: seq, counter: counter, length: length)
+        }
+        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.position) }
+        guard used == text.count else { throw .trailingBytes(offset: textReader.position + text.utf8Count(0 ..< used)) }
+        log.scalars = text
+        return log
+    }
+
+    /// `decodeLog` of a whole array. O(bytes.count).
+    public static func decodeLog(_ bytes: [UInt8]) throws(DecodeError) -> OperationLog {
+        try decodeLog(ByteReader(bytes))
+    }
+}

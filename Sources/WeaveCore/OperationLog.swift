@@ -125,7 +125,8 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     @discardableResult
     mutating func appendInsert(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
                                text: [Unicode.Scalar]) -> Bool {
-        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(text.count))
+        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(text.count),
+                                     payload: UInt32(scalars.count))
         if text.count == 1 { scalars.append(text[0]) } else { scalars.append(contentsOf: text) }
         return made
     }
@@ -135,16 +136,19 @@ public struct OperationLog: RandomAccessCollection, Sendable {
     @discardableResult
     mutating func appendInsert(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
                                text: ScalarArray, _ range: Range<Int>) -> Bool {
-        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(range.count))
+        let made = appendInsertEntry(replica: replica, seq: seq, counter: counter, after: after, length: UInt32(range.count),
+                                     payload: UInt32(scalars.count))
         scalars.append(contentsOf: text, range)
         return made
     }
 
-    /// The entry half of `appendInsert` (its scalars go next): joins the last
-    /// entry or makes one. Returns whether it made one. O(1).
+    /// The entry half of `appendInsert`: joins the last entry or makes one
+    /// whose scalars start at `payload` in `scalars` (where they go next, or
+    /// already are: `OpCodec.decodeLog` puts the whole text in first).
+    /// Returns whether it made one. O(1).
     @inline(__always)
-    private mutating func appendInsertEntry(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
-                                            length n: UInt32) -> Bool {
+    mutating func appendInsertEntry(replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?,
+                                    length n: UInt32, payload: UInt32) -> Bool {
         let r = slot(replica)
         if let last = entries.last, last.replica == r, seq == last.seqEnd, counter == last.counter &+ last.length,
            !last.isDelete, let after, after.replica == replica, after.counter == counter &- 1 {
@@ -154,7 +158,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         }
         entries.append(Entry(replica: r, seq: seq, counter: counter, length: n,
                              refReplica: after.map { slot($0.replica) } ?? OperationLog.documentStart,
-                             refCounter: after?.counter ?? 0, payloadIndex: UInt32(scalars.count)))
+                             refCounter: after?.counter ?? 0, payloadIndex: payload))
         return true
     }
 
@@ -194,6 +198,38 @@ public struct OperationLog: RandomAccessCollection, Sendable {
                              payloadIndex: UInt32(first)))
         return true
     }
+
+    /// Appends every operation of `other`, in order, as `append` of each
+    /// would (joining where `canAppend` allows), without building them: the
+    /// scalars are copied once, or taken whole, shared, into an empty log.
+    /// O(other's size).
+    public mutating func append(contentsOf other: OperationLog) {
+        if isEmpty {
+            // Same entries and payloads: the storage is shared, not copied.
+            self = other
+            return
+        }
+        reserve(entries: other.count, scalars: other.scalars.count)
+        var scratch: [DeletedRun] = []
+        for e in other.entries {
+            let replica = other.ids[Int(e.replica)]
+            if e.isDelete {
+                scratch.removeAll(keepingCapacity: true)
+                for k in e.payload ..< e.payload + Int(e.refCounter) { scratch.append(other.deletedRun(other.runs[k])) }
+                scratch.withUnsafeBufferPointer {
+                    _ = appendDelete(replica: replica, seq: e.seq, counter: e.counter, length: e.length, runs: $0)
+                }
+            } else {
+                let after = e.refReplica == OperationLog.documentStart ? nil
+                    : ElementID(counter: e.refCounter, replica: other.ids[Int(e.refReplica)])
+                appendInsert(replica: replica, seq: e.seq, counter: e.counter, after: after,
+                             text: other.scalars, e.payload ..< e.payload + Int(e.length))
+            }
+        }
+    }
+
+    /// Units in the log (scalars inserted and elements deleted). O(entries).
+    public var unitCount: Int { entries.reduce(0) { $0 + Int($1.length) } }
 
     /// The slot of `id`, registering it when new. O(1); a linear scan while there are few.
     @inline(__always)

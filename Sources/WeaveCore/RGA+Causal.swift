@@ -134,6 +134,56 @@ extension RGA {
         }
     }
 
+    /// Receives every operation of `other` (a log decoded from a history,
+    /// `OpCodec.decodeLog`, or another replica's), in order: what
+    /// `receive(contentsOf: Array(other))` does, without building an
+    /// `Operation` for an insert that can apply at once. Its scalars go from
+    /// `other`'s storage into this log (shared, not copied, when this log is
+    /// empty and `other` holds one insert: a file's text). Inserts that must
+    /// wait, overlap what is here or are invalid, and all deletes, go through
+    /// `receive(_:)` as built operations. Computes no text edits. Stops at
+    /// the first error, as `receive(contentsOf:)` does. O(other's size + the
+    /// integration of its operations).
+    public mutating func receive(contentsOf other: OperationLog) throws {
+        log.reserve(entries: other.count, scalars: log.isEmpty ? 0 : other.scalars.count)
+        var none: [TextEdit]? = nil
+        try deferringCounts { doc in
+            for i in other.indices {
+                let e = other.entries[i]
+                if !e.isDelete && doc.pending.count == 0 {
+                    let replica = other.ids[Int(e.replica)]
+                    let after = e.refReplica == OperationLog.documentStart ? nil
+                        : ElementID(counter: e.refCounter, replica: other.ids[Int(e.refReplica)])
+                    if doc.insertIsReady(replica, seq: e.seq, counter: e.counter, length: e.length, after: after) {
+                        let r = doc.replicaSlot(replica)
+                        let range = e.payload ..< e.payload + Int(e.length)
+                        _ = doc.integrateInsert(r, counter: e.counter, seq: e.seq, length: range.count,
+                                                from: doc.cursor(after: after), wantPosition: false)
+                        doc.recordInsert(r, seq: e.seq, counter: e.counter, after: after,
+                                         text: LogTextSlice(scalars: other.scalars, range: range))
+                        continue
+                    }
+                }
+                try doc.receive(other[i], into: &none)
+            }
+        }
+    }
+
+    /// Whether an insert of `length` scalars (replica, seq, counter, after)
+    /// is ready as given: what `readiness` answers `.ready(nil)` for, checked
+    /// on the fields (any other answer is left to `readiness`). O(log runs in a page).
+    mutating func insertIsReady(_ replica: ReplicaID, seq: UInt32, counter: UInt32, length n: UInt32, after: ElementID?) -> Bool {
+        guard n > 0, UInt64(counter) + UInt64(n) <= UInt64(UInt32.max) else { return false }
+        let r = slot(of: replica)
+        let seqEnd = r.map { replicas[$0].seqEnd } ?? 0
+        let counterEnd = r.map { replicas[$0].counterEnd } ?? 0
+        guard seq == seqEnd, counter >= counterEnd else { return false }
+        if let after {
+            guard after.counter < counter, case .yes = knows(after, author: replica) else { return false }
+        }
+        return true
+    }
+
     /// Receives `op`, appending its text edits to `edits` unless nil.
     mutating func receive(_ op: Operation, into edits: inout [TextEdit]?) throws {
         switch readiness(op) {

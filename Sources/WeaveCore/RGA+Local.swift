@@ -258,3 +258,15 @@ extension ScalarArray: LogText {
         log.appendInsert(replica: replica, seq: seq, counter: counter, after: after, text: self, indices)
     }
 }
+
+/// Scalars `range` of a `ScalarArray` (an insert of a decoded log), as the
+/// log takes them: copied once, or shared when they are the whole array and
+/// the log is empty.
+struct LogTextSlice: LogText {
+    var scalars: ScalarArray
+    var range: Range<Int>
+    var scalarCount: Int { range.count }
+    func appendInsert(to log: inout OperationLog, replica: ReplicaID, seq: UInt32, counter: UInt32, after: ElementID?) -> Bool {
+        log.appendInsert(replica: replica, seq: seq, counter: counter, after: after, text: scalars, range)
+    }
+}

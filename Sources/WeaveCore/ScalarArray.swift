@@ -369,6 +369,41 @@ public struct ScalarArray: RandomAccessCollection, RangeReplaceableCollection, H
         return out
     }
 
+    /// Calls `body` with the UTF-8 of every scalar, in order, in pieces: the
+    /// storage itself when it is all ASCII (no copy), else up to 64 KB at a
+    /// time encoded into one scratch buffer. For writing a big text out, or
+    /// comparing it with bytes, without a `String` of it. O(n).
+    public func forEachUTF8Chunk(_ body: (UnsafeRawBufferPointer) -> Void) {
+        let ascii = withUnsafeValues(indices) { raw, w in w == 1 && ScalarArray.countHigh(raw) == 0 }
+        if ascii {
+            withUnsafeValues(indices) { raw, _ in if !raw.isEmpty { body(raw) } }
+            return
+        }
+        let step = 1 << 14  // scalars per piece: at most 64 KB of UTF-8
+        var scratch = [UInt8](repeating: 0, count: 4 * step)
+        var i = 0
+        while i < count {
+            let r = i ..< Swift.min(count, i + step)
+            let n = scratch.withUnsafeMutableBufferPointer { writeUTF8(r, to: $0) }
+            scratch.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0 ..< n])) }
+            i = r.upperBound
+        }
+    }
+
+    /// Whether the UTF-8 of these scalars is exactly `bytes`, byte for byte
+    /// (no Unicode equivalence). O(n) and no copy when ASCII; one 64 KB
+    /// scratch buffer otherwise.
+    public func equalsUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if utf8Count(indices) != bytes.count { return false }
+        var at = 0, same = true
+        forEachUTF8Chunk { piece in
+            guard same else { return }
+            if memcmp(piece.baseAddress!, bytes.baseAddress! + at, piece.count) != 0 { same = false }
+            at += piece.count
+        }
+        return same
+    }
+
     /// Calls `body` with the index of every `"\n"`, in order. O(n); a
     /// `memchr` scan at 1 byte a scalar.
     public func forEachNewline(_ body: (Int) -> Void) {
@@ -402,31 +437,45 @@ public struct ScalarArray: RandomAccessCollection, RangeReplaceableCollection, H
         let measured = bytes.withUnsafeBytes { raw in Result { () throws(DecodeError) in try measureUTF8(raw) } }
         let (count, widest) = try measured.get()
         if count == bytes.count { return ScalarArray(latin1: bytes) }
+        return bytes.withUnsafeBytes { decodeMeasured($0, count: count, widest: widest) }
+    }
+
+    /// `decoding(utf8:)` of bytes that lie in a larger buffer (a section of
+    /// a history record): the scalars in storage of their own, one copy of
+    /// the bytes for ASCII, else decoded straight at the narrowest width.
+    /// Throws `invalidUTF8` naming the offset in `src`. O(n).
+    public static func decoding(utf8 src: UnsafeRawBufferPointer) throws(DecodeError) -> ScalarArray {
+        let (count, widest) = try measureUTF8(src)
+        if count == src.count { return ScalarArray(latin1: [UInt8](src)) }
+        return decodeMeasured(src, count: count, widest: widest)
+    }
+
+    /// Decodes UTF-8 already checked by `measureUTF8` (which gave `count`
+    /// and `widest`). O(n).
+    private static func decodeMeasured(_ src: UnsafeRawBufferPointer, count: Int, widest: UInt32) -> ScalarArray {
         let w = width(for: widest)
         var out = [UInt8](repeating: 0, count: count * w)
-        bytes.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
-                var i = 0, k = 0
-                let n = src.count
-                while i < n {
-                    let b0 = src[i]
-                    if b0 < 0x80 {
-                        store(UInt32(b0), width: w, at: k, in: dst)
-                        i += 1
-                    } else if b0 < 0xe0 {
-                        store(UInt32(b0 & 0x1f) << 6 | UInt32(src[i + 1] & 0x3f), width: w, at: k, in: dst)
-                        i += 2
-                    } else if b0 < 0xf0 {
-                        store(UInt32(b0 & 0x0f) << 12 | UInt32(src[i + 1] & 0x3f) << 6 | UInt32(src[i + 2] & 0x3f),
-                              width: w, at: k, in: dst)
-                        i += 3
-                    } else {
-                        store(UInt32(b0 & 0x07) << 18 | UInt32(src[i + 1] & 0x3f) << 12 | UInt32(src[i + 2] & 0x3f) << 6
-                              | UInt32(src[i + 3] & 0x3f), width: w, at: k, in: dst)
-                        i += 4
-                    }
-                    k += 1
+        out.withUnsafeMutableBytes { dst in
+            var i = 0, k = 0
+            let n = src.count
+            while i < n {
+                let b0 = src[i]
+                if b0 < 0x80 {
+                    store(UInt32(b0), width: w, at: k, in: dst)
+                    i += 1
+                } else if b0 < 0xe0 {
+                    store(UInt32(b0 & 0x1f) << 6 | UInt32(src[i + 1] & 0x3f), width: w, at: k, in: dst)
+                    i += 2
+                } else if b0 < 0xf0 {
+                    store(UInt32(b0 & 0x0f) << 12 | UInt32(src[i + 1] & 0x3f) << 6 | UInt32(src[i + 2] & 0x3f),
+                          width: w, at: k, in: dst)
+                    i += 3
+                } else {
+                    store(UInt32(b0 & 0x07) << 18 | UInt32(src[i + 1] & 0x3f) << 12 | UInt32(src[i + 2] & 0x3f) << 6
+                          | UInt32(src[i + 3] & 0x3f), width: w, at: k, in: dst)
+                    i += 4
                 }
+                k += 1
             }
         }
         var a = ScalarArray(latin1: out)

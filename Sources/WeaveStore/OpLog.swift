@@ -6,8 +6,10 @@ import Glibc
 
 /// What a history file holds, as read.
 public struct LoadedLog: Sendable {
-    /// Every operation, in the order applied (causal).
-    public var ops: [Operation] = []
+    /// Every operation, in the order applied (causal), in a log's compact
+    /// storage (joined runs; 1, 2 or 4 bytes a scalar), decoded straight from
+    /// the records (`OpCodec.decodeLog`).
+    public var log = OperationLog()
     public var history = History()
     /// The plain text as Weave last wrote or read it.
     public var textMark: TextMark?
@@ -18,10 +20,18 @@ public struct LoadedLog: Sendable {
     /// Records after the last snapshot.
     public var tailRecords = 0
 
-    /// The document these operations make, as `replica`.
+    public init() {}
+
+    /// Every operation as `Operation`s: `Array(log)`, joined where
+    /// `Operation.canAppend` allows. O(size of the history): builds an array
+    /// of every operation's text; loading and `document(as:)` never do.
+    public var ops: [Operation] { Array(log) }
+
+    /// The document these operations make, as `replica`. Its log takes this
+    /// one's storage (shared while nothing changes it). O(history).
     public func document(as replica: ReplicaID) throws -> RGA {
         var doc = RGA(replica: replica)
-        try doc.receive(contentsOf: ops)
+        try doc.receive(contentsOf: log)
         return doc
     }
 }
@@ -149,8 +159,8 @@ public final class OpLog {
             }
             throw StoreError.notAWeaveLog(path: path)
         }
-        guard Array(bytes[0 ..< 8]) == OpLogFormat.magic else { throw StoreError.notAWeaveLog(path: path) }
-        var head = ByteReader(Array(bytes[8 ..< 16]))
+        guard bytes[0 ..< 8].elementsEqual(OpLogFormat.magic) else { throw StoreError.notAWeaveLog(path: path) }
+        var head = ByteReader(bytes, range: 8 ..< 16, base: 8)
         let version = try head.u32le("version")
         guard version == OpLogFormat.version else {
             throw StoreError.newerFormat(path: path, found: version, supported: OpLogFormat.version)
@@ -161,7 +171,7 @@ public final class OpLog {
         while offset < bytes.count {
             switch recordAt(bytes, offset) {
             case .valid(let payload, let next):
-                if let problem = applyReporting(payload, base: offset + OpLogFormat.recordHeaderSize, to: &out, lastTime: &lastTime) {
+                if let problem = applyReporting(bytes, payload, to: &out, lastTime: &lastTime) {
                     throw StoreError.damaged(path: path, offset: offset, reason: "record does not decode: \(problem)")
                 }
                 offset = next
@@ -183,7 +193,8 @@ public final class OpLog {
     }
 
     enum RecordScan {
-        case valid(payload: ArraySlice<UInt8>, next: Int)
+        /// A whole record whose payload is `bytes[payload]`.
+        case valid(payload: Range<Int>, next: Int)
         case invalid(String)
     }
 
@@ -196,51 +207,86 @@ public final class OpLog {
         guard length >= 1, length <= OpLogFormat.maxPayload else { return .invalid("impossible record length \(length)") }
         let start = offset + OpLogFormat.recordHeaderSize
         guard bytes.count - start >= length else { return .invalid("record of \(length) bytes is cut short") }
-        let payload = bytes[start ..< start + length]
-        guard CRC32C.checksum(payload) == crc else { return .invalid("checksum mismatch") }
+        let payload = start ..< start + length
+        guard CRC32C.checksum(bytes[payload]) == crc else { return .invalid("checksum mismatch") }
         return .valid(payload: payload, next: start + length)
     }
 
     /// Applies a record; returns the decoding problem instead of throwing it.
-    static func applyReporting(_ payload: ArraySlice<UInt8>, base: Int, to out: inout LoadedLog, lastTime: inout Int64) -> DecodeError? {
+    static func applyReporting(_ bytes: [UInt8], _ payload: Range<Int>, to out: inout LoadedLog, lastTime: inout Int64) -> DecodeError? {
         do {
-            try apply(payload, base: base, to: &out, lastTime: &lastTime)
+            try absorb(try decodeRecord(bytes, payload), into: &out, lastTime: &lastTime)
             return nil
         } catch {
             return error
         }
     }
 
-    static func apply(_ payload: ArraySlice<UInt8>, base: Int, to out: inout LoadedLog, lastTime: inout Int64) throws(DecodeError) {
-        var r = ByteReader(Array(payload), base: base)
+    /// One record's content, decoded.
+    enum Record {
+        case author(Author)
+        /// An edit: its time, its operations and its units per replica.
+        case edit(time: Int64, log: OperationLog, ranges: [UnitRange])
+        case snapshot(log: OperationLog, history: History, mark: TextMark?)
+        case textMark(TextMark)
+    }
+
+    /// Decodes the record whose payload is `bytes[payload]`, read where it
+    /// lies (no copy of the payload; an edit's text is decoded once, into its
+    /// log's compact storage). Throws `DecodeError` naming file offsets.
+    static func decodeRecord(_ bytes: [UInt8], _ payload: Range<Int>) throws(DecodeError) -> Record {
+        var r = ByteReader(bytes, range: payload, base: payload.lowerBound)
         let type = try r.byte("record type")
+        let record: Record
         switch OpLogFormat.RecordType(rawValue: type) {
         case .author:
-            let a = try OpLogFormat.readAuthor(&r)
-            out.history.authors[a.replica] = a
-            out.tailRecords += 1
+            record = .author(try OpLogFormat.readAuthor(&r))
         case .edit:
             let time = try r.zigzag("edit time")
-            let ops = try OpCodec.decode(Array(try r.take(r.remaining, "edit operations")))
-            out.ops += ops
-            out.history.edits.append(Edit(time: time, ops: ops))
-            lastTime = time
-            out.tailRecords += 1
+            var ranges: [UnitRange] = []
+            let log = try OpCodec.decodeLog(try r.window(r.remaining, "edit operations")) { replica, seq, length in
+                // As `Edit(time:ops:)` makes them: one range per stretch of one replica's units.
+                if let last = ranges.last, last.replica == replica, last.start &+ last.count == seq {
+                    ranges[ranges.count - 1].count &+= UInt32(length)
+                } else {
+                    ranges.append(UnitRange(replica: replica, start: seq, count: UInt32(length)))
+                }
+            }
+            record = .edit(time: time, log: log, ranges: ranges)
         case .snapshot:
-            let (ops, history, mark) = try Snapshot.decode(&r)
-            out.ops = ops
-            out.history = history
-            out.textMark = mark
-            out.tailRecords = 0
+            let (log, history, mark) = try Snapshot.decode(&r)
+            record = .snapshot(log: log, history: history, mark: mark)
         case .textMark:
             let length = try r.count("text length", atMost: Int.max)
             let hash = try r.u64le("text hash")
-            out.textMark = TextMark(length: length, hash: hash, edits: try r.count("text edits", atMost: Int.max))
-            out.tailRecords += 1
+            record = .textMark(TextMark(length: length, hash: hash, edits: try r.count("text edits", atMost: Int.max)))
         case nil:
-            throw .valueOutOfRange(offset: base, field: "record type \(type)")
+            throw .valueOutOfRange(offset: r.position - 1, field: "record type \(type)")
         }
-        if !r.isAtEnd { throw .trailingBytes(offset: r.base + r.offset) }
+        if !r.isAtEnd { throw .trailingBytes(offset: r.position) }
+        return record
+    }
+
+    /// Adds a decoded record to what was read so far. O(the record's size).
+    static func absorb(_ record: Record, into out: inout LoadedLog, lastTime: inout Int64) {
+        switch record {
+        case .author(let a):
+            out.history.authors[a.replica] = a
+            out.tailRecords += 1
+        case .edit(let time, let log, let ranges):
+            out.log.append(contentsOf: log)
+            out.history.edits.append(Edit(time: time, ranges: ranges))
+            lastTime = time
+            out.tailRecords += 1
+        case .snapshot(let log, let history, let mark):
+            out.log = log
+            out.history = history
+            out.textMark = mark
+            out.tailRecords = 0
+        case .textMark(let m):
+            out.textMark = m
+            out.tailRecords += 1
+        }
     }
 
     // MARK: Appending
@@ -382,6 +428,16 @@ public final class OpLog {
         guard !fs.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
         var bytes = OpLogFormat.header()
         bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
+        try fs.writeAtomically(path, bytes)
+    }
+
+    /// `write(path:ops:…)` of `Array(log)`, encoded from the log's storage
+    /// (no `Operation` built). Fails if `path` exists.
+    public static func write(path: String, log: OperationLog, history: History, textMark: TextMark?,
+                             fs: FileSystem = PosixFileSystem.shared) throws {
+        guard !fs.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
+        var bytes = OpLogFormat.header()
+        bytes += OpLogFormat.record(Snapshot.encode(log: log, history: history, mark: textMark))
         try fs.writeAtomically(path, bytes)
     }
 }

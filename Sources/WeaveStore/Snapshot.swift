@@ -13,6 +13,17 @@ import CZlib
 /// blob (length-prefixed).
 enum Snapshot {
     static func encode(ops: [Operation], history: History, mark: TextMark?) -> [UInt8] {
+        encode(blob: OpCodec.encode(ops), history: history, mark: mark)
+    }
+
+    /// `encode(ops: Array(log), …)`, written from the log's storage (no
+    /// `Operation` built). O(history).
+    static func encode(log: OperationLog, history: History, mark: TextMark?) -> [UInt8] {
+        encode(blob: OpCodec.encode(log), history: history, mark: mark)
+    }
+
+    /// A snapshot payload around `blob`, the whole log encoded by `OpCodec`.
+    private static func encode(blob: [UInt8], history: History, mark: TextMark?) -> [UInt8] {
         var replicas: [ReplicaID] = []
         var index: [ReplicaID: Int] = [:]
         for e in history.edits {
@@ -46,7 +57,6 @@ enum Snapshot {
         } else {
             w.varint(0)
         }
-        let blob = OpCodec.encode(ops)
         w.varint(blob.count)
         w.append(blob)
         var out = ByteWriter()
@@ -56,11 +66,17 @@ enum Snapshot {
         return out.bytes
     }
 
-    /// Decodes a snapshot payload (after its type byte).
-    static func decode(_ r: inout ByteReader) throws(DecodeError) -> (ops: [Operation], history: History, mark: TextMark?) {
+    /// Decodes a snapshot payload (after its type byte), read where it lies:
+    /// the zlib data is inflated from the record's bytes, and the log decoded
+    /// from the inflated ones into compact storage (`OpCodec.decodeLog`).
+    /// Memory: the inflated bytes (freed on return) and the log.
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> (log: OperationLog, history: History, mark: TextMark?) {
         let rawLength = try r.count("snapshot length", atMost: OpLogFormat.maxPayload)
-        let packed = Array(try r.take(r.remaining, "snapshot"))
-        guard let raw = inflate(packed, size: rawLength) else { throw .inconsistent("snapshot does not decompress") }
+        let packed = try r.window(r.remaining, "snapshot")
+        let inflated = packed.bytes.withUnsafeBytes { all in
+            inflate(UnsafeRawBufferPointer(rebasing: all[packed.offset ..< packed.end]), size: rawLength)
+        }
+        guard let raw = inflated else { throw .inconsistent("snapshot does not decompress") }
         var s = ByteReader(raw)
         let replicaCount = try s.count("replica count", atMost: s.remaining / 8)
         var replicas: [ReplicaID] = []
@@ -95,9 +111,9 @@ enum Snapshot {
             mark = TextMark(length: length, hash: hash, edits: try s.count("text edits", atMost: Int.max))
         }
         let blobLength = try s.count("log length", atMost: s.remaining)
-        let ops = try OpCodec.decode(Array(try s.take(blobLength, "log")))
+        let log = try OpCodec.decodeLog(try s.window(blobLength, "log"))
         guard s.isAtEnd else { throw .trailingBytes(offset: s.offset) }
-        return (ops, history, mark)
+        return (log, history, mark)
     }
 
     static func deflate(_ bytes: [UInt8]) -> [UInt8] {
@@ -110,12 +126,13 @@ enum Snapshot {
         return Array(out[0 ..< Int(bound)])
     }
 
-    static func inflate(_ bytes: [UInt8], size: Int) -> [UInt8]? {
+    static func inflate(_ bytes: UnsafeRawBufferPointer, size: Int) -> [UInt8]? {
         if size == 0 { return [] }
+        guard let input = bytes.baseAddress else { return nil }
         var n = uLong(size)
         var out = [UInt8](repeating: 0, count: size)
         let rc = out.withUnsafeMutableBufferPointer { o in
-            bytes.withUnsafeBufferPointer { i in uncompress(o.baseAddress, &n, i.baseAddress, uLong(bytes.count)) }
+            uncompress(o.baseAddress, &n, input.assumingMemoryBound(to: Bytef.self), uLong(bytes.count))
         }
         return rc == Z_OK && Int(n) == size ? out : nil
     }

@@ -98,7 +98,10 @@ public final class StoredDocument {
             // Byte for byte: String's == compares by canonical equivalence, which
             // takes a file rewritten in another normal form (NFC → NFD) for the
             // same text, and is slow for any non-ASCII text (16–20 s for 50 MB).
-            if doc.text.utf8.elementsEqual(fileBytes) {
+            // Compared from the document's scalars (the log's own storage right
+            // after loading), with no `String` of the whole text built.
+            let inStep = fileBytes.withUnsafeBytes { doc.visibleScalars.equalsUTF8($0) }
+            if inStep {
                 // In step. A save whose mark was lost with a torn tail: note it again.
                 if !fileMark.sameText(as: savedMark) {
                     let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: history.edits.count)
@@ -477,19 +480,22 @@ public enum Recovery {
             var offset = OpLogFormat.headerSize
             var lastTime: Int64 = 0
             var check = RGA(replica: ReplicaID(0))
-            while offset < bytes.count, case .valid(let payload, let next) = OpLog.recordAt(bytes, offset) {
-                var trial = loaded
-                if OpLog.applyReporting(payload, base: offset + 8, to: &trial, lastTime: &lastTime) != nil { break }
-                var nextCheck = check
-                if payload.first == OpLogFormat.RecordType.snapshot.rawValue {
-                    // A snapshot replaces everything: check it afresh.
-                    nextCheck = RGA(replica: ReplicaID(0))
-                    guard (try? nextCheck.receive(contentsOf: trial.ops)) != nil else { break }
-                } else if trial.ops.count > loaded.ops.count {
-                    guard (try? nextCheck.receive(contentsOf: trial.ops[loaded.ops.count...])) != nil else { break }
+            records: while offset < bytes.count, case .valid(let payload, let next) = OpLog.recordAt(bytes, offset) {
+                guard let record = try? OpLog.decodeRecord(bytes, payload) else { break }
+                // The record's operations must apply to the document the ones
+                // before made (a snapshot replaces everything: checked afresh).
+                // `check` is changed in place: when a record fails, the loop
+                // ends and it is not used again.
+                switch record {
+                case .snapshot(let log, _, _):
+                    check = RGA(replica: ReplicaID(0))
+                    guard (try? check.receive(contentsOf: log)) != nil else { break records }
+                case .edit(_, let log, _):
+                    guard (try? check.receive(contentsOf: log)) != nil else { break records }
+                case .author, .textMark:
+                    break
                 }
-                check = nextCheck
-                loaded = trial
+                OpLog.absorb(record, into: &loaded, lastTime: &lastTime)
                 offset = next
             }
             kept = offset
@@ -510,7 +516,7 @@ public enum Recovery {
             mark = TextMark(text: doc.text, edits: loaded.history.edits.count)
             report.restoredFile = true
         }
-        try OpLog.write(path: sidecar, ops: loaded.ops, history: loaded.history, textMark: mark, fs: fs)
+        try OpLog.write(path: sidecar, log: loaded.log, history: loaded.history, textMark: mark, fs: fs)
         // Opening reconciles FILE with the history (an outside change becomes a "disk" edit).
         let opened = try StoredDocument(file: file, author: "recover", fs: fs)
         report.importedDiskChange = opened.messages.contains { $0.contains("changed outside") }
