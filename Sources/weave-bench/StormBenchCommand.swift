@@ -24,7 +24,11 @@ struct BenchStorm: ParsableCommand {
         replica (the relay's included) holds the same text; the relay's peak RSS (VmHWM) and CPU \
         time (user + system) per edit; links cut for silence (the relay's log). Then the relay is \
         stopped with SIGTERM and its saved file is counted: it must hold every peer's characters. \
-        Fails if a character is missing or the peers do not converge within --timeout seconds.
+        Fails if a character is missing or the peers do not converge within --timeout seconds. \
+        With --metrics-overhead the storm is run --rounds times with the relay's `--metrics` off and \
+        --rounds times with it on (alternately, off first), a scraper reading /metrics every second \
+        during the "on" runs as Prometheus would; the medians of the relay's CPU per edit and peak \
+        RSS are compared (issue 35 asks for a difference of at most 5 %).
         """)
 
     @Option(help: "Peers dialling at once.") var peers = 200
@@ -35,17 +39,64 @@ struct BenchStorm: ParsableCommand {
     @Option(help: "The weave binary to run as the relay (default: beside weave-bench).") var weave: String?
     @Option(help: "Seconds to wait for convergence after the typing.") var timeout = 120.0
     @Flag(help: "Also print the figures as one JSON line.") var json = false
+    @Flag(help: "Measure what --metrics costs the relay: runs with it off and on (scraped every second), alternately, and compares.")
+    var metricsOverhead = false
+    @Option(help: "With --metrics-overhead: runs of each kind (the medians are compared).") var rounds = 3
 
     struct Result: Codable {
         var peers: Int, characters_per_peer: Int, cps: Double, lossy: Bool, seed: UInt64
+        /// Whether the relay ran with `--metrics`, and how many scrapes answered (failed) meanwhile.
+        var metrics: Bool, scrapes: Int, failed_scrapes: Int
         var typing_s: Double, converged_s: Double
         var relay_peak_rss_mb: Double, relay_cpu_s: Double, relay_cpu_us_per_edit: Double
         var silent_cuts: Int, proxy_cuts: Int, proxy_stalls: Int
         var saved_characters: Int, expected_characters: Int
     }
 
+    /// `--metrics-overhead`: the medians of each kind and their difference.
+    struct Overhead: Codable {
+        var rounds: Int
+        var cpu_us_per_edit_off: Double, cpu_us_per_edit_on: Double, cpu_difference_percent: Double
+        var peak_rss_mb_off: Double, peak_rss_mb_on: Double, rss_difference_percent: Double
+        var runs: [Result]
+    }
+
     func run() throws {
         let seed = self.seed ?? UInt64.random(in: 0 ... .max)
+        guard metricsOverhead else {
+            let r = try storm(seed: seed, metrics: false)
+            if json, let data = try? JSONEncoder().encode(r), let line = String(data: data, encoding: .utf8) { print(line) }
+            return
+        }
+        guard rounds >= 1 else { throw BenchFailure("--rounds must be at least 1") }
+        var runs: [Result] = []
+        for round in 0 ..< rounds {
+            for metrics in [false, true] {
+                print("storm         round \(round + 1) of \(rounds), metrics \(metrics ? "on (scraped every second)" : "off")")
+                runs.append(try storm(seed: seed &+ UInt64(round), metrics: metrics))
+            }
+        }
+        func median(_ xs: [Double]) -> Double {
+            let s = xs.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let off = runs.filter { !$0.metrics }, on = runs.filter(\.metrics)
+        let cpuOff = median(off.map(\.relay_cpu_us_per_edit)), cpuOn = median(on.map(\.relay_cpu_us_per_edit))
+        let rssOff = median(off.map(\.relay_peak_rss_mb)), rssOn = median(on.map(\.relay_peak_rss_mb))
+        let o = Overhead(rounds: rounds, cpu_us_per_edit_off: cpuOff, cpu_us_per_edit_on: cpuOn,
+                         cpu_difference_percent: (cpuOn - cpuOff) / cpuOff * 100,
+                         peak_rss_mb_off: rssOff, peak_rss_mb_on: rssOn, rss_difference_percent: (rssOn - rssOff) / rssOff * 100,
+                         runs: runs)
+        print("storm         the relay's CPU per edit, each run (µs): off \(off.map { String(format: "%.1f", $0.relay_cpu_us_per_edit) }.joined(separator: " ")), on \(on.map { String(format: "%.1f", $0.relay_cpu_us_per_edit) }.joined(separator: " "))")
+        print("storm         the relay's peak RSS, each run (MB): off \(off.map { String(format: "%.1f", $0.relay_peak_rss_mb) }.joined(separator: " ")), on \(on.map { String(format: "%.1f", $0.relay_peak_rss_mb) }.joined(separator: " "))")
+        print(String(format: "storm         --metrics costs the relay %+.1f %% CPU per edit (median %.1f -> %.1f µs) and %+.1f %% peak RSS (median %.1f -> %.1f MB); %d scrapes answered, %d failed",
+                     o.cpu_difference_percent, cpuOff, cpuOn, o.rss_difference_percent, rssOff, rssOn,
+                     on.reduce(0) { $0 + $1.scrapes }, on.reduce(0) { $0 + $1.failed_scrapes }))
+        if json, let data = try? JSONEncoder().encode(o), let line = String(data: data, encoding: .utf8) { print(line) }
+    }
+
+    /// One storm against a new relay (with `--metrics` and a scraper when `metrics`). Throws when it failed.
+    func storm(seed: UInt64, metrics: Bool) throws -> Result {
         var rng = SplitMix64(seed: seed)
         let weavePath = weave ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("weave").path
@@ -60,20 +111,22 @@ struct BenchStorm: ParsableCommand {
         // The relay, as its own process.
         let relay = Process()
         relay.executableURL = URL(fileURLWithPath: weavePath)
-        relay.arguments = ["serve", file, "--port", "0", "--log", log]
+        relay.arguments = ["serve", file, "--port", "0", "--log", log] + (metrics ? ["--metrics", "127.0.0.1:0"] : [])
         relay.environment = ProcessInfo.processInfo.environment.merging(["WEAVE_CONFIG_DIR": dir + "/config"]) { $1 }
         let out = Pipe()
         relay.standardOutput = out
         relay.standardError = out
         try relay.run()
         defer { if relay.isRunning { relay.terminate() } }
-        let (address, token) = try Self.readJoinCommand(out.fileHandleForReading)
+        let (address, token, metricsPort) = try Self.readBanner(out.fileHandleForReading, metrics: metrics)
         let port = Int(address.split(separator: ":").last!)!
         guard let invitation = Invitation(token: token) else { throw BenchFailure("the relay printed no invitation") }
         // Drain the relay's stdout so it never blocks.
         let drain = Thread { while !out.fileHandleForReading.availableData.isEmpty {} }
         drain.start()
 
+        let scraper = metricsPort.map { MetricsScraper(port: $0) }
+        defer { scraper?.stop() }
         let proxy = lossy ? try FaultProxy(to: port) : nil
         defer { proxy?.stop() }
         var config = PeerHub.Configuration()
@@ -142,6 +195,8 @@ struct BenchStorm: ParsableCommand {
         }
         let settled = ContinuousClock.now - start
         let (rss, cpu) = Self.processFigures(relay.processIdentifier)
+        scraper?.stop()
+        let scraped = scraper?.counts ?? (scrapes: 0, failures: 0, bytes: 0)
         kill(relay.processIdentifier, SIGTERM)
         relay.waitUntilExit()
         let saved = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
@@ -151,36 +206,47 @@ struct BenchStorm: ParsableCommand {
         let silent = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "nothing heard").count - 1
         let edits = Double(expected)
         let r = Result(peers: peers, characters_per_peer: characters, cps: cps, lossy: lossy, seed: seed,
+                       metrics: metrics, scrapes: scraped.scrapes, failed_scrapes: scraped.failures,
                        typing_s: typing.ms / 1000, converged_s: settled.ms / 1000,
                        relay_peak_rss_mb: Double(rss) / 1_048_576, relay_cpu_s: cpu, relay_cpu_us_per_edit: cpu / edits * 1e6,
                        silent_cuts: silent, proxy_cuts: proxy?.counters.cuts ?? 0, proxy_stalls: stalls,
                        saved_characters: saved.unicodeScalars.count, expected_characters: expected)
         print(String(format: "storm         typed in %.1f s; all acknowledged and equal after %.1f s; relay peak RSS %.1f MB, CPU %.2f s (%.0f µs per edit); %d links cut for silence; %d resets, %d stalls by the proxy",
                      r.typing_s, r.converged_s, r.relay_peak_rss_mb, r.relay_cpu_s, r.relay_cpu_us_per_edit, r.silent_cuts, r.proxy_cuts, r.proxy_stalls))
-        print("storm         the relay saved \(r.saved_characters) of \(expected) characters")
-        if json, let data = try? JSONEncoder().encode(r), let line = String(data: data, encoding: .utf8) { print(line) }
+        print("storm         the relay saved \(r.saved_characters) of \(expected) characters\(metrics ? "; /metrics answered \(r.scrapes) scrapes (\(r.failed_scrapes) failed)" : "")")
         guard converged else { throw BenchFailure("storm: the peers did not converge within \(Int(timeout)) s of the typing (seed \(seed))") }
         guard missing.isEmpty else {
             throw BenchFailure("storm: the relay's file lacks characters of \(missing.count) peers (seed \(seed)), first p\(missing[0].offset): \(counts[missing[0].element, default: 0]) of \(characters)")
         }
+        return r
     }
 
-    /// Reads the relay's stdout until its join command: (HOST:PORT, token).
-    static func readJoinCommand(_ handle: FileHandle) throws -> (String, String) {
+    /// Reads the relay's stdout until its join command (and, with `metrics`,
+    /// its metrics line): (HOST:PORT, token, the metrics port or nil).
+    static func readBanner(_ handle: FileHandle, metrics: Bool) throws -> (String, String, Int?) {
         var seen = ""
+        var join: (String, String)?, metricsPort: Int?
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             let data = handle.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
-            for line in seen.split(separator: "\n") where line.hasPrefix("join with: ") {
+            for line in seen.split(separator: "\n") {
                 let words = line.split(separator: " ")
-                if let i = words.lastIndex(of: "join"), i + 1 < words.count, let t = words.firstIndex(of: "--invite"), t + 1 < words.count {
-                    return (String(words[i + 1]), String(words[t + 1]))
+                if line.hasPrefix("join with: "), let i = words.lastIndex(of: "join"), i + 1 < words.count,
+                   let t = words.firstIndex(of: "--invite"), t + 1 < words.count {
+                    join = (String(words[i + 1]), String(words[t + 1]))
+                }
+                // "metrics on http://127.0.0.1:PORT/metrics (and /healthz)"
+                if line.hasPrefix("metrics on http://"), let url = words.dropFirst(2).first,
+                   let hostPort = url.dropFirst("http://".count).split(separator: "/").first,
+                   let port = hostPort.split(separator: ":").last.flatMap({ Int($0) }) {
+                    metricsPort = port
                 }
             }
+            if let join, !metrics || metricsPort != nil { return (join.0, join.1, metricsPort) }
         }
-        throw BenchFailure("weave serve did not print its join command: \(seen)")
+        throw BenchFailure("weave serve did not print its join command\(metrics ? " and metrics address" : ""): \(seen)")
     }
 
     /// A process's peak RSS (bytes) and CPU time (user + system, seconds), from /proc.
