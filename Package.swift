@@ -27,6 +27,8 @@ let package = Package(
         // `weave serve --metrics`: the relay's figures as Prometheus text (issue 35).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // The settings file, settings.toml (issue 33).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The CRDT: pure, no I/O, the standard library and swift-collections only.
@@ -45,6 +47,8 @@ let package = Package(
         .target(name: "WeaveSyntax"),
         // The editing model: keys -> state -> Grid. Pure, no terminal, no files.
         .target(name: "WeaveEditor", dependencies: ["WeaveCore", "WeaveHistory", "WeaveSyntax"]),
+        // The settings file: TOML text -> the editor's settings and the problems found. Pure.
+        .target(name: "WeaveSettings", dependencies: ["WeaveEditor", .product(name: "TOMLKit", package: "TOMLKit")]),
         // ncursesw, wide-character API (see Sources/CNcurses/include/CNcurses.h).
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         // The terminal: draws Grids, reads keys, one poll loop. Nothing else.
@@ -53,6 +57,7 @@ let package = Package(
         // terminal and peers (EditorSession, PeerLink, the join merge, serve's history).
         .target(name: "WeaveSession", dependencies: [
             "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveTerminal", "WeaveWorkspace", "WeaveBridge",
+            "WeaveSettings",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -119,6 +124,7 @@ let package = Package(
         .testTarget(name: "WeaveBridgeTests", dependencies: ["WeaveCore", "WeaveEditor", "WeaveBridge", "WeaveTestSupport"]),
         .testTarget(name: "WeaveTraceTests", dependencies: ["WeaveCore", "WeaveTrace", "WeaveTestSupport"]),
         .testTarget(name: "WeaveSyntaxTests", dependencies: ["WeaveSyntax", "WeaveTestSupport"]),
+        .testTarget(name: "WeaveSettingsTests", dependencies: ["WeaveSettings", "WeaveEditor"]),
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveSyntax", "WeaveTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "WeavePeerTests", dependencies: [

@@ -42,6 +42,7 @@ extension Editor {
             saveArmed = false
             let wasCut = lastKeyWasCut
             lastKeyWasCut = false
+            let key = keyBindings.translate(key)
             handleEdit(key, wasArmed: wasArmed, wasSaveArmed: wasSaveArmed, wasCut: wasCut, effects: &effects)
         }
         followCursor()

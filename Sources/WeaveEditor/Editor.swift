@@ -163,6 +163,8 @@ public struct Editor: Sendable {
     /// Whether mouse events are handled (a setting: off leaves the mouse to
     /// the terminal's own selection).
     public var mouse = true
+    /// The user's keys for commands (a setting; KeyBindings.swift).
+    public var keyBindings = KeyBindings()
     /// The selection's other end (the cursor is one end), anchored to an
     /// element like the cursor so that others' edits do not move it; nil: no
     /// selection. See Editor+Selection.swift.

@@ -59,6 +59,14 @@ extension Editor {
         let found = currentMatch ?? 0 ..< 0  // the match: reverse video in yellow
         let matchColour = Grid.Colour.yellow.rawValue
         let peerSpans = peerSelections()  // underlined in the peer's colour
+        var lineTokens: [Int: [Token]] = [:]  // lexed once, for the brackets and the colours
+        func tokensOf(_ line: Int) -> [Token] {
+            if let t = lineTokens[line] { return t }
+            let t = syntaxTokens(line: line)
+            lineTokens[line] = t
+            return t
+        }
+        let brackets = bracketPair(tokens: tokensOf)  // bold and underlined
         var t: ViewTop? = top
         var cachedLine = -1
         var lay = LineLayout([], width: nil)
@@ -67,7 +75,7 @@ extension Editor {
             guard let row = t else { break }
             if row.line != cachedLine {
                 lay = layout(line: row.line)
-                tokens = syntaxTokens(line: row.line)
+                tokens = tokensOf(row.line)
                 cachedLine = row.line
             }
             if gutter > 0, row.row == 0 {
@@ -92,7 +100,8 @@ extension Editor {
                 let peer = inSelection || peerSpans.isEmpty ? nil : peerSpans.first { $0.range.contains(base + i) }
                 let colour = inMatch ? matchColour
                     : peer?.colour ?? (inSelection || tokens.isEmpty ? 0 : Self.colour(at: i, tokens))
-                let plain: Grid.Attributes = peer == nil ? [] : .underline
+                var plain: Grid.Attributes = peer == nil ? [] : .underline
+                if let brackets, base + i == brackets.0 || base + i == brackets.1 { plain = [.bold, .underline] }
                 if u == "\t" {
                     let blank = inSelection ? Grid.Cell(" ", attributes: .reverse, colour: colour)
                         : peer != nil ? Grid.Cell(" ", attributes: .underline, colour: colour) : .blank

@@ -139,6 +139,10 @@ public final class EditorSession {
         try store?.flush(current: editor.doc.rga)
         flushDeadline = nil
         var incoming = next.editor
+        var settings = SettingsFile.current.settings
+        settings.lineNumbers = editor.lineNumbers  // as toggled in this session
+        settings.softWrap = editor.softWrap
+        incoming.apply(settings)
         incoming.peersStatus = editor.peersStatus
         incoming.peerBadges = editor.peerBadges
         incoming.workspaceFiles = editor.workspaceFiles
@@ -163,7 +167,8 @@ public final class EditorSession {
     }
 
     /// The user's name: `$WEAVE_NAME`, `$USER`, `$LOGNAME`, the account's, the host's (`AuthorName`).
-    public static var defaultAuthor: String { AuthorName.current }
+    /// The settings file's `name` comes after `$WEAVE_NAME`, before `$USER`.
+    public static var defaultAuthor: String { SettingsFile.current.settings.name ?? AuthorName.current }
 
     static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
@@ -173,8 +178,13 @@ public final class EditorSession {
     /// and on fatal signals (see `Terminal`). On quit the history is flushed
     /// (a failure is thrown) and compacted when long.
     public func run() throws {
+        let settings = SettingsFile.current
+        terminal.mouseWanted = settings.settings.mouse
+        terminal.monochrome = settings.settings.theme == .monochrome
         try terminal.start()
         defer { terminal.stop() }
+        editor.apply(settings.settings)
+        if let problem = settings.problemMessage { editor.notify(problem) }  // said once, at start
         if let notice = terminal.notice { editor.notify(notice) }  // no UTF-8 locale here: said once
         _ = editor.handle(.resize(width: terminal.size.width, height: terminal.size.height))
         loop.onInput = { [unowned self] in
@@ -334,7 +344,7 @@ public final class EditorSession {
     /// Returns whether it was sent.
     @discardableResult
     public func copyToSystemClipboard(_ text: String) -> Bool {
-        guard Terminal.osc52Enabled else { return false }
+        guard SettingsFile.current.settings.osc52 else { return false }  // WEAVE_OSC52 or the file
         terminal.copyToSystemClipboard(text)
         return true
     }

@@ -61,7 +61,8 @@ public final class Terminal {
         guard weave_newterm() == 1 else { throw .cannotStart }
         active = true
         colours = weave_start_colours() == 1
-        syntaxStyle = Self.syntaxStyle(colours: colours, noColor: ProcessInfoLite.environment("NO_COLOR"))
+        syntaxStyle = monochrome ? .monochrome
+            : Self.syntaxStyle(colours: colours, noColor: ProcessInfoLite.environment("NO_COLOR"))
         if syntaxStyle == .palette {
             let fg = Grid.Syntax.allCases.map { SyntaxStyle.paletteColour($0) }
             if weave_start_palette(Int32(Grid.Syntax.keyword.rawValue), fg, Int32(fg.count)) != 1 { syntaxStyle = .basic }
@@ -78,6 +79,9 @@ public final class Terminal {
         writeRaw("\u{1B}[?2004h")  // bracketed paste on
     }
 
+    /// Code in bold and dim only, whatever the colours (the `monochrome`
+    /// theme of the settings file); set before `start`.
+    public var monochrome = false
     /// Whether to ask the terminal for mouse events: true unless the user
     /// turned the mouse off (`WEAVE_MOUSE=0`, or `setMouse(false)` from a
     /// setting), so that the terminal's own selection works.
@@ -225,18 +229,12 @@ public final class Terminal {
     /// Puts `text` on the system clipboard with OSC 52 (`ESC ] 52 ; c ;
     /// base64 BEL`), which xterm, kitty, iTerm2, WezTerm and tmux (with
     /// `set-clipboard on`) honour: a terminal editor's only way to reach it,
-    /// also over ssh. Off unless the user enabled it (`WEAVE_OSC52=1`): a
+    /// also over ssh. Off unless the user enabled it (`WEAVE_OSC52=1` or `osc52 = true` in
+    /// settings.toml; the session decides): a
     /// terminal may refuse, or ask. At most 100,000 bytes are sent.
     public func copyToSystemClipboard(_ text: String) {
         let bytes = Array(text.utf8.prefix(100_000))
         writeRaw("\u{1B}]52;c;" + Terminal.base64(bytes) + "\u{07}")
-    }
-
-    /// Whether OSC 52 copying is enabled (`WEAVE_OSC52` set to anything but "" or "0").
-    public static var osc52Enabled: Bool {
-        guard let v = getenv("WEAVE_OSC52") else { return false }
-        let s = String(cString: v)
-        return !s.isEmpty && s != "0"
     }
 
     /// Standard base64 with padding. O(n).

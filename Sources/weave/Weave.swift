@@ -13,7 +13,7 @@ struct Weave: ParsableCommand {
         commandName: "weave",
         abstract: "A terminal collaborative text editor with a replayable history.",
         version: version,
-        subcommands: [Edit.self, Demo.self, Host.self, Join.self, Serve.self, Status.self, Connect.self, Invite.self, Invitations.self, Revoke.self, Log.self, Show.self, Blame.self, Diff.self, Import.self, Recover.self, Replay.self],
+        subcommands: [Edit.self, Demo.self, Host.self, Join.self, Serve.self, Status.self, Connect.self, Invite.self, Invitations.self, Revoke.self, Log.self, Show.self, Blame.self, Diff.self, Import.self, Recover.self, Replay.self, SettingsCommand.self],
         defaultSubcommand: Edit.self
     )
 }
