@@ -101,11 +101,6 @@ extension PeerHub {
         return eventLoop.submit { [self] in body(id == .main ? document : documents[id]?.rga) }
     }
 
-    /// The documents added so far (not `main`).
-    public func documentIDs() -> EventLoopFuture<Set<DocumentID>> {
-        eventLoop.submit { [self] in Set(documents.keys) }
-    }
-
     // MARK: On the loop
 
     /// Why a peer sharing `theirs` cannot link with this hub; nil when it can.
