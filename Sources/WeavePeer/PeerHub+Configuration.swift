@@ -26,6 +26,14 @@ extension PeerHub {
         public var handshakeRoundTrips = 6
         public var slowLinkRoundTrip: TimeAmount = .milliseconds(100)
         public var handshakeLimit: TimeAmount = .seconds(30)
+        /// How long a dial waits for the TCP connection itself (the SYN's
+        /// answer) before it fails and the link backs off to redial. Separate
+        /// from, and shorter than, the handshake clocks above: after an outage
+        /// a SYN sent into the dead network is retransmitted only after 1 s,
+        /// then 3 s, so waiting longer only delays the redial that would
+        /// succeed, while a slow but working link answers a SYN within one
+        /// round trip.
+        public var connectTimeout: TimeAmount = .milliseconds(2500)
         /// How often a Ping is sent on an idle or busy connection.
         public var heartbeatInterval: TimeAmount = .seconds(1)
         /// A peer not heard from for this long is dead: its connection is closed.

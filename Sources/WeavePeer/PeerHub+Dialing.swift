@@ -57,7 +57,7 @@ extension PeerHub {
         ClientBootstrap(group: eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
-            .connectTimeout(configuration.handshakeTimeout)
+            .connectTimeout(configuration.connectTimeout)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let invitation = link.invitation {
