@@ -82,36 +82,93 @@ extension EditingTrace {
         return try parse(data, path: path)
     }
 
-    /// Parses trace JSON.
+    /// Parses trace JSON, straight from its bytes (`TraceJSON`: no Foundation
+    /// objects, so memory is the trace's own values). Throws
+    /// `TraceError.malformed` naming what is wrong. O(input size).
     public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> EditingTrace {
         func bad(_ r: String) -> TraceError { .malformed(path: path, reason: r) }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes))
-        } catch {
-            throw bad("invalid JSON (\(error.localizedDescription))")
+        /// A transaction as read, checked once its object has been read whole.
+        struct Read {
+            var patches: [Patch]?
+            var malformedPatch = false
+            var parents: [Int]?
+            var agent: Int?
+            var time: String?
         }
-        guard let top = object as? [String: Any] else { throw bad("top level is not an object") }
-        guard let end = top["endContent"] as? String else { throw bad("missing endContent") }
-        guard let txns = top["txns"] as? [Any] else { throw bad("missing txns") }
-        let concurrent = (top["kind"] as? String) == "concurrent"
-        let numAgents = concurrent ? (top["numAgents"] as? Int ?? 0) : 1
+        var end: String?, start: String?, kind: String?, numAgentsRead: Int?
+        var reads: [Read]?
+        do {
+            try bytes.withUnsafeBufferPointer { buffer throws(TraceJSON.Failure) in
+                var j = TraceJSON(buffer)
+                try j.object { j, key throws(TraceJSON.Failure) in
+                    switch key {
+                    case "endContent": end = try j.stringOrSkip()
+                    case "startContent": start = try j.stringOrSkip()
+                    case "kind": kind = try j.stringOrSkip()
+                    case "numAgents": numAgentsRead = try j.intOrSkip()
+                    case "txns":
+                        guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
+                        var out: [Read] = []
+                        try j.array { j, _ throws(TraceJSON.Failure) in
+                            var t = Read()
+                            guard j.peek() == UInt8(ascii: "{") else { try j.skip(); out.append(t); return }
+                            try j.object { j, key throws(TraceJSON.Failure) in
+                                switch key {
+                                case "patches":
+                                    guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
+                                    var patches: [Patch] = []
+                                    try j.array { j, _ throws(TraceJSON.Failure) in
+                                        guard j.peek() == UInt8(ascii: "[") else { try j.skip(); t.malformedPatch = true; return }
+                                        var pos: Int?, del: Int?, ins: [Unicode.Scalar]?
+                                        try j.array { j, k throws(TraceJSON.Failure) in
+                                            switch k {
+                                            case 0: pos = try j.intOrSkip()
+                                            case 1: del = try j.intOrSkip()
+                                            case 2: if j.isString() { ins = try j.scalars() } else { try j.skip() }
+                                            default: try j.skip(); t.malformedPatch = true
+                                            }
+                                        }
+                                        guard let pos, let del, let ins, pos >= 0, del >= 0 else { t.malformedPatch = true; return }
+                                        patches.append(Patch(position: pos, deleted: del, inserted: ins))
+                                    }
+                                    t.patches = patches
+                                case "parents":
+                                    guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
+                                    var ps: [Int]? = []
+                                    try j.array { j, _ throws(TraceJSON.Failure) in
+                                        if let p = try j.intOrSkip() { ps?.append(p) } else { ps = nil }
+                                    }
+                                    t.parents = ps
+                                case "agent": t.agent = try j.intOrSkip()
+                                case "time": t.time = try j.stringOrSkip()
+                                default: try j.skip()
+                                }
+                            }
+                            out.append(t)
+                        }
+                        reads = out
+                    default: try j.skip()
+                    }
+                }
+                try j.end()
+            }
+        } catch {
+            throw bad("invalid JSON (\(error))")
+        }
+        guard let end else { throw bad("missing endContent") }
+        guard let reads else { throw bad("missing txns") }
+        let concurrent = kind == "concurrent"
+        let numAgents = concurrent ? (numAgentsRead ?? 0) : 1
         if concurrent && numAgents < 1 { throw bad("numAgents missing or < 1") }
         var out: [Transaction] = []
-        out.reserveCapacity(txns.count)
-        for (i, any) in txns.enumerated() {
-            guard let t = any as? [String: Any], let ps = t["patches"] as? [Any] else { throw bad("transaction \(i) has no patches") }
-            var patches: [Patch] = []
-            patches.reserveCapacity(ps.count)
-            for p in ps {
-                guard let a = p as? [Any], a.count == 3, let pos = a[0] as? Int, let del = a[1] as? Int, let ins = a[2] as? String,
-                      pos >= 0, del >= 0 else { throw bad("transaction \(i) has a malformed patch") }
-                patches.append(Patch(position: pos, deleted: del, inserted: Array(ins.unicodeScalars)))
-            }
+        out.reserveCapacity(reads.count)
+        for (i, t) in reads.enumerated() {
+            guard let patches = t.patches else { throw bad("transaction \(i) has no patches") }
+            if t.malformedPatch { throw bad("transaction \(i) has a malformed patch") }
             var parents: [Int]
             var agent = 0
             if concurrent {
-                guard let ps = t["parents"] as? [Int], let ag = t["agent"] as? Int else { throw bad("transaction \(i) lacks parents or agent") }
+                guard let ps = t.parents, let ag = t.agent else { throw bad("transaction \(i) lacks parents or agent") }
                 guard ps.allSatisfy({ $0 >= 0 && $0 < i }) else { throw bad("transaction \(i) names a parent that does not come before it") }
                 guard ag >= 0 && ag < numAgents else { throw bad("transaction \(i) names agent \(ag) of \(numAgents)") }
                 parents = ps
@@ -119,9 +176,9 @@ extension EditingTrace {
             } else {
                 parents = i == 0 ? [] : [i - 1]
             }
-            out.append(Transaction(parents: parents, agent: agent, time: t["time"] as? String, patches: patches))
+            out.append(Transaction(parents: parents, agent: agent, time: t.time, patches: patches))
         }
         return EditingTrace(kind: concurrent ? .concurrent : .sequential, numAgents: numAgents,
-                            startContent: top["startContent"] as? String ?? "", endContent: end, transactions: out)
+                            startContent: start ?? "", endContent: end, transactions: out)
     }
 }

@@ -26,11 +26,12 @@ struct Import: ParsableCommand {
         }
         let loaded: EditingTrace
         do { loaded = try EditingTrace.load(path: trace) } catch { throw ValidationFailure("\(error)") }
-        let (ops, history, doc) = try loaded.history()
+        let (_, history, doc) = try loaded.history()
         let text = doc.text
         do { try loaded.verify(text) } catch { throw ValidationFailure("\(error)") }
         do {
-            try OpLog.write(path: sidecar, ops: ops, history: history, textMark: TextMark(text: text, edits: history.edits.count))
+            // Encoded from the document's log (the same bytes as its operations'), no copy of them.
+            try OpLog.write(path: sidecar, log: doc.log, history: history, textMark: TextMark(text: text, edits: history.edits.count))
             try writeTextFile(to, text)
         } catch { throw ValidationFailure("\(error)") }
         print("imported \(counted(history.edits.count, "edit")) by \(counted(history.authors.count, "author")) into \(to) (\(counted(doc.count, "character")); history in \(sidecar))")
