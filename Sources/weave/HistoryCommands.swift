@@ -4,19 +4,26 @@ import WeaveCore
 import WeaveHistory
 import WeaveStore
 
-/// Reads a document's history without changing anything.
-func loadTimeline(_ file: String) throws -> Timeline {
+/// Reads a document's history without changing anything: the document it
+/// makes (its log holding the history's own storage) and the history.
+func loadDocument(_ file: String) throws -> (doc: RGA, history: History) {
     let sidecar = OpLog.sidecarPath(for: file)
     guard fileExists(sidecar) else {
         throw ValidationFailure("\(file) has no history (\(sidecar) not found); edit it with `weave edit` or make one with `weave import`")
     }
     do {
         let loaded = try OpLog.load(path: sidecar)
-        let doc = try loaded.document(as: ReplicaID(0))
-        return Timeline(doc: doc, history: loaded.history)
+        return (try loaded.document(as: ReplicaID(0)), loaded.history)
     } catch {
         throw ValidationFailure("\(error)")
     }
+}
+
+/// Reads a document's history without changing anything, as a timeline
+/// (16 bytes per element ever inserted, besides the document).
+func loadTimeline(_ file: String) throws -> Timeline {
+    let (doc, history) = try loadDocument(file)
+    return Timeline(doc: doc, history: history)
 }
 
 func formatTime(_ ms: Int64) -> String { formatUTC(milliseconds: ms) }
@@ -94,9 +101,22 @@ struct Show: ParsableCommand {
     @Option(parsing: .unconditional, help: "How many edits, in this replica's order (0 = the empty start).") var at: Int?
 
     func run() throws {
-        let t = try loadTimeline(file)
-        let n = at ?? t.editCount
-        try checkPoint(n, t, "--at")
+        let (doc, history) = try loadDocument(file)
+        let n = at ?? history.edits.count
+        guard n >= 0 && n <= history.edits.count else {
+            throw ValidationFailure("--at \(n) is outside the history: it has \(counted(history.edits.count, "edit")) (use 0…\(history.edits.count))")
+        }
+        if n == history.edits.count && history.version(after: n) == doc.version {
+            // The latest text, when the edits cover the whole log: the
+            // document's visible text, written from its scalars (no timeline,
+            // no String of it; for a file opened once, the log's own bytes).
+            doc.visibleScalars.forEachUTF8Chunk { piece in
+                FileHandle.standardOutput.write(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: piece.baseAddress!),
+                                                     count: piece.count, deallocator: .none))
+            }
+            return
+        }
+        let t = Timeline(doc: doc, history: history)
         FileHandle.standardOutput.write(Data(t.text(after: n).utf8))
     }
 }
