@@ -48,7 +48,8 @@ public struct SettingsFile: Sendable {
             exists = true
             if let data = FileManager.default.contents(atPath: path) {
                 if let text = String(data: data, encoding: .utf8) {
-                    outcome = SettingsParser.parse(text, file: shownPath)
+                    // Named short, to fit the message line; weave settings prints the path above them.
+                    outcome = SettingsParser.parse(text, file: "settings.toml")
                 } else {
                     outcome.problems = ["\(shownPath) is not UTF-8 text: the default settings are used"]
                 }

@@ -21,6 +21,9 @@ import WeaveEditor
 ///     save = "ctrl-w"
 ///     find = ["ctrl-f", "alt-f"]
 ///
+/// Each problem is short enough for an 80-column message line when `file`
+/// is short ("settings.toml"); the values shown are defaults.
+///
 /// Failure: an unknown key, a value of the wrong type or out of range, an
 /// unknown command or key name, or a key given to two commands is one
 /// problem each; that entry is ignored and the rest apply. A text that is not
@@ -78,7 +81,7 @@ public enum SettingsParser {
                              lines: KeyLines) -> Bool {
         func bool(_ apply: (Bool) -> Void) -> Bool {
             guard let b = value.bool else {
-                problem("\(key) must be true or false, not \(shown(value)); the default is used")
+                problem("\(key) must be true or false, not \(shown(value))")
                 return false
             }
             apply(b)
@@ -86,7 +89,7 @@ public enum SettingsParser {
         }
         func width(_ apply: (Int) -> Void) -> Bool {
             guard let i = value.int, (1 ... 16).contains(i) else {
-                problem("\(key) must be a whole number from 1 to 16, not \(shown(value)); the default is used")
+                problem("\(key) must be a whole number from 1 to 16, not \(shown(value))")
                 return false
             }
             apply(i)
@@ -95,15 +98,14 @@ public enum SettingsParser {
         switch key {
         case "name":
             guard let n = value.string, let name = usableName(n) else {
-                problem("name must be a name in quotes, not \(shown(value)); the account's name is used")
+                problem("name must be a name in quotes, not \(shown(value))")
                 return false
             }
             s.name = name
             return true
         case "theme":
             guard let t = value.string.flatMap(Settings.Theme.init(rawValue:)) else {
-                let all = Settings.Theme.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-                problem("theme must be one of \(all), not \(shown(value)); the default is used")
+                problem("theme must be default, monochrome or none, not \(shown(value))")
                 return false
             }
             s.theme = t
@@ -118,7 +120,7 @@ public enum SettingsParser {
         case "regex": return bool { s.regex = $0 }
         case "keys":
             guard let t = value.table else {
-                problem("keys must be a table ([keys] with lines such as save = \"ctrl-w\"), not \(shown(value))")
+                problem("keys must be a [keys] table, not \(shown(value))")
                 return false
             }
             var any = false
@@ -129,8 +131,7 @@ public enum SettingsParser {
             }
             return any
         default:
-            let known = names.joined(separator: ", ")
-            problem("\(key) is not a setting (the settings are \(known)); it is ignored")
+            problem("\(key) is not a setting; it is ignored")
             return false
         }
     }
@@ -139,7 +140,7 @@ public enum SettingsParser {
     private static func bind(_ name: String, _ value: TOMLValueConvertible, into keys: inout KeyBindings,
                              problem: (String) -> Void) -> Bool {
         guard let command = EditorCommand(rawValue: name) else {
-            problem("\(name) is not a command that keys can be bound to (\(EditorCommand.allCases.map(\.name).joined(separator: ", "))); it is ignored")
+            problem("\(name) is not a command that keys can be bound to; it is ignored")
             return false
         }
         var names: [String] = []
