@@ -72,6 +72,7 @@ extension Editor {
     /// Moves to the next (or previous) match of the last search, with a message
     /// when it wrapped or found nothing; the match is highlighted.
     mutating func findAgain(forward: Bool) {
+        if pane != nil { paneFindAgain(forward: forward); return }  // the pane's text (TimeTravel+Find.swift)
         guard !lastSearch.isEmpty else { message = "No search yet: Ctrl-F to find"; return }
         let q: SearchQuery
         do { q = try searchQuery(lastSearch) } catch { message = error.description; return }

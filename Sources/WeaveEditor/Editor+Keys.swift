@@ -3,7 +3,7 @@ import WeaveCore
 /// The key map: `handle(_:)` is the editor's only entry point for input.
 ///
 ///   edit mode   keys edit and move (see `Help.bindings`)
-///   help mode   any key closes the help screen
+///   help mode   arrows, pages and the wheel scroll it; other keys close it
 ///   prompt mode characters edit the prompt; Enter answers, Esc/Ctrl-C cancels
 ///   replacing   y, n, a or Esc answer about the highlighted match (Editor+Replace.swift)
 ///   file list   (edit mode with `fileList` open) keys filter, select, open,
@@ -20,7 +20,7 @@ extension Editor {
         }
         switch mode {
         case .help:
-            if !key.isMouse { mode = .edit }  // the wheel or a click leaves the help open
+            handleHelp(key)  // scrolls, or closes on any other key (Help.swift)
         case .prompt(let p):
             handlePrompt(p, key)
         case .replacing:

@@ -89,6 +89,14 @@ extension Editor {
         pane?.view.scrubber.step()
     }
 
+    /// The colours peers are drawn in on this screen (their cursors), by
+    /// replica: blame uses them too. O(peers).
+    var peerColoursByReplica: [ReplicaID: Grid.Colour] {
+        var out: [ReplicaID: Grid.Colour] = [:]
+        for c in remoteCursors { if let r = c.replica { out[r] = c.colour } }
+        return out
+    }
+
     // MARK: Keys
 
     mutating func handlePane(_ key: Key, effects: inout [Effect]) {
@@ -141,14 +149,30 @@ extension Editor {
             pane = nil
             followCursor()
             return
+        case .ctrl("f"), .ctrl("w"):
+            pane = p
+            askPaneFind()
+            return
+        case .function(3), .alt("w"):
+            pane = p
+            paneFindAgain(forward: true)
+            return
+        case .function(4), .function(15), .alt("q"):
+            pane = p
+            paneFindAgain(forward: false)
+            return
         case .ctrl("l"): effects.append(.redraw)
         case .ctrl("s") where !p.readOnly && readOnly == nil: effects.append(.save(text: doc.buffer.text))
         case .function(1), .ctrl("g"):
-            message = "Time travel: ←→ PgUp PgDn Home End [ ] step, digits+Enter go, Space play, +/- speed, p pace, b blame, m mark"
-                + (canRestore ? ", r restore" : "") + (p.readOnly ? ", Esc quits" : ", Esc closes")
+            mode = .help  // the pane's keys (Help.paneLines), scrolling like the editor's help
+            helpTop = 0
         default: effects.append(.bell)
         }
-        if let command { p.view.scrubber.apply(command, bursts: p.bursts) }
+        if let command {
+            let before = p.view.scrubber.position
+            p.view.scrubber.apply(command, bursts: p.bursts)
+            if p.view.scrubber.position != before || command == .toggleMark { p.view.highlight = nil }  // another text
+        }
         pane = p
     }
 

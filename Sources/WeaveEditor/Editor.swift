@@ -123,6 +123,8 @@ public struct Editor: Sendable {
     // MARK: View
 
     public internal(set) var size: Size
+    /// The help screen's first line shown (Help.swift).
+    var helpTop = 0
     public internal(set) var top = ViewTop(line: 0, row: 0)
     /// First column shown when not wrapping.
     public internal(set) var leftColumn = 0

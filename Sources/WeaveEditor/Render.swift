@@ -27,10 +27,7 @@ extension Editor {
     private func renderFitted() -> Grid {
         var grid = Grid(width: size.width, height: size.height)
         if mode == .help {
-            for (y, line) in Help.lines(peers: !peersStatus.isEmpty, workspace: workspaceFiles != nil).prefix(textHeight).enumerated() {
-                grid.write(line, x: 0, y: y, attributes: y == 0 ? .bold : [])
-            }
-            grid.cursor = nil
+            // Drawn after the status line (Help.swift): over the pane too.
         } else if let peerList {
             drawPeerList(&grid, peerList)
         } else if let fileList {
@@ -40,11 +37,14 @@ extension Editor {
             drawRemoteCursors(&grid)
         }
         drawStatus(&grid)
-        if let pane {
+        if mode == .help {
+            drawHelp(&grid)
+        } else if let pane {
             let top = paneTop, height = min(paneHeight, size.height - 1 - top)
             for y in top ..< top + max(0, height) { grid.rows[y] = Array(repeating: .blank, count: size.width) }
             var view = pane.view
             view.keys = TimeTravelView.paneKeys(restore: canRestore)  // no "r restore" where it is refused
+            view.useColours(peerColoursByReplica)  // blame in the colours the peers have on screen
             view.render(into: &grid, top: top, height: height)
             grid.cursor = nil
         }
@@ -187,7 +187,7 @@ extension Editor {
             if let note = p.note { grid.write("  " + note, x: end, y: y) }
             grid.cursor = (min(size.width - 1, end), y)
         case .help:
-            grid.write("Press any key to return", x: 0, y: y, attributes: .dim)
+            grid.write(helpHint, x: 0, y: y, attributes: .dim)
         case .replacing:
             // The cursor stays on the highlighted match.
             grid.write(message ?? "Replace this? y yes, n no, a all, Esc stop", x: 0, y: y, attributes: .bold)

@@ -9,6 +9,9 @@ public struct TimeTravelView: Sendable {
     public var scrubber: Scrubber
     /// Colour every character by its author.
     public var blame = false
+    /// A find match in the shown text (offsets into `shownScalars`): drawn
+    /// in reverse yellow and scrolled into view (TimeTravel+Find.swift).
+    public var highlight: Range<Int>?
     /// Author names and colours, by replica.
     public var authorColour: [ReplicaID: Grid.Colour] = [:]
     /// The key hints on the pane's last row, in the order shown (the editor's
@@ -62,6 +65,19 @@ public struct TimeTravelView: Sendable {
         }
     }
 
+    /// Draws the authors in `colours` (by replica) in the colours the rest of
+    /// the screen gives them (peers' cursors and the status line), so blame,
+    /// the activity strip and the peers share one palette. O(colours).
+    public mutating func useColours(_ colours: [ReplicaID: Grid.Colour]) {
+        for (replica, colour) in colours { authorColour[replica] = colour }
+    }
+
+    /// Blame's legend: each author who wrote something, by name, in the
+    /// order of their replica IDs.
+    var legend: [(name: String, colour: Grid.Colour)] {
+        timeline.history.authors.keys.sorted().map { (timeline.history.name(of: $0), colour(of: $0)) }
+    }
+
     func colour(of author: ReplicaID?) -> Grid.Colour {
         author.flatMap { authorColour[$0] } ?? .standard
     }
@@ -88,9 +104,16 @@ public struct TimeTravelView: Sendable {
         if s.playing { title += "  ▶ " + (s.recordedPace ? "recorded pace ×\(formatSpeed(s.speed / 20))" : "\(formatSpeed(s.speed))/s") }
         if !s.typedNumber.isEmpty { title += "  go to: \(s.typedNumber)" }
         if let m = s.mark { title += "  diff from \(m)" }
-        if blame { title += "  blame" }
+        if blame { title += "  blame:" }
         grid.setAttributes(.reverse, row: top)
-        grid.write(title, x: 0, y: top, attributes: .reverse)
+        var x = grid.write(title, x: 0, y: top, attributes: .reverse)
+        if blame {
+            // The legend: every author's name in the colour blame draws them in.
+            for a in legend where x < w {
+                x = grid.write(" ", x: x, y: top, attributes: .reverse)
+                x = grid.write(a.name, x: x, y: top, attributes: .reverse, colour: a.colour)
+            }
+        }
         // Scrubber bar.
         let bar = top + 1
         let knob = t.editCount == 0 ? 0 : n * (w - 1) / t.editCount
@@ -150,8 +173,11 @@ public struct TimeTravelView: Sendable {
         return out
     }
 
-    /// Lays the styled text out in soft-wrapped rows, scrolled so the first
-    /// changed character is in view, and draws it.
+    /// The characters the pane shows, in order (what find searches). O(elements).
+    public var shownScalars: [Unicode.Scalar] { styledText().map(\.0) }
+
+    /// Lays the styled text out in soft-wrapped rows, scrolled so the find
+    /// match (else the first changed character) is in view, and draws it.
     private func renderText(into grid: inout Grid, top: Int, height: Int) {
         guard height > 0 else { return }
         let w = grid.width
@@ -161,7 +187,9 @@ public struct TimeTravelView: Sendable {
         var start = 0, x = 0
         var focusRow = -1
         for (i, (ch, style)) in text.enumerated() {
-            if focusRow < 0 && (style == .inserted || style == .deleted) { focusRow = rows.count }
+            if let h = highlight {
+                if i == h.lowerBound { focusRow = rows.count }
+            } else if focusRow < 0 && (style == .inserted || style == .deleted) { focusRow = rows.count }
             if ch == "\n" {
                 rows.append(start ..< i)
                 start = i + 1; x = 0
@@ -188,6 +216,7 @@ public struct TimeTravelView: Sendable {
                 case .deleted: attributes = .underline; col = .red
                 case .author(let c): col = c
                 }
+                if let h = highlight, h.contains(i) { attributes = .reverse; col = .yellow }
                 if ch == "\t" {
                     for _ in 0 ..< 4 { grid.put(Grid.Cell(" ", attributes: attributes, colour: col.rawValue), x: cx, y: top + r); cx += 1 }
                     continue

@@ -355,8 +355,7 @@ import WeaveCore
         _ = e.handle(.function(1))
         let lines = e.render().lines
         #expect(lines.contains { $0.contains(Help.fileListBinding.keys) && $0.contains(Help.fileListBinding.action) })
-        #expect(Help.lines(peers: true, workspace: true).count <= 22)
-        #expect(Help.lines(peers: true, workspace: true).allSatisfy { $0.count <= 80 })
+        #expect(Help.lines(peers: true, workspace: true).allSatisfy { $0.count <= 80 })  // it scrolls (HelpScrollTests)
         _ = e.handle(.char("q"))
         #expect(e.fileList?.filterText == "", "the key that leaves help is not typed")
         #expect(e.render().lines[0].hasPrefix("Files (4)"))

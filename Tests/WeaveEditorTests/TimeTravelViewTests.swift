@@ -64,7 +64,7 @@ struct TimeTravelViewTests {
         v.scrubber.apply(.back); v.scrubber.apply(.forward)
         v.scrubber.apply(.toggleMark)   // mark at the end: no diff while the position equals it
         let g = render(v)
-        #expect(g.lines[0].hasSuffix("diff from 4  blame"))
+        #expect(g.lines[0].hasSuffix("diff from 4  blame: ann bob"))
         #expect(g.rows[3][0].colour == Grid.Colour.author(0).rawValue)  // ann's "The"
         #expect(g.rows[3][4].colour == Grid.Colour.green.rawValue)      // bob's step, highlighted
     }
