@@ -61,10 +61,47 @@ public enum DemoScript {
     static let words = ["brown ", "red ", "sly "]
     static let backwardWords = ["abc", "xyz", "123"]
 
+    /// What the merged text shows and the rule behind it, said once the
+    /// replicas converged after the link healed.
+    static func explanation(_ scenario: DemoScenario, peers: Int) -> [String] {
+        switch scenario {
+        case .samePosition:
+            return ["Each replica's word stays whole; the words' order is the same everywhere."]
+        case .deletedRange:
+            return ["Rule: a delete removes only the characters it saw; text typed into them",
+                    "while offline survives, so the merged text keeps \(deletedRangeSurvivors(peers: peers))."]
+        case .backward:
+            return ["Expected: RGA shows \(backwardInterleaving(peers: peers)), the words interleaved, on every replica.",
+                    "Why: each key went in after the same character, and RGA orders such",
+                    "siblings newest first (ties by replica): equal-aged keys alternate."]
+        }
+    }
+
+    /// What the deleted-range scenario's typists add inside the deleted phrase.
+    static func deletedRangeSurvivors(peers: Int) -> String {
+        peers == 2 ? "\"entire\"" : "\"entire\" and \"big\""
+    }
+
+    /// The text RGA makes of `backwardWords` typed backwards at one place by
+    /// `peers` replicas: every key is a child of the same element, ordered by
+    /// descending (counter, replica); each replica's k-th letter of its word
+    /// was typed at the same counter, and replica IDs grow with the pane, so
+    /// the letters come position by position, last pane first ("1xa2yb3zc").
+    /// Computed from that rule, not read from a run. O(peers × 3).
+    public static func backwardInterleaving(peers: Int) -> String {
+        var out = ""
+        for k in 0 ..< 3 {
+            for p in (0 ..< peers).reversed() {
+                out.unicodeScalars.append(Array(backwardWords[p].unicodeScalars)[k])
+            }
+        }
+        return out
+    }
+
     public static func make(_ scenario: DemoScenario, peers: Int) -> [DemoAction] {
         precondition(peers >= 2 && peers <= 3)
         var s: [DemoAction] = []
-        s.append(.say("\(peers) replicas, each a real editor, linked over loopback TCP. First they type together."))
+        s.append(.say("\(peers) replicas, each a real editor, linked over loopback TCP, type together."))
         switch scenario {
         case .samePosition, .backward:
             s += type(0, "The quick fox jumps.")
@@ -91,11 +128,12 @@ public enum DemoScript {
         s.append(.say("Link healed: each side sends exactly what the other lacks."))
         s.append(.setOnline(true))
         s.append(.waitConverged)
+        s += explanation(scenario, peers: peers).map { .say($0) }
         s.append(.wait(1.5))
         s.append(.say("The time-travel pane replays the merged history; ⑂ marks the concurrent edits."))
         s.append(.replayHistory)
         s.append(.waitReplay)
-        s.append(.say("Done. Tab takes over a pane, Space pauses (n steps), q quits."))
+        s.append(.say("Done. Tab takes over a pane, Space pauses (n steps), F1 help, q quits."))
         return s
     }
 }

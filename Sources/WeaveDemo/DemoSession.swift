@@ -29,6 +29,8 @@ public final class DemoSession {
     var waitingSince: Double?
     var paused = false
     var focus: Int?
+    /// The demo's help (F1 or Ctrl-G) is over the screen; any key closes it.
+    var helpShown = false
     var banner = "" {
         didSet { if banner != oldValue { note("banner \(banner)") } }
     }
@@ -131,7 +133,9 @@ public final class DemoSession {
     func screen() -> Grid {
         let size = terminal.size
         let state = paused ? "  [paused: Space resumes, n steps]" : focus.map { "  [you are typing in \(names[$0]) — Esc gives it back]" } ?? ""
-        return DemoView.render(banner: banner + state, panes: panes.map(\.editor), history: history, focus: focus, size: size)
+        var grid = DemoView.render(banner: banner + state, panes: panes.map(\.editor), history: history, focus: focus, size: size)
+        if helpShown { DemoHelp.render(into: &grid) }
+        return grid
     }
 
     /// Applies what pane `i`'s hub reported.
@@ -162,6 +166,13 @@ public final class DemoSession {
 
     /// A key from the viewer.
     func viewer(_ key: Key) {
+        if helpShown {
+            if case .resize = key {} else if !key.isMouse { helpShown = false; return }
+        }
+        if key == .function(1) || key == .ctrl("g") {
+            helpShown = true  // the demo's keys, in a pane too (not the editor's help)
+            return
+        }
         if let f = focus {
             switch key {
             case .escape: focus = nil
