@@ -26,12 +26,41 @@ func loadTimeline(_ file: String) throws -> Timeline {
     return Timeline(doc: doc, history: history)
 }
 
+/// Reads a document's history as a timeline, and how many of its edits the
+/// last save of FILE held (nil when the history records no save).
+func loadTimelineAndSave(_ file: String) throws -> (timeline: Timeline, savedEdits: Int?) {
+    let sidecar = OpLog.sidecarPath(for: file)
+    guard fileExists(sidecar) else {
+        throw ValidationFailure("\(file) has no history (\(sidecar) not found); edit it with `weave edit` or make one with `weave import`")
+    }
+    do {
+        let loaded = try OpLog.load(path: sidecar)
+        return (Timeline(doc: try loaded.document(as: ReplicaID(0)), history: loaded.history), loaded.textMark?.edits)
+    } catch {
+        throw ValidationFailure("\(error)")
+    }
+}
+
+/// The columns of the terminal on standard output, or 80 when it is not one
+/// (a pipe, a file): `weave log` fits its lines to it.
+func outputColumns() -> Int {
+    var ws = winsize()
+    guard isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col >= 40 else { return 80 }
+    return Int(ws.ws_col)
+}
+
 func formatTime(_ ms: Int64) -> String { formatUTC(milliseconds: ms) }
 
-/// Shows a stretch of text on one line: newlines and tabs visible, long text cut.
+/// Shows a stretch of text on one line: newlines and tabs visible, long text
+/// cut to `limit` columns of it (an escape such as \n counts two) and "…".
 func quoted(_ s: String, limit: Int = 40) -> String {
     var out = ""
-    for ch in s.unicodeScalars.prefix(limit) {
+    var used = 0, shown = 0
+    for ch in s.unicodeScalars {
+        let cost = ch == "\n" || ch == "\t" || ch == "\"" ? 2 : 1
+        if used + cost > limit { break }
+        used += cost
+        shown += 1
         switch ch {
         case "\n": out += "\\n"
         case "\t": out += "\\t"
@@ -39,7 +68,7 @@ func quoted(_ s: String, limit: Int = 40) -> String {
         default: out.unicodeScalars.append(ch)
         }
     }
-    return "\"" + out + (s.unicodeScalars.count > limit ? "…" : "") + "\""
+    return "\"" + out + (s.unicodeScalars.count > shown ? "…" : "") + "\""
 }
 
 /// Validates an edit index against a timeline.
@@ -55,20 +84,25 @@ struct Log: ParsableCommand {
 
     @Argument(help: "A text file with a history.") var file: String
     @Flag(help: "One line per edit instead of per burst of one author's edits.") var edits = false
+    @Option(parsing: .unconditional, help: "Fit each line to this many columns, cutting the quoted text (default: the terminal's width, or 80).") var width: Int?
     @Option(parsing: .unconditional, help: "Seconds of pause that end a burst (bursts also end when the author or the place changes).") var gap: Double = 60
 
     mutating func validate() throws {
         try NumericOption.checkSeconds("--gap", gap, atLeast: 0, atMost: NumericOption.maxGap)
+        if let width, width < 40 || width > 100_000 {
+            throw ValidationError("--width \(width): give a number of columns from 40 to 100000")
+        }
     }
 
     func run() throws {
+        let columns = width ?? outputColumns()
         let t = try loadTimeline(file)
         let index = ChangeIndex(t)
         let ranges = edits ? (0 ..< t.editCount).map { $0 ..< $0 + 1 } : t.bursts(gap: Int64(gap * 1000), index: index)
         var out = ""
         out.reserveCapacity(ranges.count * 64)
         for r in ranges {
-            out += Log.line(r, t, index)
+            out += Log.line(r, t, index, width: columns)
             out += "\n"
             if out.utf8.count > 1 << 16 {
                 FileHandle.standardOutput.write(Data(out.utf8))
@@ -79,17 +113,36 @@ struct Log: ParsableCommand {
     }
 
     /// One line of the log: edit indexes, time, author's name, what was inserted
-    /// and deleted (each in document order), and whether it was concurrent.
-    static func line(_ r: Range<Int>, _ t: Timeline, _ index: ChangeIndex) -> String {
+    /// and deleted (each in document order), and whether it was concurrent;
+    /// tab-separated, and shown within `width` columns (tabs every 8): a long
+    /// name is cut to 16 characters and the quoted text to what room is left
+    /// (at least 8 characters each), ending in "…".
+    static func line(_ r: Range<Int>, _ t: Timeline, _ index: ChangeIndex, width: Int = 80) -> String {
         let first = t.history.edits[r.lowerBound]
-        let who = first.author.map { t.history.name(of: $0) } ?? "?"
+        var who = first.author.map { t.history.name(of: $0) } ?? "?"
+        if who.unicodeScalars.count > 16 { who = String(String.UnicodeScalarView(who.unicodeScalars.prefix(15))) + "…" }
         let c = t.change(of: r, index: index)
-        var what: [String] = []
-        if !c.inserted.isEmpty { what.append("+\(quoted(c.inserted))") }
-        if !c.deleted.isEmpty { what.append("-\(quoted(c.deleted))") }
         let span = r.count == 1 ? "\(r.lowerBound + 1)" : "\(r.lowerBound + 1)-\(r.upperBound)"
         let mark = r.contains { t.concurrent[$0] } ? "  (concurrent)" : ""
-        return "\(span)\t\(formatTime(first.time))\t\(who)\t\(what.joined(separator: " "))\(mark)"
+        let head = "\(span)\t\(formatTime(first.time))\t\(who)\t"
+        // Room for the quotes: the row's width (less one, so a terminal does
+        // not wrap at its last column) after the head and the mark; each quote
+        // costs its sign, two quote marks and a possible "…".
+        let parts = [c.inserted.isEmpty ? nil : "+", c.deleted.isEmpty ? nil : "-"].compactMap { $0 }
+        let room = width - 1 - Log.columns(head) - mark.count - 5 * parts.count - (parts.count - 1)
+        let limit = max(8, parts.isEmpty ? 0 : room / parts.count)
+        var what: [String] = []
+        if !c.inserted.isEmpty { what.append("+\(quoted(c.inserted, limit: limit))") }
+        if !c.deleted.isEmpty { what.append("-\(quoted(c.deleted, limit: limit))") }
+        return head + what.joined(separator: " ") + mark
+    }
+
+    /// The column after `s` on a terminal with tab stops every 8 (one column a
+    /// character; the names and times before the quotes are narrow).
+    static func columns(_ s: String) -> Int {
+        var x = 0
+        for u in s.unicodeScalars { x = u == "\t" ? (x / 8 + 1) * 8 : x + 1 }
+        return x
     }
 }
 
@@ -145,15 +198,16 @@ struct Blame: ParsableCommand {
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what changed between two points: [-deleted-] and {+inserted+}.")
+        abstract: "Show what changed between two points: [-deleted-] and {+inserted+} (by default, since the last save).")
 
     @Argument(help: "A text file with a history.") var file: String
-    @Option(parsing: .unconditional, help: "From the text after this many edits.") var from: Int
+    @Option(parsing: .unconditional, help: "From the text after this many edits (by default: as last saved to FILE, or the empty start when it never was).") var from: Int?
     @Option(parsing: .unconditional, help: "To the text after this many edits (the latest by default).") var to: Int?
 
     func run() throws {
-        let t = try loadTimeline(file)
+        let (t, savedEdits) = try loadTimelineAndSave(file)
         let b = to ?? t.editCount
+        let from = self.from ?? min(savedEdits ?? 0, t.editCount)
         try checkPoint(from, t, "--from")
         try checkPoint(b, t, "--to")
         var out = ""
