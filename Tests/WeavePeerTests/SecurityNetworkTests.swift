@@ -193,7 +193,12 @@ import WeaveCore
             }
         }
         guard let closedAfter else { Issue.record("the slow peer was never dropped"); return }
-        #expect(closedAfter >= .milliseconds(1500) && closedAfter <= .seconds(5), "closed after \(closedAfter)")
+        // Not before the timeout, and for it (the hub's own reason): when the
+        // close is *seen* depends on this thread being scheduled, which a
+        // loaded machine running every suite at once delayed to 6.9 s, so the
+        // wall clock is no upper bound here; the drop coming before the 9
+        // slow bytes ran out is.
+        #expect(closedAfter >= .milliseconds(1500), "closed after \(closedAfter)")
         #expect(try eventually(5) { h.errors.contains(.handshakeTimeout(seconds: 2)) })
     }
 }
