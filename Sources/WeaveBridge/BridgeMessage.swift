@@ -95,6 +95,22 @@ public enum ClientMessage: Equatable {
     case saved(uri: String, error: String?)
     /// (`weave connect --host`) The command that joins this session.
     case hosting(joinCommand: String)
+    /// (A shared folder) Where it is on this disk and its files, each with
+    /// who is in it: sent first and whenever the list changes. A document's
+    /// `uri` is then its path inside the folder ("src/main.swift").
+    case folder(root: String, files: [FileEntry])
+    /// (A shared folder) A peer renamed the open document `uri`: it is `to` now.
+    case renamed(uri: String, to: String)
+    /// (A shared folder) The open document `uri` is gone (a peer deleted it):
+    /// nothing more is sent or taken for it; its history stays.
+    case closed(uri: String, reason: String)
+
+    public struct FileEntry: Equatable {
+        public var path: String
+        /// Names of the peers whose editor shows this file.
+        public var peers: [String]
+        public init(path: String, peers: [String]) { (self.path, self.peers) = (path, peers) }
+    }
 
     public struct PeerCursor: Equatable {
         public var name: String
@@ -141,6 +157,12 @@ public enum ClientMessage: Equatable {
             (method, params) = ("saved", error.map { ["uri": uri, "error": $0] } ?? ["uri": uri])
         case .hosting(let command):
             (method, params) = ("hosting", ["joinCommand": command])
+        case .folder(let root, let files):
+            (method, params) = ("folder", ["root": root, "files": files.map { ["path": $0.path, "peers": $0.peers] }])
+        case .renamed(let uri, let to):
+            (method, params) = ("renamed", ["uri": uri, "to": to])
+        case .closed(let uri, let reason):
+            (method, params) = ("closed", ["uri": uri, "reason": reason])
         }
         let object: [String: Any] = ["jsonrpc": "2.0", "method": method, "params": params]
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())

@@ -236,6 +236,27 @@ public final class WorkspaceSession: WorkspaceCompanion {
         updateFileList()
     }
 
+    /// Document `d`'s CRDT as its editor holds it: the one shown, or one
+    /// opened before and not shown now; nil for a file no editor holds
+    /// (open it first). O(1).
+    public func replica(of d: DocumentID) -> RGA? {
+        if d == current { return session.editor.doc.rga }
+        return buffers[d]?.editor.doc.rga
+    }
+
+    /// Makes every file's history durable (the one shown, those opened
+    /// before, the rest) and writes the files peers changed: what quitting
+    /// does, for a session without Weave's editor (`weave connect DIR/`).
+    /// Throws the first history that cannot be written.
+    public func flushAll() throws {
+        if let note = try session.store?.flush(current: session.editor.doc.rga) { folder.messages.append(note) }
+        for b in buffers.values { if let note = try b.store?.flush(current: b.editor.doc.rga) { folder.messages.append(note) } }
+        let held = Set(buffers.keys).union(current.map { [$0] } ?? [])
+        for (d, s) in folder.stores where !held.contains(d) { if let note = try s.flush() { folder.messages.append(note) } }
+        try folder.manifest.flush()
+        commitWrites()
+    }
+
     public func path(of d: DocumentID?) -> String? {
         guard let d, let e = folder.state.entry(d), !e.deleted else { return nil }
         return e.path

@@ -12,9 +12,9 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join (or host) a session for another editor, which talks the editor protocol on stdin/stdout.",
         discussion: """
-        weave connect HOST:PORT --invite TOKEN [FILE] joins like weave join (TLS, invitations, \
-        FILE's history kept beside it, offline queue, reconnects); weave connect --host FILE \
-        hosts FILE like weave host and sends the join command to the editor. The editor speaks \
+        weave connect HOST:PORT --invite TOKEN [FILE|DIR/] joins like weave join (TLS, invitations, \
+        FILE's history kept beside it, a shared folder mirrored into DIR/, offline queue, reconnects); \
+        weave connect --host FILE|DIR hosts it like weave host and sends the join command to the editor. The editor speaks \
         JSON-RPC with Content-Length framing (docs/EDITORS.md); Editors/nvim is Neovim's plugin. \
         Progress and errors before the session starts go to stderr.
         """)
@@ -22,10 +22,10 @@ struct Connect: ParsableCommand {
     @Argument(help: "The host to join, HOST:PORT (not with --host).")
     var address: String?
 
-    @Argument(help: "Keep a copy of the shared document and its history in this file.")
+    @Argument(help: "Keep a copy of the shared document and its history in this file (or mirror a shared folder into DIR/).")
     var file: String?
 
-    @Option(help: "Host this file instead of joining (prints nothing on stdout but the protocol).")
+    @Option(help: "Host this file (or folder) instead of joining (prints nothing on stdout but the protocol).")
     var host: String?
 
     @Option(help: "The invitation in the host's join command (wv1-…).")
@@ -79,9 +79,6 @@ struct Connect: ParsableCommand {
                 }
                 var options = JoinOptions(host: h, port: p, invitation: invitation, name: name)
                 (options.log, options.offline, options.timeout) = (log, offline, timeout)
-                if SessionStart.joinsFolder(file, open: nil) {
-                    throw ValidationFailure("weave connect shows one document; a shared folder is joined with weave join")
-                }
                 live = try SessionStart.join(into: file, options, progress: say)
             }
         } catch let failure as StartFailure {
