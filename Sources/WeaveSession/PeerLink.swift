@@ -74,9 +74,11 @@ public final class PeerLink: SessionCompanion {
     private var memoryTimelineStale = false
     /// Ctrl-Q while some of this replica's edits are acknowledged by no peer
     /// (`PeerHub.delivery`): first a bounded wait for them to leave, then
-    /// (a session without a file) a question — they would be lost.
-    public enum Quitting: Equatable, Sendable { case no, sending(until: UInt64), asking }
-    public private(set) var quitting = Quitting.no
+    /// (a session without a file) a question — they would be lost. The flow
+    /// is `QuitFlow`'s; this link feeds it and performs its actions.
+    public typealias Quitting = QuitFlow.State
+    public var quitting: Quitting { quit.state }
+    private var quit = QuitFlow()
     /// How long Ctrl-Q waits for unacknowledged edits before asking, in seconds ("w" waits three times as long).
     public var quitWait: Double = 3
     /// Said on the terminal after the session ends (where a copy was saved).
@@ -358,7 +360,7 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.notify("No file open: Ctrl-B, type a name, Ctrl-N creates it") }
             return true
         }
-        if quitting != .no { quitKey(key); return true }
+        if quitting != .idle { quitKey(key); return true }
         if !waiting.isEmpty, session.editor.mode == .edit {
             // The question holds the keyboard until it is answered (typing
             // must not let someone in by accident).
@@ -446,69 +448,42 @@ public final class PeerLink: SessionCompanion {
 
     // MARK: Quitting with edits not yet acknowledged
 
+    /// What `QuitFlow` is told with each input: the delivery (blocks briefly on the hub's loop) and the link's state.
+    private func quitFacts() -> QuitFlow.Facts {
+        QuitFlow.Facts(pending: (try? hub.currentDelivery().pending) ?? 0, now: EditorSession.now(),
+                       canSend: online && !connected.isEmpty, peerConnected: !connected.isEmpty,
+                       hasFile: session.store != nil, joiner: dialsOut, wait: quitWait)
+    }
+
     /// Ctrl-Q: false (the editor quits as usual) when every edit made here is
     /// held by a peer, or when a file's history keeps the rest for the next
     /// run and no peer is there to wait for; otherwise waits for them (at most
     /// `quitWait` seconds), or asks at once when no peer can take them now.
-    func startQuit() -> Bool {
-        guard let d = try? hub.currentDelivery(), d.pending > 0 else { return false }
-        if online, !connected.isEmpty {
-            quitting = .sending(until: EditorSession.now() + UInt64(quitWait * 1e9))
-            session.updateEditor { $0.notify("Sending \(Self.edits(d.pending)) before quitting… (Esc: back to editing)") }
-            return true
-        }
-        if session.store != nil {
-            // Kept in the history, sent on the next join: said, not silent.
-            exitNote = Self.unsentNote(d.pending, joiner: dialsOut)
-            session.updateEditor { $0.notify(Self.unsentNote(d.pending, joiner: dialsOut)) }
-            return false
-        }
-        ask(d.pending)
-        return true
-    }
+    func startQuit() -> Bool { perform(quit.step(.quit, quitFacts())) }
 
     /// Every edit acknowledged: quit; time is up: ask (in memory) or quit (the history keeps them).
-    func checkQuit() {
-        let pending = (try? hub.currentDelivery().pending) ?? 0
-        if pending == 0 { return finishQuit() }
-        guard case .sending(let until) = quitting, EditorSession.now() >= until else { return }
-        if session.store != nil {
-            exitNote = Self.unsentNote(pending, joiner: dialsOut)
-            return finishQuit()
-        }
-        ask(pending)
-    }
+    func checkQuit() { perform(quit.step(.tick, quitFacts())) }
 
-    private func ask(_ pending: Int) {
-        quitting = .asking
-        session.updateEditor {
-            $0.question = "\(Self.edits(pending)) not yet sent\(connected.isEmpty ? " (no peer connected)" : ""): "
-                + "w wait / s save a copy / q quit anyway / Esc edit"
-        }
-    }
+    private func quitKey(_ key: Key) { perform(quit.step(.key(key), quitFacts())) }
 
-    private func quitKey(_ key: Key) {
-        switch (quitting, key) {
-        case (_, .resize):
-            break
-        case (_, .escape), (.asking, .ctrl("c")):
-            quitting = .no
-            let pending = (try? hub.currentDelivery().pending) ?? 0
-            session.updateEditor { $0.question = nil; $0.notify("Not quit: \(Self.edits(pending)) still to send") }
-        case (.sending, .ctrl("q")):
-            quitting = .sending(until: 0)
-            checkQuit()
-        case (.asking, .char("w")), (.asking, .char("W")):
-            session.updateEditor { $0.question = nil; $0.notify("Waiting for the edits to leave… (Esc: back to editing)") }
-            quitting = .sending(until: EditorSession.now() + UInt64(quitWait * 3e9))
-            checkQuit()
-        case (.asking, .char("s")), (.asking, .char("S")):
-            saveCopyAndQuit()
-        case (.asking, .char("q")), (.asking, .char("Q")), (.asking, .ctrl("q")):
-            finishQuit()
-        default:
-            break
+    /// Performs `QuitFlow`'s actions in order; false when one hands Ctrl-Q to the editor.
+    @discardableResult
+    private func perform(_ actions: [QuitFlow.Action]) -> Bool {
+        var consumed = true
+        for action in actions {
+            switch action {
+            case .passToEditor: consumed = false
+            case .notify(let text): session.updateEditor { $0.notify(text) }
+            case .question(let q): session.updateEditor { $0.question = q }
+            case .exitNote(let note): exitNote = note
+            case .saveCopy:
+                let next: QuitFlow.Input
+                do { next = .copySaved(path: try saveCopy()) } catch { next = .copyFailed("\(error)") }
+                perform(quit.step(next, quitFacts()))
+            case .finish: finishQuit()
+            }
         }
+        return consumed
     }
 
     /// Where the quit flow's "save a copy" writes (the working directory by
@@ -516,45 +491,35 @@ public final class PeerLink: SessionCompanion {
     /// every suite running in parallel shares).
     public var copyFolder = "."
 
-    /// Writes the text to a new file in `copyFolder`, then quits.
-    private func saveCopyAndQuit() {
+    /// Writes the whole text to a new file in `copyFolder` (`weave-copy-STAMP.txt`,
+    /// local time) and returns its path. Throws when it cannot be written.
+    private func saveCopy() throws -> String {
         var t = time(nil)
         var tm = tm()
         localtime_r(&t, &tm)
         let stamp = String(format: "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
         let name = (copyFolder == "." ? "" : copyFolder + "/") + "weave-copy-\(stamp).txt"
-        do {
-            try AtomicFile.write(name, Array(session.editor.text.utf8))
-        } catch {
-            session.updateEditor { $0.notify("Could not save a copy: \(error)") }
-            return
-        }
-        exitNote = "weave: the edits not yet sent were saved with the whole text in \(name)"
-        finishQuit()
+        try AtomicFile.write(name, Array(session.editor.text.utf8))
+        return name
     }
 
+    /// Ends the session (a session without a file), or runs the editor's own
+    /// Ctrl-Q (it may still ask about an unsaved FILE).
     private func finishQuit() {
-        quitting = .no
-        session.updateEditor { $0.question = nil }
         if session.store == nil {
             endedSession = true
             session.loop.stop()
         } else {
-            // The editor's own Ctrl-Q (it may still ask about an unsaved FILE).
             passQuit = true
             session.press(.ctrl("q"))
             passQuit = false
         }
     }
 
-    static func edits(_ n: Int) -> String { "\(n) edit\(n == 1 ? "" : "s")" }
+    static func edits(_ n: Int) -> String { QuitFlow.edits(n) }
 
     /// Quitting with a file while some edits reached no peer: where they are and when they go.
-    static func unsentNote(_ n: Int, joiner: Bool) -> String {
-        let them = n == 1 ? "it" : "them"
-        return "weave: \(edits(n)) \(n == 1 ? "has" : "have") not reached anyone yet; the file's history keeps \(them) and "
-            + (joiner ? "the next weave join sends \(them)" : "the next peer that joins gets \(them)")
-    }
+    static func unsentNote(_ n: Int, joiner: Bool) -> String { QuitFlow.unsentNote(n, joiner: joiner) }
 
     /// The link's state on the status line for a joiner with no peer: the
     /// countdown to the next dial (whole seconds, rounded up) or "reconnecting…"
