@@ -22,7 +22,8 @@ struct BenchOpenBig: ParsableCommand {
         on the never-seen file (read, check, new history written and fsynced, editor) and the \
         first 80x24 screen, as `weave edit FILE` does before it waits for keys; reopen: the same \
         again, now with its history; show: `weave show FILE` (the weave binary beside this one, \
-        when built). Targets (issue 30): first_open <= 2 s and peak <= 4 x the file's size. \
+        when built). Targets (issue 30): first_open and reopen <= 2 s, and every step's peak \
+        (show's too) <= 4 x the file's size. \
         Exits 1 when one is missed (--no-check: report only). \
         Run in release: swift build -c release --product weave-bench --product weave
         """)
@@ -78,8 +79,13 @@ struct BenchOpenBig: ParsableCommand {
             rows.append(("show", show, "weave show FILE (output to /dev/null)"))
         }
 
+        // Issue 30: a 50 MB file opens in <= 2 s with <= 4x its size in memory, the
+        // first time and again with its history; `weave show` within the same memory.
         let limitSeconds = 2.0, limitBytes = 4 * size
-        let met = first.seconds <= limitSeconds && first.peakBytes <= limitBytes
+        let missed = rows.filter { r in
+            r.m.peakBytes > limitBytes || (r.name != "show" && r.m.seconds > limitSeconds)
+        }.map(\.name)
+        let met = missed.isEmpty
         if json {
             var fields = ["\"megabytes\":\(megabytes)", "\"text\":\"\(text.rawValue)\"", "\"file_bytes\":\(size)",
                           "\"lines\":\(lines)", "\"sidecar_bytes\":\(sidecarBytes)"]
@@ -91,6 +97,7 @@ struct BenchOpenBig: ParsableCommand {
             fields.append("\"target_s\":\(limitSeconds)")
             fields.append("\"target_peak_bytes\":\(limitBytes)")
             fields.append("\"target_met\":\(met)")
+            fields.append("\"missed\":[" + missed.map { "\"\($0)\"" }.joined(separator: ",") + "]")
             print("{" + fields.joined(separator: ",") + "}")
         } else {
             print("file          \(size) bytes, \(lines) lines, \(text.rawValue) text (seed \(seed)); history \(sidecarBytes) bytes")
@@ -99,10 +106,13 @@ struct BenchOpenBig: ParsableCommand {
                 print("\(name)  \(String(format: "%6.3f", r.m.seconds)) s  peak \(String(format: "%6.1f", Double(r.m.peakBytes) / 1e6)) MB"
                       + " (\(String(format: "%.2f", Double(r.m.peakBytes) / Double(size)))x)   \(r.what)")
             }
-            print("target        first_open <= \(limitSeconds) s and peak <= 4x (\(limitBytes / 1_000_000) MB): \(met ? "met" : "MISSED")")
+            print("target        first_open and reopen <= \(limitSeconds) s, each step's peak <= 4x (\(limitBytes / 1_000_000) MB): "
+                  + (met ? "met" : "MISSED by " + missed.joined(separator: ", ")))
         }
         if !met && !noCheck {
-            throw BenchFailure("first open took \(String(format: "%.3f", first.seconds)) s and \(first.peakBytes / 1_000_000) MB; the target is \(limitSeconds) s and \(limitBytes / 1_000_000) MB")
+            let figures = rows.filter { missed.contains($0.name) }
+                .map { "\($0.name) took \(String(format: "%.3f", $0.m.seconds)) s and \($0.m.peakBytes / 1_000_000) MB" }
+            throw BenchFailure(figures.joined(separator: "; ") + "; the target is \(limitSeconds) s and \(limitBytes / 1_000_000) MB")
         }
     }
 
