@@ -61,19 +61,29 @@ struct BenchImport: ParsableCommand {
         var rows: [[String: Any]] = []
         var failures: [String] = []
         let merges = generated.transactions.filter { $0.parents.count > 1 }.count
-        for (name, path, target) in [("generated", generatedPath, true)] + trace.map({ (($0 as NSString).lastPathComponent, $0, false) }) {
-            let t = try EditingTrace.load(path: path)
+        // Every import is run before any trace is loaded here: a spawned child's
+        // peak RSS (wait4's ru_maxrss) includes this process's own peak at the spawn
+        // (Linux folds the pre-exec memory's high-water mark into it), so a trace
+        // held here would count as the import's memory.
+        let inputs = [("generated", generatedPath, true)] + trace.map({ (($0 as NSString).lastPathComponent, $0, false) })
+        var measured: [(times: [Double], peak: Int, out: String)] = []
+        for (i, (name, path, _)) in inputs.enumerated() {
             var times: [Double] = [], peak = 0
-            let out = dir + "/imported-\(rows.count).txt"
+            let out = dir + "/imported-\(i).txt"
             for _ in 0 ..< runs {
                 try? FileManager.default.removeItem(atPath: out)
-                try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent + "/.imported-\(rows.count).txt.weave")
+                try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent + "/.imported-\(i).txt.weave")
                 let m = try CommandTiming.measure(["import", path, "--to", out])
                 if m.status != 0 { failures.append("weave import \(name) exited \(m.status)"); break }
                 times.append(m.seconds)
                 peak = max(peak, m.peakBytes)
             }
+            measured.append((times, peak, out))
+        }
+        for (i, (name, path, target)) in inputs.enumerated() {
+            let (times, peak, out) = measured[i]
             guard !times.isEmpty else { continue }
+            let t = try EditingTrace.load(path: path)
             let text = try String(contentsOfFile: out, encoding: .utf8)
             if text != t.endContent { failures.append("\(name): the imported file is not the trace's endContent") }
             let seconds = times.sorted()[times.count / 2]
