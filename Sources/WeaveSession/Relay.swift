@@ -85,11 +85,13 @@ public final class Relay {
     }
 
     /// The figures of `--metrics` for `path` (nil when off), hooked into `config`.
-    static func metrics(_ path: String, _ options: ServeOptions, _ config: inout PeerHub.Configuration) throws -> RelayMetrics? {
+    /// A folder relay gives `names` (each shared file's path) and is labelled `DIR/`.
+    static func metrics(_ path: String, _ options: ServeOptions, _ config: inout PeerHub.Configuration,
+                        names: (@Sendable (DocumentID) -> String?)? = nil) throws -> RelayMetrics? {
         guard let m = options.metrics else { return nil }
         _ = try ServeOptions.metricsAddress(m)  // said before anything starts
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        let metrics = RelayMetrics(document: name)
+        let metrics = RelayMetrics(document: names == nil ? name : name + "/", names: names)
         config.onCatchUp = { metrics.caughtUp(units: $0) }
         return metrics
     }
@@ -149,10 +151,11 @@ public final class Relay {
         }
         var (config, invitations) = try configuration(root, options)
         config.share = .folder(folder.workspaceID)
-        let metrics = try metrics(root, options, &config)
+        let relay = WorkspaceRelay(folder: folder)
+        let metrics = try metrics(root, options, &config, names: { [relay] in relay.path(of: $0) })
+        if let metrics { relay.onCommit = { metrics.flushed(in: $0, documents: $1) } }
         let stop = blockStopSignals()
         let lines = LineQueue()
-        let relay = WorkspaceRelay(folder: folder)
         let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
             relay.post(event)
             metrics?.observe(event)

@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Prometheus
+import WeaveCore
 import WeavePeer
 
 /// `weave serve … --metrics ADDR:PORT` (issue 35): the relay's figures in
@@ -20,21 +21,36 @@ import WeavePeer
 /// move with the hub's events; the traffic counters are the hub's totals
 /// (`PeerHub.traffic`), added as deltas at each scrape; gauges (peers, queue
 /// depth, time since the last write, RSS) are sampled at each scrape. The
-/// history's fsync latency is a histogram fed by `ServeHistory.onFlush`.
+/// fsync latency is a histogram fed by `flushed(in:documents:)`: per history
+/// flush for a file relay (`ServeHistory.onFlush`), per group commit of the
+/// folder for a folder relay (`WorkspaceRelay.onCommit`).
+///
+/// Per document: a file relay labels its figures with the file's name. A
+/// folder relay (`names` given) labels the folder's own figures `DIR/` (every
+/// connected peer; the last commit of anything) and adds one `weave_peers` and
+/// one `weave_since_last_write_seconds` per file, named by its path in the
+/// folder: peers are counted by the document their presence says they are in,
+/// and a file's write time is that of the commit that made its text durable.
+/// A file's figures appear once it has had a peer or a write, and stay (at 0
+/// peers) after everyone left it.
 ///
 /// Cost: events and flushes touch a lock-free counter or one short lock; a
-/// scrape asks the hub's loop twice (O(connections)). Nothing runs between scrapes.
+/// scrape asks the hub's loop three times (O(connections + replicas)) and
+/// renders O(documents seen) figures. Nothing runs between scrapes.
 public final class RelayMetrics: @unchecked Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let document: String
+    /// A folder relay's paths by document (any thread), or nil for a file relay.
+    private let names: (@Sendable (DocumentID) -> String?)?
     private let started = ContinuousClock.now
-    private let lastWrite = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// When each label's document was last made durable (absent: not since start).
+    private let lastWrite = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
+    /// Per-document gauges by label (the HTTP loop only, but created under a lock for `flushed`).
+    private let documentGauges = NIOLockedValueBox<[String: (peers: Meter, sinceWrite: Meter)]>([:])
 
     private let linksOpened: CoreMetrics.Counter
-    private let peers: Meter
     private let queueDepth: Meter
-    private let sinceWrite: Meter
     private let rss: Meter
     private let catchUp: Recorder
     private let fsync: Metrics.Timer
@@ -58,11 +74,13 @@ public final class RelayMetrics: @unchecked Sendable {
         return Meter(label: d.name, dimensions: labels, handler: registry.makeGauge(descriptor: d, labels: labels), factory: factory)
     }
 
-    /// Figures of a relay serving `document` (its name labels the per-document figures).
-    public init(document: String) {
+    /// Figures of a relay serving `document` (its name labels the per-document
+    /// figures). For a folder relay, `document` is `DIR/` and `names` gives
+    /// each shared file's path (called from any thread; nil: not a file now).
+    public init(document: String, names: (@Sendable (DocumentID) -> String?)? = nil) {
         self.document = document
+        self.names = names
         factory = PrometheusMetricsFactory(registry: registry)
-        let doc = [("document", document)]
         let fsyncName = Self.name("history_fsync", "seconds", "Time to write and fsync the history, per group commit.")
         fsync = Metrics.Timer(label: fsyncName.name, dimensions: [], handler: registry.makeDurationHistogram(descriptor: fsyncName, labels: [],
             buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
@@ -73,14 +91,9 @@ public final class RelayMetrics: @unchecked Sendable {
         // (Assigned before the helpers below may be called.)
         linksOpened = CoreMetrics.Counter(label: "weave_links_opened_total", dimensions: [], handler: registry.makeCounter(
             descriptor: Self.name("links_opened", "total", "Links whose handshake completed."), labels: []), factory: factory)
-        peers = Meter(label: "weave_peers", dimensions: doc, handler: registry.makeGauge(
-            descriptor: Self.name("peers", "", "Peers connected, per document."), labels: doc), factory: factory)
         queueDepth = Meter(label: "weave_outbound_queue_units", dimensions: [], handler: registry.makeGauge(
             descriptor: Self.name("outbound_queue", "units", "Units the relay has that its peers are not known to have yet."), labels: []),
             factory: factory)
-        sinceWrite = Meter(label: "weave_seconds_since_last_write", dimensions: doc, handler: registry.makeGauge(
-            descriptor: Self.name("since_last_write", "seconds", "Seconds since the history last made an edit durable (or since start)."),
-            labels: doc), factory: factory)
         rss = Meter(label: "weave_resident_memory_bytes", dimensions: [], handler: registry.makeGauge(
             descriptor: Self.name("resident_memory", "bytes", "The relay process's resident set size."), labels: []), factory: factory)
         traffic = []
@@ -95,6 +108,20 @@ public final class RelayMetrics: @unchecked Sendable {
         ]
         // Every refusal reason is listed from the start (at 0), so a graph has no gaps.
         for reason in ["invitation", "not-let-in", "version", "handshake-timeout", "offline", "other"] { _ = refusal(reason) }
+        _ = gauges(document)
+    }
+
+    /// The peers and since-last-write gauges labelled `label`, made at first use.
+    private func gauges(_ label: String) -> (peers: Meter, sinceWrite: Meter) {
+        documentGauges.withLockedValue { g in
+            if let made = g[label] { return made }
+            let doc = [("document", label)]
+            let made = (peers: gauge("peers", "", "Peers connected, per document (a folder's files: peers whose cursor is in the file).", doc),
+                        sinceWrite: gauge("since_last_write", "seconds",
+                                          "Seconds since the document's history last made an edit durable (or since the relay started).", doc))
+            g[label] = made
+            return made
+        }
     }
 
     private func refusal(_ reason: String) -> CoreMetrics.Counter {
@@ -120,11 +147,16 @@ public final class RelayMetrics: @unchecked Sendable {
     /// One catch-up sent after a handshake (`PeerHub.Configuration.onCatchUp`).
     public func caughtUp(units: Int) { catchUp.record(units) }
 
-    /// One write + fsync of the history (`ServeHistory.onFlush`).
-    public func flushed(in duration: Duration) {
+    /// One write + fsync (`ServeHistory.onFlush`, `WorkspaceRelay.onCommit`)
+    /// that made `documents` durable: a folder's files by path (the folder
+    /// itself always counts as written); ignored for a file relay, whose one
+    /// document is the one written. O(documents).
+    public func flushed(in duration: Duration, documents: [String] = []) {
         let (s, atto) = duration.components
         fsync.recordNanoseconds(s * 1_000_000_000 + atto / 1_000_000_000)
-        lastWrite.withLockedValue { $0 = .now }
+        let now = ContinuousClock.Instant.now
+        let labels = names == nil ? [document] : [document] + documents
+        lastWrite.withLockedValue { for l in labels { $0[l] = now } }
     }
 
     /// A link that never opened, by why: the label of `weave_links_refused_total`.
@@ -145,11 +177,27 @@ public final class RelayMetrics: @unchecked Sendable {
 
     /// Samples the hub and renders every figure as Prometheus text (on `loop`).
     func scrape(_ hub: PeerHub, on loop: EventLoop) -> EventLoopFuture<String> {
-        hub.stats().and(hub.traffic()).hop(to: loop).map { [self] stats, t in
-            peers.set(stats.peers.filter { $0.state == .connected }.count)
+        hub.stats().and(hub.traffic()).and(hub.presences()).hop(to: loop).map { [self] in
+            let ((stats, t), presences) = $0
+            let connected = stats.peers.filter { $0.state == .connected }
+            var peers = [document: connected.count]
+            if let names {
+                // A folder's files: connected peers by the document their presence is in.
+                let here = Set(connected.compactMap { $0.peer?.replica })
+                for p in presences where here.contains(p.replica) && p.document != .main {
+                    if let path = names(p.document) { peers[path, default: 0] += 1 }
+                }
+                for path in lastWrite.withLockedValue({ Array($0.keys) }) { _ = gauges(path) }
+            }
+            for path in peers.keys { _ = gauges(path) }
+            let writes = lastWrite.withLockedValue { $0 }
+            let now = ContinuousClock.now
+            for (label, g) in documentGauges.withLockedValue({ $0 }) {
+                g.peers.set(peers[label] ?? 0)
+                let since = now - (writes[label] ?? started)
+                g.sinceWrite.set(Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18)
+            }
             queueDepth.set(stats.peers.reduce(0) { $0 + $1.unitsQueued })
-            let since = ContinuousClock.now - (lastWrite.withLockedValue { $0 } ?? started)
-            sinceWrite.set(Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18)
             if let bytes = Self.residentBytes() { rss.set(bytes) }
             for (path, counter) in traffic where t[keyPath: path] > lastTraffic[keyPath: path] {
                 counter.increment(by: t[keyPath: path] - lastTraffic[keyPath: path])
@@ -171,7 +219,8 @@ public final class RelayMetrics: @unchecked Sendable {
     private static func fscanf_pair(_ f: UnsafeMutablePointer<FILE>, _ a: inout Int, _ b: inout Int) -> Bool {
         var line = [CChar](repeating: 0, count: 256)
         guard fgets(&line, Int32(line.count), f) != nil else { return false }
-        let fields = String(cString: line).split(separator: " ").compactMap { Int($0) }
+        let bytes = line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let fields = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
         guard fields.count >= 2 else { return false }
         (a, b) = (fields[0], fields[1])
         return true
@@ -273,6 +322,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         if request.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
     }
 }

@@ -17,6 +17,13 @@ public final class WorkspaceRelay: @unchecked Sendable {
     private var manifestMarks = MarkTable()
     /// Set once the hub exists (`start`).
     public private(set) var hub: PeerHub?
+    /// Each live file's path, as of the last round (read from any thread: `path(of:)`).
+    private let paths = NIOLockedValueBox<[DocumentID: String]>([:])
+
+    /// Called on the serving thread after each group commit that succeeded,
+    /// with how long the commit (writes of new files + the one sync) took and
+    /// the paths of the files whose edits it made durable (`--metrics`).
+    public var onCommit: ((_ took: Duration, _ written: [String]) -> Void)?
 
     public init(folder: WorkspaceFolder) { self.folder = folder }
 
@@ -25,6 +32,20 @@ public final class WorkspaceRelay: @unchecked Sendable {
         self.hub = hub
         try WorkspaceSession.share(folder, with: hub)
         try folder.commit()
+        notePaths()
+    }
+
+    /// `document`'s path in the folder as of the last round, or nil (not a
+    /// live file). Any thread; O(1).
+    public func path(of document: DocumentID) -> String? {
+        paths.withLockedValue { $0[document] }
+    }
+
+    /// Takes the live files' paths (serving thread; O(files)).
+    private func notePaths() {
+        var map: [DocumentID: String] = [:]
+        for e in folder.state.files where !e.deleted { map[e.document] = e.path }
+        paths.withLockedValue { $0 = map }
     }
 
     /// Queues a hub event (any thread; O(1), never waits for the disk).
@@ -48,10 +69,19 @@ public final class WorkspaceRelay: @unchecked Sendable {
         guard !events.isEmpty || folder.fs.pending else { return [] }
         folder.deferSyncs()
         var problems: [String] = []
+        var written: Set<DocumentID> = []
+        var manifestChanged = false
         for event in events {
+            if case .documentOperations(let d, _, _) = event { written.insert(d) }
+            if case .remoteOperations = event { manifestChanged = true }
             do { try apply(event) } catch { problems.append("\(error)") }
         }
-        do { try folder.commit() } catch { problems.append("not saved: \(error)") }
+        if manifestChanged { notePaths() }
+        let start = ContinuousClock.now
+        do {
+            try folder.commit()
+            if let onCommit { onCommit(ContinuousClock.now - start, written.compactMap { folder.state.entry($0)?.path }.sorted()) }
+        } catch { problems.append("not saved: \(error)") }
         problems += folder.messages
         folder.messages = []
         return problems
