@@ -126,7 +126,7 @@ public enum JoinMerge {
             do {
                 return try EditorSession(
                     memory: "[\(address)]", document: shared,
-                    saveRefusal: "no file: this copy is in memory (weave join \(address) FILE keeps one)")
+                    saveRefusal: "in memory; keep it: weave join \(address) --invite TOKEN FILE")
             } catch { throw .store("\(error)") }
         }
         let sidecar = OpLog.sidecarPath(for: file)
