@@ -10,7 +10,8 @@ import WeaveTestSupport
 /// buffer, a mark, and the screen: its size (resized at random), the rows the
 /// text takes with soft wrap (wide characters, tabs), the top row shown and
 /// the goal column of Up/Down. The keys include Up/Down, PgUp/PgDn, clicks and
-/// Shift+clicks, F3/Shift-F3 and find sequences (Ctrl-F, a query, Enter).
+/// Shift+clicks, F3/Shift-F3, find sequences (Ctrl-F, a query, Enter) and
+/// Ctrl-N (the line-number gutter narrows the text and shifts the clicks).
 /// After every key the editor's text, cursor, selection, cut buffer and top
 /// row must equal the model's.
 /// Undo and redo are checked by their laws instead of a model of undo groups:
@@ -86,12 +87,15 @@ struct PlainEditor {
     var lastWasCut = false
     var mark: Int?
     var sticky = false
-    /// The terminal (soft wrap on, no line numbers): text on all rows but the
-    /// last two, across the whole width.
+    /// The terminal (soft wrap on): text on all rows but the last two, across
+    /// the whole width but the line-number gutter (Ctrl-N).
     var width = 40
     var height = 12
+    var lineNumbers = false
     var textHeight: Int { max(1, height - 2) }
-    var textWidth: Int { max(2, width) }
+    /// The gutter: the last line number's digits (at least 3) and a space.
+    var gutter: Int { lineNumbers ? max(3, String(lineStarts.count).count) + 1 : 0 }
+    var textWidth: Int { max(2, width - gutter) }
     /// The first row shown: a line and a row within it (kept by number when
     /// the text changes above it, as the editor does).
     var top = Editor.ViewTop(line: 0, row: 0)
@@ -209,7 +213,7 @@ struct PlainEditor {
     /// Keys other than movement that leave the mark where it is: find.
     static func keepsMark(_ key: Key) -> Bool {
         switch key {
-        case .function, .ctrl("f"): return true
+        case .function, .ctrl("f"), .ctrl("n"): return true
         default: return false
         }
     }
@@ -497,7 +501,7 @@ struct PlainEditor {
     mutating func click(x: Int, y: Int) {
         guard y >= 0, y < textHeight else { return }
         let starts = lineStarts
-        cursor = row(y, from: top, starts).map { offset($0, x: x, starts) } ?? text.count
+        cursor = row(y, from: top, starts).map { offset($0, x: max(0, x - gutter), starts) } ?? text.count
         goal = nil
     }
 
@@ -620,6 +624,8 @@ struct PlainEditor {
             lastWasCut = true
         case .ctrl("u"):
             insert(cut)
+        case .ctrl("n"):
+            lineNumbers.toggle()
         default:
             preconditionFailure("not modelled: \(key)")
         }
@@ -688,7 +694,7 @@ struct EditorRun {
     }
 
     mutating func randomKey() -> Key {
-        switch g.int(0 ..< 114) {
+        switch g.int(0 ..< 115) {
         case 100 ..< 103: return .up
         case 103 ..< 106: return .down
         case 106: return g.chance(0.5) ? .pageUp : .pageDown
@@ -698,6 +704,7 @@ struct EditorRun {
             return g.chance(0.25) ? .shift(click) : click
         case 111 ..< 113: return g.chance(0.6) ? .function(3) : .function(15)
         case 113: return g.chance(0.5) ? .shift(.up) : .shift(.down)
+        case 114: return .ctrl("n")
         case 0 ..< 38: return .char(Self.local[g.int(0 ..< Self.local.count)])
         case 38 ..< 43: return .enter
         case 43: return g.chance(0.5) ? .tab : .shift(.tab)
