@@ -131,7 +131,16 @@ extension Editor {
             mode = .help
         case .ctrl("l"):
             effects.append(.redraw)
-        case .click:
+        case .click(_, let y), .doubleClick(_, let y):
+            // A click on a file's row opens it; on a folder or elsewhere, nothing.
+            list.follow(treeRows: fileListTreeRows)
+            let i = list.scroll + y - (fileListHasTitle ? 1 : 0)
+            guard y >= (fileListHasTitle ? 1 : 0), y < (fileListHasTitle ? 1 : 0) + fileListTreeRows,
+                  list.rows.indices.contains(i), case .file(let e) = list.rows[i].kind else { return false }
+            list.selected = list.entries[e].path
+            effects.append(.openFile(list.entries[e].path))
+            return true
+        case .click, .doubleClick, .tripleClick, .drag, .shift(.click):
             break
         default:
             effects.append(.bell)

@@ -2,8 +2,9 @@
 /// where the button went down, Shift+click extends the selection from the
 /// cursor, a double click selects a word, a triple click a line (with its
 /// newline), the wheel scrolls three rows a notch (the cursor comes along
-/// when it would leave the screen). The wheel also scrolls the file list and
-/// leaves the help screen open. With `mouse` off every mouse event is
+/// when it would leave the screen). The wheel also moves the file list's
+/// selection and scrolls the help screen (Help.swift); a click on a file in
+/// the file list opens it (Editor+FileList.swift). With `mouse` off every mouse event is
 /// dropped (the host also stops asking the terminal for them, so that the
 /// terminal's own selection works).
 extension Editor {
