@@ -181,4 +181,90 @@ struct NeovimTests {
         vim.sendKeys("Escape")
         try host.waitFor("hello again")
     }
+
+    /// A shared folder in Neovim: the first file opens at once, `:e` of a
+    /// folder path shows that file from the session (a new path creates it on
+    /// every peer), typing in each reaches the host's disk, the host's typing
+    /// reaches Neovim's buffer, :WeaveFiles lists and opens, :w saves.
+    @Test func aSharedFolderOpensFileByFileInNeovim() throws {
+        let dir = try TempDir()
+        let proj = dir.path + "/proj"
+        try FileManager.default.createDirectory(atPath: proj + "/sub", withIntermediateDirectories: true)
+        try "alpha\n".write(toFile: proj + "/a.txt", atomically: false, encoding: .utf8)
+        try "# bee\n".write(toFile: proj + "/b.md", atomically: false, encoding: .utf8)
+        try "sea\n".write(toFile: proj + "/sub/c.txt", atomically: false, encoding: .utf8)
+        let weave = try Tmux.weaveBinaryForAnyUser(in: dir.path)
+        let host = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/alice-config \(weave) host \(proj) --port 0 --name alice --open a.txt")
+        defer { host.kill() }
+        try host.waitFor("join with: weave join 127.0.0.1:")
+        var words = try Tmux.joinArguments(weave: weave, file: proj, config: dir.path + "/alice-config").split(separator: " ")
+        words.removeLast()
+        let mirror = dir.path + "/mirror"
+        let vim = try Self.neovim(dir, weave: weave, join: words.joined(separator: " "), file: mirror + "/")
+        defer { vim.kill() }
+        try waitUntil("Neovim shows the folder's first file", seconds: 20, state: { vim.capture() }) {
+            let state = try Self.dump(vim, dir)
+            return state["root"] as? String == mirror && state["current"] as? String == "a.txt" && Self.text(of: state) == "alpha\n"
+        }
+        #expect((try Self.dump(vim, dir)["files"] as? [[String: Any]])?.compactMap { $0["path"] as? String } == ["a.txt", "b.md", "sub/c.txt"])
+
+        // Typing in the first file, then in another opened with :e.
+        vim.sendKeys("g", "g", "I")
+        vim.sendText("nvim: ")
+        vim.sendKeys("Escape")
+        try waitForFile(proj + "/a.txt", toHold: "nvim: alpha\n", seconds: 15)
+        vim.sendText(":e \(mirror)/b.md")
+        vim.sendKeys("Enter")
+        try waitUntil("b.md is shown from the session", seconds: 10, state: { vim.capture() }) {
+            let state = try Self.dump(vim, dir)
+            return state["current"] as? String == "b.md" && Self.text(of: state) == "# bee\n"
+        }
+        vim.sendKeys("G", "o")
+        vim.sendText("written in neovim 日本🙂")
+        vim.sendKeys("Escape")
+        try waitForFile(proj + "/b.md", toHold: "# bee\nwritten in neovim 日本🙂\n", seconds: 15)
+
+        // The host types in a.txt (the file it shows): Neovim's a.txt buffer gets it.
+        host.sendKeys("C-End")
+        host.sendText("from alice")
+        try waitUntil("Neovim's a.txt holds alice's typing", seconds: 15, state: { host.capture() }) {
+            let docs = try Self.dump(vim, dir)["docs"] as? [String: Any] ?? [:]
+            let a = docs["a.txt"] as? [String: Any] ?? [:]
+            return (a["lines"] as? [String]) == ["nvim: alpha", "from alice"]
+        }
+
+        // A new path is a new file of the folder, on the host's disk too.
+        vim.sendText(":e \(mirror)/notes/new.txt")
+        vim.sendKeys("Enter")
+        try waitUntil("notes/new.txt is shown from the session", seconds: 10, state: { vim.capture() }) {
+            let state = try Self.dump(vim, dir)
+            return state["current"] as? String == "notes/new.txt" && (state["files"] as? [[String: Any]])?.count == 4
+        }
+        vim.sendKeys("i")
+        vim.sendText("a new file")
+        vim.sendKeys("Escape")
+        // (A new file's text is empty: no final newline until one is typed.)
+        try waitForFile(proj + "/notes/new.txt", toHold: "a new file", seconds: 15)
+
+        // :WeaveFiles lists the folder and opens the one chosen (Neovim's inputlist: its number).
+        try waitUntil("the list holds the new file", seconds: 10) {
+            (try Self.dump(vim, dir)["files"] as? [[String: Any]])?.count == 4
+        }
+        vim.sendText(":WeaveFiles")
+        vim.sendKeys("Enter")
+        try vim.waitFor("sub/c.txt")
+        vim.sendText("4")
+        vim.sendKeys("Enter")
+        try waitUntil("sub/c.txt is shown", seconds: 10, state: { vim.capture() }) {
+            let state = try Self.dump(vim, dir)
+            return state["current"] as? String == "sub/c.txt" && Self.text(of: state) == "sea\n"
+        }
+
+        // :w in b.md writes the mirror's b.md.
+        vim.sendText(":e \(mirror)/b.md")
+        vim.sendKeys("Enter")
+        vim.sendText(":w")
+        vim.sendKeys("Enter")
+        try waitForFile(mirror + "/b.md", toHold: "# bee\nwritten in neovim 日本🙂\n", seconds: 10)
+    }
 }
