@@ -51,11 +51,11 @@ public final class PeerLink: SessionCompanion {
     private var joinInvitationRefused = false
     private var lastCursor: ElementID?? = .none
     private var lastSelection: Presence.SelectionEnd?
-    private var listShown = false
-    /// The peer list's selected row (↑/↓).
-    private var listSelection = 0
+    /// The peer list's keys, selected row and following (`PeerListNavigation`).
+    private var peerNav = PeerListNavigation()
+    private var listShown: Bool { peerNav.shown }
     /// Whose cursor the view tracks (`f` in the peer list) until the next key.
-    public private(set) var following: ReplicaID?
+    public var following: ReplicaID? { peerNav.following }
     /// Where the followed peer was last gone to: its file and cursor (a move
     /// to another file at the same cursor, both at the start, is a move too).
     private var followedAt: FollowedPlace? = nil
@@ -372,22 +372,19 @@ public final class PeerLink: SessionCompanion {
             }
             return true
         }
-        if let f = following, !isResize(key) {
+        if let f = peerNav.keyEndsFollowing(key) {
             // Any key ends following, and does what it does from there.
-            following = nil
             let name = presences[f].map { Self.display($0.name) } ?? "the peer"
             noticeAfterKey = "Stopped following \(name)"  // shown once the key has acted
             refresh()
         }
         if listShown {
-            if case .resize = key { return false }
             let rows = session.editor.peerList?.rows ?? []
-            switch key {
-            case .up, .down:
-                if !rows.isEmpty { listSelection = (listSelection + (key == .up ? rows.count - 1 : 1)) % rows.count }
-                session.updateEditor { $0.peerList?.selected = listSelection }
-                return true
-            case .ctrl("c"):
+            guard let action = peerNav.key(key, rows: rows, hasCursor: { presences[$0] != nil }) else { return false }
+            switch action {
+            case .select(let row):
+                session.updateEditor { $0.peerList?.selected = row }
+            case .copyJoinCommand:
                 // The join command, whole, into the clipboard (and the system's with OSC 52).
                 guard let command = joinCommand else { return true }
                 let system = session.copyToSystemClipboard(command)
@@ -396,28 +393,21 @@ public final class PeerLink: SessionCompanion {
                     $0.notify(system ? "Join command copied (also to the terminal's clipboard)"
                                      : "Join command copied (Ctrl-V pastes it; WEAVE_OSC52=1 copies to the terminal's clipboard)")
                 }
-                return true
-            case .enter, .char("f"):
-                guard listSelection < rows.count, let r = rows[listSelection].replica, presences[r] != nil else {
-                    session.updateEditor { $0.notify("That peer has no cursor to go to") }
-                    return true
-                }
-                listShown = false
+            case .noCursor:
+                session.updateEditor { $0.notify("That peer has no cursor to go to") }
+            case .follow(let r):
                 session.updateEditor { $0.peerList = nil }
-                if key == .char("f") {
-                    following = r
-                    followedAt = nil
-                    session.updateEditor { $0.notify("Following \(Self.display(self.presences[r]?.name ?? "?")): any key stops") }
-                } else {
-                    goTo(r)
-                }
+                followedAt = nil
+                session.updateEditor { $0.notify("Following \(Self.display(self.presences[r]?.name ?? "?")): any key stops") }
                 refresh()
-                return true
-            default:
-                listShown = false
+            case .goTo(let r):
                 session.updateEditor { $0.peerList = nil }
-                return true
+                goTo(r)
+                refresh()
+            case .close:
+                session.updateEditor { $0.peerList = nil }
             }
+            return true
         }
         guard session.editor.mode == .edit, session.editor.pane == nil else { return false }
         switch key {
@@ -437,7 +427,7 @@ public final class PeerLink: SessionCompanion {
             session.updateEditor { $0.openTimeTravel(Timeline(doc: $0.doc.rga, history: h)) }
             return true
         case .function(4), .ctrl("p"):
-            listShown = true
+            peerNav.open()
             statsDeadline = nil
             refresh()
             return true
@@ -536,8 +526,6 @@ public final class PeerLink: SessionCompanion {
         return s
     }
 
-    private func isResize(_ key: Key) -> Bool { if case .resize = key { return true } else { return false } }
-
     /// Moves this cursor to `replica`'s (where its element is known here).
     private func goTo(_ replica: ReplicaID) {
         guard let p = presences[replica] else { return }
@@ -589,7 +577,7 @@ public final class PeerLink: SessionCompanion {
                     goTo(f)
                 }
             } else {
-                following = nil
+                peerNav.stopFollowing()
                 session.updateEditor { $0.notify("Stopped following: the peer left") }
             }
         }
@@ -612,8 +600,8 @@ public final class PeerLink: SessionCompanion {
             } else {
                 list = session.editor.peerList ?? makeList()
             }
-            if let rows = list?.rows, !rows.isEmpty { listSelection = min(listSelection, rows.count - 1) }
-            list?.selected = listSelection
+            let selected = peerNav.clamp(rowCount: list?.rows.count ?? 0)
+            list?.selected = selected
         }
         let relayed = relayedPresences()
         session.updateEditor { ed in
