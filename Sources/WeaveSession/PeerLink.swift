@@ -1,3 +1,7 @@
+// Over 500 lines: the wiring of one hub to one editor session — hub events, key routing, the
+// status line and the peer list's rows from the hub's stats — which share the link's state. The quit
+// flow (QuitFlow) and the peer list's keys (PeerListNavigation) are pure values in WeaveEditor;
+// the rows and columns (makeList, PeerList.lines) are the next to move out (issue 31).
 #if canImport(Glibc)
 import Glibc
 #endif
