@@ -27,7 +27,11 @@ struct BenchEditor: ParsableCommand {
     @Option(help: "Keys per document.")
     var keys = 5000
 
+    @Flag(help: "Only the syntax-colour figures (a 1 MB Swift file), and one JSON object after them.")
+    var syntax = false
+
     func run() throws {
+        if syntax { runSyntax(); return }
         var rows: [(String, Double, Double)] = []
         let line = "The quick brown fox jumps over the lazy dog; déjà vu 日本語 🙂 and some more words here.\n"
         var text = ""
@@ -66,6 +70,69 @@ struct BenchEditor: ParsableCommand {
         _ = editor.render()
         let open = ContinuousClock.now - start
         print("open_10mb     \(String(format: "%.0f", open.ms)) ms   (\(big.utf8.count) bytes: read, check UTF-8, new history, editor, first screen)")
+    }
+
+    /// A Swift source of at least `bytes` bytes: a block with keywords,
+    /// strings, numbers, line comments and a block comment over lines,
+    /// repeated (the lexer's cache sees a real mix of states).
+    static func swiftSource(bytes: Int) -> String {
+        let block = """
+        /* A block comment that spans
+           several lines, with "quotes" inside */
+        struct Point\u{7B} // a line comment
+            var x: Int = 42
+            let name = "point \\(x) with an escape\\n"
+            func scaled(by f: Double) -> Double { return Double(x) * f + 0.5 }
+            static let table: [Int] = [1, 2, 3, 0x1F, 1_000]
+        }
+
+        """
+        var out = ""
+        var i = 0
+        while out.utf8.count < bytes {
+            out += block.replacingOccurrences(of: "Point", with: "Point\(i)")
+            i += 1
+        }
+        return out
+    }
+
+    /// `--syntax`: with colouring on, on a 1 MB Swift file: opening to the
+    /// first coloured screen, keystroke to frame (median, p99), and PgDn
+    /// through the whole file (per page: median, p99, mean). Targets of issue
+    /// 33: 50 ms, 0.2 ms / 1 ms, 1 ms per page.
+    func runSyntax() {
+        let source = Self.swiftSource(bytes: 1_000_000)
+        let openStart = ContinuousClock.now
+        var opened = Editor(fileName: "bench.swift", text: source)
+        _ = opened.handle(.resize(width: 80, height: 24))
+        let first = opened.render()
+        let openMs = (ContinuousClock.now - openStart).ms
+        let colouredCells = first.rows.joined().filter { $0.colour >= 16 }.count
+        let (k50, k99) = measure(opened)
+        var pager = Editor(fileName: "bench.swift", text: source)
+        _ = pager.handle(.resize(width: 80, height: 24))
+        _ = pager.render()
+        var pageTimes: [Double] = []
+        while true {
+            let before = pager.cursor
+            let t0 = ContinuousClock.now
+            _ = pager.handle(.pageDown)
+            _ = pager.render()
+            pageTimes.append((ContinuousClock.now - t0).ms)
+            if pager.cursor == before { break }
+        }
+        let mean = pageTimes.reduce(0, +) / Double(pageTimes.count)
+        pageTimes.sort()
+        let p50 = pageTimes[pageTimes.count / 2], p99 = pageTimes[min(pageTimes.count - 1, pageTimes.count * 99 / 100)]
+        let f = { (x: Double) in String(format: "%.3f", x) }
+        print("syntax_open        \(f(openMs)) ms  (\(source.utf8.count) bytes of Swift: editor, colour, first 80x24 screen; \(colouredCells) coloured cells; target 50 ms)")
+        print("syntax_keystroke   median \(f(k50)) ms, p99 \(f(k99)) ms over \(keys) keys (handle + render 80x24, colour on; target 0.2 / 1 ms)")
+        print("syntax_page_down   median \(f(p50)) ms, p99 \(f(p99)) ms, mean \(f(mean)) ms over \(pageTimes.count) pages to the end (target 1 ms a page)")
+        let met = openMs <= 50 && k50 <= 0.2 && k99 <= 1 && mean <= 1
+        print("{\"bench\":\"editor_syntax\",\"file_bytes\":\(source.utf8.count),\"open_ms\":\(f(openMs)),"
+              + "\"key_median_ms\":\(f(k50)),\"key_p99_ms\":\(f(k99)),\"keys\":\(keys),"
+              + "\"page_median_ms\":\(f(p50)),\"page_p99_ms\":\(f(p99)),\"page_mean_ms\":\(f(mean)),\"pages\":\(pageTimes.count),"
+              + "\"target_met\":\(met)}")
     }
 
     /// Median and p99 in milliseconds of one key + one render.
