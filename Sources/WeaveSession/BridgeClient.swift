@@ -190,10 +190,7 @@ public final class BridgeClient {
             guard shown[uri] != nil else { send(.saved(uri: uri, error: "\(uri) is not open")); return }
             do { _ = try select(uri) } catch { send(.saved(uri: uri, error: error.description)); return }
             session.perform([.saveAnyway(text: session.editor.text)])
-            let said = session.editor.message ?? ""
-            // "Saved FILE (N lines)" when written whole; anything else says what went wrong.
-            let whole = said.hasPrefix("Saved ") && !said.contains("NOT saved")
-            send(.saved(uri: uri, error: whole ? nil : (said.isEmpty ? "not saved" : said)))
+            send(.saved(uri: uri, error: session.lastSaveProblem))
         case .close(let uri):
             shown[uri] = nil
         case .online(let on):

@@ -290,32 +290,42 @@ public final class EditorSession {
     /// and sent to peers; nothing is written until the next Ctrl-S), or it is
     /// read-only and `anyway` is false (the user is asked to press Ctrl-S again).
     func save(_ text: String, anyway: Bool) {
-        guard let store else { editor.didSave(error: saveRefusal ?? "read-only replay"); return }
+        guard let store else {
+            lastSaveProblem = saveRefusal ?? "read-only replay"
+            editor.didSave(error: lastSaveProblem)
+            return
+        }
         do {
             if let change = try store.takeDiskChange(current: editor.doc.rga) {
                 try receive(change.ops)
                 companion?.broadcast(change.ops)
                 store.acceptDiskText(change)
                 editor.setModified(store.isModified(text: editor.text))
+                lastSaveProblem = "\(Self.baseName(path)) was changed on disk: its change is merged as an edit by \"disk\". "
+                    + "Not saved yet: save again to write the merged text"
                 editor.notify("\(Self.baseName(path)) was changed on disk: its change is merged as an edit by \"disk\". "
                     + "Not saved yet: Ctrl-S writes the merged text")
                 return
             }
         } catch {
+            lastSaveProblem = "\(error)"
             editor.didSave(error: "\(error)")
             return
         }
         if !anyway, let warning = store.saveWarning() {
+            lastSaveProblem = warning
             editor.askToSaveAnyway(warning)
             return
         }
         do {
             try store.writePlainText(text)
         } catch {
+            lastSaveProblem = "\(error)"
             editor.didSave(error: "\(error)")
             return
         }
         // The file is written: say so, whatever happens to the history next.
+        lastSaveProblem = nil
         editor.didSave(error: nil)
         do {
             let note = try store.noteSaved(text, current: editor.doc.rga)
@@ -331,6 +341,11 @@ public final class EditorSession {
             editor.notify("Saved \(editor.fileName), but its history is NOT saved: \(error)")
         }
     }
+
+    /// How the last save ended: nil when FILE was written whole (its
+    /// history may still be failing: see `historyFailure`), else why not,
+    /// in a sentence. Set by every save; for `weave connect`'s `saved` reply.
+    public private(set) var lastSaveProblem: String?
 
     /// Hands the editor the timeline of the whole history (F2).
     func openTimeTravel() {
