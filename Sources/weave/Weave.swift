@@ -49,7 +49,8 @@ enum CommandWords {
     static func problem(_ args: [String], commands: [String], exists: (String) -> Bool) -> String? {
         guard let first = args.first else { return nil }
         if first.hasPrefix("-") {
-            let known = ["-h", "--help", "--version", "--read-only", "--generate-completion-script"]
+            // --experimental-dump-help: what the man page generator (generate-manual) reads.
+            let known = ["-h", "--help", "--version", "--read-only", "--generate-completion-script", "--experimental-dump-help"]
             if known.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) { return nil }
             return "unknown option '\(first)' (weave --help lists the commands; weave edit FILE edits a file)"
         }
