@@ -24,8 +24,13 @@ import WeaveTestSupport
         ben.session.press(.resize(width: 100, height: 20))
         #expect(pumpLinks([ann.link, ben.link]) { ann.session.editor.text == ben.session.editor.text && !ann.session.editor.text.isEmpty })
         for _ in 0 ..< 12 { ben.session.press(.down) }
-        #expect(pumpLinks([ann.link, ben.link]) { ann.link.presences.values.contains { $0.name == "ben" && $0.cursor != nil } },
-                "ben's cursor reaches ann through the relay")
+        // Each Down may send a cursor: wait for the last one, not the first.
+        #expect(pumpLinks([ann.link, ben.link]) {
+            ann.link.presences.values.contains { $0.name == "ben" && $0.cursor != nil }
+                && ann.session.editor.remoteCursors.contains {
+                    $0.name == "ben" && ann.session.editor.doc.rga.cursorIndex(after: $0.after) == ben.session.editor.cursor
+                }
+        }, "ben's latest cursor reaches ann through the relay")
         // The status line names ben beside the relay.
         #expect(Set(ann.session.editor.peerBadges.map(\.name)) == ["serve", "ben"])
         // F4 lists him, relayed, and Enter goes to his cursor.
