@@ -57,7 +57,7 @@ extension Editor {
         case .ctrl("c"), .alt("6"):
             copySelectionOrLine()
             return true
-        case .ctrl("x"), .ctrl("k") where selection != nil:
+        case .ctrl("k") where selection != nil, .ctrl("x"):  // Ctrl-X always; Ctrl-K here only on a selection
             if let r = selection { cutSelection(r) } else {
                 mark = nil
                 lastKeyWasCut = wasCut
