@@ -219,7 +219,7 @@ public final class BridgeClient {
             let files = (session.editor.workspaceFiles ?? []).map { ClientMessage.FileEntry(path: $0.path, peers: $0.peers.map(\.name)) }
             if files != lastFiles {
                 lastFiles = files
-                send(.folder(root: workspace.folder.root, files: files))
+                send(.folder(root: Self.absolute(workspace.folder.root), files: files))
             }
         }
         for uri in shown.keys.sorted() {
@@ -263,6 +263,22 @@ public final class BridgeClient {
             guard n > 0 else { gone = true; session.loop.stop(); return }
             done += n
         }
+    }
+
+    /// `path` from the root of the file system (the editor may run in
+    /// another directory than weave was given it relative to): the real
+    /// path when it exists, else joined to the working directory.
+    static func absolute(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        if path.hasPrefix("/") { return path }
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
+        guard buffer.withUnsafeMutableBufferPointer({ p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { getcwd($0, p.count) } }) != nil
+        else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        return (cwd == "/" ? "" : cwd) + "/" + path
     }
 
     /// A peer colour as the editor draws it (the terminal's hue, as #rrggbb).

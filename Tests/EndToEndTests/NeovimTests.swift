@@ -34,12 +34,12 @@ struct NeovimTests {
     }
 
     /// Neovim in tmux with the plugin, joining with `args` (as :WeaveJoin takes them).
-    static func neovim(_ dir: TempDir, weave: String, join args: String, file: String) throws -> Tmux {
+    static func neovim(_ dir: TempDir, weave: String, join args: String, file: String, in cwd: String? = nil) throws -> Tmux {
         try requireNeovim()
         let vimArgs = ["-n", "-u", "NONE", "-c", "'set rtp+=\(plugin)'", "-c", "'runtime! plugin/weave.lua'",
                        "-c", "'let g:weave_command=\"\(weave)\"'", "-c", "'let g:weave_name=\"bob\"'",
                        "-c", "'WeaveJoin \(args) \(file)'"]
-        return try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config nvim " + vimArgs.joined(separator: " "))
+        return try Tmux(command: "env " + (cwd.map { "-C \($0) " } ?? "") + "WEAVE_CONFIG_DIR=\(dir.path)/bob-config nvim " + vimArgs.joined(separator: " "))
     }
 
     /// The plugin's state, through `:lua require'weave'.dump(PATH)`.
@@ -200,7 +200,8 @@ struct NeovimTests {
         var words = try Tmux.joinArguments(weave: weave, file: proj, config: dir.path + "/alice-config").split(separator: " ")
         words.removeLast()
         let mirror = dir.path + "/mirror"
-        let vim = try Self.neovim(dir, weave: weave, join: words.joined(separator: " "), file: mirror + "/")
+        // Joined as a user does, into a folder named relative to Neovim's working directory.
+        let vim = try Self.neovim(dir, weave: weave, join: words.joined(separator: " "), file: "mirror/", in: dir.path)
         defer { vim.kill() }
         try waitUntil("Neovim shows the folder's first file", seconds: 20, state: { vim.capture() }) {
             let state = try Self.dump(vim, dir)

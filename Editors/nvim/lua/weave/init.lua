@@ -185,7 +185,7 @@ local attach_folder_file
 -- first file is shown when no buffer of the folder is.
 function handlers.folder(p)
   local first = S.root == nil
-  S.root, S.files = p.root, p.files
+  S.root, S.files = (vim.fn.fnamemodify(p.root, ":p"):gsub("/$", "")), p.files
   if first then
     vim.api.nvim_create_autocmd("BufReadCmd", { group = S.group, pattern = S.root .. "/*",
       callback = function(a) attach_folder_file(a.buf, a.file) end })
@@ -314,6 +314,7 @@ end
 attach_folder_file = function(buf, file)
   if not S or not S.root then return end
   local path = vim.fn.fnamemodify(file, ":p")
+  if path:sub(1, #S.root + 1) ~= S.root .. "/" then return end
   local uri = path:sub(#S.root + 2)
   if uri:match("^%.") or uri:match("/%.") then
     local ok, lines = pcall(vim.fn.readfile, path)
