@@ -150,12 +150,13 @@ struct PeerTmuxTests {
         second.sendKeys("C-q")
         second.sendKeys("C-q")
         try second.waitFor("WEAVE-EXIT=0")
-        // In memory: Ctrl-S explains that there is no file.
+        // In memory: Ctrl-S explains that there is no file, and how to keep one
+        // (the advice itself is followed by PolishTmuxTests).
         let memory = try Tmux(command: "env WEAVE_CONFIG_DIR=\(dir.path)/bob-config \(weave) join \(try invite(file, dir)) --name carol")
         defer { memory.kill() }
         try memory.waitFor("zero one")
         memory.sendKeys("C-s")
-        try memory.waitFor("Not saved: no file")
+        try memory.waitFor("Not saved: in memory; keep it: weave join")
         memory.sendKeys("C-q")
         try memory.waitFor("WEAVE-EXIT=0")
         host.sendKeys("C-q")
