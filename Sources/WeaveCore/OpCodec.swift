@@ -197,97 +197,31 @@ public enum OpCodec {
     /// else: wrong magic, a newer version, truncation, bad varints, indexes out
     /// of range, invalid UTF-8, or bytes left over. O(input size).
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [Operation] {
-        var head = ByteReader(bytes)
-        guard bytes.count >= 4, Array(bytes[0 ..< 4]) == magic else { throw .badMagic }
-        head.offset = 4
-        let v = try head.byte("version")
-        guard v == version else { throw .unsupportedVersion(found: Int(v), supported: Int(version)) }
-        let replicaCount = try head.count("replica count", atMost: head.remaining / 8)
-        var ids: [ReplicaID] = []
-        ids.reserveCapacity(replicaCount)
-        for _ in 0 ..< replicaCount { ids.append(ReplicaID(try head.u64le("replica ID"))) }
-        let opCount = try head.count("operation count", atMost: head.remaining)
-        let metaLength = try head.count("metadata length", atMost: head.remaining)
-        let metaBase = head.offset
-        var meta = ByteReader(Array(try head.take(metaLength, "metadata")), base: metaBase)
-        let textLength = try head.count("text length", atMost: head.remaining)
-        let textBase = head.offset
-        var text = ByteReader(Array(try head.take(textLength, "text")), base: textBase)
-        guard head.isAtEnd else { throw .trailingBytes(offset: head.offset) }
-        guard opCount <= metaLength else { throw .inconsistent("\(opCount) operations in \(metaLength) bytes of metadata") }
-
-        func replica(_ what: String) throws(DecodeError) -> Int {
-            try meta.count(what, atMost: replicaCount - 1)
-        }
-        func offsetCounter(_ base: Int64, minus delta: Int64, _ what: String, at: Int) throws(DecodeError) -> UInt32 {
-            let (c, overflow) = base.subtractingReportingOverflow(delta)
-            guard !overflow, c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + at, field: what) }
-            return UInt32(c)
-        }
-
+        let sections = try sections(ByteReader(bytes))
+        var text = sections.text
+        var meta = MetadataReader(sections)
+        let ids = sections.ids
         var ops: [Operation] = []
-        ops.reserveCapacity(opCount)
-        var p = Predictor(replicas: replicaCount)
-        for _ in 0 ..< opCount {
-            let tagAt = meta.offset
-            let tag = try meta.varint("operation tag")
-            let r: Int
-            if tag & sameReplica != 0 {
-                guard p.lastReplica >= 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                r = p.lastReplica
-            } else {
-                r = try replica("operation replica")
-            }
-            let seq = tag & expectedSeq != 0 ? p.seqEnd[r] : try meta.u32("operation seq")
-            let counter: UInt32
-            if tag & expectedCounter != 0 {
-                let c = Int64(seq) + p.delta[r]
-                guard c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation counter") }
-                counter = UInt32(c)
-            } else {
-                counter = try meta.u32("operation counter")
-            }
-            let n64 = tag >> UInt64(tagBits)
+        ops.reserveCapacity(sections.operationCount)
+        for _ in 0 ..< sections.operationCount {
+            let head = try meta.head()
             let body: Operation.Body
-            if tag & isDelete != 0 {
-                guard tag & (chainedRef | noRef) == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                guard n64 <= UInt64(meta.remaining / 3) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+            if head.isDelete {
                 var runs: [DeletedRun] = []
-                runs.reserveCapacity(Int(n64))
-                var previous = Int64(counter)
-                for _ in 0 ..< Int(n64) {
-                    let rr = try replica("deleted run replica")
-                    let at = meta.offset
-                    let start = try offsetCounter(previous, minus: try meta.zigzag("deleted run start"), "deleted run start", at: at)
-                    let lengthAt = meta.offset
-                    let lb = try meta.varint("deleted run length")
-                    guard lb >> 1 <= UInt64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + lengthAt, field: "deleted run length") }
-                    runs.append(DeletedRun(start: ElementID(counter: start, replica: ids[rr]), length: UInt32(lb >> 1), backward: lb & 1 == 1))
-                    previous = Int64(start)
-                }
+                runs.reserveCapacity(Int(head.count))
+                _ = try meta.deletedRuns(head, nonEmpty: false) { runs.append($0) }
                 body = .delete(runs)
             } else {
-                var after: ElementID?
-                if tag & noRef != 0 {
-                    guard tag & chainedRef == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                    after = nil
-                } else if tag & chainedRef != 0 {
-                    guard counter > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "insert reference") }
-                    after = ElementID(counter: counter - 1, replica: ids[r])
-                } else {
-                    let rr = try replica("insert reference replica")
-                    let at = meta.offset
-                    after = ElementID(counter: try offsetCounter(Int64(counter), minus: try meta.zigzag("insert reference"), "insert reference", at: at), replica: ids[rr])
-                }
-                guard n64 <= UInt64(text.remaining) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "inserted length") }
-                body = .insert(after: after, text: try text.utf8(count: Int(n64), "inserted text"))
+                let after = try meta.insertReference(head)
+                guard head.count <= UInt64(text.remaining) else { throw .valueOutOfRange(offset: head.at, field: "inserted length") }
+                body = .insert(after: after, text: try text.utf8(count: Int(head.count), "inserted text"))
             }
-            let op = Operation(replica: ids[r], seq: seq, counter: counter, body: body)
-            p.update(r, seq: seq, counter: counter, length: op.length)
+            let op = Operation(replica: ids[head.replica], seq: head.seq, counter: head.counter, body: body)
+            meta.finish(head, length: op.length)
             ops.append(op)
         }
-        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.base + meta.offset) }
-        guard text.isAtEnd else { throw .trailingBytes(offset: text.base + text.offset) }
+        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.meta.position) }
+        guard text.isAtEnd else { throw .trailingBytes(offset: text.position) }
         return ops
     }
 }
@@ -316,22 +250,8 @@ extension OpCodec {
     public static func decodeLog(_ r: ByteReader,
                                  each: (_ replica: ReplicaID, _ seq: UInt32, _ length: Int) -> Void = { _, _, _ in })
         throws(DecodeError) -> OperationLog {
-        var head = r
-        guard head.remaining >= 4, head.bytes[head.offset ..< head.offset + 4].elementsEqual(magic) else { throw .badMagic }
-        head.offset += 4
-        let v = try head.byte("version")
-        guard v == version else { throw .unsupportedVersion(found: Int(v), supported: Int(version)) }
-        let replicaCount = try head.count("replica count", atMost: head.remaining / 8)
-        var ids: [ReplicaID] = []
-        ids.reserveCapacity(replicaCount)
-        for _ in 0 ..< replicaCount { ids.append(ReplicaID(try head.u64le("replica ID"))) }
-        let opCount = try head.count("operation count", atMost: head.remaining)
-        let metaLength = try head.count("metadata length", atMost: head.remaining)
-        var meta = try head.window(metaLength, "metadata")
-        let textLength = try head.count("text length", atMost: head.remaining)
-        let textReader = try head.window(textLength, "text")
-        guard head.isAtEnd else { throw .trailingBytes(offset: head.position) }
-        guard opCount <= metaLength else { throw .inconsistent("\(opCount) operations in \(metaLength) bytes of metadata") }
+        let sections = try sections(r)
+        let textReader = sections.text
 
         // The whole text section at once: the log's scalars.
         let decoded = textReader.bytes.withUnsafeBytes { raw in
@@ -346,87 +266,36 @@ extension OpCodec {
         case .failure(let e): throw e
         }
 
-        func replica(_ what: String) throws(DecodeError) -> Int {
-            try meta.count(what, atMost: replicaCount - 1)
-        }
-        func offsetCounter(_ base: Int64, minus delta: Int64, _ what: String, at: Int) throws(DecodeError) -> UInt32 {
-            let (c, overflow) = base.subtractingReportingOverflow(delta)
-            guard !overflow, c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + at, field: what) }
-            return UInt32(c)
-        }
-
+        var meta = MetadataReader(sections)
+        let ids = sections.ids
         var log = OperationLog()
-        log.entries.reserveCapacity(opCount)
+        log.entries.reserveCapacity(sections.operationCount)
         var used = 0  // scalars of `text` taken by the inserts so far
         var runs: [DeletedRun] = []
-        var p = Predictor(replicas: replicaCount)
-        for _ in 0 ..< opCount {
-            let tagAt = meta.offset
-            let tag = try meta.varint("operation tag")
-            let r: Int
-            if tag & sameReplica != 0 {
-                guard p.lastReplica >= 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                r = p.lastReplica
-            } else {
-                r = try replica("operation replica")
-            }
-            let seq = tag & expectedSeq != 0 ? p.seqEnd[r] : try meta.u32("operation seq")
-            let counter: UInt32
-            if tag & expectedCounter != 0 {
-                let c = Int64(seq) + p.delta[r]
-                guard c >= 0, c <= Int64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation counter") }
-                counter = UInt32(c)
-            } else {
-                counter = try meta.u32("operation counter")
-            }
-            let n64 = tag >> UInt64(tagBits)
+        for _ in 0 ..< sections.operationCount {
+            let head = try meta.head()
             let length: Int
-            if tag & isDelete != 0 {
-                guard tag & (chainedRef | noRef) == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                guard n64 <= UInt64(meta.remaining / 3), n64 > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+            if head.isDelete {
                 runs.removeAll(keepingCapacity: true)
-                var previous = Int64(counter)
-                var units: UInt64 = 0
-                for _ in 0 ..< Int(n64) {
-                    let rr = try replica("deleted run replica")
-                    let at = meta.offset
-                    let start = try offsetCounter(previous, minus: try meta.zigzag("deleted run start"), "deleted run start", at: at)
-                    let lengthAt = meta.offset
-                    let lb = try meta.varint("deleted run length")
-                    guard lb >> 1 <= UInt64(UInt32.max), lb >> 1 > 0 else { throw .valueOutOfRange(offset: meta.base + lengthAt, field: "deleted run length") }
-                    runs.append(DeletedRun(start: ElementID(counter: start, replica: ids[rr]), length: UInt32(lb >> 1), backward: lb & 1 == 1))
-                    units += lb >> 1
-                    previous = Int64(start)
-                }
+                let units = try meta.deletedRuns(head, nonEmpty: true) { runs.append($0) }
                 // An operation's units fit its seq and counter ranges (a UInt32 each).
-                guard units <= UInt64(UInt32.max) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "deleted run count") }
+                guard units <= UInt64(UInt32.max) else { throw .valueOutOfRange(offset: head.at, field: "deleted run count") }
                 length = Int(units)
                 runs.withUnsafeBufferPointer {
-                    _ = log.appendDelete(replica: ids[r], seq: seq, counter: counter, length: UInt32(units), runs: $0)
+                    _ = log.appendDelete(replica: ids[head.replica], seq: head.seq, counter: head.counter, length: UInt32(units), runs: $0)
                 }
             } else {
-                var after: ElementID?
-                if tag & noRef != 0 {
-                    guard tag & chainedRef == 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "operation tag") }
-                    after = nil
-                } else if tag & chainedRef != 0 {
-                    guard counter > 0 else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "insert reference") }
-                    after = ElementID(counter: counter - 1, replica: ids[r])
-                } else {
-                    let rr = try replica("insert reference replica")
-                    let at = meta.offset
-                    after = ElementID(counter: try offsetCounter(Int64(counter), minus: try meta.zigzag("insert reference"), "insert reference", at: at), replica: ids[rr])
-                }
-                guard n64 > 0, n64 <= UInt64(text.count - used) else { throw .valueOutOfRange(offset: meta.base + tagAt, field: "inserted length") }
-                length = Int(n64)
-                _ = log.appendInsertEntry(replica: ids[r], seq: seq, counter: counter, after: after,
+                let after = try meta.insertReference(head)
+                guard head.count > 0, head.count <= UInt64(text.count - used) else { throw .valueOutOfRange(offset: head.at, field: "inserted length") }
+                length = Int(head.count)
+                _ = log.appendInsertEntry(replica: ids[head.replica], seq: head.seq, counter: head.counter, after: after,
                                           length: UInt32(length), payload: UInt32(used))
                 used += length
             }
-            each(ids[r], seq, length)
-            p.update(r, seq: seq, counter: counter, length: length)
+            each(ids[head.replica], head.seq, length)
+            meta.finish(head, length: length)
         }
-        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.position) }
+        guard meta.isAtEnd else { throw .trailingBytes(offset: meta.meta.position) }
         guard used == text.count else { throw .trailingBytes(offset: textReader.position + text.utf8Count(0 ..< used)) }
         log.scalars = text
         return log
