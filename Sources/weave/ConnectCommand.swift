@@ -70,14 +70,8 @@ struct Connect: ParsableCommand {
                 (options.port, options.bind, options.log, options.offline) = (port, bind, log, offline)
                 live = try SessionStart.host(host, options)
             } else {
-                guard let (h, p) = Join.parse(address ?? "") else {
-                    throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address ?? ""))")
-                }
-                if let problem = NumericOption.unresolvable(h) { throw ValidationFailure(problem) }
-                guard let invitation = Invitation(token: invite ?? "") else {
-                    throw ValidationFailure("--invite: not an invitation (expected the wv1-… token in the host's join command)")
-                }
-                var options = JoinOptions(host: h, port: p, invitation: invitation, name: name)
+                let target = try PeerTarget(address: address ?? "", invite: invite ?? "")
+                var options = JoinOptions(host: target.host, port: target.port, invitation: target.invitation, name: name)
                 (options.log, options.offline, options.timeout) = (log, offline, timeout)
                 live = try SessionStart.join(into: file, options, progress: say)
             }

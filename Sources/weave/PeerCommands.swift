@@ -134,19 +134,9 @@ struct Join: ParsableCommand {
     }
 
     func run() throws {
-        guard let (host, port) = Join.parse(address) else {
-            throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address))")
-        }
-        // A name that does not resolve is said now, not after --timeout.
-        if let problem = NumericOption.unresolvable(host) { throw ValidationFailure(problem) }
-        var invitation: Invitation?
-        if let invite {
-            guard let parsed = Invitation(token: invite) else {
-                throw ValidationFailure("--invite: not an invitation (expected the wv1-… token in the host's join command)")
-            }
-            invitation = parsed
-        }
-        var options = JoinOptions(host: host, port: port, invitation: invitation, name: name)
+        // validate() made sure --invite is given.
+        let peer = try PeerTarget(address: address, invite: invite ?? "")
+        var options = JoinOptions(host: peer.host, port: peer.port, invitation: peer.invitation, name: name)
         (options.log, options.offline, options.timeout, options.open) = (log, offline, timeout, open)
         let target = file
         let live = try starting {

@@ -26,15 +26,9 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        guard let (host, port) = Join.parse(address) else {
-            throw ValidationFailure("expected HOST:PORT, such as 127.0.0.1:7070 (got \(address))")
-        }
-        if let problem = NumericOption.unresolvable(host) { throw ValidationFailure(problem) }
-        guard let invitation = Invitation(token: invite) else {
-            throw ValidationFailure("--invite: not an invitation (expected the wv1-… token in the host's join command)")
-        }
+        let target = try PeerTarget(address: address, invite: invite)
         do {
-            for line in try StatusProbe.run(host: host, port: port, invitation: invitation, seconds: timeout) { print(line) }
+            for line in try StatusProbe.run(host: target.host, port: target.port, invitation: target.invitation, seconds: timeout) { print(line) }
         } catch {
             FileHandleStderr.write("weave status: \(error)\n")
             throw ExitCode(1)
