@@ -67,6 +67,21 @@ public struct Grid: Sendable, Equatable {
         public static let authorPalette: [Colour] = [.cyan, .magenta, .yellow, .green, .blue, .red]
         /// The colour of author or peer number `i`.
         public static func author(_ i: Int) -> Colour { authorPalette[((i % authorPalette.count) + authorPalette.count) % authorPalette.count] }
+
+        /// The hue as #rrggbb, close to what common terminals draw it in: for
+        /// an editor that draws peers itself (the editor protocol).
+        public var hex: String {
+            switch self {
+            case .standard: return "#c0c0c0"
+            case .red: return "#d75f5f"
+            case .green: return "#5faf5f"
+            case .yellow: return "#d7af00"
+            case .blue: return "#5f87d7"
+            case .magenta: return "#af5fd7"
+            case .cyan: return "#00afaf"
+            case .white: return "#e4e4e4"
+            }
+        }
     }
 
     /// The colours of syntax classes, as cell colours 16 and up (apart from

@@ -232,7 +232,7 @@ public final class BridgeClient {
             let cursors = !showsIt ? [] : session.editor.remoteCursors.map { c -> ClientMessage.PeerCursor in
                 let head = s.bridge.position(ofIndex: rga.cursorIndex(after: c.after) ?? 0)
                 let anchor = c.hasSelection ? s.bridge.position(ofIndex: rga.cursorIndex(after: c.selectionEnd) ?? 0) : nil
-                return ClientMessage.PeerCursor(name: c.name, colour: Self.hex(c.colour), head: head, anchor: anchor)
+                return ClientMessage.PeerCursor(name: c.name, colour: c.colour.hex, head: head, anchor: anchor)
             }
             if cursors != s.lastCursors {
                 s.lastCursors = cursors
@@ -240,7 +240,7 @@ public final class BridgeClient {
             }
             shown[uri] = s
         }
-        let peers = session.editor.peerBadges.map { ClientMessage.PeerEntry(name: $0.name, colour: Self.hex($0.colour)) }
+        let peers = session.editor.peerBadges.map { ClientMessage.PeerEntry(name: $0.name, colour: $0.colour.hex) }
         if peers != lastPeers {
             lastPeers = peers
             send(.peers(peers))
@@ -279,19 +279,5 @@ public final class BridgeClient {
         else { return path }
         let cwd = String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
         return (cwd == "/" ? "" : cwd) + "/" + path
-    }
-
-    /// A peer colour as the editor draws it (the terminal's hue, as #rrggbb).
-    static func hex(_ c: Grid.Colour) -> String {
-        switch c {
-        case .standard: return "#c0c0c0"
-        case .red: return "#d75f5f"
-        case .green: return "#5faf5f"
-        case .yellow: return "#d7af00"
-        case .blue: return "#5f87d7"
-        case .magenta: return "#af5fd7"
-        case .cyan: return "#00afaf"
-        case .white: return "#e4e4e4"
-        }
     }
 }
