@@ -105,7 +105,7 @@ let package = Package(
         // The editor protocol's pure part (framing, messages, reconciliation): `weave connect`.
         .target(name: "WeaveBridge", dependencies: ["WeaveCore", "WeaveEditor"]),
         // `weave demo`: replicas side by side in one terminal, scripted.
-        .target(name: "WeaveDemo", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal", "WeavePeer"]),
+        .target(name: "WeaveDemo", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveTerminal", "WeavePeer", "WeaveSession"]),
         // Examples/WeaveBot: a headless peer that types a file (Weave as a library).
         .executableTarget(name: "weave-bot", dependencies: ["WeaveCore", "WeavePeer"], path: "Examples/WeaveBot"),
         // Shared by the test targets: the seeded generator, temporary folders,

@@ -5,6 +5,7 @@ import WeaveCore
 import WeaveEditor
 import WeaveHistory
 import WeavePeer
+import WeaveSession
 import WeaveTerminal
 
 /// `weave demo`: two or three real replicas in one terminal, each an editor
@@ -57,21 +58,16 @@ public final class DemoSession {
         self.log = try log.map { try DemoLog(path: $0) }
         script = DemoScript.make(scenario, peers: peers)
         loop = EventLoop()
-        // Every link runs over TLS 1.3 here too: the first replica hosts with a
+        // Every link runs over TLS 1.3 here too, started as weave host and
+        // join start theirs (LoopbackStart): the first replica hosts with a
         // throwaway identity and one invitation, which the others join with.
-        let hostIdentity = try PeerIdentity.generate(name: "weave demo")
-        let invitation = Invitation.make(for: hostIdentity)
+        let docs = (0 ..< peers).map { RGA(replica: ReplicaID(UInt64(0xA0 + $0))) }
+        let replicas = try LoopbackStart.replicas(docs, names: Array(names.prefix(peers)))
         for i in 0 ..< peers {
-            let replica = ReplicaID(UInt64(0xA0 + i))
-            let doc = RGA(replica: replica)
-            let inbox = try PeerInbox()
-            var config = PeerHub.Configuration(name: names[i], colour: UInt8(i))
-            if i == 0 { config.security = PeerSecurity(identity: hostIdentity, invitations: InvitationBook([invitation])) }
-            let hub = PeerHub(document: doc, configuration: config, onEvent: inbox.post)
-            var editor = Editor(fileName: "replica \(names[i])", document: doc)
+            var editor = Editor(fileName: "replica \(names[i])", document: docs[i])
             editor.peersStatus = "online"
             editor.keyHint = ""  // the editor's own hint (^S save, ^Q quit…) does not apply in a demo pane
-            panes.append(Pane(editor: editor, hub: hub, inbox: inbox))
+            panes.append(Pane(editor: editor, hub: replicas[i].hub, inbox: replicas[i].inbox))
         }
         var authors: [ReplicaID: Author] = [:]
         for i in 0 ..< peers {
@@ -79,8 +75,6 @@ public final class DemoSession {
             authors[id] = Author(replica: id, name: names[i], colour: i)
         }
         for i in panes.indices { panes[i].history.authors = authors }
-        let address = try panes[0].hub.listen(host: "127.0.0.1", port: 0)
-        for i in 1 ..< peers { _ = panes[i].hub.connect(host: "127.0.0.1", port: address.port ?? 0, invitation: invitation) }
         banner = "Weave demo: \(scenario.title)"
     }
 
