@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The settings file, settings.toml (issue 33).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // `weave serve` as a service: its ServiceGroup takes SIGTERM and SIGINT and bounds the drain (issue 35).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // The CRDT: pure, no I/O, the standard library and swift-collections only.
@@ -64,6 +66,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Peers: frames, messages, handshake, sync and relay over SwiftNIO (docs/WIRE.md).
         .target(
@@ -139,6 +144,8 @@ let package = Package(
             "WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveStore", "WeavePeer", "WeaveSession", "WeaveWorkspace", "WeaveTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),  // RelayServiceTests
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Real processes: the weave binary in tmux, child processes, the examples.
         .testTarget(name: "EndToEndTests", dependencies: [

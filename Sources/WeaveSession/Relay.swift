@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
+import ServiceLifecycle
+import UnixSignals
 import WeaveCore
 import WeavePeer
 import WeaveStore
@@ -20,6 +23,8 @@ public struct ServeOptions {
     public var metrics: String?
     /// `--log-json`: the log as JSON lines instead of key=value lines.
     public var logJSON = false
+    /// `--stop-timeout`: how long the drain after SIGTERM or SIGINT may take before the relay exits anyway.
+    public var stopTimeout: Duration = .seconds(10)
 
     public init() {}
 
@@ -43,15 +48,20 @@ public struct ServeOptions {
 /// SIGTERM.
 ///
 /// The hub's loop only queues (history batches, report lines): the disk and
-/// the report are written from the serving thread, so neither can stall a
-/// link. `start` blocks SIGINT and SIGTERM before NIO starts its threads, so
-/// only `run`'s `sigtimedwait` sees them.
-public final class Relay {
+/// the report are written from the serving thread (`RelayService`), so neither
+/// can stall a link. `serve` runs it as a swift-service-lifecycle service,
+/// whose `ServiceGroup` takes SIGTERM and SIGINT. `start` blocks both in the
+/// calling thread before NIO starts its threads (and the command line blocks
+/// them on the main thread: `holdStopSignals`), so that until the group's
+/// handlers are in place a stop signal waits instead of killing the relay.
+/// `@unchecked Sendable`: `tick` and `finish` run on the serving thread only.
+public final class Relay: @unchecked Sendable {
     /// What to print once it listens: where, and the command that joins.
     public private(set) var banner: [String]
     private let hub: PeerHub
     private let lines: LineQueue
-    private var stop: sigset_t
+    /// The `--log` logger (also the `ServiceGroup`'s).
+    private let logger: Logger
     /// Called every 100 ms on the serving thread: makes queued work durable; returns sentences for problems.
     private let tick: () -> [String]
     /// Called after the hub has shut down: writes the last state; returns the closing line.
@@ -59,9 +69,9 @@ public final class Relay {
     /// `--metrics`: the HTTP server (closed when the relay stops).
     private var metricsServer: MetricsServer?
 
-    private init(banner: [String], hub: PeerHub, lines: LineQueue, stop: sigset_t, tick: @escaping () -> [String],
+    private init(banner: [String], hub: PeerHub, lines: LineQueue, logger: Logger, tick: @escaping () -> [String],
                  finish: @escaping (RGA) throws -> String) {
-        (self.banner, self.hub, self.lines, self.stop, self.tick, self.finish) = (banner, hub, lines, stop, tick, finish)
+        (self.banner, self.hub, self.lines, self.logger, self.tick, self.finish) = (banner, hub, lines, logger, tick, finish)
     }
 
     /// Opens FILE (or DIR) with its history and listens. Throws `StartFailure`.
@@ -115,7 +125,7 @@ public final class Relay {
         var (config, invitations) = try configuration(path, options)
         let metrics = try metrics(path, options, &config)
         if let metrics { history.onFlush = { metrics.flushed(in: $0) } }
-        let stop = blockStopSignals()
+        holdStopSignals()
         let lines = LineQueue()
         let hub = PeerHub(document: document, configuration: config, onEvent: { event in
             if case .remoteOperations(let ops, _) = event { history.record(ops) }
@@ -130,7 +140,7 @@ public final class Relay {
             "serving \(path) (\(document.count) characters) on \(at.address) (TLS 1.3, invited peers only)",
             "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation))",
             "stop with Ctrl-C; the text is saved to \(path)",
-        ], hub: hub, lines: lines, stop: stop, tick: {
+        ], hub: hub, lines: lines, logger: config.logger, tick: {
             // Recorded batches are made durable (group commit: at most ~100 ms after they arrived).
             history.flushIfNeeded().map { ["history not saved: \($0)"] } ?? []
         }, finish: { final in
@@ -154,7 +164,7 @@ public final class Relay {
         let relay = WorkspaceRelay(folder: folder)
         let metrics = try metrics(root, options, &config, names: { [relay] in relay.path(of: $0) })
         if let metrics { relay.onCommit = { metrics.flushed(in: $0, documents: $1) } }
-        let stop = blockStopSignals()
+        holdStopSignals()
         let lines = LineQueue()
         let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
             relay.post(event)
@@ -173,24 +183,48 @@ public final class Relay {
             "serving the folder \(root) (\(folder.state.files.count) files) on \(at.address) (TLS 1.3, invited peers only)",
             "join with: \(HostInvitations.joinCommand(address: at.address, at.invitation)) \(base)/",
             "stop with Ctrl-C",
-        ], hub: hub, lines: lines, stop: stop, tick: { relay.process() }, finish: { _ in
+        ], hub: hub, lines: lines, logger: config.logger, tick: { relay.process() }, finish: { _ in
             try relay.finish()
             return "saved the folder \(root) (\(folder.state.files.count) files)"
         }).serveMetrics(metrics, options)
     }
 
-    /// Serves until SIGINT or SIGTERM: every 100 ms `say`s the queued
-    /// join/leave lines and the problems of making work durable (prefixed
-    /// "! "); then says goodbye to every peer, writes the last state and
-    /// returns the closing line. Throws what the last write threw.
-    public func run(say: (String) -> Void) throws -> String {
-        var wait = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-        while sigtimedwait(&stop, nil, &wait) < 0 {
-            for line in lines.take() { say(line) }
-            for problem in tick() { say("! \(problem)") }
+    /// Serves until SIGTERM or SIGINT, as a `ServiceGroup` of the relay
+    /// (`RelayService`) and the `--metrics` server (`MetricsService`): every
+    /// 100 ms `say`s the queued join/leave lines and the problems of making
+    /// work durable (prefixed "! "). On the signal, the drain: what came is
+    /// made durable, every peer is told the relay is restarting, the last
+    /// state is written; returns `.drained` with the closing line. Returns
+    /// `.forced` if a second signal comes or the drain takes longer than
+    /// `stopTimeout` (the caller then exits at once, non-zero: the histories
+    /// hold every edit made durable before the drain stalled). Throws what
+    /// the last write threw.
+    public func serve(stopTimeout: Duration, say: @escaping @Sendable (String) -> Void) async throws -> RelayStop {
+        let relay = RelayService(tick: { [self] in report(say) }, drain: { [self] in try drain(say) }, bound: stopTimeout)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let metricsServer {
+            // First in the list: the group stops services in reverse, so the figures stay up during the drain.
+            services.append(.init(service: MetricsService(metricsServer), successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
         }
+        services.append(.init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup))
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = stopTimeout
+        try await ServiceGroup(configuration: configuration).run()
+        return relay.outcome ?? .forced("the relay stopped before it was asked to")
+    }
+
+    /// The queued lines, and the problems of making work durable (the serving thread).
+    private func report(_ say: (String) -> Void) {
+        for line in lines.take() { say(line) }
+        for problem in tick() { say("! \(problem)") }
+    }
+
+    /// After the stop signal (the serving thread): durable first, then the goodbyes, then the last state.
+    private func drain(_ say: (String) -> Void) throws -> String {
+        report(say)
         let final = try hub.shutdown(saying: PeerHub.restartingReason)
-        metricsServer?.close()
         for line in lines.take() { say(line) }
         return try finish(final)
     }
@@ -205,14 +239,16 @@ public final class Relay {
         }
     }
 
-    /// Blocks SIGINT and SIGTERM (before NIO starts its threads), so that only
-    /// `sigtimedwait` sees them. Returns the set.
-    static func blockStopSignals() -> sigset_t {
+    /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it
+    /// starts afterwards, such as NIO's). Once every thread blocks them, a stop
+    /// signal stays pending until the `ServiceGroup`'s handler (Dispatch's
+    /// signal source: a signalfd on Linux) takes it, instead of killing the
+    /// relay before the handler is in place. Idempotent.
+    public static func holdStopSignals() {
         var stop = sigset_t()
         sigemptyset(&stop)
         sigaddset(&stop, SIGINT)
         sigaddset(&stop, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stop, nil)
-        return stop
     }
 }

@@ -261,6 +261,12 @@ public final class MetricsServer: @unchecked Sendable {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
     }
+
+    /// Closes the listener and its loop, without blocking a thread (`MetricsService`).
+    public func stop() async {
+        try? await channel?.close().get()
+        try? await group.shutdownGracefully()
+    }
 }
 
 final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {

@@ -9,7 +9,8 @@ import WeaveSession
 /// `weave serve FILE`: a headless peer. It holds FILE's document, accepts
 /// peers, relays operations between them, and on SIGINT or SIGTERM says
 /// goodbye to every peer and writes the text back to FILE atomically.
-struct Serve: ParsableCommand {
+/// Async: the relay runs as a swift-service-lifecycle service (`Relay.serve`).
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a headless peer that keeps FILE's document and relays between peers.",
         discussion: """
@@ -17,8 +18,10 @@ struct Serve: ParsableCommand {
         links run over TLS 1.3 and admit holders of FILE's invitations only (the standing one, \
         as weave host prints it, or one from weave invite; weave revoke closes their links). \
         Peers that are not directly connected converge through it. On Ctrl-C (SIGINT) or \
-        SIGTERM the text is written back to FILE (a temporary file renamed over it). \
-        --log FILE appends a structured key=value log of connections, handshakes, errors \
+        SIGTERM the text is written back to FILE (a temporary file renamed over it), the peers are \
+        told the relay is restarting, and it exits 0; if that takes longer than --stop-timeout, or \
+        a second signal comes, it exits 1 at once (every edit received is in the history by then, \
+        unless the disk itself is stuck). --log FILE appends a structured key=value log of connections, handshakes, errors \
         and catch-up sizes.
         """
     )
@@ -48,20 +51,35 @@ struct Serve: ParsableCommand {
                                valueName: "[ADDR:]PORT"))
     var metrics: String?
 
+    @Option(help: ArgumentHelp("After SIGTERM or SIGINT, exit anyway if the drain (goodbyes, last writes) takes longer.",
+                               valueName: "seconds"))
+    var stopTimeout: Double = 10
+
     mutating func validate() throws {
         try NumericOption.check("--port", port, 0 ... 65535)
+        guard stopTimeout > 0, stopTimeout <= 3600 else {
+            throw ValidationError("--stop-timeout takes seconds between 0 and 3600 (10 by default), not \(stopTimeout)")
+        }
     }
 
-    func run() throws {
+    func run() async throws {
         if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationError(busy) }
         var options = ServeOptions()
         (options.name, options.port, options.bind, options.log, options.readOnly) = (name, port, bind, log, readOnly)
         options.metrics = metrics
         options.logJSON = logJSON
+        options.stopTimeout = .milliseconds(Int64(stopTimeout * 1000))
         let relay: Relay
         do { relay = try Relay.start(file, options) } catch let failure as StartFailure { throw ValidationError(failure.description) }
         for line in relay.banner { print(line) }
         fflush(nil)
-        print(try relay.run(say: { print($0); fflush(nil) }))
+        switch try await relay.serve(stopTimeout: options.stopTimeout, say: { print($0); fflush(nil) }) {
+        case .drained(let closing):
+            print(closing)
+        case .forced(let why):
+            print("stopped without finishing: \(why); the history keeps every edit it had made durable")
+            fflush(nil)
+            throw ExitCode(1)
+        }
     }
 }

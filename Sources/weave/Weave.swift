@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeaveSession
 import WeaveTerminal
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,12 @@ struct Weave: ParsableCommand {
 
 @main
 enum WeaveMain {
-    static func main() {
+    /// Async for `weave serve` (an `AsyncParsableCommand`: its relay runs in a
+    /// swift-service-lifecycle `ServiceGroup`). Every other command is parsed
+    /// and run here before the first suspension, so on the main thread, as
+    /// the terminal needs (ArgumentParser's own async `main` would run them
+    /// off it).
+    static func main() async {
         let names = Weave.configuration.subcommands.map { $0._commandName } + ["help"]
         if let problem = CommandWords.problem(Array(CommandLine.arguments.dropFirst()), commands: names, exists: fileExists) {
             FileHandleStderr.write("Error: \(problem)\n")
@@ -32,7 +38,18 @@ enum WeaveMain {
             FileHandleStderr.write("Error: \(refusal)\n")
             exit(1)
         }
-        Weave.main()
+        do {
+            var command = try Weave.parseAsRoot()
+            if var service = command as? AsyncParsableCommand {
+                // Before the main thread idles: SIGTERM and SIGINT wait here for the relay's ServiceGroup.
+                if service is Serve { Relay.holdStopSignals() }
+                try await service.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Weave.exit(withError: error)
+        }
     }
 }
 
