@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "WeavePeer",
             dependencies: [
-                "WeaveCore",
+                "WeaveCore", "WeaveHistory", "WeaveStore",  // authors (Author); private files (AtomicFile, FileStamp)
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "WeaveEditorTests", dependencies: ["WeaveCore", "WeaveHistory", "WeaveEditor", "WeaveSyntax", "WeaveTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "WeavePeerTests", dependencies: [
-            "WeaveCore", "WeavePeer", "WeaveTestSupport", "PeerTestSupport",
+            "WeaveCore", "WeaveHistory", "WeavePeer", "WeaveTestSupport", "PeerTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -149,7 +149,7 @@ let package = Package(
         ]),
         // Real processes: the weave binary in tmux, child processes, the examples.
         .testTarget(name: "EndToEndTests", dependencies: [
-            "WeaveCore", "WeaveStore", "WeavePeer", "WeaveDemo", "WeaveWorkspace", "WeaveTestSupport", "PeerTestSupport",
+            "WeaveCore", "WeaveHistory", "WeaveStore", "WeavePeer", "WeaveDemo", "WeaveWorkspace", "WeaveTestSupport", "PeerTestSupport",
         ]),
     ]
 )

@@ -1,11 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Crypto
 import Foundation
 import NIOSSL
+import WeaveStore
 import X509
 
 /// This installation's TLS identity: a P-256 key and a self-signed certificate,
@@ -58,7 +54,9 @@ public struct PeerIdentity: Sendable {
     }
 
     /// Loads the identity kept in `directory` (default: `defaultDirectory()`),
-    /// making and saving one (directory 0700, files 0600) if there is none.
+    /// making and saving one (directory 0700, files 0600 from their creation:
+    /// `AtomicFile.writePrivate`) if there is none. Throws `StoreError` when
+    /// they cannot be written.
     public static func loadOrCreate(directory: String? = nil) throws -> PeerIdentity {
         let dir = directory ?? defaultDirectory()
         let keyPath = dir + "/" + keyFile, certPath = dir + "/" + certificateFile
@@ -73,23 +71,9 @@ public struct PeerIdentity: Sendable {
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let identity = try generate()
         let certPEM = try Certificate(derEncoded: identity.certificateDER).serializeAsPEM().pemString
-        try writePrivate(identity.keyPEM, to: keyPath)
-        try writePrivate(certPEM + "\n", to: certPath)
+        try AtomicFile.writePrivate(keyPath, Array(identity.keyPEM.utf8))
+        try AtomicFile.writePrivate(certPath, Array((certPEM + "\n").utf8))
         return identity
-    }
-
-    /// Writes `text` to a new file created 0600 (never readable by others, not even briefly).
-    static func writePrivate(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp"
-        unlink(tmp)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw PeerError.io("cannot create \(tmp): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let ok = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count }
-        fchmod(fd, 0o600)
-        fsync(fd)
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else { throw PeerError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
     // MARK: NIOSSL

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOConcurrencyHelpers
+import WeaveStore
 
 /// What a joiner needs to join a host: the host's certificate fingerprint (the
 /// joiner pins it), an invitation ID and a random secret of 160 bits (the joiner
@@ -80,7 +81,7 @@ public final class InvitationBook: Sendable {
     private struct Entry { var invitation: Invitation; var revoked: Bool }
     private struct State {
         var entries: [[UInt8]: Entry] = [:]
-        var stamp: InvitationStore.FileStamp?
+        var stamp: FileStamp?
     }
     private let state = NIOLockedValueBox(State())
     private let store: InvitationStore?

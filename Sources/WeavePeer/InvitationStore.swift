@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Crypto
 import Foundation
+import WeaveStore
 
 /// The invitations a host has issued for one document, kept on disk so that
 /// they outlive a `weave host` session and can be listed and revoked from the
@@ -104,7 +105,8 @@ public struct InvitationStore: Sendable {
         return contents
     }
 
-    /// Replaces the file with `contents` (atomically, 0600).
+    /// Replaces the file with `contents` (atomically, 0600: `AtomicFile.writePrivate`).
+    /// Throws `InvitationStoreError.io` when it cannot; the old file is then untouched.
     public func save(_ contents: Contents) throws {
         var lines = [InvitationStore.header, "document\t" + document]
         if let a = contents.address { lines.append("address\t" + a) }
@@ -119,7 +121,11 @@ public struct InvitationStore: Sendable {
         } catch {
             throw InvitationStoreError.io("cannot create \(dir): \(error.localizedDescription)")
         }
-        try PeerIdentity.writePrivate(lines.joined(separator: "\n") + "\n", to: path)
+        do {
+            try AtomicFile.writePrivate(path, Array((lines.joined(separator: "\n") + "\n").utf8))
+        } catch {
+            throw InvitationStoreError.io("\(error)")
+        }
     }
 
     /// The active standing invitation of `identity` for this document and
@@ -191,19 +197,7 @@ public struct InvitationStore: Sendable {
     /// What identifies the file's current version without reading it (nil: no
     /// file): every save renames a new file into place, so the inode changes even
     /// when two saves fall within one tick of the file system's clock.
-    func modificationStamp() -> FileStamp? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return FileStamp(inode: UInt64(st.st_ino), seconds: Int64(st.st_mtim.tv_sec), nanoseconds: Int64(st.st_mtim.tv_nsec),
-                         size: Int64(st.st_size))
-    }
-
-    struct FileStamp: Equatable, Sendable {
-        var inode: UInt64
-        var seconds: Int64
-        var nanoseconds: Int64
-        var size: Int64
-    }
+    func modificationStamp() -> FileStamp? { PosixFileSystem.shared.stamp(path) }
 }
 
 /// Why the invitations file could not be used.

@@ -2,6 +2,7 @@
 // docs/WIRE.md, so that the two are read side by side; each message's encoding and decoding sit
 // together.
 import WeaveCore
+import WeaveHistory
 
 /// The Weave peer protocol's version. Peers of different versions refuse each
 /// other with a message naming both (docs/WIRE.md, "How the protocol evolves").
@@ -139,27 +140,16 @@ public struct Presence: Hashable, Sendable {
     }
 }
 
-/// Who a replica is, as its history shows it: once per replica and link.
-public struct AuthorCard: Hashable, Sendable {
-    public var replica: ReplicaID
-    public var name: String
-    public var colour: UInt8
-
-    public init(replica: ReplicaID, name: String, colour: UInt8) {
-        self.replica = replica
-        self.name = name
-        self.colour = colour
-    }
-}
-
 /// The history that travels with operations (docs/WIRE.md, "History"): the
-/// authors of the units that follow, and where their edits begin and end, with
-/// their times. Sent just before the Ops frame whose units it describes.
+/// authors of the units that follow (each once per replica and link), and where
+/// their edits begin and end, with their times. Sent just before the Ops frame
+/// whose units it describes. An author's colour travels as one byte: see
+/// `Message.encodeHistory`.
 public struct HistoryNote: Hashable, Sendable {
-    public var authors: [AuthorCard]
+    public var authors: [Author]
     public var marks: [EditMark]
 
-    public init(authors: [AuthorCard] = [], marks: [EditMark] = []) {
+    public init(authors: [Author] = [], marks: [EditMark] = []) {
         self.authors = authors
         self.marks = marks
     }
@@ -503,12 +493,18 @@ public enum Message: Hashable, Sendable {
     /// count, and per mark: the gap from the previous mark's end (the first:
     /// from 0), its unit count (≥ 1), and its time as a zigzag varint delta
     /// from the previous mark's (the first: from 0). O(size).
+    ///
+    /// An author's colour is one byte on the wire; an `Author` holds an `Int`
+    /// (a history file keeps up to 2^16). A colour outside 0...255 is clamped
+    /// (negative to 0, above to 255), not refused: encoding cannot fail, the
+    /// colour is only a palette index the receiver maps into its own palette,
+    /// and refusing would stop a valid history from travelling at all.
     static func encodeHistory(_ h: HistoryNote, into w: inout ByteWriter) {
         w.varint(h.authors.count)
         for a in h.authors {
             w.u64le(a.replica.rawValue)
             string(a.name, maxBytes: Greeting.maxNameBytes, into: &w)
-            w.bytes.append(a.colour)
+            w.bytes.append(UInt8(clamping: a.colour))
         }
         var groups: [ReplicaID: [EditMark]] = [:]
         for m in h.marks where m.count > 0 { groups[m.replica, default: []].append(m) }
@@ -538,7 +534,7 @@ public enum Message: Hashable, Sendable {
         for _ in 0 ..< authors {
             let replica = ReplicaID(try r.u64le("author replica"))
             let name = try string(&r, "author name", maxBytes: Greeting.maxNameBytes)
-            note.authors.append(AuthorCard(replica: replica, name: name, colour: try r.byte("author colour")))
+            note.authors.append(Author(replica: replica, name: name, colour: Int(try r.byte("author colour"))))
         }
         let groups = try r.count("mark group count", atMost: r.remaining / 9)
         var previous: UInt64?

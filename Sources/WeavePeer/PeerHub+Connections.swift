@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import WeaveCore
+import WeaveHistory
 
 /// A connection's life on the hub: the handlers installed on its channel, and what
 /// the hub does when it becomes active, completes its handshake, and closes.
@@ -40,7 +41,7 @@ extension PeerHub {
         ]))
         emit(.peerJoined(info))
         if authorCards[remote.replica] == nil {
-            let card = AuthorCard(replica: remote.replica, name: remote.name, colour: remote.colour)
+            let card = Author(replica: remote.replica, name: remote.name, colour: Int(remote.colour))
             authorCards[remote.replica] = card
             emit(.history(HistoryNote(authors: [card])))
         }

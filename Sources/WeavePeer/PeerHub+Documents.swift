@@ -1,5 +1,6 @@
 import NIOCore
 import WeaveCore
+import WeaveHistory
 
 /// One document of a shared folder, held by the hub beside its main document
 /// (which is then the folder's own state). Loop-confined.
@@ -46,7 +47,7 @@ extension PeerHub {
     /// already has (authors, edit marks). Sends Open to every connected peer,
     /// and the units of it that peers already asked for. Adding an ID held
     /// already merges `document`'s units into it. Returns at once.
-    public func addDocument(_ id: DocumentID, _ document: RGA, authors: [AuthorCard] = [], marks: [EditMark] = []) {
+    public func addDocument(_ id: DocumentID, _ document: RGA, authors: [Author] = [], marks: [EditMark] = []) {
         precondition(id != .main, "the main document is the hub's own")
         eventLoop.execute { [self] in
             for a in authors where a.replica != replica { authorCards[a.replica] = a }

@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import WeaveCore
+import WeaveHistory
 
 /// A peer: one replica of a document, shared live with any number of peers.
 ///
@@ -71,7 +72,7 @@ public final class PeerHub: @unchecked Sendable {
     /// units they describe (docs/WIRE.md, "History").
     var marks = MarkTable()
     /// Every author's name and colour known here (this replica's own included).
-    var authorCards: [ReplicaID: AuthorCard] = [:]
+    var authorCards: [ReplicaID: Author] = [:]
     /// Handshake slots in use, and accepted connections waiting for one (FIFO).
     var handshakeSlots = 0
     var waitingForHandshake: [PeerConnection] = []
@@ -120,7 +121,7 @@ public final class PeerHub: @unchecked Sendable {
         presence = PresenceTable(own: Presence(replica: replica, sequence: PeerHub.wallClockMilliseconds(),
                                                name: configuration.name, colour: configuration.colour, cursor: nil),
                                  hasCursor: configuration.showsCursor)
-        authorCards[replica] = AuthorCard(replica: replica, name: configuration.name, colour: configuration.colour)
+        authorCards[replica] = Author(replica: replica, name: configuration.name, colour: Int(configuration.colour))
     }
 
     // MARK: Public API
@@ -129,7 +130,7 @@ public final class PeerHub: @unchecked Sendable {
     /// units (call before `connect`/`listen`; later calls add to it): authors,
     /// and the edits' boundaries and times (`EditMark`; the first mark stated
     /// for a unit wins). Returns at once.
-    public func addHistory(authors: [AuthorCard], marks: [EditMark]) {
+    public func addHistory(authors: [Author], marks: [EditMark]) {
         eventLoop.execute { [self] in
             for a in authors where a.replica != replica { authorCards[a.replica] = a }
             for m in marks { self.marks.insert(m) }

@@ -119,7 +119,7 @@ public final class PeerLink: SessionCompanion {
             // The document that came before the session: its authors' edits where
             // the host sent their marks (see `JoinMerge.openSession`).
             let start = session.editor.doc.rga.operations(since: VersionVector())
-            for e in early { if case .history(let note) = e { session.learn(note); for a in note.authors { h.authors[a.replica] = Author(a) } } }
+            for e in early { if case .history(let note) = e { session.learn(note); for a in note.authors { h.authors[a.replica] = a } } }
             h.append(start, splitBy: session.marks, fallbackTime: StoredDocument.nowMillis())
             memoryHistory = h
         }

@@ -63,7 +63,7 @@ public final class ServeHistory: @unchecked Sendable {
             switch b {
             case .note(let note):
                 for m in note.marks { marks.insert(m) }
-                for card in note.authors { store.registerAuthor(Author(card)) }
+                for a in note.authors { store.registerAuthor(a) }
             case .ops(let time, let ops):
                 for piece in marks.split(ops, fallbackTime: time) { store.record(piece.ops, time: piece.time) }
             }

@@ -6,10 +6,8 @@ import WeavePeer
 // a peer's authors and edit boundaries become this replica's history.
 
 extension History {
-    /// The authors as the wire carries them (colours clamped to a byte).
-    public var authorCards: [AuthorCard] {
-        authors.values.map { AuthorCard(replica: $0.replica, name: $0.name, colour: UInt8(clamping: $0.colour)) }
-    }
+    /// The authors, as a `HistoryNote` lists them (the codec clamps each colour to a byte).
+    public var authorCards: [Author] { Array(authors.values) }
 }
 
 extension PeerHub {
@@ -20,15 +18,9 @@ extension PeerHub {
     }
 }
 
-extension Author {
-    public init(_ card: AuthorCard) {
-        self.init(replica: card.replica, name: card.name, colour: Int(card.colour))
-    }
-}
-
 extension EditorSession {
     /// A peer's authors and edit boundaries (`PeerEvent.history`).
     public func learn(_ note: HistoryNote) {
-        learn(authors: note.authors.map(Author.init), marks: note.marks)
+        learn(authors: note.authors, marks: note.marks)
     }
 }

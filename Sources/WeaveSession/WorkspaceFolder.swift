@@ -138,11 +138,10 @@ public final class WorkspaceFolder {
 
     /// Authors peers named: every open history learns them, written now
     /// (durable at the next `commit`). Histories opened later learn them too.
-    public func learn(_ cards: [AuthorCard]) throws {
+    public func learn(_ cards: [Author]) throws {
         guard !cards.isEmpty else { return }
         deferSyncs()
-        for card in cards {
-            let a = Author(card)
+        for a in cards {
             authors[a.replica] = a
             manifest.registerAuthor(a)
             for s in stores.values { s.registerAuthor(a) }

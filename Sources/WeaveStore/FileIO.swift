@@ -178,14 +178,23 @@ enum FileIO {
     /// give files away), the file is rewritten in place instead, so it stays
     /// theirs; that write is fsynced but NOT atomic: a crash during it can
     /// leave the file cut short or empty. A new file gets `mode`.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, sync: Bool = true,
-                                system: System = posix) throws {
+    ///
+    /// With `keepAttributes` false the old file's mode and owner are not kept:
+    /// the file is always a new one, of `mode`, owned by this process's user
+    /// (never rewritten in place). Its temporary file is then made afresh by
+    /// this call (any left from before is removed; `O_EXCL`, so no link is
+    /// followed) with `mode` at creation, so its bytes are never readable
+    /// beyond `mode`, not even during the write.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, keepAttributes: Bool = true,
+                                sync: Bool = true, system: System = posix) throws {
         let target = resolvedTarget(path, system: system)
         var st = stat()
-        let existing = system.stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let existing = keepAttributes && system.stat(target, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
         let tmp = directory(of: target) + "/.\(baseName(target)).tmp-\(getpid())"
-        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, existing ? 0o600 : mode, action: "create a temporary file for",
-                          system: system)
+        if !keepAttributes { _ = system.unlink(tmp) }
+        let fd = try open(tmp, O_WRONLY | O_CREAT | (keepAttributes ? O_TRUNC : O_EXCL), existing ? 0o600 : mode,
+                          action: "create a temporary file for", system: system)
+        var isOpen = true  // never closed twice: by then the number may be another thread's file
         do {
             if existing {
                 if system.fchmod(fd, st.st_mode & 0o7777) != 0 {
@@ -195,6 +204,7 @@ enum FileIO {
                     if system.fchown(fd, st.st_uid, st.st_gid) != 0 {
                         if errno == EPERM {
                             close(fd, system: system)
+                            isOpen = false
                             _ = system.unlink(tmp)
                             try writeInPlace(target, bytes, system: system)
                             return
@@ -208,10 +218,11 @@ enum FileIO {
             try writeAll(fd, bytes, path: tmp, system: system)
             if sync { try fsync(fd, path: tmp, system: system) }
             close(fd, system: system)
+            isOpen = false
             try rename(tmp, target, system: system)
             if sync { try fsyncDirectory(of: target, system: system) }
         } catch {
-            close(fd, system: system)
+            if isOpen { close(fd, system: system) }
             _ = system.unlink(tmp)
             throw error
         }
@@ -254,5 +265,19 @@ enum FileIO {
 public enum AtomicFile {
     public static func write(_ path: String, _ bytes: [UInt8]) throws {
         try FileIO.writeAtomically(path, bytes, mode: StoredDocument.mode(of: path))
+    }
+
+    /// Writes a file only its owner may read or write (a private key, the
+    /// invitations): the same atomic replacement, but the file is 0600 and
+    /// this user's whatever the file it replaces was, and its temporary file
+    /// is created 0600 by this call, so the bytes are never readable by others,
+    /// not even during the write. Never rewritten in place. Throws `StoreError`;
+    /// on failure the old file is untouched.
+    public static func writePrivate(_ path: String, _ bytes: [UInt8]) throws {
+        try writePrivate(path, bytes, system: FileIO.posix)
+    }
+
+    static func writePrivate(_ path: String, _ bytes: [UInt8], system: FileIO.System) throws {
+        try FileIO.writeAtomically(path, bytes, mode: 0o600, keepAttributes: false, system: system)
     }
 }

@@ -153,7 +153,7 @@ struct BenchPeers: ParsableCommand {
                     switch e {
                     case .history(let note):
                         for m in note.marks { marks.insert(m) }
-                        for a in note.authors { store.registerAuthor(Author(a)) }
+                        for a in note.authors { store.registerAuthor(a) }
                     case .remoteOperations(let batch, _):
                         try shared.receive(contentsOf: batch)
                         pieces += marks.split(batch, fallbackTime: 0)

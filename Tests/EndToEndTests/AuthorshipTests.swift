@@ -2,6 +2,7 @@ import NIOCore
 import PeerTestSupport
 import Testing
 import WeaveCore
+import WeaveHistory
 import WeavePeer
 import WeaveTestSupport
 import WeaveWorkspace
@@ -40,8 +41,8 @@ import WeaveWorkspace
             events.all.compactMap { e -> String? in if case .editsDeclined(_, _, let r) = e { return r } else { return nil } }
         }
         /// Every author card this peer learnt from its peers.
-        var cards: [AuthorCard] {
-            events.all.flatMap { e -> [AuthorCard] in
+        var cards: [Author] {
+            events.all.flatMap { e -> [Author] in
                 switch e {
                 case .history(let h), .documentHistory(_, let h): return h.authors
                 default: return []
@@ -93,7 +94,7 @@ import WeaveWorkspace
         }
         if seen.count > 2 { forged.append(try forge(victims[0], over: seen, deleteAt: 0, length: 2)) }
         // A card that would show the first victim's edits under another name.
-        mallory.hub.addHistory(authors: [AuthorCard(replica: victims[0], name: "evil", colour: 6)], marks: [])
+        mallory.hub.addHistory(authors: [Author(replica: victims[0], name: "evil", colour: 6)], marks: [])
         mallory.hub.submit(forged)
         var mine = seen
         mallory.hub.submit([try AuthorshipTests.made(mine.insert(own, at: 0))])

@@ -3,6 +3,7 @@ import NIOEmbedded
 import PeerTestSupport
 import Testing
 import WeaveCore
+import WeaveHistory
 import WeaveTestSupport
 @testable import WeavePeer
 
@@ -22,7 +23,7 @@ import WeaveTestSupport
             .open(Self.x, VersionVector([ReplicaID(7): 2, ReplicaID(9): 1])),
             .open(Self.y, VersionVector()),
             .scoped(Self.x, .ops([op])),
-            .scoped(Self.y, .history(HistoryNote(authors: [AuthorCard(replica: ReplicaID(7), name: "ann", colour: 3)],
+            .scoped(Self.y, .history(HistoryNote(authors: [Author(replica: ReplicaID(7), name: "ann", colour: 3)],
                                                  marks: [EditMark(replica: ReplicaID(7), start: 0, count: 2, time: 1234)]))),
             .presence(Presence(replica: ReplicaID(7), sequence: 4, name: "ann", colour: 3, cursor: ElementID(counter: 1, replica: ReplicaID(7)),
                                document: Self.z)),

@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 import WeaveCore
+import WeaveHistory
 @testable import WeavePeer
 
 @Suite struct MessageCodecTests {
@@ -17,7 +18,7 @@ import WeaveCore
             .refuse(Refusal(code: .versionMismatch, protocolVersion: 1, text: "protocol version 2 is not supported")),
             .ops([ins, del]),
             .ops([]),
-            .history(HistoryNote(authors: [AuthorCard(replica: a, name: "ana", colour: 3), AuthorCard(replica: b, name: "", colour: 0)],
+            .history(HistoryNote(authors: [Author(replica: a, name: "ana", colour: 3), Author(replica: b, name: "", colour: 0)],
                                  marks: [EditMark(replica: a, start: 0, count: 5, time: 1_764_000_000_000),
                                          EditMark(replica: a, start: 9, count: 1, time: 1_763_999_999_000),
                                          EditMark(replica: b, start: 3, count: 2, time: 0)])),
