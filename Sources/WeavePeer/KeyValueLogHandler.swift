@@ -97,30 +97,23 @@ public struct KeyValueLogHandler: LogHandler {
 
     /// `s` as a JSON string (RFC 8259 escapes; other characters as they are, in UTF-8).
     static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 || c.value == 0x7F {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
+        quoted(s, carriageReturn: "\\r") { code in
+            let hex = String(code, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
-        return out + "\""
     }
 
     /// `s`, quoted when it is empty or holds a space, quote, `=` or control character.
     static func quote(_ s: String) -> String {
         let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F }
         if plain { return s }
+        return quoted(s, carriageReturn: nil) { "\\u{\(String($0, radix: 16))}" }
+    }
+
+    /// `s` between double quotes with `"`, `\`, newline and tab escaped (and
+    /// carriage return when `carriageReturn` is given); other control
+    /// characters and DEL as `control` writes their code. O(s).
+    private static func quoted(_ s: String, carriageReturn: String?, control: (UInt32) -> String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {
@@ -128,8 +121,9 @@ public struct KeyValueLogHandler: LogHandler {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
+            case "\r" where carriageReturn != nil: out += carriageReturn!
             default:
-                if c.value < 0x20 || c.value == 0x7F { out += "\\u{\(String(c.value, radix: 16))}" } else { out.unicodeScalars.append(c) }
+                if c.value < 0x20 || c.value == 0x7F { out += control(c.value) } else { out.unicodeScalars.append(c) }
             }
         }
         return out + "\""

@@ -23,4 +23,15 @@ import Testing
         let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: String])
         #expect(second["level"] == "warning" && second["reason"] == "nothing heard from the peer for 6 s")
     }
+
+    /// The key=value format quotes a value only when it must, and escapes what
+    /// would break a line or a field: quotes, backslashes, newlines, tabs and
+    /// other control characters (as \u{…}); JSON also escapes a carriage return.
+    @Test func keyValueQuotingAndJSONEscapesAreExact() {
+        #expect(KeyValueLogHandler.quote("plain") == "plain")
+        #expect(KeyValueLogHandler.quote("") == "\"\"")
+        #expect(KeyValueLogHandler.quote("a=b") == "\"a=b\"")
+        #expect(KeyValueLogHandler.quote("say \"hi\"\\\n\t\u{1}\u{7F}\r ñ") == "\"say \\\"hi\\\"\\\\\\n\\t\\u{1}\\u{7f}\\u{d} ñ\"")
+        #expect(KeyValueLogHandler.json("say \"hi\"\\\n\t\u{1}\u{7F}\r ñ") == "\"say \\\"hi\\\"\\\\\\n\\t\\u0001\\u007f\\r ñ\"")
+    }
 }
