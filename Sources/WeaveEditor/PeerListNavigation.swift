@@ -10,7 +10,9 @@ import WeaveCore
 /// open; Enter and f on a row whose peer has a cursor close the list (f starts
 /// following); on a row without one they keep it open; Ctrl-C keeps it open;
 /// a resize does nothing; any other key closes it. While following, any key
-/// but a resize ends following.
+/// but a resize ends following. The mouse (PeerListNavigation+Mouse.swift):
+/// the wheel scrolls, a click selects, a click on the selected row or a
+/// double click does what Enter does.
 public struct PeerListNavigation: Equatable, Sendable {
     public enum Action: Equatable, Sendable {
         /// The selection moved to this row.
@@ -27,11 +29,19 @@ public struct PeerListNavigation: Equatable, Sendable {
         case close
     }
 
-    public private(set) var shown = false
+    public internal(set) var shown = false
     /// The selected row (drawn in reverse video).
-    public private(set) var selection = 0
+    public internal(set) var selection = 0
+    /// The first row on screen when not all fit (the wheel moves it; the
+    /// drawing moves it to keep the selection on screen: `scrolled(to:)`).
+    public internal(set) var top = 0
     /// Whose cursor the view tracks until the next key.
     public private(set) var following: ReplicaID?
+    /// Where a click closed the list (going to a peer): the double and
+    /// triple click that the same clicks go on to make are swallowed there,
+    /// not handed to the text under the list.
+    var closedByClickAt: ClickPlace?
+    struct ClickPlace: Equatable, Sendable { var x: Int, y: Int }
 
     public init() {}
 
@@ -51,17 +61,22 @@ public struct PeerListNavigation: Equatable, Sendable {
         case .ctrl("c"):
             return .copyJoinCommand
         case .enter, .char("f"):
-            guard selection < rows.count, let r = rows[selection].replica, hasCursor(r) else { return .noCursor }
-            shown = false
-            if key == .char("f") {
-                following = r
-                return .follow(r)
-            }
-            return .goTo(r)
+            return choose(follow: key == .char("f"), rows: rows, hasCursor: hasCursor)
         default:
             shown = false
             return .close
         }
+    }
+
+    /// Enter (or f: `follow`) on the selected row.
+    mutating func choose(follow: Bool, rows: [PeerList.Row], hasCursor: (ReplicaID) -> Bool) -> Action {
+        guard selection < rows.count, let r = rows[selection].replica, hasCursor(r) else { return .noCursor }
+        shown = false
+        if follow {
+            following = r
+            return .follow(r)
+        }
+        return .goTo(r)
     }
 
     /// Any key but a resize ends following: whom it was, or nil when not following.
@@ -80,4 +95,8 @@ public struct PeerListNavigation: Equatable, Sendable {
         if rowCount > 0 { selection = min(selection, rowCount - 1) }
         return selection
     }
+
+    /// The drawing showed the rows from `top` (`PeerList.Screen.top`: it
+    /// keeps the selection on screen); the next wheel notch scrolls from there.
+    public mutating func scrolled(to top: Int) { self.top = max(0, top) }
 }

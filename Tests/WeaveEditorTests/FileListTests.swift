@@ -373,11 +373,11 @@ import WeaveCore
               lastHeardSeconds: 1, opsSent: 3, opsReceived: 4, opsQueued: 0, file: file)
     }
 
-    @Test func withoutFilesNothingChanges() {
+    @Test func withoutFilesThereIsNoFileColumn() {
         let list = PeerList(title: "me", rows: [row("bob", file: nil)])
-        for w in [40, 80, 200] { #expect(list.lines(width: w).map(\.text) == list.lines.map(\.text)) }
+        for w in [80, 200] { #expect(list.lines(width: w).map(\.text) == list.lines.map(\.text)) }
         #expect(!list.lines[1].text.contains("file"))
-        #expect(list.lines[2].text.hasPrefix("bob           connected      2.0 ms"))
+        #expect(list.lines[2].text == "bob  connected  2.0 ms  1s ago      0       0      0  127.0.0.1:5000")
     }
 
     @Test func filesGetAColumnAfterTheState() {
@@ -385,13 +385,13 @@ import WeaveCore
         var e = Editor(fileName: "x", text: "")
         e.peerList = list
         let g = e.render(size: .init(width: 120, height: 10))
-        #expect(g.lines[1].hasPrefix("name          state       file                  rtt"))
-        #expect(g.lines[2].hasPrefix("bob           connected   notes/todo.txt     2.0 ms"))
-        #expect(g.lines[3].hasPrefix("carol         connected   —                  2.0 ms"))
+        #expect(g.lines[1].hasPrefix("name  state     file               rtt   heard"))
+        #expect(g.lines[2].hasPrefix("bob   connected notes/todo.txt  2.0 ms  1s ago"))
+        #expect(g.lines[3].hasPrefix("carol connected —               2.0 ms  1s ago"))
         #expect(g.rows[2][0].colour == Grid.Colour.magenta.rawValue)
-        // At 80 columns the column is 10 cells: a long path keeps its end.
+        // At 80 columns the file column narrows to keep the address whole: a long path keeps its end.
         let narrow = e.render(size: .init(width: 80, height: 10))
-        #expect(narrow.lines[2].hasPrefix("bob           connected   …odo.txt     2.0 ms"), "\(narrow.lines[2])")
+        #expect(narrow.lines[2] == "bob   connected …/todo.txt  2.0 ms  1s ago      0       0      0  127.0.0.1:5000", "\(narrow.lines[2])")
         #expect(narrow.rows.allSatisfy { $0.count == 80 })
     }
 }
