@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import UnixSignals
 import WeaveCore
@@ -43,6 +44,9 @@ public struct ServeOptions {
     }
 }
 
+/// Set by `Relay.holdStopSignals`' handler (a signal handler may only store to such a variable).
+nonisolated(unsafe) private var earlyStop: sig_atomic_t = 0
+
 /// `weave serve FILE|DIR`: a headless peer that keeps the document (or the
 /// folder) with its history and relays between its joiners, until SIGINT or
 /// SIGTERM.
@@ -50,10 +54,12 @@ public struct ServeOptions {
 /// The hub's loop only queues (history batches, report lines): the disk and
 /// the report are written from the serving thread (`RelayService`), so neither
 /// can stall a link. `serve` runs it as a swift-service-lifecycle service,
-/// whose `ServiceGroup` takes SIGTERM and SIGINT. `start` blocks both in the
-/// calling thread before NIO starts its threads (and the command line blocks
-/// them on the main thread: `holdStopSignals`), so that until the group's
-/// handlers are in place a stop signal waits instead of killing the relay.
+/// whose `ServiceGroup` takes SIGTERM and SIGINT (Dispatch signal sources).
+/// Until the group's handlers are in place, a stop signal is noted by the
+/// handler `holdStopSignals` installed (the command line calls it first) and
+/// acted on once the group runs, instead of killing the relay. `start` also
+/// blocks both signals in the calling thread before NIO starts its threads,
+/// so they are delivered to the main thread only.
 /// `@unchecked Sendable`: `tick` and `finish` run on the serving thread only.
 public final class Relay: @unchecked Sendable {
     /// What to print once it listens: where, and the command that joins.
@@ -125,7 +131,7 @@ public final class Relay: @unchecked Sendable {
         var (config, invitations) = try configuration(path, options)
         let metrics = try metrics(path, options, &config)
         if let metrics { history.onFlush = { metrics.flushed(in: $0) } }
-        holdStopSignals()
+        blockStopSignals()
         let lines = LineQueue()
         let hub = PeerHub(document: document, configuration: config, onEvent: { event in
             if case .remoteOperations(let ops, _) = event { history.record(ops) }
@@ -164,7 +170,7 @@ public final class Relay: @unchecked Sendable {
         let relay = WorkspaceRelay(folder: folder)
         let metrics = try metrics(root, options, &config, names: { [relay] in relay.path(of: $0) })
         if let metrics { relay.onCommit = { metrics.flushed(in: $0, documents: $1) } }
-        holdStopSignals()
+        blockStopSignals()
         let lines = LineQueue()
         let hub = PeerHub(document: folder.manifest.doc, configuration: config, onEvent: { event in
             relay.post(event)
@@ -200,7 +206,12 @@ public final class Relay: @unchecked Sendable {
     /// hold every edit made durable before the drain stalled). Throws what
     /// the last write threw.
     public func serve(stopTimeout: Duration, say: @escaping @Sendable (String) -> Void) async throws -> RelayStop {
-        let relay = RelayService(tick: { [self] in report(say) }, drain: { [self] in try drain(say) }, bound: stopTimeout)
+        let holder = NIOLockedValueBox<ServiceGroup?>(nil)
+        let relay = RelayService(tick: { [self] in report(say) }, drain: { [self] in try drain(say) }, bound: stopTimeout,
+                                 started: {
+                                     // A signal that came before the group's handlers were in place.
+                                     if Relay.stoppedEarly, let group = holder.withLockedValue({ $0 }) { await group.triggerGracefulShutdown() }
+                                 })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let metricsServer {
             // First in the list: the group stops services in reverse, so the figures stay up during the drain.
@@ -211,7 +222,9 @@ public final class Relay: @unchecked Sendable {
                               failureTerminationBehavior: .gracefullyShutdownGroup))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = stopTimeout
-        try await ServiceGroup(configuration: configuration).run()
+        let group = ServiceGroup(configuration: configuration)
+        holder.withLockedValue { $0 = group }
+        try await group.run()
         return relay.outcome ?? .forced("the relay stopped before it was asked to")
     }
 
@@ -239,12 +252,28 @@ public final class Relay: @unchecked Sendable {
         }
     }
 
-    /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it
-    /// starts afterwards, such as NIO's). Once every thread blocks them, a stop
-    /// signal stays pending until the `ServiceGroup`'s handler (Dispatch's
-    /// signal source: a signalfd on Linux) takes it, instead of killing the
-    /// relay before the handler is in place. Idempotent.
+    /// Call first, on the main thread (before `start`): until the
+    /// `ServiceGroup` installs its own handlers (Dispatch's, which replace
+    /// this one), SIGTERM and SIGINT are noted (`stoppedEarly`) instead of
+    /// killing the process; `serve` then shuts the group down at once. (Only
+    /// blocking them is not enough: the idle main thread waits in Dispatch's
+    /// `sigsuspend`, which unblocks every signal.)
     public static func holdStopSignals() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in earlyStop = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGINT, &action, nil)
+    }
+
+    /// Whether SIGTERM or SIGINT came while `holdStopSignals`' handler was in place.
+    static var stoppedEarly: Bool { earlyStop != 0 }
+
+    /// Blocks SIGINT and SIGTERM in the calling thread and the threads it
+    /// starts afterwards (NIO's): they go to the main thread (Dispatch's
+    /// workers block them too), the one thread that waits for signals.
+    static func blockStopSignals() {
         var stop = sigset_t()
         sigemptyset(&stop)
         sigaddset(&stop, SIGINT)

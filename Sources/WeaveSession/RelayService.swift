@@ -30,6 +30,7 @@ public final class RelayService: Service, @unchecked Sendable {
     private let tick: @Sendable () -> Void
     private let drain: @Sendable () throws -> String
     private let stopRequests: @Sendable () async -> AsyncStream<Void>
+    private let started: @Sendable () async -> Void
     private let bound: Duration
     /// 0 serving, 1 drain asked for (the serving thread waits on it between ticks).
     private let phase = ConditionLock(value: 0)
@@ -41,9 +42,11 @@ public final class RelayService: Service, @unchecked Sendable {
     ///   - drain: called once on the serving thread after the graceful shutdown; returns the closing line.
     ///   - bound: the stop bound (what `.forced` says when cancelled; the group enforces it).
     ///   - stopRequests: further stop requests, asked for once the drain began (SIGTERM and SIGINT by default).
+    ///   - started: called when `run()` begins (the group's signal handlers are in place by then).
     public init(tick: @escaping @Sendable () -> Void, drain: @escaping @Sendable () throws -> String, bound: Duration,
-                stopRequests: @escaping @Sendable () async -> AsyncStream<Void> = RelayService.stopSignals) {
-        (self.tick, self.drain, self.bound, self.stopRequests) = (tick, drain, bound, stopRequests)
+                stopRequests: @escaping @Sendable () async -> AsyncStream<Void> = RelayService.stopSignals,
+                started: @escaping @Sendable () async -> Void = {}) {
+        (self.tick, self.drain, self.bound, self.stopRequests, self.started) = (tick, drain, bound, stopRequests, started)
     }
 
     /// How it ended (nil until `run()` returned).
@@ -57,6 +60,7 @@ public final class RelayService: Service, @unchecked Sendable {
         }
         thread.name = "weave serve"
         thread.start()
+        await started()
         let result = await withTaskGroup(of: Result<String, Error>?.self) { group -> Result<String, Error>? in
             group.addTask { [ended] in await ended.value() }
             group.addTask { [self] in

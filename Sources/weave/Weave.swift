@@ -41,7 +41,7 @@ enum WeaveMain {
         do {
             var command = try Weave.parseAsRoot()
             if var service = command as? AsyncParsableCommand {
-                // Before the main thread idles: SIGTERM and SIGINT wait here for the relay's ServiceGroup.
+                // First: until the relay's ServiceGroup takes SIGTERM and SIGINT, they are noted, not fatal.
                 if service is Serve { Relay.holdStopSignals() }
                 try await service.run()
             } else {
