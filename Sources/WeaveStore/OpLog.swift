@@ -19,6 +19,12 @@ public struct LoadedLog: Sendable {
     public var tornTailBytes = 0
     /// Records after the last snapshot.
     public var tailRecords = 0
+    /// The file's format version (1, or 2 when it may hold state records).
+    public var formatVersion = OpLogFormat.version
+    /// The last state record, when no edit or snapshot record follows it
+    /// (else nil: it is an old version). Not yet checked against the log:
+    /// `StoredDocument` compares it with the document the log makes.
+    public var state: StateSnapshot?
 
     public init() {}
 
@@ -63,12 +69,22 @@ public final class OpLog {
     /// Bytes of appended records not yet durable (what the next flush writes).
     public var unflushedBytes: Int { pending.count }
 
-    private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int) {
+    /// The file's format version: 1, or 2 once it may hold state records.
+    public private(set) var formatVersion: UInt32
+    /// Whether the file's last text-changing record is a state record (so the
+    /// latest text can be read without the log: `currentState`). Appending an
+    /// edit makes it false; `append(state:)` and a rewrite with a state make it true.
+    public private(set) var hasCurrentState: Bool
+
+    private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int,
+                 formatVersion: UInt32 = OpLogFormat.version, hasCurrentState: Bool = false) {
         self.path = path
         self.fs = fs
         self.fd = fd
         fileLength = length
         self.tailRecords = tailRecords
+        self.formatVersion = formatVersion
+        self.hasCurrentState = hasCurrentState
     }
 
     deinit { fs.close(fd) }
@@ -142,7 +158,8 @@ public final class OpLog {
                 throw error
             }
         }
-        return (OpLog(path: path, fs: fs, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords), loaded)
+        return (OpLog(path: path, fs: fs, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords,
+                      formatVersion: loaded.formatVersion, hasCurrentState: loaded.state != nil), loaded)
     }
 
     /// Parses a whole history file. See `open` for what counts as damage.
@@ -162,10 +179,11 @@ public final class OpLog {
         guard bytes[0 ..< 8].elementsEqual(OpLogFormat.magic) else { throw StoreError.notAWeaveLog(path: path) }
         var head = ByteReader(bytes, range: 8 ..< 16, base: 8)
         let version = try head.u32le("version")
-        guard version == OpLogFormat.version else {
-            throw StoreError.newerFormat(path: path, found: version, supported: OpLogFormat.version)
+        guard OpLogFormat.readable.contains(version) else {
+            throw StoreError.newerFormat(path: path, found: version, supported: OpLogFormat.readable.upperBound)
         }
         var out = LoadedLog()
+        out.formatVersion = version
         var offset = OpLogFormat.headerSize
         var lastTime: Int64 = 0
         while offset < bytes.count {
@@ -229,6 +247,9 @@ public final class OpLog {
         case edit(time: Int64, log: OperationLog, ranges: [UnitRange])
         case snapshot(log: OperationLog, history: History, mark: TextMark?)
         case textMark(TextMark)
+        /// A state record (nil: its body did not decode; it is only a cache of
+        /// what the records before it make, so it is ignored, not damage).
+        case state(StateSnapshot?)
     }
 
     /// Decodes the record whose payload is `bytes[payload]`, read where it
@@ -256,6 +277,9 @@ public final class OpLog {
         case .snapshot:
             let (log, history, mark) = try Snapshot.decode(&r)
             record = .snapshot(log: log, history: history, mark: mark)
+        case .state:
+            record = .state(try? StateSnapshot.decode(&r))
+            r = ByteReader([])
         case .textMark:
             let length = try r.count("text length", atMost: Int.max)
             let hash = try r.u64le("text hash")
@@ -278,14 +302,19 @@ public final class OpLog {
             out.history.edits.append(Edit(time: time, ranges: ranges))
             lastTime = time
             out.tailRecords += 1
+            out.state = nil
         case .snapshot(let log, let history, let mark):
             out.log = log
             out.history = history
             out.textMark = mark
             out.tailRecords = 0
+            out.state = nil
         case .textMark(let m):
             out.textMark = m
             out.tailRecords += 1
+        case .state(let s):
+            // Not counted in `tailRecords`: compaction would not fold it away.
+            out.state = s
         }
     }
 
@@ -297,6 +326,7 @@ public final class OpLog {
         pending += OpLogFormat.record(OpLogFormat.editPayload(time: time, ops: ops))
         pendingEdits += 1
         tailRecords += 1
+        hasCurrentState = false
     }
 
     /// Buffers an edit made of the operations `entries` of `ops` (a
@@ -314,6 +344,17 @@ public final class OpLog {
         }
         pendingEdits += 1
         tailRecords += 1
+        hasCurrentState = false
+    }
+
+    /// Buffers a state record: `state` must be the document after every edit
+    /// recorded so far (the caller checks its version against the history's).
+    /// Only in a format-2 file (`formatVersion`); a format-1 file gets its
+    /// state when it is rewritten (`compact`). O(text).
+    public func append(state: StateSnapshot) {
+        precondition(formatVersion >= OpLogFormat.stateVersion, "a state record in a format-1 history")
+        pending += OpLogFormat.record(state.payload())
+        hasCurrentState = true
     }
 
     public func append(author: Author) {
@@ -366,9 +407,9 @@ public final class OpLog {
     /// old one, and the directory fsynced. A crash at any point leaves either
     /// the old file or the new one, both whole. Buffered records are flushed
     /// first (they are part of `ops`/`history`, which must be the full state).
-    public func compact(ops: [Operation], history: History, textMark: TextMark?) throws {
+    public func compact(ops: [Operation], history: History, textMark: TextMark?, state: StateSnapshot? = nil) throws {
         try flush()
-        try replaceFile(ops: ops, history: history, textMark: textMark)
+        try replaceFile(ops: ops, history: history, textMark: textMark, state: state)
         try fs.syncDirectory(of: path)
     }
 
@@ -382,12 +423,12 @@ public final class OpLog {
     /// state, buffered records included (they are dropped: the snapshot holds
     /// them). Throws `WriterLockError` when another process has made and locked
     /// a new history there meanwhile.
-    public func rewrite(ops: [Operation], history: History, textMark: TextMark?) throws {
+    public func rewrite(ops: [Operation], history: History, textMark: TextMark?, state: StateSnapshot? = nil) throws {
         if fs.exists(path), let other = try? fs.openForAppend(path, createNew: false, action: "open history") {
             defer { fs.close(other) }
             try fs.lockForWriting(other, path: path)
         }
-        try replaceFile(ops: ops, history: history, textMark: textMark)
+        try replaceFile(ops: ops, history: history, textMark: textMark, state: state)
         pending.removeAll(keepingCapacity: true)
         durableEdits += pendingEdits
         pendingEdits = 0
@@ -398,9 +439,8 @@ public final class OpLog {
     /// temporary file beside it is written, fsynced and locked for this process
     /// (so no other process can take the new file between the rename and the
     /// lock) and renamed over `path`; the caller then fsyncs the directory.
-    private func replaceFile(ops: [Operation], history: History, textMark: TextMark?) throws {
-        var bytes = OpLogFormat.header()
-        bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
+    private func replaceFile(ops: [Operation], history: History, textMark: TextMark?, state: StateSnapshot?) throws {
+        let bytes = OpLog.fileBytes(snapshot: Snapshot.encode(ops: ops, history: history, mark: textMark), state: state)
         let tmp = FileIO.directory(of: path) + "/." + FileIO.baseName(path) + ".compact-\(getpid())"
         if fs.exists(tmp) { try fs.remove(tmp) }
         let newFD = try fs.openForAppend(tmp, createNew: true, action: "create a temporary file for")
@@ -419,25 +459,32 @@ public final class OpLog {
         fileLength = bytes.count
         mustCut = false
         tailRecords = 0
+        formatVersion = state == nil ? OpLogFormat.version : OpLogFormat.stateVersion
+        hasCurrentState = state != nil
+    }
+
+    /// A whole history file: the header, a snapshot record, and `state`'s
+    /// record after it when there is one (then the header says format 2).
+    static func fileBytes(snapshot: [UInt8], state: StateSnapshot?) -> [UInt8] {
+        var bytes = OpLogFormat.header(version: state == nil ? OpLogFormat.version : OpLogFormat.stateVersion)
+        bytes += OpLogFormat.record(snapshot)
+        if let state { bytes += OpLogFormat.record(state.payload()) }
+        return bytes
     }
 
     /// Writes a brand-new history file holding exactly `ops`/`history` (used by
     /// import and recover). Fails if `path` exists.
     public static func write(path: String, ops: [Operation], history: History, textMark: TextMark?,
-                             fs: FileSystem = PosixFileSystem.shared) throws {
+                             state: StateSnapshot? = nil, fs: FileSystem = PosixFileSystem.shared) throws {
         guard !fs.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
-        var bytes = OpLogFormat.header()
-        bytes += OpLogFormat.record(Snapshot.encode(ops: ops, history: history, mark: textMark))
-        try fs.writeAtomically(path, bytes)
+        try fs.writeAtomically(path, fileBytes(snapshot: Snapshot.encode(ops: ops, history: history, mark: textMark), state: state))
     }
 
     /// `write(path:ops:…)` of `Array(log)`, encoded from the log's storage
     /// (no `Operation` built). Fails if `path` exists.
     public static func write(path: String, log: OperationLog, history: History, textMark: TextMark?,
-                             fs: FileSystem = PosixFileSystem.shared) throws {
+                             state: StateSnapshot? = nil, fs: FileSystem = PosixFileSystem.shared) throws {
         guard !fs.exists(path) else { throw StoreError.io(path: path, action: "create history", reason: "File exists") }
-        var bytes = OpLogFormat.header()
-        bytes += OpLogFormat.record(Snapshot.encode(log: log, history: history, mark: textMark))
-        try fs.writeAtomically(path, bytes)
+        try fs.writeAtomically(path, fileBytes(snapshot: Snapshot.encode(log: log, history: history, mark: textMark), state: state))
     }
 }

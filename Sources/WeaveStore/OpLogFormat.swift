@@ -5,7 +5,13 @@ import WeaveHistory
 /// `[u32 length][u32 CRC-32C][payload]`, each payload a type byte and a body.
 enum OpLogFormat {
     static let magic: [UInt8] = Array("WEAVELOG".utf8)
+    /// The format of a history without a state record (readable by every Weave).
     static let version: UInt32 = 1
+    /// The format of a history with a state record (type 5), which a format-1
+    /// reader would take for damage: it refuses it as newer instead.
+    static let stateVersion: UInt32 = 2
+    /// The formats this Weave reads.
+    static let readable: ClosedRange<UInt32> = 1 ... 2
     static let headerSize = 16
     static let recordHeaderSize = 8
     /// No record is larger; a length above it is damage, not a reason to allocate.
@@ -16,9 +22,11 @@ enum OpLogFormat {
         case edit = 2
         case snapshot = 3
         case textMark = 4
+        /// The document's current text and version (`StateSnapshot`); format 2.
+        case state = 5
     }
 
-    static func header() -> [UInt8] {
+    static func header(version: UInt32 = OpLogFormat.version) -> [UInt8] {
         var w = ByteWriter()
         w.append(magic)
         w.u32le(version)

@@ -102,6 +102,13 @@ public final class StoredDocument {
             let fileMark = TextMark(utf8: fileBytes)
             history = loaded.history
             savedMark = loaded.textMark
+            if let state = loaded.state, !StoredDocument.state(state, agreesWith: doc, edits: history.edits.count) {
+                // A state record that the log does not make (written by a faulty
+                // Weave or by hand): a new one is written now, so `weave show`
+                // never prints it again.
+                try writeState(doc, evenIfShort: true)
+                messages.append("history: its stored state did not match the log; rebuilt from the log")
+            }
             registerAuthor(Author(replica: replica, name: author, colour: colour))
             // Byte for byte: String's == compares by canonical equivalence, which
             // takes a file rewritten in another normal form (NFC → NFD) for the
@@ -236,7 +243,7 @@ public final class StoredDocument {
         guard whole.version.includes(history.version(after: history.edits.count)) else {
             throw StoreError.io(path: log.path, action: "write again", reason: "it was removed or replaced, and the whole document is not at hand to rebuild it")
         }
-        try log.rewrite(ops: whole.operations(since: VersionVector()), history: history, textMark: savedMark)
+        try log.rewrite(ops: whole.operations(since: VersionVector()), history: history, textMark: savedMark, state: state(of: whole))
         return "\(FileIO.baseName(log.path)) was removed or replaced: history written again in full"
     }
 
@@ -355,12 +362,69 @@ public final class StoredDocument {
 
     /// Compacts with `current`, the caller's up-to-date document.
     public func compact(_ current: RGA) throws {
-        try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark)
+        try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark,
+                        state: state(of: current))
     }
 
-    /// Compacts when many records follow the last snapshot, so opening stays fast.
+    /// Compacts when many records follow the last snapshot, so opening stays
+    /// fast; else, when the history is long (`StateSnapshot.minimumEdits`) and
+    /// its stored state is missing or old, writes a state record of `current`
+    /// (`writeState`), so that `weave show` reads the text without the log.
+    /// Called when a session ends. O(text) for a state; O(history) to compact.
     public func compactIfLong(_ current: RGA, threshold: Int = 20_000) throws {
-        if log.tailRecords >= threshold { try compact(current) }
+        if log.tailRecords >= threshold {
+            try compact(current)
+        } else if !log.hasCurrentState, history.edits.count >= StateSnapshot.minimumEdits {
+            try writeState(current)
+        }
+    }
+
+    /// Makes the history's latest state durable from `current`, the caller's
+    /// up-to-date document: a state record appended (format 2), or, for a
+    /// format-1 history, the whole history rewritten with one (compaction;
+    /// the format becomes 2). Nothing when `current` has not seen exactly the
+    /// history's edits (`state(of:)`), or the history is short (unless
+    /// `evenIfShort`: replacing a wrong state).
+    public func writeState(_ current: RGA, evenIfShort: Bool = false) throws {
+        guard let state = state(of: current, evenIfShort: evenIfShort) else { return }
+        if log.formatVersion >= OpLogFormat.stateVersion {
+            log.append(state: state)
+            try flush(current: current)
+        } else {
+            try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark, state: state)
+        }
+    }
+
+    /// The state of `current` after the whole history, or nil when it is not
+    /// worth storing (a short history) or `current` has not seen exactly the
+    /// units of the history's edits (a state must never claim what the log
+    /// does not make). O(text), plus the edits recorded since the last call.
+    func state(of current: RGA, evenIfShort: Bool = false) -> StateSnapshot? {
+        guard evenIfShort || history.edits.count >= StateSnapshot.minimumEdits, current.version == historyVersion() else { return nil }
+        return StateSnapshot(of: current, edits: history.edits.count)
+    }
+
+    /// The version after every edit of the history, kept up to date from the
+    /// edits appended since the last call (edits are only appended, or cut
+    /// back by a failed bulk record: then counted again).
+    private func historyVersion() -> VersionVector {
+        if versionCache.edits > history.edits.count { versionCache = (0, VersionVector()) }
+        for e in history.edits[versionCache.edits...] {
+            for r in e.ranges where versionCache.version[r.replica] < r.start &+ r.count {
+                versionCache.version[r.replica] = r.start &+ r.count
+            }
+        }
+        versionCache.edits = history.edits.count
+        return versionCache.version
+    }
+
+    private var versionCache: (edits: Int, version: VersionVector) = (0, VersionVector())
+
+    /// Whether `state` is what `doc` (the document the whole log makes, after
+    /// `edits` edits) holds: same edits, version and text. O(text).
+    static func state(_ state: StateSnapshot, agreesWith doc: RGA, edits: Int) -> Bool {
+        state.edits == edits && state.version == doc.version
+            && state.text.withUnsafeBytes { doc.visibleScalars.equalsUTF8($0) }
     }
 
     // MARK: Helpers
@@ -500,7 +564,7 @@ public enum Recovery {
                     guard (try? check.receive(contentsOf: log)) != nil else { break records }
                 case .edit(_, let log, _):
                     guard (try? check.receive(contentsOf: log)) != nil else { break records }
-                case .author, .textMark:
+                case .author, .textMark, .state:
                     break
                 }
                 OpLog.absorb(record, into: &loaded, lastTime: &lastTime)
@@ -524,7 +588,8 @@ public enum Recovery {
             mark = TextMark(text: doc.text, edits: loaded.history.edits.count)
             report.restoredFile = true
         }
-        try OpLog.write(path: sidecar, log: loaded.log, history: loaded.history, textMark: mark, fs: fs)
+        try OpLog.write(path: sidecar, log: loaded.log, history: loaded.history, textMark: mark,
+                        state: StateSnapshot(of: doc, history: loaded.history), fs: fs)
         // Opening reconciles FILE with the history (an outside change becomes a "disk" edit).
         let opened = try StoredDocument(file: file, author: "recover", fs: fs)
         report.importedDiskChange = opened.messages.contains { $0.contains("changed outside") }

@@ -154,6 +154,12 @@ struct Show: ParsableCommand {
     @Option(parsing: .unconditional, help: "How many edits, in this replica's order (0 = the empty start).") var at: Int?
 
     func run() throws {
+        // The latest text from the history's stored state when it is current
+        // (no operation decoded: docs/OPLOG.md, "State"); else from the log.
+        if let state = try? OpLog.currentState(path: OpLog.sidecarPath(for: file)), at == nil || at == state.edits {
+            FileHandle.standardOutput.write(Data(state.text))
+            return
+        }
         let (doc, history) = try loadDocument(file)
         let n = at ?? history.edits.count
         guard n >= 0 && n <= history.edits.count else {

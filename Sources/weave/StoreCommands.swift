@@ -31,7 +31,8 @@ struct Import: ParsableCommand {
         do { try loaded.verify(text) } catch { throw ValidationFailure("\(error)") }
         do {
             // Encoded from the document's log (the same bytes as its operations'), no copy of them.
-            try OpLog.write(path: sidecar, log: doc.log, history: history, textMark: TextMark(text: text, edits: history.edits.count))
+            try OpLog.write(path: sidecar, log: doc.log, history: history, textMark: TextMark(text: text, edits: history.edits.count),
+                            state: StateSnapshot(of: doc, history: history))
             try writeTextFile(to, text)
         } catch { throw ValidationFailure("\(error)") }
         print("imported \(counted(history.edits.count, "edit")) by \(counted(history.authors.count, "author")) into \(to) (\(counted(doc.count, "character")); history in \(sidecar))")

@@ -113,9 +113,9 @@ struct StoreTests {
         let file = dir + "/a.txt"
         write(file, [])
         var header = OpLogFormat.header()
-        header[8] = 2
+        header[8] = 3
         write(OpLog.sidecarPath(for: file), header)
-        #expect(throws: StoreError.newerFormat(path: OpLog.sidecarPath(for: file), found: 2, supported: 1)) {
+        #expect(throws: StoreError.newerFormat(path: OpLog.sidecarPath(for: file), found: 3, supported: 2)) {
             try StoredDocument(file: file, author: "me")
         }
         #expect(StoreError.newerFormat(path: "x", found: 2, supported: 1).description.contains("newer Weave"))
