@@ -64,7 +64,10 @@ public enum PeerError: Error, Hashable, Sendable, CustomStringConvertible {
         case .peerLeft(let r): return "the peer left (\(r))"
         case .closedLocally(let r): return "closed (\(r))"
         case .io(let s): return s
-        case .unauthorized(let f): return "not authorized: \(f)"
+        case .unauthorized(let f):
+            // A TLS handshake cut or reset is the network (retried), not a refusal.
+            if case .tls = f { return "\(f)" }
+            return "not authorized: \(f)"
         case .connectionRefused(let a): return "nothing is listening on \(a)"
         case .cannotConnect(let a, let why): return "cannot connect to \(a): \(why)"
         }
