@@ -4,14 +4,18 @@ import Glibc
 import Darwin
 #endif
 import NIOConcurrencyHelpers
+import WeaveCore
 
 /// A TCP proxy on 127.0.0.1 that sits between two peers and injects the faults a
 /// real network shows an application: it can **stall** (hold every byte until
 /// released), **delay** (each chunk forwarded a fixed time after it arrived),
 /// **cut** (reset every connection through it at once, losing what was in
-/// flight), and **refuse** new connections. A TCP link cannot drop or reorder
-/// bytes inside one connection (the kernel retransmits), so loss is modelled as
-/// what it becomes above TCP: a stall or a cut, after which the peers redial.
+/// flight), **refuse** new connections, and **lose** packets. A TCP link cannot
+/// drop or reorder bytes inside one connection (the kernel retransmits), so
+/// loss is modelled as what it becomes above TCP: a lost chunk arrives one
+/// retransmission timeout late (Linux's least, 200 ms, doubling for each loss
+/// in a row up to 3.2 s), holding back every chunk behind it; a long outage is
+/// a stall or a cut, after which the peers redial.
 ///
 /// One thread accepts; one thread per connection moves bytes both ways with
 /// poll(2), bounded by the chunks' due times. Every knob may be turned from any
@@ -20,12 +24,16 @@ public final class FaultProxy: @unchecked Sendable {
     public struct Counters: Sendable {
         public var accepted = 0, refused = 0, cuts = 0
         public var bytesForwarded = 0
+        /// Chunks held back a retransmission timeout (`lose(percent:seed:)`).
+        public var chunksLost = 0
     }
 
     private struct Knobs {
         var stalled = false
         var refusing = false
         var delayNanos: UInt64 = 0
+        var lossPercent = 0
+        var random = SplitMix64(seed: 0)
         var cutGeneration = 0
         var stopped = false
         var counters = Counters()
@@ -69,6 +77,12 @@ public final class FaultProxy: @unchecked Sendable {
     public func stall(_ on: Bool) { knobs.withLockedValue { $0.stalled = on } }
     /// Every chunk is forwarded `milliseconds` after it arrived (0: at once).
     public func delay(milliseconds: Int) { knobs.withLockedValue { $0.delayNanos = UInt64(max(0, milliseconds)) * 1_000_000 } }
+    /// Each chunk is lost with probability `percent` / 100 (drawn from a
+    /// generator seeded with `seed`, shared by every connection) and arrives
+    /// a retransmission timeout late, as TCP delivers a lost segment; 0: none.
+    public func lose(percent: Int, seed: UInt64) {
+        knobs.withLockedValue { $0.lossPercent = min(100, max(0, percent)); $0.random = SplitMix64(seed: seed) }
+    }
     /// New connections are accepted and closed at once while refusing.
     public func refuse(_ on: Bool) { knobs.withLockedValue { $0.refusing = on } }
     /// Resets every connection now open through the proxy (bytes in flight are lost).
@@ -117,6 +131,7 @@ public final class FaultProxy: @unchecked Sendable {
         // Chunks waiting to go, per direction: (due time, bytes).
         var toB: [(due: UInt64, bytes: [UInt8])] = [], toA: [(due: UInt64, bytes: [UInt8])] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var lossesInARow = [0, 0]  // per direction: each retransmission waits twice as long
         var open = true
         while open {
             let k = knobs.withLockedValue { $0 }
@@ -140,7 +155,20 @@ public final class FaultProxy: @unchecked Sendable {
             for (i, fd) in [a, b].enumerated() where fds[i].revents != 0 {
                 let n = read(fd, &buffer, buffer.count)
                 if n <= 0 { open = false; break }
-                let chunk = (due: FaultProxy.nanos() + k.delayNanos, bytes: Array(buffer[0 ..< n]))
+                // In order: never due before the chunk ahead of it.
+                var due = max(FaultProxy.nanos() + k.delayNanos, (i == 0 ? toB.last?.due : toA.last?.due) ?? 0)
+                let lost = k.lossPercent > 0 && knobs.withLockedValue { k -> Bool in
+                    let hit = Int(k.random.next() % 100) < k.lossPercent
+                    if hit { k.counters.chunksLost += 1 }
+                    return hit
+                }
+                if lost {
+                    due += FaultProxy.retransmissionNanos << UInt64(min(4, lossesInARow[i]))
+                    lossesInARow[i] += 1
+                } else {
+                    lossesInARow[i] = 0
+                }
+                let chunk = (due: due, bytes: Array(buffer[0 ..< n]))
                 if i == 0 { toB.append(chunk) } else { toA.append(chunk) }
             }
         }
@@ -149,6 +177,9 @@ public final class FaultProxy: @unchecked Sendable {
     }
 
     // MARK: Helpers
+
+    /// Linux's least retransmission timeout (TCP_RTO_MIN), 200 ms.
+    static let retransmissionNanos: UInt64 = 200_000_000
 
     private static func loopback(port: Int) -> sockaddr_in {
         var addr = sockaddr_in()
