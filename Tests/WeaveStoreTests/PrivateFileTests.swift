@@ -103,10 +103,11 @@ struct PrivateFileTests {
             do {
                 try AtomicFile.writePrivate(Self.path, Self.new, system: disk)
                 #expect(disk.contents(Self.path) == Self.new)
-                // Only the last call (closing the directory) may have met the cut: a write that returned is durable.
-                guard disk.isOff else { break }
+                // A write that returned is durable (only its last call, closing the directory, may have met the cut).
+                let wasOff = disk.isOff
                 disk.powerCut()
                 #expect(disk.contents(Self.path) == Self.new, "cut after \(k) calls: the write returned, then the power went")
+                guard wasOff else { break }
             } catch {
                 let now = disk.contents(Self.path)
                 #expect(now == Self.old || now == Self.new, "cut after \(k) calls: \(now.map { String(decoding: $0, as: UTF8.self) } ?? "no file")")
