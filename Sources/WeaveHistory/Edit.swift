@@ -1,10 +1,13 @@
 import WeaveCore
 
 /// Someone who edits a document: a replica, with the name and colour people see.
+/// The same value is kept in the history file (docs/OPLOG.md) and sent to peers
+/// in History notes (docs/WIRE.md).
 public struct Author: Hashable, Sendable {
     public var replica: ReplicaID
     public var name: String
-    /// Index into the UI's palette of author colours.
+    /// Index into the UI's palette of author colours. The history file keeps up
+    /// to 2^16; the wire carries one byte, into which a colour outside 0...255 is clamped.
     public var colour: Int
 
     public init(replica: ReplicaID, name: String, colour: Int) {
