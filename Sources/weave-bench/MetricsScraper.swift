@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import PeerTestSupport
 import NIOConcurrencyHelpers
 
 /// What Prometheus does to a relay run with `--metrics`: GET /metrics every
@@ -45,30 +46,7 @@ final class MetricsScraper: @unchecked Sendable {
 
     /// GET `path` from 127.0.0.1:`port`: the body of a 200 answer, else nil.
     static func get(port: Int, path: String) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
-        var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += buffer[0 ..< n]
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
-        return String(text[split.upperBound...])
+        guard let answer = try? LoopbackHTTP.get(port: port, path: path), answer.status.hasPrefix("HTTP/1.1 200") else { return nil }
+        return answer.body
     }
 }

@@ -15,30 +15,9 @@ import WeaveWorkspace
 /// The same for a folder relay (`weave serve DIR/ --metrics`): peers per
 /// file, time since each file's last write and the fsync histogram.
 @Suite(.serialized) struct RelayMetricsTests {
-    /// GET `path` from 127.0.0.1:`port`: the status line and the body (5 s at most).
+    /// GET `path` from 127.0.0.1:`port`: the status line and the body (5 s at most a read).
     static func get(_ port: Int, _ path: String) throws -> (status: String, body: String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ChildError("socket") }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard rc == 0 else { throw ChildError("connect to the metrics port: \(String(cString: strerror(errno)))") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var bytes: [UInt8] = [], buf = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = recv(fd, &buf, buf.count, 0)
-            if n <= 0 { break }
-            bytes += buf[0 ..< n]
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw ChildError("no HTTP answer: \(text)") }
-        return (String(text[..<split.lowerBound]).components(separatedBy: "\r\n").first ?? "", String(text[split.upperBound...]))
+        try LoopbackHTTP.get(port: port, path: path)
     }
 
     /// The value of the sample `name` (with its labels, as printed) in Prometheus text, or nil.
