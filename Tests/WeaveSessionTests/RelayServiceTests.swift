@@ -31,19 +31,25 @@ import WeaveSession
                                                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         configuration.maximumGracefulShutdownDuration = bound
         let group = ServiceGroup(configuration: configuration)
-        let running = Task { try await group.run() }
+        let ending = Ending()
+        let running = Task {
+            do { try await group.run(); ending.set(.success(())) } catch { ending.set(.failure(error)) }
+        }
         for _ in 0 ..< 3000 where !ready() { try? await Task.sleep(for: .milliseconds(10)) }
         await group.triggerGracefulShutdown()
         await afterwards()
-        let ended = await withTaskGroup(of: Result<Void, Error>?.self) { waits in
-            waits.addTask { await running.result }
-            waits.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
-            let first = await waits.next() ?? nil
-            if first == nil { running.cancel() }  // so the group ends and the first child with it
-            waits.cancelAll()
-            return first
-        }
-        return ended
+        // Polled, not awaited: a group that never ends fails the test instead of hanging it.
+        for _ in 0 ..< 3000 where ending.result == nil { try? await Task.sleep(for: .milliseconds(10)) }
+        if ending.result == nil { running.cancel() }
+        return ending.result
+    }
+
+    /// How the group ended, set once from its task.
+    final class Ending: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _result: Result<Void, Error>?
+        var result: Result<Void, Error>? { lock.withLock { _result } }
+        func set(_ r: Result<Void, Error>) { lock.withLock { _result = r } }
     }
 
     @Test func theGracefulShutdownDrainsOnceAndReturnsTheClosingLine() async throws {
