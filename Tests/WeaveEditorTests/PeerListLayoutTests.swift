@@ -61,10 +61,11 @@ import WeaveTestSupport
 
     /// An address longer than its column is never cut: it shows as "…", whole
     /// on the selected row's detail line.
-    @Test func anAddressThatDoesNotFitIsAnEllipsisAndWholeOnTheDetailLine() {
+    @Test func anAddressThatDoesNotFitIsAnEllipsisAndWholeOnTheDetailLine() throws {
         let long = "a-very-long-host-name.example.org:46476"
         let list = PeerList(title: "me", rows: [Self.row("alice", address: long), Self.row("bob")], selected: 0)
         let lines = list.lines(width: 60).map(\.text)
+        try #require(lines.count == 5, "the title, the labels, 2 rows and a detail line: \(lines)")
         #expect(lines[2].hasSuffix("  …"), "\(lines[2])")
         #expect(lines[3].hasSuffix("127.0.0.1:46476"))
         #expect(lines[4].hasPrefix("alice: " + long))
