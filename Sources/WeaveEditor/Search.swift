@@ -44,8 +44,48 @@ public struct SearchQuery: Sendable {
     var regex: Regex<AnyRegexOutput>? { isRegex ? try? Self.compile(needle, caseSensitive: caseSensitive) : nil }
 
     static func compile(_ needle: [Unicode.Scalar], caseSensitive: Bool) throws -> Regex<AnyRegexOutput> {
-        try Regex(String(String.UnicodeScalarView(needle))).matchingSemantics(.unicodeScalar)
+        try Regex(spellingOutWordClass(needle)).matchingSemantics(.unicodeScalar)
             .anchorsMatchLineEndings(true).ignoresCase(!caseSensitive)
+    }
+
+    /// What a word character is: a letter, a mark, a decimal digit or a
+    /// connector such as `_` (what `\w` means with scalar semantics).
+    static let wordClass = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}"
+
+    /// `pattern` with `\w` and `\W` spelled out as the classes they stand
+    /// for (inside a class: its members; `\W` inside a class is left as it
+    /// is). Swift's `Regex` (6.3) skips `_` or a digit written before some
+    /// other scripts' letters under `\w` ("_日", "1日": only 日 is found),
+    /// which the editor's property test found; the spelled-out class has no
+    /// such gap. Text quoted by `\Q…\E` is left alone. O(pattern).
+    static func spellingOutWordClass(_ pattern: [Unicode.Scalar]) -> String {
+        var out = String.UnicodeScalarView()
+        var depth = 0  // inside how many `[…]`
+        var i = 0
+        while i < pattern.count {
+            let c = pattern[i]
+            guard c == "\\", i + 1 < pattern.count else {
+                if c == "[" { depth += 1 } else if c == "]", depth > 0 { depth -= 1 }
+                out.append(c)
+                i += 1
+                continue
+            }
+            let d = pattern[i + 1]
+            i += 2
+            switch d {
+            case "w": out.append(contentsOf: (depth > 0 ? wordClass : "[\(wordClass)]").unicodeScalars)
+            case "W" where depth == 0: out.append(contentsOf: "[^\(wordClass)]".unicodeScalars)
+            case "Q":
+                // Quoted to `\E` (or the end): copied as it is.
+                out.append(contentsOf: ["\\", "Q"])
+                while i < pattern.count, !(pattern[i] == "\\" && i + 1 < pattern.count && pattern[i + 1] == "E") {
+                    out.append(pattern[i])
+                    i += 1
+                }
+            default: out.append(contentsOf: [c, d])
+            }
+        }
+        return String(out)
     }
 
     /// A query; throws `SearchError` (its message in words) for a regular

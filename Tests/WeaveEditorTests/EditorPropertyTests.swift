@@ -26,7 +26,18 @@ import WeaveTestSupport
 /// sequences (Alt-R or Ctrl-\, a query, a replacement, then y/n/a/Esc answers)
 /// are done by the model too (`PlainEditor.Replace`), and each is checked to be
 /// one undo step: the Ctrl-Z right after it gives back the text before it, the
-/// Ctrl-Y the text after it.
+/// Ctrl-Y the text after it. Find and replace prompts sometimes get Alt-R
+/// (regex) and Alt-C (case rule); with regex on, the query is mostly a
+/// pattern (groups, alternatives, greedy and lazy quantifiers, classes,
+/// anchors; sometimes one that does not compile, which must keep the prompt
+/// open) and the replacement names groups (`$0`…`$3`, `$$`): the model
+/// matches them with its own backtracking matcher (PlainQuery.swift), never
+/// the editor's. Mouse gestures (`mouseGesture`: a press, or a double or
+/// triple click, or Shift+click, then drags to random cells, some below the
+/// text) and the wheel (a notch, a row, a long spin) are modelled too: a drag
+/// selects from where the button went down, a double click the word, a
+/// triple click the line, and the wheel moves the view, the cursor only when
+/// it would leave the screen.
 ///
 /// Default: 10,000 sequences of 200 keys (fixed seeds, split in chunks that run
 /// in parallel); `WEAVE_SEED` picks another base seed; `WEAVE_EDITOR_SWEEP=N`
@@ -109,27 +120,36 @@ struct PlainEditor {
     var tabWidth = 8
     /// Find's and replace's last query.
     var lastSearch: [Unicode.Scalar] = []
+    /// Find's and replace's switches (Alt-R, Alt-C in their prompts).
+    var regex = false
+    var caseRule = PlainQuery.CaseRule.smart
     /// The replace asking about a match at `cursor`, if any.
     var replacing: Replace?
+    /// Where the button went down for the drag that follows: the click's
+    /// place, the word's or line's start after a double or triple click, the
+    /// mark after a Shift+click; nil after a click off the text's rows.
+    var dragOrigin: Int?
 
     /// A replace in plain index terms: it runs from where it began to the end,
     /// then from the start to `stop` (where it began, moved by the
     /// replacements made before it), never overlapping, never revisiting.
     struct Replace {
-        var needle: [Unicode.Scalar]
+        var query: PlainQuery
         var replacement: [Unicode.Scalar]
         var stop: Int
         var wrapped = false
         var count = 0
+        /// Replacements that changed the text or put it back as it was (not
+        /// an empty match replaced by nothing): the replace is an undo step
+        /// when there is one.
+        var edits = 0
+        /// The match asked about (it starts at the cursor).
+        var current: PlainQuery.Match?
     }
 
-    /// Case-insensitive unless the query has a capital.
-    func matches(_ needle: [Unicode.Scalar], at i: Int) -> Bool {
-        guard i >= 0, i + needle.count <= text.count else { return false }
-        let capital = needle.contains { String($0).lowercased() != String($0) }
-        return zip(text[i ..< i + needle.count], needle).allSatisfy {
-            capital ? $0 == $1 : String($0).lowercased() == String($1).lowercased()
-        }
+    /// `needle` under the switches; nil for a pattern that does not parse.
+    func query(_ needle: [Unicode.Scalar]) -> PlainQuery? {
+        PlainQuery(needle, regex: regex, caseRule: caseRule)
     }
 
     /// Moves to the next match from `from` (wrapping once); false when none is left.
@@ -138,61 +158,69 @@ struct PlainEditor {
         defer { replacing = r }
         var from = from
         if !r.wrapped {
-            if let i = (from ..< max(from, text.count - r.needle.count + 1)).first(where: { matches(r.needle, at: $0) }) {
-                cursor = i
+            if let m = r.query.first(in: text, from: from, before: text.count + 1) {
+                cursor = m.range.lowerBound
+                r.current = m
                 return true
             }
             r.wrapped = true
             from = 0
         }
-        if let i = (from ..< max(from, min(r.stop, text.count - r.needle.count + 1))).first(where: { matches(r.needle, at: $0) }) {
-            cursor = i
+        if let m = r.query.first(in: text, from: from, before: r.stop) {
+            cursor = m.range.lowerBound
+            r.current = m
             return true
         }
         return false
     }
 
     /// The two answers to the prompts; false when nothing is asked then
-    /// (cancelled, or no match at all).
+    /// (cancelled, or no match at all). The pattern parses (checked at the first prompt).
     mutating func startReplace(find input: [Unicode.Scalar], with replacement: [Unicode.Scalar]) -> Bool {
         let needle = input.isEmpty ? lastSearch : input
-        guard !needle.isEmpty else { return false }
+        guard !needle.isEmpty, let q = query(needle) else { return false }
         lastSearch = needle
-        replacing = Replace(needle: needle, replacement: replacement, stop: cursor)
+        replacing = Replace(query: q, replacement: replacement, stop: cursor)
         if nextMatch(from: cursor) { return true }
         replacing = nil
         return false
     }
 
-    /// Replaces the match at the cursor and moves after it.
-    mutating func replaceHere() {
-        guard var r = replacing else { return }
-        let p = cursor, n = r.needle.count
-        text.replaceSubrange(p ..< p + n, with: r.replacement)
-        if p + n <= r.stop { r.stop += r.replacement.count - n } else if p < r.stop { r.stop = p }
+    /// Replaces the match at the cursor (its groups put in the replacement)
+    /// and moves after it; returns where the next search starts: there, one
+    /// further after an empty match. The end of the second pass moves with
+    /// the text before it (text put right at it stays after it).
+    mutating func replaceHere() -> Int {
+        guard var r = replacing, let m = r.current else { return cursor }
+        let p = cursor, n = m.range.count
+        let with = r.query.expand(r.replacement, m, in: text)
+        text.replaceSubrange(p ..< p + n, with: with)
+        if p + n <= r.stop, n > 0 || p < r.stop { r.stop += with.count - n } else if p < r.stop { r.stop = p }
         r.count += 1
+        if n > 0 || !with.isEmpty { r.edits += 1 }
+        r.current = nil
         replacing = r
-        cursor = p + r.replacement.count
+        cursor = p + with.count
+        return cursor + (n == 0 ? 1 : 0)
     }
 
     /// A key while asking: y, n, a, Esc; false once the replace has ended. `done` gets the count then.
-    mutating func answerReplace(_ key: Key, done: inout Int?) -> Bool {
+    mutating func answerReplace(_ key: Key, done: inout (count: Int, edits: Int)?) -> Bool {
         guard let r = replacing else { return false }
         switch key {
         case .char("y"):
-            replaceHere()
-            if nextMatch(from: cursor) { return true }
+            if nextMatch(from: replaceHere()) { return true }
         case .char("n"):
-            if nextMatch(from: cursor + r.needle.count) { return true }
+            if nextMatch(from: cursor + max(1, r.current?.range.count ?? 0)) { return true }
         case .char("a"):
-            replaceHere()
-            while nextMatch(from: cursor) { replaceHere() }
+            var next = replaceHere()
+            while nextMatch(from: next) { next = replaceHere() }
         case .escape:
             break
         default:
             return true
         }
-        done = replacing?.count
+        done = replacing.map { ($0.count, $0.edits) }
         replacing = nil
         return false
     }
@@ -226,6 +254,73 @@ struct PlainEditor {
         }
         mark = nil
         insert(s)
+    }
+
+    /// The mouse but the plain click (which moves like any movement key):
+    /// what a serious editor does, in plain words; false for other keys.
+    mutating func pressMouse(_ key: Key) -> Bool {
+        switch key {
+        case .shift(.click(let x, let y)):
+            if mark == nil { mark = cursor; sticky = false }
+            click(x: x, y: y)
+            dragOrigin = mark
+        case .drag(let x, let y):
+            // A new selection from where the button went down, to the cell
+            // under the pointer; below the text's rows, one row further down.
+            guard let o = dragOrigin else { return true }
+            mark = o
+            sticky = false
+            if y >= textHeight { moveVertically(1) } else { click(x: x, y: max(0, y)) }
+        case .doubleClick(let x, let y):
+            // The word under the pointer; off a word, a click.
+            guard y >= 0, y < textHeight else { return true }
+            click(x: x, y: y)
+            var a = cursor, b = cursor
+            while a > 0, Self.isWord(text[a - 1]) { a -= 1 }
+            while b < text.count, Self.isWord(text[b]) { b += 1 }
+            if a < b {
+                mark = a
+                sticky = false
+                cursor = b
+            } else if !sticky {
+                mark = nil
+            }
+            dragOrigin = a
+        case .tripleClick(let x, let y):
+            // The line with its newline.
+            guard y >= 0, y < textHeight else { return true }
+            click(x: x, y: y)
+            mark = lineStart
+            sticky = false
+            dragOrigin = lineStart
+            cursor = lineEnd < text.count ? lineEnd + 1 : lineEnd
+        case .wheel(let n):
+            scroll(n)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// The wheel: the view moves `n` rows (as far as there are); the cursor
+    /// stays on its character unless that left the screen, and then goes
+    /// to the nearest row shown, aiming at its goal column as Up/Down do.
+    mutating func scroll(_ n: Int) {
+        let starts = lineStarts
+        var t = top, moved = 0
+        while moved < abs(n), let r = row(n > 0 ? 1 : -1, from: t, starts) { t = r; moved += 1 }
+        guard moved > 0 else { return }
+        top = t
+        var here = place(starts).at
+        if here < top {
+            var k = 0
+            while here < top { here = row(1, from: here, starts)!; k += 1 }
+            moveVertically(k)
+        } else if var last = row(textHeight - 1, from: top, starts), last < here {
+            var k = 0
+            while last < here { last = row(1, from: last, starts)!; k += 1 }
+            moveVertically(-k)
+        }
     }
 
     /// The selection's keys (Editor+Selection.swift in plain words); false
@@ -511,25 +606,28 @@ struct PlainEditor {
         follow()
     }
 
-    /// Find's Enter: the query (or, empty, the last one) from the cursor.
-    mutating func find(_ input: [Unicode.Scalar]) {
+    /// Find's Enter: the query (or, empty, the last one) from the cursor;
+    /// false when it does not parse (the prompt stays open).
+    mutating func find(_ input: [Unicode.Scalar]) -> Bool {
+        let needle = input.isEmpty ? lastSearch : input
+        if !needle.isEmpty, query(needle) == nil { return false }
         lastWasCut = false
         if !input.isEmpty { lastSearch = input }
         findAgain(forward: true)
         follow()
+        return true
     }
 
     /// F3 / Shift-F3: the next match after the cursor, else the first from
     /// the start (the cursor's own included); the last before it, else the
     /// last from it to the end.
     mutating func findAgain(forward: Bool) {
-        guard !lastSearch.isEmpty else { return }
-        let starts = text.count >= lastSearch.count ? Array(0 ... text.count - lastSearch.count) : []
+        guard !lastSearch.isEmpty, let q = query(lastSearch) else { return }
         let hit = forward
-            ? starts.first { $0 > cursor && matches(lastSearch, at: $0) } ?? starts.first { $0 <= cursor && matches(lastSearch, at: $0) }
-            : starts.last { $0 < cursor && matches(lastSearch, at: $0) } ?? starts.last { $0 >= cursor && matches(lastSearch, at: $0) }
+            ? q.first(in: text, from: cursor + 1, before: text.count + 1) ?? q.first(in: text, from: 0, before: cursor + 1)
+            : q.last(in: text, from: 0, before: cursor) ?? q.last(in: text, from: cursor, before: text.count + 1)
         if let hit {
-            cursor = hit
+            cursor = hit.range.lowerBound
             goal = nil
         }
     }
@@ -544,6 +642,7 @@ struct PlainEditor {
     private mutating func pressKey(_ key: Key) {
         let wasCut = lastWasCut
         lastWasCut = false
+        if pressMouse(key) { return }
         if pressSelectionKey(key, wasCut: wasCut) { return }
         if mark != nil {
             // Movement ends a Shift selection (not Alt-A's mark); find keeps
@@ -608,7 +707,9 @@ struct PlainEditor {
         case .pageDown:
             moveVertically(max(1, textHeight - 1))
             scrollPage(max(1, textHeight - 1))
-        case .click(let x, let y): click(x: x, y: y)
+        case .click(let x, let y):
+            click(x: x, y: y)
+            dragOrigin = y >= 0 && y < textHeight ? cursor : nil
         case .function(3): findAgain(forward: true)
         case .function(15): findAgain(forward: false)
         case .ctrl("k"):
@@ -694,7 +795,11 @@ struct EditorRun {
     }
 
     mutating func randomKey() -> Key {
-        switch g.int(0 ..< 115) {
+        switch g.int(0 ..< 118) {
+        case 115 ..< 118:
+            // A notch (3 rows), sometimes one row or a long spin.
+            let rows = g.chance(0.7) ? 3 : g.chance(0.5) ? 1 : 20
+            return .wheel(g.chance(0.5) ? rows : -rows)
         case 100 ..< 103: return .up
         case 103 ..< 106: return .down
         case 106: return g.chance(0.5) ? .pageUp : .pageDown
@@ -800,15 +905,117 @@ struct EditorRun {
         return needle.filter { $0 != "\n" }
     }
 
-    /// Ctrl-F, a query (`randomQuery`), Enter; the model finds too.
+    /// A regular expression in the model's dialect (PlainQuery), built
+    /// mostly of the text's own characters so that it matches; groups with
+    /// alternatives, quantifiers (greedy and lazy, some matching nothing),
+    /// classes, anchors. Sometimes broken (an unclosed `(` or `[`, a
+    /// quantifier with nothing before it). Never a newline.
+    mutating func randomPattern() -> [Unicode.Scalar] {
+        let t = model.text.filter { $0 != "\n" }
+        func literal() -> [Unicode.Scalar] {
+            let c = !t.isEmpty && g.chance(0.8) ? t[g.int(0 ..< t.count)] : Self.local[g.int(0 ..< Self.local.count)]
+            return c == "." ? ["\\", "."] : [c]
+        }
+        func one() -> [Unicode.Scalar] {
+            var atom: [Unicode.Scalar]
+            switch g.int(0 ..< 10) {
+            case 0 ..< 6: atom = literal()
+            case 6: atom = ["."]
+            case 7: atom = g.chance(0.5) ? ["\\", "w"] : ["\\", "d"]
+            default: atom = ["["] + (0 ..< g.int(1 ... 3)).flatMap { _ in literal().suffix(1) } + ["]"]
+            }
+            if g.chance(0.35) {
+                atom.append(["*", "+", "?"][g.int(0 ..< 3)])
+                if g.chance(0.25) { atom.append("?") }
+            }
+            return atom
+        }
+        var p: [Unicode.Scalar] = []
+        for _ in 0 ..< g.int(1 ... 3) {
+            switch g.int(0 ..< 10) {
+            case 0 ..< 7: p += one()
+            case 7, 8:
+                p.append("(")
+                for k in 0 ..< g.int(1 ... 2) {
+                    if k > 0 { p.append("|") }
+                    for _ in 0 ..< g.int(1 ... 2) { p += one() }
+                }
+                p.append(")")
+            default: p.append(g.chance(0.5) ? "^" : "$")
+            }
+        }
+        if g.chance(0.08) {
+            switch g.int(0 ..< 3) {
+            case 0: p.append("(")
+            case 1: p.append("[")
+            default: p.insert("*", at: 0)
+            }
+        }
+        return p
+    }
+
+    /// Sometimes Alt-R (regex) and Alt-C (case) in a find or replace prompt;
+    /// then a needle: with regex on, mostly a pattern.
+    mutating func promptNeedle() throws -> [Unicode.Scalar] {
+        if g.chance(0.3) {
+            _ = try press(.alt("r"))
+            model.regex.toggle()
+        }
+        if g.chance(0.15) {
+            _ = try press(.alt("c"))
+            model.caseRule = model.caseRule.next
+        }
+        let needle = model.regex && g.chance(0.8) ? randomPattern() : randomQuery()
+        for u in needle { _ = try press(.char(u)) }
+        return needle
+    }
+
+    /// A pattern that does not parse keeps the prompt open: Esc then cancels.
+    mutating func expectBadPattern(_ step: Int) throws {
+        guard case .prompt(let p) = editor.mode, p.note?.hasPrefix("Bad pattern") == true else {
+            Issue.record(Comment(rawValue: fail("a pattern that does not parse: want the prompt open with its reason, got \(editor.mode)", step: step, key: .enter)))
+            return
+        }
+        _ = try press(.escape)
+        check(step, .escape)
+    }
+
+    /// Ctrl-F, maybe the switches, a query (`randomQuery`, or a pattern), Enter; the model finds too.
     mutating func findSequence(_ step: Int) throws {
         trail.append("[find]")
-        let needle = randomQuery()
         _ = try press(.ctrl("f"))
-        for u in needle { _ = try press(.char(u)) }
+        let needle = try promptNeedle()
         _ = try press(.enter)
-        model.find(needle)
-        check(step, .enter)
+        if model.find(needle) {
+            check(step, .enter)
+        } else {
+            try expectBadPattern(step)
+        }
+    }
+
+    /// Press, maybe a double and a triple click, then drags to random cells
+    /// (some on the status lines: the view scrolls); or Shift+click and drags.
+    /// The model does the same, key by key.
+    mutating func mouseGesture(_ step: Int) throws {
+        trail.append("[mouse]")
+        func cell() -> (x: Int, y: Int) { (g.int(0 ..< model.width), g.int(0 ... model.textHeight + 1)) }
+        let (x, y) = cell()
+        var keys: [Key]
+        switch g.int(0 ..< 10) {
+        case 0: keys = [.shift(.click(x: x, y: y))]
+        case 1, 2: keys = [.click(x: x, y: y), .doubleClick(x: x, y: y)]
+        case 3: keys = [.click(x: x, y: y), .doubleClick(x: x, y: y), .tripleClick(x: x, y: y)]
+        default: keys = [.click(x: x, y: y)]
+        }
+        for _ in 0 ..< g.int(0 ... 4) {
+            let to = cell()
+            keys.append(.drag(x: to.x, y: to.y))
+        }
+        for k in keys {
+            model.press(k)
+            _ = try press(k)
+            check(step, k)
+        }
     }
 
     /// A new terminal size (the text at least 2 columns wide and 1 row high).
@@ -845,6 +1052,11 @@ struct EditorRun {
             }
             if g.chance(0.02) {
                 try resize(step)
+                continue
+            }
+            if g.chance(0.04) {
+                try mouseGesture(step)
+                if editor.doc.buffer.scalars != model.text { return }
                 continue
             }
             let key = randomKey()
@@ -887,18 +1099,29 @@ struct EditorRun {
     mutating func replaceSequence(_ step: Int) throws {
         let before = editor.doc.buffer.scalars
         trail.append("[replace]")
-        let needle = randomQuery()
-        let replacement = (0 ..< g.int(0 ... 3)).map { _ in Self.local[g.int(0 ..< Self.local.count)] }
         let start: Key = g.chance(0.5) ? .alt("r") : .ctrl("\\")
         _ = try press(start)
         model.mark = nil
         model.lastWasCut = false
-        for u in needle { _ = try press(.char(u)) }
+        let needle = try promptNeedle()
         _ = try press(.enter)
         if needle.isEmpty && model.lastSearch.isEmpty {
             // Nothing to look for: cancelled, back to editing.
             if editor.mode != .edit { Issue.record(Comment(rawValue: fail("an empty query was not cancelled", step: step, key: .enter))) }
             return
+        }
+        if model.query(needle.isEmpty ? model.lastSearch : needle) == nil {
+            try expectBadPattern(step)
+            return
+        }
+        // With regex on, the replacement often names groups ($0…$3; $$ is a dollar).
+        var replacement: [Unicode.Scalar] = []
+        for _ in 0 ..< g.int(0 ... 3) {
+            if model.regex && g.chance(0.4) {
+                replacement += g.chance(0.85) ? ["$", Unicode.Scalar(UInt8(48 + g.int(0 ... 3)))] : g.chance(0.5) ? ["$", "$"] : ["$"]
+            } else {
+                replacement.append(Self.local[g.int(0 ..< Self.local.count)])
+            }
         }
         for u in replacement { _ = try press(.char(u)) }
         _ = try press(.enter)
@@ -910,7 +1133,7 @@ struct EditorRun {
             Issue.record(Comment(rawValue: fail("the editor asks: \(editor.mode == .replacing), the model: \(asking)", step: step, key: .enter)))
             return
         }
-        var done: Int?
+        var done: (count: Int, edits: Int)?
         var answers = 0
         while model.replacing != nil {
             answers += 1
@@ -925,12 +1148,12 @@ struct EditorRun {
                 return
             }
         }
-        if let done {
+        if let (done, edits) = done {
             let want = "Replaced \(done) occurrence\(done == 1 ? "" : "s")"
             if editor.message != want {
                 Issue.record(Comment(rawValue: fail("message \(String(describing: editor.message)), want \(want)", step: step, key: nil)))
             }
-            if done > 0 && g.chance(0.5) {
+            if edits > 0 && g.chance(0.5) {
                 let after = editor.doc.buffer.scalars
                 _ = try press(.ctrl("z"))
                 if editor.doc.buffer.scalars != before {
