@@ -225,7 +225,9 @@ public final class Relay: @unchecked Sendable {
         let group = ServiceGroup(configuration: configuration)
         holder.withLockedValue { $0 = group }
         try await group.run()
-        return relay.outcome ?? .forced("the relay stopped before it was asked to")
+        let outcome = relay.outcome ?? .forced("the relay stopped before it was asked to")
+        if case .forced(let why) = outcome { logger.warning("stopped without finishing", metadata: ["why": "\(why)"]) }
+        return outcome
     }
 
     /// The queued lines, and the problems of making work durable (the serving thread).

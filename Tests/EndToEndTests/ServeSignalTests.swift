@@ -106,12 +106,15 @@ import WeaveTestSupport
     @Test(.enabled(if: TestEnvironment.binaryTestsRun, "the weave binary is not built (swift build)"))
     func aDrainHeldByAFrozenPeerEndsAtTheStopTimeout() throws {
         let dir = try TempDir()
-        let r = try Self.relayWithAFrozenPeer(dir, ["--stop-timeout", "1"])
+        let log = dir.path + "/serve.log"
+        let r = try Self.relayWithAFrozenPeer(dir, ["--stop-timeout", "1", "--log", log, "--log-json"])
         defer { kill(r.bot, SIGKILL); _ = try? r.peer.hub.shutdown() }
         kill(r.relay.pid, SIGTERM)
         #expect(Self.exitStatus(r.relay, within: 30) == 1)
         let out = r.relay.readAll()
         #expect(out.contains("stopped without finishing: the drain did not finish within 1 s"), "the relay said: \(out)")
+        #expect(readFile(log).contains(#""msg":"stopped without finishing","why":"the drain did not finish within 1 s""#),
+                "the log says why: \(readFile(log))")
         // The drain made what had come durable before it stalled on the goodbyes.
         let saved = try OpLog.load(path: OpLog.sidecarPath(for: r.file)).document(as: ReplicaID(1))
         #expect(Int(saved.seen(r.peer.hub.replica)) >= 20)
