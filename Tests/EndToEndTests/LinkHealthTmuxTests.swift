@@ -87,7 +87,7 @@ struct LinkHealthTmuxTests {
             return row.count >= 4 && row[row.count - 3] == "3" && row[row.count - 2] == "3"
         }
         #expect(row[row.count - 4] == "0", "nothing waits to be sent: \(row)")
-        #expect(join.capture().contains("rtt   heard to send unacked  behind  address"), "\(join.capture())")
+        #expect(join.capture().contains("rtt   heard queued unacked behind  address"), "\(join.capture())")
         #expect(join.capture().split(separator: "\n").allSatisfy { $0.count <= 80 })
         join.sendKeys("Escape")
         proxy.stall(false)

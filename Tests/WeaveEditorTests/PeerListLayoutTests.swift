@@ -65,10 +65,11 @@ import WeaveTestSupport
         let long = "a-very-long-host-name.example.org:46476"
         let list = PeerList(title: "me", rows: [Self.row("alice", address: long), Self.row("bob")], selected: 0)
         let lines = list.lines(width: 60).map(\.text)
-        try #require(lines.count == 5, "the title, the labels, 2 rows and a detail line: \(lines)")
+        try #require(lines.count == 6, "the title, the labels, 2 rows and 2 detail lines: \(lines)")
         #expect(lines[2].hasSuffix("  …"), "\(lines[2])")
         #expect(lines[3].hasSuffix("127.0.0.1:46476"))
-        #expect(lines[4].hasPrefix("alice: " + long))
+        // The figures that gave way for the 22 cells of address follow it.
+        #expect(lines[4...] == ["alice: " + long, "heard 1s ago · queued 0 · unacked 0"])
         #expect(lines.allSatisfy { PeerList.width($0) <= 60 })
     }
 
