@@ -91,13 +91,7 @@ public final class Relay: @unchecked Sendable {
         var config = try SessionStart.configuration(name: options.name, colour: 0, log: options.log, label: "weave.serve",
                                                     logFormat: options.logJSON ? .json : .keyValue)
         config.showsCursor = false
-        do {
-            let invitations = try HostInvitations(document: path, directory: options.configDirectory)
-            config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book())
-            return (config, invitations)
-        } catch {
-            throw StartFailure("\(error)")
-        }
+        return try SessionStart.secured(config, for: path, configDirectory: options.configDirectory)
     }
 
     /// The figures of `--metrics` for `path` (nil when off), hooked into `config`.

@@ -152,16 +152,24 @@ public enum SessionStart {
     /// A host's settings: `configuration` plus TLS with `path`'s invitations
     /// (and asking before each newcomer when `approve`).
     static func hostConfiguration(_ path: String, _ options: HostOptions) throws -> (PeerHub.Configuration, HostInvitations) {
-        var config = try configuration(name: options.name, colour: 0, log: options.log)
-        let invitations: HostInvitations
+        try secured(try configuration(name: options.name, colour: 0, log: options.log), for: path,
+                    configDirectory: options.configDirectory, approve: options.approve)
+    }
+
+    /// `config` with TLS 1.3 and `path`'s identity and invitations (made on
+    /// first use in `configDirectory`), asking before each newcomer when
+    /// `approve`: what `weave host` and `weave serve` share. Throws `StartFailure`.
+    static func secured(_ config: PeerHub.Configuration, for path: String, configDirectory: String?,
+                        approve: Bool = false) throws -> (PeerHub.Configuration, HostInvitations) {
+        var config = config
         do {
-            invitations = try HostInvitations(document: path, directory: options.configDirectory)
+            let invitations = try HostInvitations(document: path, directory: configDirectory)
             config.security = PeerSecurity(identity: invitations.identity, invitations: try invitations.book(),
-                                           requireApproval: options.approve)
+                                           requireApproval: approve)
+            return (config, invitations)
         } catch {
             throw StartFailure("\(error)")
         }
-        return (config, invitations)
     }
 
     /// `weave host FILE|DIR`: opens FILE with its history (or shares every
