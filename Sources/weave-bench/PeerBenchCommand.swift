@@ -132,7 +132,8 @@ struct BenchPeers: ParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let hostSidecar = dir + "/host.weave"
-        try OpLog.write(path: hostSidecar, ops: doc.operations(since: VersionVector()), history: history, textMark: nil)
+        try OpLog.write(path: hostSidecar, ops: doc.operations(since: VersionVector()), history: history, textMark: nil,
+                         state: StateSnapshot(of: doc, history: history))  // as a joiner's compacted file holds one
         let hostBytes = (try? FileManager.default.attributesOfItem(atPath: hostSidecar)[.size] as? Int) ?? 0
         for round in 0 ..< 3 {
             let file = dir + "/copy\(round).txt"
