@@ -140,7 +140,7 @@ extension Editor {
             list.selected = list.entries[e].path
             effects.append(.openFile(list.entries[e].path))
             return true
-        case .click, .doubleClick, .tripleClick, .drag, .shift(.click):
+        case .tripleClick, .drag, .shift(.click):  // clicks and double clicks are taken above
             break
         default:
             effects.append(.bell)
