@@ -4,8 +4,9 @@ import WeaveSyntax
 /// line (`Language.detect`); the text buffer carries a `SyntaxCache`, told
 /// every edit, and after each key (or remote edit, or resize) the lines down
 /// to the bottom of the screen are lexed — only those whose start state is
-/// not known yet, stopping where a state matches again (SyntaxCache.swift).
-/// Render then lexes each visible line from its cached state: O(screen).
+/// not known yet, stopping where a state matches again (SyntaxCache.swift) —
+/// and the screen's lines' tokens are kept (lexed again only when a line's
+/// text or start state changed). Render reads them: O(screen), no lexing.
 ///
 /// Off (`syntaxColour = false`) or for plain text, there is no cache at all.
 extension Editor {
@@ -24,6 +25,14 @@ extension Editor {
             }
         }
         doc.buffer.prepareSyntax(through: top.line + textHeight)
+        // The screen's tokens, kept while their lines do not change: a key
+        // re-lexes its own line, render reuses the others.
+        let shown = top.line ..< top.line + textHeight
+        guard var cache = doc.buffer.syntax, !cache.keepsTokens(lines: shown) else { return }
+        doc.buffer.syntax = nil  // so that the cache is not copied while it changes
+        let buffer = doc.buffer
+        cache.keepTokens(lines: shown) { buffer.lineScalars($0) }
+        doc.buffer.syntax = cache
     }
 
     private var startsWithShebang: Bool {

@@ -127,7 +127,9 @@ extension Editor {
             if row.line == here.line, row.row == here.row {
                 grid.cursor = (min(size.width - 1, gutter + here.x - shift), y)
             }
-            t = rowAfter(row)
+            // The next row (`rowAfter`, without laying the line out again).
+            t = row.row + 1 < lay.rowCount ? ViewTop(line: row.line, row: row.row + 1)
+                : row.line + 1 < doc.buffer.lineCount ? ViewTop(line: row.line + 1, row: 0) : nil
         }
     }
 

@@ -10,16 +10,21 @@
 public struct Lexer: Sendable {
     public let language: Language
     let rules: Rules
+    /// `rules.keywords` and `rules.types`, keyed without strings.
+    let keywordKeys: Set<WordKey>
+    let typeKeys: Set<WordKey>
 
     public init(_ language: Language) {
         self.language = language
         rules = Rules.of(language)
+        keywordKeys = WordKey.keys(rules.keywords)
+        typeKeys = WordKey.keys(rules.types)
     }
 
     /// Lexes `line` (one line, without its newline) starting in `state`:
     /// appends its tokens, in order, to `tokens`, and returns the state the
-    /// next line starts in. O(line length); each identifier is hashed once
-    /// to look it up among the keywords.
+    /// next line starts in. O(line length); each identifier is packed
+    /// into a `WordKey` and hashed once to look it up among the keywords.
     public func lex(_ line: ArraySlice<Unicode.Scalar>, from state: LexState, into tokens: inout [Token]) -> LexState {
         let t = LineText(line)
         switch language {
@@ -190,9 +195,10 @@ public struct Lexer: Sendable {
         if r.targets, atStart, after == ":", next! + 1 == t.count || t[next! + 1] != "=" { return .heading }
         if r.css { return st.braces > 0 && after == ":" ? .meta : nil }
         if end - start > 24 { return nil }
-        let word = t.string(start, end)
-        if r.keywords.contains(word) { return .keyword }
-        if r.types.contains(word) { return .type }
+        if let key = WordKey(t.s[(t.base + start) ..< (t.base + end)]) {
+            if keywordKeys.contains(key) { return .keyword }
+            if typeKeys.contains(key) { return .type }
+        }
         if r.capitalisedTypes, t[start].properties.isUppercase { return .type }
         return nil
     }
@@ -322,10 +328,6 @@ struct LineText {
             if Self.isIdentifierStart(x) || Self.isDigit(x) || (dashes && x == "-") { j += 1 } else { break }
         }
         return j
-    }
-
-    func string(_ start: Int, _ end: Int) -> String {
-        String(String.UnicodeScalarView(s[(base + start) ..< (base + end)]))
     }
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }

@@ -13,7 +13,11 @@
 ///   comment re-lexes to the end of the screen only; lines below the screen
 ///   wait until they are shown.
 /// - `tokens(ofLine:_:)` lexes one line from its cached start state:
-///   O(line length), for the lines on screen.
+///   O(line length), for the lines on screen — unless `keepTokens(lines:line:)`
+///   kept that line's tokens: they are reused while the line's text and start
+///   state stay as they were (an edit drops the edited lines' tokens and
+///   renumbers the rest; a start state that lexing changes drops its line's),
+///   so a keystroke re-lexes its own line and the screen reuses the others.
 ///
 /// Laws (tested with random edits): after `prepare(through: lineCount − 1)`
 /// the states equal those of a cache built on the edited text from scratch,
@@ -41,6 +45,9 @@ public struct SyntaxCache: Sendable {
     private(set) var resumeAfter: Int
     /// Scratch tokens for `prepare` (never read).
     private var scratch: [Token] = []
+    /// The tokens of the lines `keepTokens` was last asked for (the screen),
+    /// each lexed from the line's current text and start state.
+    private(set) var keptTokens: [Int: [Token]] = [:]
 
     /// A cache for a text of `lineCount` lines (≥ 1) in `language`; nothing is
     /// lexed until `prepare`. O(lines).
@@ -71,6 +78,12 @@ public struct SyntaxCache: Sendable {
         if removed > 0 || addedLines > 0 {
             states.replaceSubrange((line + 1) ..< (line + 1 + removed),
                                    with: repeatElement(LexState.initial, count: addedLines))
+            // The edited lines' tokens go; the lines after them are renumbered.
+            var kept: [Int: [Token]] = [:]
+            for (k, t) in keptTokens where k < line || k > line + removed { kept[k > line ? k + delta : k] = t }
+            keptTokens = kept
+        } else {
+            keptTokens[line] = nil
         }
         // The new horizon: the old one (moved with its line) or the edited
         // lines, whichever is later. A matching state is trusted only after it.
@@ -94,6 +107,7 @@ public struct SyntaxCache: Sendable {
                 resumeAfter = validThrough
                 return
             }
+            if states[k + 1] != end { keptTokens[k + 1] = nil }  // lexed from another state
             states[k + 1] = end
             validThrough = k + 1
             resumeAfter = max(resumeAfter, validThrough)
@@ -104,9 +118,31 @@ public struct SyntaxCache: Sendable {
     /// that state is not prepared (the line is drawn plain). O(line length).
     public func tokens(ofLine i: Int, _ text: ArraySlice<Unicode.Scalar>) -> [Token] {
         guard i >= 0, i <= validThrough, i < states.count else { return [] }
+        if let kept = keptTokens[i] { return kept }
         var out: [Token] = []
         _ = lexer.lex(text, from: states[i], into: &out)
         return out
+    }
+
+    /// Whether `keepTokens(lines:line:)` has nothing to do for `lines`: every
+    /// prepared line among them has its tokens kept, and few others are.
+    /// O(lines).
+    public func keepsTokens(lines: Range<Int>) -> Bool {
+        let shown = lines.clamped(to: 0 ..< min(states.count, validThrough + 1))
+        return keptTokens.count <= 2 * shown.count + 8 && shown.allSatisfy { keptTokens[$0] != nil }
+    }
+
+    /// Keeps the tokens of the prepared lines among `lines` (the screen's),
+    /// lexing those not kept yet, and forgets the others. `line(i)` gives
+    /// line i's text without its newline. O(lines lexed × their length).
+    public mutating func keepTokens(lines: Range<Int>, line: (Int) -> ArraySlice<Unicode.Scalar>) {
+        let shown = lines.clamped(to: 0 ..< min(states.count, validThrough + 1))
+        if keptTokens.count > shown.count { keptTokens = keptTokens.filter { shown.contains($0.key) } }
+        for i in shown where keptTokens[i] == nil {
+            var out: [Token] = []
+            _ = lexer.lex(line(i), from: states[i], into: &out)
+            keptTokens[i] = out
+        }
     }
 
     /// The start state of line `i` (tests compare these with a fresh cache's).

@@ -13,7 +13,8 @@ import WeaveTestSupport
 /// state (block comments, nested ones, multi-line strings, fences, open tags),
 /// then edited at random: typing, deleting across lines, pasting fragments,
 /// with `prepare` called after some edits on a random "screen" (a prefix of
-/// the lines), like the editor does. Seeded; every failure prints its seed.
+/// the lines), and the tokens of a random run of lines kept (`keepTokens`),
+/// like the editor does. Seeded; every failure prints its seed.
 /// `WEAVE_SEED` picks another base seed; `WEAVE_SYNTAX_SWEEP=N` runs N more.
 struct SyntaxCachePropertyTests {
     static let fragments: [String] = [
@@ -57,6 +58,11 @@ struct SyntaxCachePropertyTests {
             #expect(cache.lineCount == ls.count, "seed \(seed) step \(step): \(cache.lineCount) states for \(ls.count) lines")
             if rng.chance(0.5) {
                 cache.prepare(through: rng.int(0 ..< ls.count)) { ls[$0] }
+            }
+            if rng.chance(0.4) {
+                // The screen keeps its lines' tokens (reused while they stay right).
+                let top = rng.int(0 ..< ls.count)
+                cache.keepTokens(lines: top ..< top + rng.int(1 ... 8)) { ls[$0] }
             }
         }
         let ls = lines(text)
