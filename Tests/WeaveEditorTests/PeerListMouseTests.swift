@@ -6,12 +6,9 @@ import WeaveCore
 /// list as drawn: the wheel scrolls, a click selects, a click on the selected
 /// row or a double click goes to that peer as Enter does.
 @Suite struct PeerListMouseTests {
-    static let ann = ReplicaID(0xA), ben = ReplicaID(0xB)
+    static let ann = PeerListNavigationTests.ann, ben = PeerListNavigationTests.ben
 
-    static func row(_ name: String, _ replica: ReplicaID?) -> PeerList.Row {
-        .init(name: name, colour: .cyan, state: "connected", address: "127.0.0.1:7070", rttMilliseconds: nil,
-              lastHeardSeconds: nil, opsSent: 0, opsReceived: 0, opsQueued: 0, replica: replica)
-    }
+    static func row(_ name: String, _ replica: ReplicaID?) -> PeerList.Row { PeerListNavigationTests.row(name, replica) }
 
     /// ann (with a cursor), ben (without), a link not yet open, then peers with cursors.
     static let rows = [row("ann", ann), row("ben", ben), row("(127.0.0.1:7070)", nil)]

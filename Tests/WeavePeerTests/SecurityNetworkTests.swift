@@ -72,9 +72,9 @@ import WeaveCore
         let j = Peer(RGA(replica: ReplicaID(0x52)), identity: Self.joinerIdentity)
         defer { _ = try? j.hub.shutdown() }
         j.hub.connect(host: "127.0.0.1", port: port, invitation: forged)
-        #expect(try eventually(10) { j.linkFailure != nil })
+        #expect(eventually(10) { j.linkFailure != nil })
         #expect(j.linkFailure == .unauthorized(.wrongSecret))
-        #expect(try eventually(5) { h.errors.contains(.unauthorized(.wrongSecret)) })
+        #expect(eventually(5) { h.errors.contains(.unauthorized(.wrongSecret)) })
         #expect(try j.units() == 0, "no document byte reached the joiner")
     }
 
@@ -87,10 +87,10 @@ import WeaveCore
         let j = Peer(RGA(replica: ReplicaID(0x52)), identity: Self.joinerIdentity)
         defer { _ = try? j.hub.shutdown() }
         j.hub.connect(host: "127.0.0.1", port: port, invitation: other)
-        #expect(try eventually(10) { j.linkFailure != nil })
+        #expect(eventually(10) { j.linkFailure != nil })
         #expect(j.linkFailure == .unauthorized(.fingerprintMismatch(expected: Self.joinerIdentity.fingerprintHex,
                                                                     got: Self.hostIdentity.fingerprintHex)))
-        #expect(try eventually(5) { h.errors.contains { if case .unauthorized(.tls) = $0 { return true } else { return false } } })
+        #expect(eventually(5) { h.errors.contains { if case .unauthorized(.tls) = $0 { return true } else { return false } } })
         #expect(try j.units() == 0)
     }
 
@@ -101,10 +101,10 @@ import WeaveCore
         let j = Peer(RGA(replica: ReplicaID(0x52)), identity: nil)
         defer { _ = try? j.hub.shutdown() }
         j.hub.connect(host: "127.0.0.1", port: port)  // no invitation: plaintext
-        #expect(try eventually(10) { j.linkFailure != nil })
+        #expect(eventually(10) { j.linkFailure != nil })
         guard case .refused(let r)? = j.linkFailure else { Issue.record("\(String(describing: j.linkFailure))"); return }
         #expect(r.code == .unauthorized && r.text.contains("TLS"))
-        #expect(try eventually(5) { h.errors.contains(.unauthorized(.plaintextPeer)) })
+        #expect(eventually(5) { h.errors.contains(.unauthorized(.plaintextPeer)) })
         #expect(try j.units() == 0)
     }
 
@@ -127,7 +127,7 @@ import WeaveCore
                 if case .editsDeclined(_, let n, let r) = e { return (n, r) } else { return nil }
             }.first
         }
-        #expect(try eventually(10) { declined() != nil })
+        #expect(eventually(10) { declined() != nil })
         #expect(declined()?.units == 7 && declined()?.reason.contains("read-only") == true)
         #expect(j.linkFailure == nil)
         #expect(try h.text() == "top secret")
@@ -199,6 +199,6 @@ import WeaveCore
         // wall clock is no upper bound here; the drop coming before the 9
         // slow bytes ran out is.
         #expect(closedAfter >= .milliseconds(1500), "closed after \(closedAfter)")
-        #expect(try eventually(5) { h.errors.contains(.handshakeTimeout(seconds: 2)) })
+        #expect(eventually(5) { h.errors.contains(.handshakeTimeout(seconds: 2)) })
     }
 }
