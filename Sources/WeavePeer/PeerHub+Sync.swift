@@ -13,6 +13,9 @@ extension PeerHub {
         let before = document.version
         let (edits, failure) = PeerHub.apply(ops, to: &document, from: c) { op in
             c.known.cover(op)
+            // The peer holds what it sent: it is neither unacknowledged nor
+            // behind on it (F4's figures counted a typist's own keys as both).
+            c.acked.cover(op)
             c.ackReplicas.insert(op.replica)
         }
         scheduleAck(c)
