@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import WeaveCore
+import WeaveStore
 
 /// Which peer may bring new units of each replica (docs/WIRE.md, "Security",
 /// "Authorship"). Loop-confined to its hub.
@@ -92,23 +93,18 @@ final class ReplicaOwners {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends `line` (with the header first when the file is new) and syncs. nil: done.
+    /// Appends `line` (with the header first when the file is new) through
+    /// WeaveStore's durable append (0600, fsynced, the directory too when it
+    /// is new). nil: done; else why not.
     private static func append(_ line: String, to path: String) -> String? {
         let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         if !dir.isEmpty { mkdir(dir, 0o700) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return String(cString: strerror(errno)) }
-        defer { close(fd) }
-        var st = stat()
-        let fresh = fstat(fd, &st) == 0 && st.st_size == 0
-        let bytes = Array(((fresh ? header + "\n" : "") + line).utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return String(cString: strerror(errno)) }
-            off += n
+        do {
+            try AtomicFile.appendPrivate(path, Array(line.utf8), header: Array((header + "\n").utf8))
+            return nil
+        } catch {
+            return "\(error)"
         }
-        return fsync(fd) == 0 ? nil : String(cString: strerror(errno))
     }
 }
 

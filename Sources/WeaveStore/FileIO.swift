@@ -280,4 +280,23 @@ public enum AtomicFile {
     static func writePrivate(_ path: String, _ bytes: [UInt8], system: FileIO.System) throws {
         try FileIO.writeAtomically(path, bytes, mode: 0o600, keepAttributes: false, system: system)
     }
+
+    /// Appends `bytes` to a private file (created 0600, with `header` first,
+    /// when it does not exist) and makes them durable: the file is fsynced,
+    /// and its directory too when this call created it, so a line that
+    /// returned survives a power cut. A write that fails part-way may leave a
+    /// torn last line, which readers of such files skip. Throws `StoreError`.
+    public static func appendPrivate(_ path: String, _ bytes: [UInt8], header: [UInt8] = []) throws {
+        try appendPrivate(path, bytes, header: header, system: FileIO.posix)
+    }
+
+    static func appendPrivate(_ path: String, _ bytes: [UInt8], header: [UInt8], system: FileIO.System) throws {
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600, action: "open for appending", system: system)
+        defer { FileIO.close(fd, system: system) }
+        var st = stat()
+        let fresh = system.fstat(fd, &st) == 0 && st.st_size == 0
+        try FileIO.writeAll(fd, fresh ? header + bytes : bytes, path: path, system: system)
+        try FileIO.fsync(fd, path: path, system: system)
+        if fresh { try FileIO.fsyncDirectory(of: path, system: system) }
+    }
 }

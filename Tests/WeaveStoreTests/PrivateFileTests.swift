@@ -129,4 +129,21 @@ struct PrivateFileTests {
         #expect(disk.contents(Self.path) == Self.old)
         #expect(disk.contents(temporary) == nil, "the torn temporary file is removed")
     }
+
+    /// `AtomicFile.appendPrivate` (the replica owners' file): created 0600
+    /// with its header once, each line appended after it, and a line that
+    /// returned survives a power cut right after, the first one included
+    /// (the new file's directory entry is synced too).
+    @Test func aPrivateAppendIsOwnerOnlyAndDurableOnceItReturns() throws {
+        let disk = PowerCutDisk()
+        let path = "/config/owners.replicas"
+        let header = Array("weave-replicas 1\n".utf8)
+        try AtomicFile.appendPrivate(path, Array("a\n".utf8), header: header, system: disk)
+        disk.powerCut()
+        #expect(disk.contents(path) == header + Array("a\n".utf8), "the first line and its header outlive a power cut")
+        #expect(Self.mode(disk, path) == 0o600)
+        try AtomicFile.appendPrivate(path, Array("b\n".utf8), header: header, system: disk)
+        disk.powerCut()
+        #expect(disk.contents(path) == header + Array("a\nb\n".utf8), "the header is written once")
+    }
 }
