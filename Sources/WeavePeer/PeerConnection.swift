@@ -83,6 +83,9 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
 
     // Stats.
     var lastHeard: NIODeadline
+    /// When the heartbeat last ran (loop time): a tick that comes late shows
+    /// this side was busy, not that the peer was silent.
+    var lastHeartbeatTick: NIODeadline?
     var rtt: TimeAmount?
     var opsSent = 0, unitsSent = 0, opsReceived = 0, unitsReceived = 0, framesSent = 0, framesReceived = 0, opsDeclined = 0
     /// Bytes read from and written to the socket (`HeardFrom`; TLS records included).
@@ -293,14 +296,14 @@ final class PeerConnection: ChannelInboundHandler, @unchecked Sendable {
                         readOnly: readOnly, fingerprint: peerFingerprint.map(PeerIdentity.hex), share: g.share)
         let interval = hub.configuration.heartbeatInterval
         let deadAfter = hub.configuration.deadAfter
-        var lastTick = context?.eventLoop.now ?? lastHeard
+        lastHeartbeatTick = context?.eventLoop.now ?? lastHeard
         heartbeat = context?.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
             guard state == .open, let loop = context?.eventLoop else { return }
             // A tick that runs late means this side's loop was busy (or the
             // process was not scheduled): nothing could be read meanwhile, so
             // that time is not the peer's silence.
-            let late = loop.now - lastTick - interval
-            lastTick = loop.now
+            let late = loop.now - (lastHeartbeatTick ?? loop.now) - interval
+            lastHeartbeatTick = loop.now
             if late > interval { lastHeard = lastHeard + late }
             if loop.now - lastHeard > deadAfter {
                 fail(.peerSilent(seconds: PeerError.rounded(loop.now - lastHeard)))

@@ -233,7 +233,7 @@ public final class OpLog {
     /// Applies a record; returns the decoding problem instead of throwing it.
     static func applyReporting(_ bytes: [UInt8], _ payload: Range<Int>, to out: inout LoadedLog, lastTime: inout Int64) -> DecodeError? {
         do {
-            try absorb(try decodeRecord(bytes, payload), into: &out, lastTime: &lastTime)
+            absorb(try decodeRecord(bytes, payload), into: &out, lastTime: &lastTime)
             return nil
         } catch {
             return error

@@ -7,14 +7,14 @@ import WeaveCore
 /// touches (one undo step each), the style is detected from the file.
 @Suite struct IndentTests {
     @Test func enterKeepsTheIndentation() throws {
-        try scenario("    let x|", [.enter], "    let x\n    |")
-        try scenario("\t\tif a {|", [.enter, .char("b")], "\t\tif a {\n\t\tb|")
-        try scenario("  |  text", [.enter], "  \n  |  text")  // only what is before the cursor
-        try scenario("none|", [.enter], "none\n|")
+        scenario("    let x|", [.enter], "    let x\n    |")
+        scenario("\t\tif a {|", [.enter, .char("b")], "\t\tif a {\n\t\tb|")
+        scenario("  |  text", [.enter], "  \n  |  text")  // only what is before the cursor
+        scenario("none|", [.enter], "none\n|")
     }
 
     @Test func enterIsOneUndoStep() throws {
-        try scenario("  a|", [.enter, .ctrl("z")], "  a|")
+        scenario("  a|", [.enter, .ctrl("z")], "  a|")
     }
 
     @Test func tabAndShiftTabOnASelection() throws {
@@ -34,8 +34,8 @@ import WeaveCore
     }
 
     @Test func shiftTabWithoutASelectionOutdentsTheLine() throws {
-        try scenario("\t\tab|c", [.shift(.tab)], "\tab|c")
-        try scenario("ab|c", [.shift(.tab)], "ab|c")
+        scenario("\t\tab|c", [.shift(.tab)], "\tab|c")
+        scenario("ab|c", [.shift(.tab)], "ab|c")
     }
 
     @Test func tabTypesSpacesToTheNextStop() throws {

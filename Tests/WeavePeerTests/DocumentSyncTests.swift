@@ -134,7 +134,7 @@ import WeaveTestSupport
             let joiner = Self.hub(2, name: "joiner", share: joinerShare)
             defer { _ = try? joiner.hub.shutdown() }
             let link = joiner.hub.connect(host: "127.0.0.1", port: try host.listen())
-            #expect(try eventually(10) {
+            #expect(eventually(10) {
                 joiner.events.all.contains {
                     if case .linkFailed(link, .refused(let r)) = $0 { return r.code == .otherShare && r.text.contains(words) }
                     return false
@@ -153,7 +153,7 @@ import WeaveTestSupport
         let joiner = Self.hub(2, name: "joiner", share: .folder(0))
         defer { _ = try? joiner.hub.shutdown() }
         joiner.hub.connect(host: "127.0.0.1", port: try host.listen())
-        #expect(try eventually(10) { joiner.events.all.contains { if case .peerJoined = $0 { return true } else { return false } } })
+        #expect(eventually(10) { joiner.events.all.contains { if case .peerJoined = $0 { return true } else { return false } } })
         joiner.hub.addDocument(Self.x, RGA(replica: ReplicaID(2)))
         #expect(try eventually(10) { try Self.text(joiner, Self.x) == "x text" })
         // The edit's mark came with it; nothing of y did.

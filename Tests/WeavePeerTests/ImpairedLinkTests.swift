@@ -92,10 +92,10 @@ import WeaveCore
     func throughThirtyPercentLossALinkIsBackWithinThreeSeconds(seed: UInt64) throws {
         let p = try Pair(lossPercent: 30, seed: seed)
         defer { p.close() }
-        #expect(try eventually(20) { p.joins == 1 }, "seed \(seed): never joined; retries: \(p.retries.map(\.description))")
+        #expect(eventually(20) { p.joins == 1 }, "seed \(seed): never joined; retries: \(p.retries.map(\.description))")
         p.proxy.refuse(true)
         p.proxy.cut()
-        #expect(try eventually(10) { p.left(p.joinerEvents) != nil }, "seed \(seed)")
+        #expect(eventually(10) { p.left(p.joinerEvents) != nil }, "seed \(seed)")
         usleepMillis(4000)  // redials are refused meanwhile; the backoff grows to its cap
         let joinsBefore = p.joins
         p.proxy.refuse(false)
@@ -114,7 +114,7 @@ import WeaveCore
     @Test func aLinkIsBackWithinThreeSecondsOfTheNetwork() throws {
         let p = try Pair()
         defer { p.close() }
-        #expect(try eventually(10) { p.joins == 1 })
+        #expect(eventually(10) { p.joins == 1 })
         for outage in ["refused", "silent"] {
             let leftBefore = p.joinerEvents.all.filter { if case .peerLeft = $0 { return true } else { return false } }.count
             if outage == "refused" {
@@ -123,7 +123,7 @@ import WeaveCore
             } else {
                 p.proxy.stall(true)
             }
-            #expect(try eventually(10) {
+            #expect(eventually(10) {
                 p.joinerEvents.all.filter { if case .peerLeft = $0 { return true } else { return false } }.count > leftBefore
             })
             usleepMillis(7000)  // redials fail (or hang) meanwhile; the backoff grows to its cap
@@ -140,11 +140,11 @@ import WeaveCore
     @Test func aDeadLinkIsNoticedWithinTheKeepAliveBound() throws {
         let p = try Pair()
         defer { p.close() }
-        #expect(try eventually(10) { p.joins == 1 })
+        #expect(eventually(10) { p.joins == 1 })
         usleepMillis(1500)  // pings flowing
         p.proxy.stall(true)  // nothing gets through, nothing is reset: a dead link
         let stalled = NIODeadline.now()
-        #expect(try eventually(15) { p.left(p.joinerEvents) != nil && p.left(p.hostEvents) != nil })
+        #expect(eventually(15) { p.left(p.joinerEvents) != nil && p.left(p.hostEvents) != nil })
         let took = NIODeadline.now() - stalled
         print("dead link noticed \(PeerError.rounded(took)) s after it died; joiner: \(p.left(p.joinerEvents).map(\.description) ?? "-")")
         // Silence of 6 s (docs/WIRE.md, "Heartbeat"), counted from the last byte heard (at most a ping interval before).

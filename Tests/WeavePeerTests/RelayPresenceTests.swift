@@ -41,7 +41,7 @@ import WeaveCore
         func presences(_ p: SimPeer) -> [Presence] {
             p.events.all.compactMap { if case .presence(let x) = $0 { return x } else { return nil } }
         }
-        #expect(try eventually(10) { presences(a).contains { $0.replica == b.hub.replica } && presences(b).contains { $0.replica == a.hub.replica } })
+        #expect(eventually(10) { presences(a).contains { $0.replica == b.hub.replica } && presences(b).contains { $0.replica == a.hub.replica } })
         a.type("!")
         #expect(try converge([a, b]))
         #expect(!presences(a).contains { $0.replica == relay.replica }, "\(presences(a))")

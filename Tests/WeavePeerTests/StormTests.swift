@@ -140,7 +140,7 @@ import WeaveTestSupport
         // A stall longer than the keep-alive: a's link is declared dead on both sides.
         proxy.stall(true)
         for _ in 0 ..< 10 { a.type() }
-        #expect(try eventually(20) {
+        #expect(eventually(20) {
             a.events.all.contains { if case .peerLeft(_, .peerSilent) = $0 { return true } else { return false } }
         }, "a stalled link is declared dead after the keep-alive")
         #expect(try a.hub.currentDelivery().pending > 0, "a's edits made during the stall are not acknowledged")
