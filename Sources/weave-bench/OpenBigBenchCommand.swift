@@ -45,18 +45,16 @@ struct BenchOpenBig: ParsableCommand {
     @Flag(help: "Report only: do not fail when a target is missed.")
     var noCheck = false
 
-    /// Internal: run one step in this process (`first` or `reopen`) on FILE.
-    @Option(help: .hidden)
-    var child: String?
-
-    @Option(help: .hidden)
-    var file: String?
+    /// Internal: one step in a child process (`--child STEP --file FILE`).
+    @OptionGroup var step: ChildStep
 
     func run() throws {
-        if let child, let file { return try runChild(child, file) }
-        let dir = NSTemporaryDirectory() + "weave-bench-open-big-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        if let child = step.step, let file = step.file { return try runChild(child, file) }
+        try withBenchFolder("open-big") { dir in try measure(in: dir) }
+    }
+
+    /// The measurement, with its files in `dir`.
+    func measure(in dir: String) throws {
         let path = dir + "/big.txt"
         let bytes = Self.generate(megabytes * 1_000_000, kind: text, seed: seed)
         try AtomicFile.write(path, bytes)
@@ -123,14 +121,7 @@ struct BenchOpenBig: ParsableCommand {
         if step == "first", FileManager.default.fileExists(atPath: OpLog.sidecarPath(for: file)) {
             throw BenchFailure("\(file) already has a history")
         }
-        let session = try EditorSession(path: file, author: "bench")
-        var lines = 0
-        session.updateEditor { editor in
-            _ = editor.handle(.resize(width: 80, height: 24))
-            _ = editor.render()
-            lines = editor.buffer.lineCount
-        }
-        guard lines > 1 else { throw BenchFailure("the editor shows \(lines) lines") }
+        try openToFirstScreen(file)
     }
 
     /// `count` bytes of text: lines of words, each line 40-100 characters.

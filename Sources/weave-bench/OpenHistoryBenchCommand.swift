@@ -44,19 +44,18 @@ struct BenchOpenHistory: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Option(help: .hidden)
-    var child: String?
-
-    @Option(help: .hidden)
-    var file: String?
+    /// Internal: one step in a child process (`--child STEP --file FILE`).
+    @OptionGroup var step: ChildStep
 
     func run() throws {
-        if let child { return try runChild(child, file) }
+        if let child = step.step { return try runChild(child, step.file) }
         guard let path = automergePaperTrace(trace) else { throw BenchFailure("no trace: pass --trace FILE") }
         let base = try EditingTrace.load(path: path)
-        let dir = NSTemporaryDirectory() + "weave-bench-open-history-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try withBenchFolder("open-history") { dir in try measure(base, in: dir) }
+    }
+
+    /// The measurement of `base` (and it repeated), with its files in `dir`.
+    func measure(_ base: EditingTrace, in dir: String) throws {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         guard FileManager.default.isExecutableFile(atPath: CommandTiming.weave) else {
             throw BenchFailure("no weave binary beside this one (\(CommandTiming.weave)): swift build -c release --product weave")
@@ -138,14 +137,7 @@ struct BenchOpenHistory: ParsableCommand {
             return
         case "open":
             guard let file else { throw BenchFailure("open needs --file") }
-            let session = try EditorSession(path: file, author: "bench")
-            var lines = 0
-            session.updateEditor { editor in
-                _ = editor.handle(.resize(width: 80, height: 24))
-                _ = editor.render()
-                lines = editor.buffer.lineCount
-            }
-            guard lines > 1 else { throw BenchFailure("the editor shows \(lines) lines") }
+            try openToFirstScreen(file)
         default:
             throw BenchFailure("unknown step \(step)")
         }
