@@ -87,13 +87,24 @@ public final class WriterLock {
     }
 
     static func lock(_ fd: Int32, path: String, shownAs: String, folder: Bool, system: FileIO.System = FileIO.posix) throws {
+        var unseen = 0
         while system.lockExclusive(fd) != 0 {
             if errno == EINTR { continue }
             if errno == EWOULDBLOCK {
-                let pid = holder(of: fd)
+                let lookup = holder(of: fd)
                 // This process has it already (a test, or a file opened twice in
                 // one process): nobody else can write it; go on without a second lock.
-                if pid == getpid() { return }
+                if lookup.pid == getpid() { return }
+                // /proc/locks is read a page per system call, each page from the
+                // table as it is then: while other locks come and go, the line of
+                // ours can be skipped. Look again (and try the lock again, in case
+                // it was let go meanwhile) before saying "another process".
+                if lookup.pid == nil, lookup.tableRead, unseen < Self.lookups {
+                    unseen += 1
+                    usleep(2_000)
+                    continue
+                }
+                let pid = lookup.pid
                 throw WriterLockError(path: shownAs, pid: pid, command: pid.flatMap(commandLine), folder: folder)
             }
             // A file system without flock (some network ones): nothing to enforce with.
@@ -114,10 +125,11 @@ public final class WriterLock {
 
     /// The PID holding a flock on the same file as `fd`, from /proc/locks
     /// (lines like `2: FLOCK  ADVISORY  WRITE 1234 fe:00:5309942 0 EOF`,
-    /// device as hex major:minor, inode in decimal). Nil when not found.
-    static func holder(of fd: Int32) -> Int32? {
+    /// device as hex major:minor, inode in decimal). The PID is nil when not
+    /// found; `tableRead` is false when /proc/locks could not be read at all.
+    static func holder(of fd: Int32) -> (pid: Int32?, tableRead: Bool) {
         var st = stat()
-        guard fstat(fd, &st) == 0, let table = try? FileIO.readAll("/proc/locks") else { return nil }
+        guard fstat(fd, &st) == 0, let table = try? FileIO.readAll("/proc/locks") else { return (nil, false) }
         let dev = UInt64(st.st_dev)
         let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
         let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
@@ -130,11 +142,15 @@ public final class WriterLock {
             let id = f[5].split(separator: ":")
             guard id.count == 3, UInt64(id[0], radix: 16) == major, UInt64(id[1], radix: 16) == minor,
                   UInt64(id[2]) == UInt64(st.st_ino), let pid = Int32(f[4]), pid > 0 else { continue }
-            if pid != me { return pid }
+            if pid != me { return (pid, true) }
             found = pid
         }
-        return found
+        return (found, true)
     }
+
+    /// How many times a held lock whose holder /proc/locks does not show is
+    /// looked up again, 2 ms apart, before the error names no process.
+    static let lookups = 25
 
     /// A process's command line (arguments joined by spaces, the program by
     /// its base name), or nil when it cannot be read.

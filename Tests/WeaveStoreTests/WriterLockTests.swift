@@ -98,3 +98,58 @@ struct WriterLockProcessTests {
         withExtendedLifetime(s) {}
     }
 }
+
+/// A file this process holds opens again in this process (a test, a file
+/// opened twice) however busy the lock table is: /proc/locks is read a page
+/// per system call, and a line can be skipped while other locks come and go
+/// (CI saw "being edited by another weave process" with no PID in a store
+/// test, every other suite taking and dropping locks beside it).
+struct WriterLockInProcessTests {
+    @Test func aFileThisProcessHoldsOpensAgainWhileOtherLocksComeAndGo() throws {
+        let dir = try TempDir("lock-churn")
+        let held = dir.file("held")
+        let fd = open(held, O_RDWR | O_CREAT, 0o644)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        try WriterLock.lock(fd, path: held)
+        // Two threads lock and unlock 150 files each (lines added before ours
+        // in the table and taken away again, so a page-by-page read shifts).
+        let stop = ChurnControl()
+        let churners = (0 ..< 2).map { t in
+            Thread {
+                let fds = (0 ..< 150).map { open(dir.file("churn-\(t)-\($0)"), O_RDWR | O_CREAT, 0o644) }
+                while !stop.isSet {
+                    for f in fds { _ = flock(f, LOCK_EX | LOCK_NB) }
+                    for f in fds { _ = flock(f, LOCK_UN) }
+                }
+                for f in fds { close(f) }
+                stop.finished()
+            }
+        }
+        churners.forEach { $0.start() }
+        defer { stop.set(); stop.waitForFinished(2) }
+        var refused: [String] = []
+        for _ in 0 ..< 400 {
+            let again = open(held, O_RDWR)
+            do { try WriterLock.lock(again, path: held) } catch { refused.append("\(error)") }
+            close(again)
+        }
+        #expect(refused.isEmpty, "\(refused.count) of 400 opens refused: \(refused.first ?? "")")
+    }
+}
+
+/// A stop flag the churn threads read, and a count of those that finished.
+private final class ChurnControl: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var stopped = false
+    private var done = 0
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+    func set() { lock.lock(); stopped = true; lock.unlock() }
+    func finished() { lock.lock(); done += 1; lock.broadcast(); lock.unlock() }
+    func waitForFinished(_ count: Int) {
+        lock.lock()
+        let deadline = Date().addingTimeInterval(10)
+        while done < count, lock.wait(until: deadline) {}
+        lock.unlock()
+    }
+}
