@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // First: until the relay's ServiceGroup takes SIGTERM and SIGINT,
+        // they are noted, not fatal.
+        Relay.holdStopSignals()
         if let busy = NumericOption.portInUse(bind: bind, port: port) { throw ValidationError(busy) }
         var options = ServeOptions()
         (options.name, options.port, options.bind, options.log, options.readOnly) = (name, port, bind, log, readOnly)

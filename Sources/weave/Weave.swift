@@ -41,8 +41,6 @@ enum WeaveMain {
         do {
             var command = try Weave.parseAsRoot()
             if var service = command as? AsyncParsableCommand {
-                // First: until the relay's ServiceGroup takes SIGTERM and SIGINT, they are noted, not fatal.
-                if service is Serve { Relay.holdStopSignals() }
                 try await service.run()
             } else {
                 try command.run()
