@@ -28,7 +28,7 @@ public enum Help {
 
     /// In a session with peers (`weave host`/`join`), F6 and F4 drive the link
     /// (F3 stays find next there too).
-    public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "offline / online; peers (Enter go to, f follow)")
+    public static let peerBinding = (keys: "F6  F4  Ctrl-P", action: "offline/online; peers (click/Enter go, f follow)")
 
     /// In a workspace (`weave host DIR`), F5 or Ctrl-B open the file list; in
     /// it, Ctrl-N, Ctrl-R and Ctrl-D create, rename and delete.

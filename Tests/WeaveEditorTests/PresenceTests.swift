@@ -137,7 +137,7 @@ import WeaveCore
         shared.peersStatus = "online"
         _ = shared.handle(.function(1))
         let lines = shared.render().lines
-        #expect(lines.contains { $0.contains("F6  F4  Ctrl-P") && $0.contains("offline / online") })
+        #expect(lines.contains { $0.contains("F6  F4  Ctrl-P") && $0.contains("offline/online") && $0.contains("click/Enter go") })
         #expect(lines.contains { $0.contains("F3  Shift-F3") && $0.contains("find next / previous") })
         #expect(Help.lines(peers: true).allSatisfy { $0.count <= 80 }, "every help line fits 80 columns (it scrolls)")
     }
