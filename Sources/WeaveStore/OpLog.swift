@@ -25,8 +25,24 @@ public struct LoadedLog: Sendable {
     /// (else nil: it is an old version). Not yet checked against the log:
     /// `StoredDocument` compares it with the document the log makes.
     public var state: StateSnapshot?
+    /// The last snapshot's edits, still encoded, when loaded with
+    /// `lazyHistory` (nil otherwise, or when there is no snapshot): then
+    /// `history.edits` holds only the edits recorded after the snapshot, and
+    /// the whole history is these followed by those (`loadHistory()`).
+    public var pendingEdits: PendingEdits?
 
     public init() {}
+
+    /// How many edits the whole history holds (those still encoded included). O(1).
+    public var editCount: Int { (pendingEdits?.count ?? 0) + history.edits.count }
+
+    /// Builds the edits still encoded (`pendingEdits`) into `history`, which
+    /// then is what an eager load gives. O(their bytes) the first time.
+    public mutating func loadHistory() {
+        guard let pending = pendingEdits else { return }
+        history.edits = pending.decode() + history.edits
+        pendingEdits = nil
+    }
 
     /// Every operation as `Operation`s: `Array(log)`, joined where
     /// `Operation.canAppend` allows. O(size of the history): builds an array
@@ -116,18 +132,23 @@ public final class OpLog {
 
     /// Reads a history file. A torn tail is reported in the result (not cut);
     /// any other damage throws `StoreError.damaged` naming the offset.
-    public static func load(path: String, fs: FileSystem = PosixFileSystem.shared) throws -> LoadedLog {
+    ///
+    /// With `lazyHistory`, the snapshot's edits are read and checked but not
+    /// built (`LoadedLog.pendingEdits`): the same file is refused or accepted
+    /// either way.
+    public static func load(path: String, fs: FileSystem = PosixFileSystem.shared, lazyHistory: Bool = false) throws -> LoadedLog {
         guard let bytes = try fs.readAll(path) else {
             throw StoreError.io(path: path, action: "read", reason: "No such file or directory")
         }
-        return try parse(bytes, path: path)
+        return try parse(bytes, path: path, lazyHistory: lazyHistory)
     }
 
     /// Opens an existing history file for appending: loads it, cuts a torn tail
     /// back to the last whole record (reported in the result), and refuses
     /// damage anywhere else.
-    public static func open(path: String, fs: FileSystem = PosixFileSystem.shared) throws -> (OpLog, LoadedLog) {
-        let loaded = try load(path: path, fs: fs)
+    /// `lazyHistory` as for `load`.
+    public static func open(path: String, fs: FileSystem = PosixFileSystem.shared, lazyHistory: Bool = false) throws -> (OpLog, LoadedLog) {
+        let loaded = try load(path: path, fs: fs, lazyHistory: lazyHistory)
         let fd = try fs.openForAppend(path, createNew: false, action: "open history for writing")
         // One writer: refused before anything is written (a torn tail is cut below).
         do { try fs.lockForWriting(fd, path: path) } catch {
@@ -163,7 +184,7 @@ public final class OpLog {
     }
 
     /// Parses a whole history file. See `open` for what counts as damage.
-    public static func parse(_ bytes: [UInt8], path: String) throws -> LoadedLog {
+    public static func parse(_ bytes: [UInt8], path: String, lazyHistory: Bool = false) throws -> LoadedLog {
         guard bytes.count >= OpLogFormat.headerSize else {
             if bytes.count < OpLogFormat.magic.count || Array(bytes[0 ..< OpLogFormat.magic.count]) == OpLogFormat.magic {
                 // A header cut short by a crash right after creation: nothing was ever durable after it.
@@ -189,7 +210,7 @@ public final class OpLog {
         while offset < bytes.count {
             switch recordAt(bytes, offset) {
             case .valid(let payload, let next):
-                if let problem = applyReporting(bytes, payload, to: &out, lastTime: &lastTime) {
+                if let problem = applyReporting(bytes, payload, to: &out, lastTime: &lastTime, lazyHistory: lazyHistory) {
                     throw StoreError.damaged(path: path, offset: offset, reason: "record does not decode: \(problem)")
                 }
                 offset = next
@@ -231,9 +252,10 @@ public final class OpLog {
     }
 
     /// Applies a record; returns the decoding problem instead of throwing it.
-    static func applyReporting(_ bytes: [UInt8], _ payload: Range<Int>, to out: inout LoadedLog, lastTime: inout Int64) -> DecodeError? {
+    static func applyReporting(_ bytes: [UInt8], _ payload: Range<Int>, to out: inout LoadedLog, lastTime: inout Int64,
+                               lazyHistory: Bool = false) -> DecodeError? {
         do {
-            absorb(try decodeRecord(bytes, payload), into: &out, lastTime: &lastTime)
+            absorb(try decodeRecord(bytes, payload, lazyHistory: lazyHistory), into: &out, lastTime: &lastTime)
             return nil
         } catch {
             return error
@@ -245,7 +267,8 @@ public final class OpLog {
         case author(Author)
         /// An edit: its time, its operations and its units per replica.
         case edit(time: Int64, log: OperationLog, ranges: [UnitRange])
-        case snapshot(log: OperationLog, history: History, mark: TextMark?)
+        /// The whole history so far (its edits still encoded in `pending` when lazy).
+        case snapshot(log: OperationLog, history: History, mark: TextMark?, pending: PendingEdits?)
         case textMark(TextMark)
         /// A state record (nil: its body did not decode; it is only a cache of
         /// what the records before it make, so it is ignored, not damage).
@@ -255,7 +278,7 @@ public final class OpLog {
     /// Decodes the record whose payload is `bytes[payload]`, read where it
     /// lies (no copy of the payload; an edit's text is decoded once, into its
     /// log's compact storage). Throws `DecodeError` naming file offsets.
-    static func decodeRecord(_ bytes: [UInt8], _ payload: Range<Int>) throws(DecodeError) -> Record {
+    static func decodeRecord(_ bytes: [UInt8], _ payload: Range<Int>, lazyHistory: Bool = false) throws(DecodeError) -> Record {
         var r = ByteReader(bytes, range: payload, base: payload.lowerBound)
         let type = try r.byte("record type")
         let record: Record
@@ -275,8 +298,8 @@ public final class OpLog {
             }
             record = .edit(time: time, log: log, ranges: ranges)
         case .snapshot:
-            let (log, history, mark) = try Snapshot.decode(&r)
-            record = .snapshot(log: log, history: history, mark: mark)
+            let (log, history, mark, pending) = try Snapshot.decode(&r, lazyEdits: lazyHistory)
+            record = .snapshot(log: log, history: history, mark: mark, pending: pending)
         case .state:
             record = .state(try? StateSnapshot.decode(&r))
             r = ByteReader([])
@@ -303,9 +326,10 @@ public final class OpLog {
             lastTime = time
             out.tailRecords += 1
             out.state = nil
-        case .snapshot(let log, let history, let mark):
+        case .snapshot(let log, let history, let mark, let pending):
             out.log = log
             out.history = history
+            out.pendingEdits = pending
             out.textMark = mark
             out.tailRecords = 0
             out.state = nil

@@ -71,6 +71,18 @@ enum Snapshot {
     /// from the inflated ones into compact storage (`OpCodec.decodeLog`).
     /// Memory: the inflated bytes (freed on return) and the log.
     static func decode(_ r: inout ByteReader) throws(DecodeError) -> (log: OperationLog, history: History, mark: TextMark?) {
+        let d = try decode(&r, lazyEdits: false)
+        return (d.log, d.history, d.mark)
+    }
+
+    /// `decode(_:)`, with the edits left encoded when `lazyEdits`: every
+    /// field is read and checked as when they are decoded (so damage is found
+    /// now, never when they are asked for), but no `Edit` is built; the
+    /// history's edits are then empty and `PendingEdits` holds them (their
+    /// bytes, count and version). Building 260k edits (an array each) is most
+    /// of a long history's decoding; skipping them is a read of their bytes.
+    static func decode(_ r: inout ByteReader, lazyEdits: Bool) throws(DecodeError)
+        -> (log: OperationLog, history: History, mark: TextMark?, pending: PendingEdits?) {
         let rawLength = try r.count("snapshot length", atMost: OpLogFormat.maxPayload)
         let packed = try r.window(r.remaining, "snapshot")
         let inflated = packed.bytes.withUnsafeBytes { all in
@@ -88,21 +100,17 @@ enum Snapshot {
             history.authors[a.replica] = a
         }
         let editCount = try s.count("edit count", atMost: s.remaining / 2)
-        history.edits.reserveCapacity(editCount)
-        var time: Int64 = 0
-        var running = [UInt32](repeating: 0, count: replicaCount)
-        for _ in 0 ..< editCount {
-            time = time &+ (try s.zigzag("edit time"))
-            let n = try s.count("range count", atMost: s.remaining / 2)
-            var ranges: [UnitRange] = []
-            ranges.reserveCapacity(n)
-            for _ in 0 ..< n {
-                let i = try s.count("range replica", atMost: replicaCount - 1)
-                let c = try s.u32("range units")
-                ranges.append(UnitRange(replica: replicas[i], start: running[i], count: c))
-                running[i] &+= c
-            }
-            history.edits.append(Edit(time: time, ranges: ranges))
+        let editsStart = s.offset
+        var edits: [Edit]? = lazyEdits ? nil : []
+        let running = try decodeEdits(&s, count: editCount, replicas: replicas, into: &edits)
+        var pending: PendingEdits?
+        if let edits {
+            history.edits = edits
+        } else {
+            var version = VersionVector()
+            for (i, units) in running.enumerated() where units > 0 { version[replicas[i]] = units }
+            pending = PendingEdits(bytes: Array(raw[editsStart ..< s.offset]), replicas: replicas,
+                                   count: editCount, version: version)
         }
         var mark: TextMark?
         if try s.count("text mark flag", atMost: 1) == 1 {
@@ -113,7 +121,41 @@ enum Snapshot {
         let blobLength = try s.count("log length", atMost: s.remaining)
         let log = try OpCodec.decodeLog(try s.window(blobLength, "log"))
         guard s.isAtEnd else { throw .trailingBytes(offset: s.offset) }
-        return (log, history, mark)
+        return (log, history, mark, pending)
+    }
+
+    /// Reads `count` edits of a snapshot (each: zigzag time delta, range
+    /// count, then per range the replica index and unit count), appending
+    /// them to `edits` unless nil (then only read and checked). Returns each
+    /// replica's units after them (its version). O(their bytes), plus an
+    /// array per edit when built.
+    static func decodeEdits(_ s: inout ByteReader, count editCount: Int, replicas: [ReplicaID],
+                            into edits: inout [Edit]?) throws(DecodeError) -> [UInt32] {
+        let replicaCount = replicas.count
+        edits?.reserveCapacity(editCount)
+        var time: Int64 = 0
+        var running = [UInt32](repeating: 0, count: replicaCount)
+        for _ in 0 ..< editCount {
+            time = time &+ (try s.zigzag("edit time"))
+            let n = try s.count("range count", atMost: s.remaining / 2)
+            if edits == nil {
+                for _ in 0 ..< n {
+                    let i = try s.count("range replica", atMost: replicaCount - 1)
+                    running[i] &+= try s.u32("range units")
+                }
+                continue
+            }
+            var ranges: [UnitRange] = []
+            ranges.reserveCapacity(n)
+            for _ in 0 ..< n {
+                let i = try s.count("range replica", atMost: replicaCount - 1)
+                let c = try s.u32("range units")
+                ranges.append(UnitRange(replica: replicas[i], start: running[i], count: c))
+                running[i] &+= c
+            }
+            edits!.append(Edit(time: time, ranges: ranges))
+        }
+        return running
     }
 
     static func deflate(_ bytes: [UInt8]) -> [UInt8] {
@@ -135,5 +177,32 @@ enum Snapshot {
             uncompress(o.baseAddress, &n, input.assumingMemoryBound(to: Bytef.self), uLong(bytes.count))
         }
         return rc == Z_OK && Int(n) == size ? out : nil
+    }
+}
+
+/// A snapshot's edits, still encoded (`Snapshot.decode(_:lazyEdits:)`): read
+/// and checked when the file was loaded, built only when asked for
+/// (`decode()`: time travel, blame, a save's rewrite). Holds their bytes (a
+/// few bytes an edit: 1.3 MB for automerge-paper's 259,778), their count and
+/// the version after them.
+public struct PendingEdits: Sendable {
+    let bytes: [UInt8]
+    let replicas: [ReplicaID]
+    /// How many edits.
+    public let count: Int
+    /// The units of every replica after them (`History.version(after: count)`).
+    public let version: VersionVector
+
+    /// The edits, as an eager load gives them. O(their bytes), an array an edit.
+    public func decode() -> [Edit] {
+        var r = ByteReader(bytes)
+        var edits: [Edit]? = []
+        do {
+            _ = try Snapshot.decodeEdits(&r, count: count, replicas: replicas, into: &edits)
+        } catch {
+            // They were read and checked from these very bytes when the file was loaded.
+            preconditionFailure("edits checked on loading no longer decode: \(error)")
+        }
+        return edits!
     }
 }

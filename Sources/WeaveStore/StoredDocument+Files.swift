@@ -138,7 +138,7 @@ public enum Recovery {
                 // `check` is changed in place: when a record fails, the loop
                 // ends and it is not used again.
                 switch record {
-                case .snapshot(let log, _, _):
+                case .snapshot(let log, _, _, _):
                     check = RGA(replica: ReplicaID(0))
                     guard (try? check.receive(contentsOf: log)) != nil else { break records }
                 case .edit(_, let log, _):

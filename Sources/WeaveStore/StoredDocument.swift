@@ -15,7 +15,22 @@ public final class StoredDocument {
     public let file: String
     public let log: OpLog
     public var doc: RGA
-    public private(set) var history: History
+    /// Who wrote, and every edit in the order applied. Opening leaves a long
+    /// history's edits encoded (`PendingEdits`): they are built the first time
+    /// this is read (time travel, blame, a disk change, a rewrite), not by
+    /// typing, recording or saving, which use `editCount`.
+    public private(set) var history: History {
+        get { loadHistory(); return storedHistory }
+        _modify { loadHistory(); yield &storedHistory }
+    }
+    /// The history, its snapshot's edits possibly still in `pendingEdits`
+    /// (then `storedHistory.edits` holds only the edits after them).
+    private var storedHistory = History()
+    private var pendingEdits: PendingEdits?
+    /// How many edits the history holds. O(1): builds nothing.
+    public var editCount: Int { (pendingEdits?.count ?? 0) + storedHistory.edits.count }
+    /// Whether the history's edits are built (`history` was read, or nothing was left encoded).
+    public var isHistoryLoaded: Bool { pendingEdits == nil }
     /// What happened while opening that the user should be told (a torn tail cut
     /// back, another program's change imported, a new history started).
     public private(set) var messages: [String] = []
@@ -87,7 +102,7 @@ public final class StoredDocument {
             // FILE's bytes, the history's and its decoded text are never all held at
             // once (a 50 MB file reopened: 170 MB at peak with them, about 125 without).
             fileBytes = nil
-            let (log, loaded) = try OpLog.open(path: sidecar, fs: fs)
+            let (log, loaded) = try OpLog.open(path: sidecar, fs: fs, lazyHistory: true)
             self.log = log
             if loaded.tornTailBytes > 0 {
                 messages.append("history: cut back an interrupted write (\(loaded.tornTailBytes) bytes at byte \(loaded.validLength))")
@@ -97,9 +112,10 @@ public final class StoredDocument {
             diskStamp = fs.stamp(file)
             guard let fileBytes else { throw StoreError.fileMissingButHistoryExists(file: file, sidecar: sidecar) }
             let fileMark = TextMark(utf8: fileBytes)
-            history = loaded.history
+            storedHistory = loaded.history
+            pendingEdits = loaded.pendingEdits
             savedMark = loaded.textMark
-            if let state = loaded.state, !StoredDocument.state(state, agreesWith: doc, edits: history.edits.count) {
+            if let state = loaded.state, !StoredDocument.state(state, agreesWith: doc, edits: editCount) {
                 // A state record that the log does not make (written by a faulty
                 // Weave or by hand): a new one is written now, so `weave show`
                 // never prints it again.
@@ -116,7 +132,7 @@ public final class StoredDocument {
             if inStep {
                 // In step. A save whose mark was lost with a torn tail: note it again.
                 if !fileMark.sameText(as: savedMark) {
-                    let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: history.edits.count)
+                    let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: editCount)
                     log.append(textMark: mark)
                     savedMark = mark
                 }
@@ -134,10 +150,10 @@ public final class StoredDocument {
                 try doc.receive(contentsOf: ops)
                 registerAuthor(disk)
                 record(ops, time: now)
-                let unsaved = savedMark.map { $0.edits < history.edits.count - 1 } ?? false
+                let unsaved = savedMark.map { $0.edits < editCount - 1 } ?? false
                 messages.append("\(FileIO.baseName(file)) was changed outside Weave: its text is kept, the change recorded as an edit by \"disk\""
                     + (unsaved ? " (edits never saved to it stay in the history: F2)" : ""))
-                let mark = TextMark(text: fileText, edits: history.edits.count)
+                let mark = TextMark(text: fileText, edits: editCount)
                 log.append(textMark: mark)
                 savedMark = mark
             }
@@ -150,7 +166,6 @@ public final class StoredDocument {
             }
             log = try OpLog.create(at: sidecar, fs: fs)
             doc = RGA(replica: replica)
-            history = History()
             registerAuthor(Author(replica: replica, name: author, colour: colour))
             let fileMark = TextMark(utf8: fileBytes ?? [])
             if let bytes = fileBytes, !bytes.isEmpty {
@@ -166,10 +181,10 @@ public final class StoredDocument {
                     throw StoreError.notText(path: file, reason: "it is not valid UTF-8 (\(error))")
                 }
                 doc.insertUnreported(text, at: 0)
-                history.edits.append(Edit(time: now, ranges: [UnitRange(replica: replica, start: 0, count: UInt32(text.count))]))
+                storedHistory.edits.append(Edit(time: now, ranges: [UnitRange(replica: replica, start: 0, count: UInt32(text.count))]))
                 log.append(editOf: doc.log, entries: doc.log.indices, time: now)
             }
-            let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: history.edits.count)
+            let mark = TextMark(length: fileMark.length, hash: fileMark.hash, edits: editCount)
             log.append(textMark: mark)
             savedMark = mark
             if emptySidecar {
@@ -181,8 +196,8 @@ public final class StoredDocument {
 
     /// Adds an author to the history (and the log) if new.
     public func registerAuthor(_ a: Author) {
-        if history.authors[a.replica] == a { return }
-        history.authors[a.replica] = a
+        if storedHistory.authors[a.replica] == a { return }
+        storedHistory.authors[a.replica] = a
         log.append(author: a)
     }
 
@@ -190,7 +205,8 @@ public final class StoredDocument {
     /// the order applied. Durable after the next `flush()`.
     public func record(_ ops: [Operation], time: Int64 = StoredDocument.nowMillis()) {
         guard !ops.isEmpty else { return }
-        history.edits.append(Edit(time: time, ops: ops))
+        // After the edits still encoded, if any: built or not, the history is the same.
+        storedHistory.edits.append(Edit(time: time, ops: ops))
         log.append(edit: ops, time: time)
     }
 
@@ -280,7 +296,7 @@ public final class StoredDocument {
     /// is not durable yet (the note stays buffered; a later flush retries).
     @discardableResult
     public func noteSaved(_ text: String, current: RGA? = nil) throws -> String? {
-        let mark = TextMark(text: text, edits: history.edits.count)
+        let mark = TextMark(text: text, edits: editCount)
         log.append(textMark: mark)
         savedMark = mark
         return try flush(current: current)
@@ -349,7 +365,7 @@ public final class StoredDocument {
     /// applied and recorded), so that it is not taken again.
     public func acceptDiskText(_ change: DiskChange) {
         diskStamp = fs.stamp(file)
-        let mark = TextMark(text: change.text, edits: history.edits.count)
+        let mark = TextMark(text: change.text, edits: editCount)
         log.append(textMark: mark)
         savedMark = mark
     }
@@ -371,7 +387,7 @@ public final class StoredDocument {
     public func compactIfLong(_ current: RGA, threshold: Int = 20_000) throws {
         if log.tailRecords >= threshold {
             try compact(current)
-        } else if !log.hasCurrentState, history.edits.count >= StateSnapshot.minimumEdits {
+        } else if !log.hasCurrentState, editCount >= StateSnapshot.minimumEdits {
             try writeState(current)
         }
     }
@@ -397,22 +413,34 @@ public final class StoredDocument {
     /// units of the history's edits (a state must never claim what the log
     /// does not make). O(text), plus the edits recorded since the last call.
     func state(of current: RGA, evenIfShort: Bool = false) -> StateSnapshot? {
-        guard evenIfShort || history.edits.count >= StateSnapshot.minimumEdits, current.version == historyVersion() else { return nil }
-        return StateSnapshot(of: current, edits: history.edits.count)
+        guard evenIfShort || editCount >= StateSnapshot.minimumEdits, current.version == historyVersion() else { return nil }
+        return StateSnapshot(of: current, edits: editCount)
     }
 
     /// The version after every edit of the history, kept up to date from the
     /// edits appended since the last call (edits are only appended, or cut
-    /// back by a failed bulk record: then counted again).
+    /// back by a failed bulk record: then counted again). Edits still encoded
+    /// are not built: their version was found when they were read.
     private func historyVersion() -> VersionVector {
-        if versionCache.edits > history.edits.count { versionCache = (0, VersionVector()) }
-        for e in history.edits[versionCache.edits...] {
+        // `storedHistory.edits[0]` is edit number `first` of the whole history.
+        let first = pendingEdits?.count ?? 0
+        if versionCache.edits > editCount || versionCache.edits < first {
+            versionCache = pendingEdits.map { ($0.count, $0.version) } ?? (0, VersionVector())
+        }
+        for e in storedHistory.edits[(versionCache.edits - first)...] {
             for r in e.ranges where versionCache.version[r.replica] < r.start &+ r.count {
                 versionCache.version[r.replica] = r.start &+ r.count
             }
         }
-        versionCache.edits = history.edits.count
+        versionCache.edits = editCount
         return versionCache.version
+    }
+
+    /// Builds the edits left encoded on opening into the history. O(their bytes) once.
+    private func loadHistory() {
+        guard let pending = pendingEdits else { return }
+        storedHistory.edits = pending.decode() + storedHistory.edits
+        pendingEdits = nil
     }
 
     private var versionCache: (edits: Int, version: VersionVector) = (0, VersionVector())
