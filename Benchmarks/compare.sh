@@ -4,12 +4,22 @@
 # `weave-bench core`, on the same editing traces in one run. Prints the Markdown tables.
 #
 #   Benchmarks/compare.sh [TRACE...] [--runs N] [--weave-bench PATH] [--no-weave]
-#                         [--no-generated] [--agents N] [--patches N] [--batch N] [--plain] [--json]
+#                         [--no-generated] [--shapes LIST] [--agents N] [--patches N]
+#                         [--batch N] [--plain] [--json]
 #
 # Without TRACE: automerge-paper.json.gz and friendsforever.json.gz from $WEAVE_TRACES, else
-# ../shared/traces next to the repository. Unless --no-generated, a many-agent concurrent
-# trace is added, written by `weave-bench generate-trace --agents 200 --patches 50000
-# --seed 1` into a temporary folder (removed at exit). weave-bench is built with
+# ../shared/traces next to the repository. Unless --no-generated, generated traces are added,
+# written by `weave-bench generate-trace ... --seed 1` into a temporary folder (removed at
+# exit), one per shape in --shapes (comma-separated; default all four):
+#   concurrent    --agents 200 --patches 50000 (short branches, random letters; --agents and
+#                 --patches change it)
+#   many-authors  --shape many-authors: 204 authors, 955 transactions, ~53,000 patches of
+#                 whole typing/delete runs on long branches (issue 34's 204-author trace)
+#   essay         --shape one-author --patches 138000: one author's keystrokes (issue 34's
+#                 three-month essay)
+#   one-author    --shape one-author --patches 85000 --chunk 4: ~3.7 characters a patch,
+#                 ~125,000 at the end (issue 34's 85k-patch trace)
+# weave-bench is built with
 # `swift build -c release --product weave-bench`, unless --weave-bench PATH (or $WEAVE_BENCH)
 # names a prebuilt one. --batch N: patches per commit in the Python rows' batched mode
 # (default 1000; 0: one commit for the whole trace).
@@ -24,6 +34,7 @@ weave=1
 generated=1
 agents=200
 patches=50000
+shapes="concurrent,many-authors,essay,one-author"
 bench="${WEAVE_BENCH:-}"
 py_args=()
 
@@ -35,12 +46,14 @@ while [ $# -gt 0 ]; do
     --weave-bench=*) bench="${1#--weave-bench=}"; shift ;;
     --no-weave) weave=0; shift ;;
     --no-generated) generated=0; shift ;;
+    --shapes) shapes="$2"; shift 2 ;;
+    --shapes=*) shapes="${1#--shapes=}"; shift ;;
     --agents) agents="$2"; shift 2 ;;
     --patches) patches="$2"; shift 2 ;;
     --batch) py_args+=(--batch "$2"); shift 2 ;;
     --plain) py_args+=(--plain); shift ;;
     --json) py_args+=(--json); shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) traces+=("$1"); shift ;;
   esac
@@ -114,19 +127,33 @@ elif [ "$weave" = 1 ] || [ "$generated" = 1 ]; then
 fi
 export WEAVE_COMMIT="$commit"
 
-# 3. The generated many-agent trace.
+# 3. The generated traces, one per shape.
 if [ "$generated" = 1 ]; then
-  if [ -n "$bench" ]; then
-    gen="$tmp/generated-${agents}-agents-${patches}-patches-seed1.json"
-    echo "[weave] weave-bench generate-trace --agents $agents --patches $patches --seed 1" >&2
-    if "$bench" generate-trace --agents "$agents" --patches "$patches" --seed 1 --out "$gen" >&2; then
-      traces+=("$gen")
+  IFS=',' read -r -a shape_list <<<"$shapes"
+  for shape in "${shape_list[@]}"; do
+    case "$shape" in
+      concurrent) gen_name="generated-${agents}-agents-${patches}-patches-seed1.json"
+                  gen_args=(--agents "$agents" --patches "$patches") ;;
+      many-authors) gen_name="generated-many-authors-204-agents-955-txns-53000-patches-seed1.json"
+                  gen_args=(--shape many-authors) ;;
+      essay) gen_name="generated-one-author-138000-keystrokes-seed1.json"
+                  gen_args=(--shape one-author --patches 138000) ;;
+      one-author) gen_name="generated-one-author-85000-patches-chunk4-seed1.json"
+                  gen_args=(--shape one-author --patches 85000 --chunk 4) ;;
+      *) echo "unknown shape: $shape (concurrent, many-authors, essay, one-author)" >&2; exit 2 ;;
+    esac
+    if [ -n "$bench" ]; then
+      gen="$tmp/$gen_name"
+      echo "[weave] weave-bench generate-trace ${gen_args[*]} --seed 1" >&2
+      if "$bench" generate-trace "${gen_args[@]}" --seed 1 --out "$gen" >&2; then
+        traces+=("$gen")
+      else
+        notes+=(--note "The generated trace $gen_name is missing: \`weave-bench generate-trace\` failed.")
+      fi
     else
-      notes+=(--note "The generated trace is missing: \`weave-bench generate-trace\` failed.")
+      notes+=(--note "The generated trace $gen_name is missing: no weave-bench ($bench_error).")
     fi
-  else
-    notes+=(--note "The generated trace is missing: no weave-bench ($bench_error).")
-  fi
+  done
 fi
 
 # 4. Weave on every trace: DIR/<trace name>.json (weave-bench core --json), .enc (its raw
