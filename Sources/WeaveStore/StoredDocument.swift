@@ -115,7 +115,10 @@ public final class StoredDocument {
             storedHistory = loaded.history
             pendingEdits = loaded.pendingEdits
             savedMark = loaded.textMark
-            if let state = loaded.state, !StoredDocument.state(state, agreesWith: doc, edits: editCount) {
+            // The visible text, built once for both comparisons below (the
+            // log's own storage when it is one run of it, else a copy).
+            let visible = doc.visibleScalars
+            if let state = loaded.state, !StoredDocument.state(state, agreesWith: doc, visible: visible, edits: editCount) {
                 // A state record that the log does not make (written by a faulty
                 // Weave or by hand): a new one is written now, so `weave show`
                 // never prints it again.
@@ -128,7 +131,7 @@ public final class StoredDocument {
             // same text, and is slow for any non-ASCII text (16–20 s for 50 MB).
             // Compared from the document's scalars (the log's own storage right
             // after loading), with no `String` of the whole text built.
-            let inStep = fileBytes.withUnsafeBytes { doc.visibleScalars.equalsUTF8($0) }
+            let inStep = fileBytes.withUnsafeBytes { visible.equalsUTF8($0) }
             if inStep {
                 // In step. A save whose mark was lost with a torn tail: note it again.
                 if !fileMark.sameText(as: savedMark) {
@@ -448,7 +451,12 @@ public final class StoredDocument {
     /// Whether `state` is what `doc` (the document the whole log makes, after
     /// `edits` edits) holds: same edits, version and text. O(text).
     static func state(_ state: StateSnapshot, agreesWith doc: RGA, edits: Int) -> Bool {
+        Self.state(state, agreesWith: doc, visible: doc.visibleScalars, edits: edits)
+    }
+
+    /// `state(_:agreesWith:edits:)` with `doc`'s visible scalars already built.
+    static func state(_ state: StateSnapshot, agreesWith doc: RGA, visible: ScalarArray, edits: Int) -> Bool {
         state.edits == edits && state.version == doc.version
-            && state.text.withUnsafeBytes { doc.visibleScalars.equalsUTF8($0) }
+            && state.text.withUnsafeBytes { visible.equalsUTF8($0) }
     }
 }
