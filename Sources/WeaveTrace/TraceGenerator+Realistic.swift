@@ -330,3 +330,32 @@ extension TraceGenerator {
                             endContent: walker.document.text, transactions: txns)
     }
 }
+
+/// A person typing, for benchmarks that edit a document directly rather than
+/// through a trace file: each `next(length:)` is one patch (a whole run of
+/// typing or deleting when `chunk` is 0, else about `chunk` characters of
+/// one) on a text of `length` characters, drawn from `model`. Deterministic
+/// in `seed`.
+public struct TypedEdits {
+    var rng: TraceRandom
+    var typist: Typist
+    let chunk: Int
+
+    public init(model: TypingModel = .essay, chunk: Int = 0, seed: UInt64 = 1) {
+        rng = TraceRandom(seed: seed)
+        typist = Typist(model: model)
+        self.chunk = max(0, chunk)
+    }
+
+    public mutating func next(length: Int) -> TextEdit { typist.patch(length: length, chunk: chunk, &rng) }
+
+    /// `count` characters of the word-like text the generators type.
+    public static func prose(count: Int, seed: UInt64 = 1) -> [Unicode.Scalar] {
+        var rng = TraceRandom(seed: seed)
+        var words = WordStream()
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(count)
+        for _ in 0 ..< count { out.append(words.next(&rng)) }
+        return out
+    }
+}

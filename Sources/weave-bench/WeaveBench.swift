@@ -10,7 +10,7 @@ struct WeaveBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weave-bench",
         abstract: "Weave's benchmarks (run them in a release build).",
-        subcommands: [Core.self, Profile.self, BenchImport.self, GenerateTrace.self, TraceStats.self, BenchStore.self, BenchHistory.self, BenchEditor.self, BenchOpenBig.self, BenchOpenHistory.self, BenchPeers.self, BenchStorm.self, BenchTLS.self, BenchWorkspace.self, BenchConnect.self, LogWriter.self]
+        subcommands: [Core.self, Profile.self, BenchImport.self, GenerateTrace.self, TraceStats.self, BenchMemory.self, BenchStore.self, BenchHistory.self, BenchEditor.self, BenchOpenBig.self, BenchOpenHistory.self, BenchPeers.self, BenchStorm.self, BenchTLS.self, BenchWorkspace.self, BenchConnect.self, LogWriter.self]
     )
 }
 

@@ -104,4 +104,26 @@ struct RealisticTraceTests {
         let perPatch = Double(s.insertedCharacters + s.deletedCharacters) / Double(s.patches)
         #expect(perPatch > 2.5 && perPatch < 4.5, "seed \(seed): \(perPatch) characters per patch")
     }
+
+    /// The typing that `weave-bench memory` applies straight to a replica:
+    /// every edit is in range, and the replica's text is the plain splice.
+    @Test func typedEditsStayInRangeAndSpliceAlike() {
+        let seed = TestSeed.pick(5)
+        var typing = TypedEdits(chunk: 0, seed: seed)
+        var doc = RGA(replica: ReplicaID(1))
+        var plain: [Unicode.Scalar] = []
+        for i in 0 ..< 3_000 {
+            let e = typing.next(length: plain.count)
+            guard e.position >= 0 && e.position + e.removed <= plain.count else {
+                Issue.record("seed \(seed): edit \(i) out of range: \(e.position)+\(e.removed) of \(plain.count)")
+                return
+            }
+            plain.replaceSubrange(e.position ..< e.position + e.removed, with: e.inserted)
+            if e.removed > 0 { doc.deleteUnreported(at: e.position, length: e.removed) }
+            if !e.inserted.isEmpty { doc.insertUnreported(e.inserted, at: e.position) }
+        }
+        #expect(doc.text == String(String.UnicodeScalarView(plain)), "seed \(seed)")
+        #expect(plain.count > 10_000, "seed \(seed): \(plain.count) characters")
+        #expect(TypedEdits.prose(count: 500, seed: seed) == TypedEdits.prose(count: 500, seed: seed))
+    }
 }
