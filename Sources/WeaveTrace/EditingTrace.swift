@@ -73,112 +73,30 @@ public enum TraceError: Error, CustomStringConvertible {
 extension EditingTrace {
     /// Reads a trace from a `.json` or `.json.gz` file. Throws `TraceError`.
     public static func load(path: String) throws -> EditingTrace {
-        let data: [UInt8]
+        try parse(readBytes(path: path), path: path)
+    }
+
+    /// A trace file's JSON bytes, gunzipped. Throws `TraceError.unreadable`.
+    static func readBytes(path: String) throws -> [UInt8] {
         do {
-            data = try Gzip.readFile(path)
+            return try Gzip.readFile(path)
         } catch let e as Gzip.Error {
             throw TraceError.unreadable(path: path, reason: e.description)
         }
-        return try parse(data, path: path)
     }
 
     /// Parses trace JSON, straight from its bytes (`TraceJSON`: no Foundation
-    /// objects, so memory is the trace's own values). Throws
+    /// objects, so memory is the trace's own values), one transaction at a
+    /// time (`TraceStream`, which `importHistory` reads too). Throws
     /// `TraceError.malformed` naming what is wrong. O(input size).
     public static func parse(_ bytes: [UInt8], path: String = "<memory>") throws -> EditingTrace {
-        func bad(_ r: String) -> TraceError { .malformed(path: path, reason: r) }
-        /// A transaction as read, checked once its object has been read whole.
-        struct Read {
-            var patches: [Patch]?
-            var malformedPatch = false
-            var parents: [Int]?
-            var agent: Int?
-            var time: String?
-        }
-        var end: String?, start: String?, kind: String?, numAgentsRead: Int?
-        var reads: [Read]?
-        do {
-            try bytes.withUnsafeBufferPointer { buffer throws(TraceJSON.Failure) in
-                var j = TraceJSON(buffer)
-                try j.object { j, key throws(TraceJSON.Failure) in
-                    switch key {
-                    case "endContent": end = try j.stringOrSkip()
-                    case "startContent": start = try j.stringOrSkip()
-                    case "kind": kind = try j.stringOrSkip()
-                    case "numAgents": numAgentsRead = try j.intOrSkip()
-                    case "txns":
-                        guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
-                        var out: [Read] = []
-                        try j.array { j, _ throws(TraceJSON.Failure) in
-                            var t = Read()
-                            guard j.peek() == UInt8(ascii: "{") else { try j.skip(); out.append(t); return }
-                            try j.object { j, key throws(TraceJSON.Failure) in
-                                switch key {
-                                case "patches":
-                                    guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
-                                    var patches: [Patch] = []
-                                    try j.array { j, _ throws(TraceJSON.Failure) in
-                                        guard j.peek() == UInt8(ascii: "[") else { try j.skip(); t.malformedPatch = true; return }
-                                        var pos: Int?, del: Int?, ins: [Unicode.Scalar]?
-                                        try j.array { j, k throws(TraceJSON.Failure) in
-                                            switch k {
-                                            case 0: pos = try j.intOrSkip()
-                                            case 1: del = try j.intOrSkip()
-                                            case 2: if j.isString() { ins = try j.scalars() } else { try j.skip() }
-                                            default: try j.skip(); t.malformedPatch = true
-                                            }
-                                        }
-                                        guard let pos, let del, let ins, pos >= 0, del >= 0 else { t.malformedPatch = true; return }
-                                        patches.append(Patch(position: pos, deleted: del, inserted: ins))
-                                    }
-                                    t.patches = patches
-                                case "parents":
-                                    guard j.peek() == UInt8(ascii: "[") else { try j.skip(); return }
-                                    var ps: [Int]? = []
-                                    try j.array { j, _ throws(TraceJSON.Failure) in
-                                        if let p = try j.intOrSkip() { ps?.append(p) } else { ps = nil }
-                                    }
-                                    t.parents = ps
-                                case "agent": t.agent = try j.intOrSkip()
-                                case "time": t.time = try j.stringOrSkip()
-                                default: try j.skip()
-                                }
-                            }
-                            out.append(t)
-                        }
-                        reads = out
-                    default: try j.skip()
-                    }
-                }
-                try j.end()
-            }
-        } catch {
-            throw bad("invalid JSON (\(error))")
-        }
-        guard let end else { throw bad("missing endContent") }
-        guard let reads else { throw bad("missing txns") }
-        let concurrent = kind == "concurrent"
-        let numAgents = concurrent ? (numAgentsRead ?? 0) : 1
-        if concurrent && numAgents < 1 { throw bad("numAgents missing or < 1") }
+        var head: TraceStream.Header?
         var out: [Transaction] = []
-        out.reserveCapacity(reads.count)
-        for (i, t) in reads.enumerated() {
-            guard let patches = t.patches else { throw bad("transaction \(i) has no patches") }
-            if t.malformedPatch { throw bad("transaction \(i) has a malformed patch") }
-            var parents: [Int]
-            var agent = 0
-            if concurrent {
-                guard let ps = t.parents, let ag = t.agent else { throw bad("transaction \(i) lacks parents or agent") }
-                guard ps.allSatisfy({ $0 >= 0 && $0 < i }) else { throw bad("transaction \(i) names a parent that does not come before it") }
-                guard ag >= 0 && ag < numAgents else { throw bad("transaction \(i) names agent \(ag) of \(numAgents)") }
-                parents = ps
-                agent = ag
-            } else {
-                parents = i == 0 ? [] : [i - 1]
-            }
-            out.append(Transaction(parents: parents, agent: agent, time: t.time, patches: patches))
+        try TraceStream.read(bytes, path: path, header: { head = $0 }) { _, t in
+            out.append(Transaction(parents: t.parents, agent: t.agent, time: t.time, patches: t.patches))
         }
-        return EditingTrace(kind: concurrent ? .concurrent : .sequential, numAgents: numAgents,
-                            startContent: start ?? "", endContent: end, transactions: out)
+        guard let head else { throw TraceError.malformed(path: path, reason: "missing endContent") }
+        return EditingTrace(kind: head.kind, numAgents: head.numAgents, startContent: head.startContent,
+                            endContent: head.endContent, transactions: out)
     }
 }

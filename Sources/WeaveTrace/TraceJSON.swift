@@ -82,12 +82,19 @@ struct TraceJSON {
     /// A string's scalars, escapes decoded (surrogate pairs joined; a lone
     /// surrogate is an error).
     mutating func scalars() throws(Failure) -> [Unicode.Scalar] {
-        try expect(UInt8(ascii: "\""))
         var out: [Unicode.Scalar] = []
+        try string { out.append($0) }
+        return out
+    }
+
+    /// Reads a string, passing each of its scalars (escapes decoded) to `emit`.
+    @inline(__always)
+    mutating func string(_ emit: (Unicode.Scalar) -> Void) throws(Failure) {
+        try expect(UInt8(ascii: "\""))
         while true {
             guard at < bytes.count else { throw fail("unterminated string") }
             let b = bytes[at]
-            if b == UInt8(ascii: "\"") { at += 1; return out }
+            if b == UInt8(ascii: "\"") { at += 1; return }
             if b < 0x20 { throw fail("control character in a string") }
             if b == UInt8(ascii: "\\") {
                 at += 1
@@ -95,14 +102,14 @@ struct TraceJSON {
                 let e = bytes[at]
                 at += 1
                 switch e {
-                case UInt8(ascii: "\""): out.append("\"")
-                case UInt8(ascii: "\\"): out.append("\\")
-                case UInt8(ascii: "/"): out.append("/")
-                case UInt8(ascii: "b"): out.append("\u{08}")
-                case UInt8(ascii: "f"): out.append("\u{0C}")
-                case UInt8(ascii: "n"): out.append("\n")
-                case UInt8(ascii: "r"): out.append("\r")
-                case UInt8(ascii: "t"): out.append("\t")
+                case UInt8(ascii: "\""): emit("\"")
+                case UInt8(ascii: "\\"): emit("\\")
+                case UInt8(ascii: "/"): emit("/")
+                case UInt8(ascii: "b"): emit("\u{08}")
+                case UInt8(ascii: "f"): emit("\u{0C}")
+                case UInt8(ascii: "n"): emit("\n")
+                case UInt8(ascii: "r"): emit("\r")
+                case UInt8(ascii: "t"): emit("\t")
                 case UInt8(ascii: "u"):
                     var v = try hex4()
                     if (0xD800 ..< 0xDC00).contains(v) {
@@ -115,7 +122,7 @@ struct TraceJSON {
                         v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let s = Unicode.Scalar(v) else { throw fail("lone surrogate in a \\u escape") }
-                    out.append(s)
+                    emit(s)
                 default:
                     at -= 1
                     throw fail("unknown escape")
@@ -126,7 +133,7 @@ struct TraceJSON {
             let start = at
             var v: UInt32, extra: Int, minimum: UInt32
             switch b {
-            case 0x00 ... 0x7F: out.append(Unicode.Scalar(b)); at += 1; continue
+            case 0x00 ... 0x7F: emit(Unicode.Scalar(b)); at += 1; continue
             case 0xC2 ... 0xDF: v = UInt32(b & 0x1F); extra = 1; minimum = 0x80
             case 0xE0 ... 0xEF: v = UInt32(b & 0x0F); extra = 2; minimum = 0x800
             case 0xF0 ... 0xF4: v = UInt32(b & 0x07); extra = 3; minimum = 0x10000
@@ -139,7 +146,7 @@ struct TraceJSON {
                 v = v << 6 | UInt32(c & 0x3F)
             }
             guard v >= minimum, let s = Unicode.Scalar(v) else { throw fail("invalid UTF-8") }
-            out.append(s)
+            emit(s)
             at += extra + 1
         }
     }
@@ -168,18 +175,26 @@ struct TraceJSON {
         // Most strings (a transaction's time, an author's name) are plain
         // ASCII with no escape: made straight from their bytes, without a
         // scalar array (this was 40 % of importing automerge-paper).
+        if let r = plainString() { return String(decoding: UnsafeBufferPointer(rebasing: bytes[r]), as: UTF8.self) }
+        return String(String.UnicodeScalarView(try scalars()))
+    }
+
+    /// When the next value is a string of printable ASCII without escapes,
+    /// reads it and returns the range of its bytes (quotes excluded);
+    /// otherwise reads nothing and returns nil. O(its length).
+    mutating func plainString() -> Range<Int>? {
+        guard isString() else { return nil }
         var end = at + 1
         while end < bytes.count {
             let b = bytes[end]
-            guard b >= 0x20, b < 0x80, b != UInt8(ascii: "\\") else { break }
+            guard b >= 0x20, b < 0x80, b != UInt8(ascii: "\\") else { return nil }
             if b == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[(at + 1) ..< end]), as: UTF8.self)
-                at = end + 1
-                return text
+                defer { at = end + 1 }
+                return (at + 1) ..< end
             }
             end += 1
         }
-        return String(String.UnicodeScalarView(try scalars()))
+        return nil
     }
 
     /// An integer value, or nil (read and dropped) for any other value,
@@ -231,7 +246,7 @@ struct TraceJSON {
         switch b {
         case UInt8(ascii: "{"): try object { j, _ throws(Failure) in try j.skip() }
         case UInt8(ascii: "["): try array { j, _ throws(Failure) in try j.skip() }
-        case UInt8(ascii: "\""): _ = try scalars()
+        case UInt8(ascii: "\""): try string { _ in }
         case UInt8(ascii: "t"): try word("true")
         case UInt8(ascii: "f"): try word("false")
         case UInt8(ascii: "n"): try word("null")
