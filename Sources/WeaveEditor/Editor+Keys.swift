@@ -167,9 +167,9 @@ extension Editor {
 
     /// PgUp/PgDn also move the view by a page, so the text scrolls as a page.
     private mutating func scrollPage(_ direction: Int) {
-        var t = top
+        var t = top, walk = RowWalk()
         for _ in 0 ..< max(1, textHeight - 1) {
-            guard let n = direction > 0 ? rowAfter(t) : rowBefore(t) else { break }
+            guard let n = direction > 0 ? rowAfter(t, &walk) : rowBefore(t, &walk) else { break }
             t = n
         }
         top = t

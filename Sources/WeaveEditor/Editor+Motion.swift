@@ -47,19 +47,20 @@ extension Editor {
     /// goal column. At the first/last row it goes to the start/end of the text.
     /// O(|rows| × line length).
     mutating func moveVertically(_ rows: Int) {
-        let (line, row, x) = cursorPlace()
+        var walk = RowWalk()
+        let (line, row, x) = cursorPlace(&walk)
         let goal = goalX ?? x
         var t = ViewTop(line: line, row: row)
         var moved = 0
         while moved < abs(rows) {
-            guard let next = rows > 0 ? rowAfter(t) : rowBefore(t) else {
+            guard let next = rows > 0 ? rowAfter(t, &walk) : rowBefore(t, &walk) else {
                 setCursor(rows > 0 ? doc.buffer.count : 0)
                 return
             }
             t = next
             moved += 1
         }
-        let offset = layout(line: t.line).offset(row: t.row, x: goal)
+        let offset = walk.layout(t.line, self).offset(row: t.row, x: goal)
         setCursor(doc.buffer.lineStarts[t.line] + offset)
         goalX = goal
     }
@@ -68,13 +69,13 @@ extension Editor {
     /// below the text goes to its end. O(textHeight × line length).
     mutating func click(x: Int, y: Int) {
         guard y >= 0, y < textHeight else { return }
-        var t = top
+        var t = top, walk = RowWalk()
         for _ in 0 ..< y {
-            guard let next = rowAfter(t) else { setCursor(doc.buffer.count); return }
+            guard let next = rowAfter(t, &walk) else { setCursor(doc.buffer.count); return }
             t = next
         }
         let col = max(0, x - gutterWidth) + (softWrap ? 0 : leftColumn)
-        setCursor(doc.buffer.lineStarts[t.line] + layout(line: t.line).offset(row: t.row, x: col))
+        setCursor(doc.buffer.lineStarts[t.line] + walk.layout(t.line, self).offset(row: t.row, x: col))
     }
 
     /// Home: the start of the line. End: its end.

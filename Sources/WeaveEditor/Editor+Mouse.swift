@@ -83,23 +83,23 @@ extension Editor {
     /// column as Up and Down do. O(rows × layout).
     mutating func scrollRows(_ rows: Int) {
         undo.seal()
-        var t = top
+        var t = top, walk = RowWalk()
         var moved = 0
-        while moved < abs(rows), let n = rows > 0 ? rowAfter(t) : rowBefore(t) {
+        while moved < abs(rows), let n = rows > 0 ? rowAfter(t, &walk) : rowBefore(t, &walk) {
             t = n
             moved += 1
         }
         guard moved > 0 else { return }
         top = t
-        let (line, row, _) = cursorPlace()
+        let (line, row, _) = cursorPlace(&walk)
         var here = ViewTop(line: line, row: row)
         if here < top {
             var n = 0
-            while here < top, let next = rowAfter(here) { here = next; n += 1 }
+            while here < top, let next = rowAfter(here, &walk) { here = next; n += 1 }
             moveVertically(n)
         } else {
             var n = 0
-            while t < here, let next = rowAfter(t) { t = next; n += 1 }
+            while t < here, let next = rowAfter(t, &walk) { t = next; n += 1 }
             if n >= textHeight { moveVertically(textHeight - 1 - n) }
         }
     }

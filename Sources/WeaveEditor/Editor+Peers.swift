@@ -58,18 +58,18 @@ extension Editor {
         guard !remoteCursors.isEmpty else { return }
         // Screen row of every visual row shown.
         var rowsShown: [VisualRow: Int] = [:]
-        var t: ViewTop? = top
+        var t: ViewTop? = top, walk = RowWalk()
         for y in 0 ..< textHeight {
             guard let row = t else { break }
             rowsShown[VisualRow(line: row.line, row: row.row)] = y
-            t = rowAfter(row)
+            t = rowAfter(row, &walk)
         }
         let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
         var labelEnd: [Int: Int] = [:]  // y -> first free column for a label
         for c in remoteCursors {
             guard let index = c.index(in: doc.rga), index <= doc.buffer.count else { continue }
             let line = doc.buffer.line(of: index)
-            let lay = layout(line: line)
+            let lay = walk.layout(line, self)
             let p = lay.position(of: index - doc.buffer.lineStarts[line])
             guard let y = rowsShown[VisualRow(line: line, row: p.row)] else { continue }
             let x = p.x - shift

@@ -54,7 +54,8 @@ extension Editor {
 
     private func drawText(_ grid: inout Grid) {
         let gutter = gutterWidth, shift = softWrap ? 0 : leftColumn
-        let here = cursorPlace()
+        var walk = RowWalk()  // the cursor's line is laid out once for both
+        let here = cursorPlace(&walk)
         let selected = selection ?? 0 ..< 0  // drawn in reverse video
         let found = currentMatch ?? 0 ..< 0  // the match: reverse video in yellow
         let matchColour = Grid.Colour.yellow.rawValue
@@ -74,7 +75,7 @@ extension Editor {
         for y in 0 ..< textHeight {
             guard let row = t else { break }
             if row.line != cachedLine {
-                lay = layout(line: row.line)
+                lay = walk.layout(row.line, self)
                 tokens = tokensOf(row.line)
                 cachedLine = row.line
             }

@@ -23,42 +23,63 @@ extension Editor {
 
     /// The cursor's line, visual row within it, and column. O(line length).
     func cursorPlace() -> (line: Int, row: Int, x: Int) {
+        var walk = RowWalk()
+        return cursorPlace(&walk)
+    }
+
+    /// `cursorPlace()`, the cursor's line laid out through `walk`.
+    func cursorPlace(_ walk: inout RowWalk) -> (line: Int, row: Int, x: Int) {
         let line = doc.buffer.line(of: doc.cursor)
-        let p = layout(line: line).position(of: doc.cursor - doc.buffer.lineStarts[line])
+        let p = walk.layout(line, self).position(of: doc.cursor - doc.buffer.lineStarts[line])
         return (line, p.row, p.x)
     }
 
     /// The visual row after `t`, or nil at the last row of the document.
     func rowAfter(_ t: ViewTop) -> ViewTop? {
-        if t.row + 1 < layout(line: t.line).rowCount { return ViewTop(line: t.line, row: t.row + 1) }
+        var walk = RowWalk()
+        return rowAfter(t, &walk)
+    }
+
+    /// `rowAfter(t)`, laying lines out through `walk`: a walk over the rows
+    /// of one line lays it out once. O(1) when `walk` holds `t.line`.
+    func rowAfter(_ t: ViewTop, _ walk: inout RowWalk) -> ViewTop? {
+        if t.row + 1 < walk.layout(t.line, self).rowCount { return ViewTop(line: t.line, row: t.row + 1) }
         if t.line + 1 < doc.buffer.lineCount { return ViewTop(line: t.line + 1, row: 0) }
         return nil
     }
 
     /// The visual row before `t`, or nil at the first.
     func rowBefore(_ t: ViewTop) -> ViewTop? {
+        var walk = RowWalk()
+        return rowBefore(t, &walk)
+    }
+
+    /// `rowBefore(t)`, laying lines out through `walk`.
+    func rowBefore(_ t: ViewTop, _ walk: inout RowWalk) -> ViewTop? {
         if t.row > 0 { return ViewTop(line: t.line, row: t.row - 1) }
-        if t.line > 0 { return ViewTop(line: t.line - 1, row: layout(line: t.line - 1).rowCount - 1) }
+        if t.line > 0 { return ViewTop(line: t.line - 1, row: walk.layout(t.line - 1, self).rowCount - 1) }
         return nil
     }
 
     /// Scrolls so the cursor is on screen, moving the view as little as
-    /// possible. O(textHeight × line length).
+    /// possible. O(textHeight + length of the lines it passes): each line
+    /// is laid out once (`RowWalk`).
     mutating func followCursor() {
-        let (line, row, x) = cursorPlace()
+        var walk = RowWalk()
+        let (line, row, x) = cursorPlace(&walk)
         let here = ViewTop(line: line, row: row)
         // Keep `top` valid after edits and wrap changes.
         if top.line >= doc.buffer.lineCount { top = ViewTop(line: doc.buffer.lineCount - 1, row: 0) }
-        top.row = min(top.row, layout(line: top.line).rowCount - 1)
+        top.row = min(top.row, walk.layout(top.line, self).rowCount - 1)
         if here < top {
             top = here
         } else {
             // Is the cursor within textHeight rows of top?
             var t = top, n = 0
-            while t < here, n < textHeight, let next = rowAfter(t) { t = next; n += 1 }
+            while t < here, n < textHeight, let next = rowAfter(t, &walk) { t = next; n += 1 }
             if n >= textHeight {
                 t = here
-                for _ in 0 ..< textHeight - 1 { if let prev = rowBefore(t) { t = prev } }
+                for _ in 0 ..< textHeight - 1 { if let prev = rowBefore(t, &walk) { t = prev } }
                 top = t
             }
         }
@@ -81,5 +102,24 @@ extension Editor {
         refreshSyntax()
         let rows = fileListTreeRows
         fileList?.follow(treeRows: rows)
+    }
+}
+
+/// The line layouts one walk over visual rows has made, so that each line is
+/// laid out once per walk: following the cursor on a 435,000-character line
+/// (a minified file) laid it out for every screen row, about 150 ms a key in
+/// a release build. Holds the last two lines (a walk moves a row at a time,
+/// and `rowBefore` looks at the line above). Used within one call, while the
+/// text does not change.
+struct RowWalk {
+    private var recent: [(line: Int, layout: LineLayout)] = []
+
+    /// Line `line`'s layout in `editor`, made once. O(line length) the first time, O(1) after.
+    mutating func layout(_ line: Int, _ editor: Editor) -> LineLayout {
+        if let hit = recent.first(where: { $0.line == line }) { return hit.layout }
+        let made = editor.layout(line: line)
+        if recent.count == 2 { recent.removeFirst() }
+        recent.append((line, made))
+        return made
     }
 }

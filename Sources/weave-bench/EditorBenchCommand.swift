@@ -15,8 +15,9 @@ struct BenchEditor: ParsableCommand {
         discussion: """
         keystroke: Editor.handle(key) plus render() of the next 80x24 Grid, for --keys keys \
         (typing, Backspace, arrows, PgDn, Enter) at scattered places, median and p99. Documents: \
-        1 MB of generated text, and automerge-paper's final text with its full history \
-        (with --trace). open_10mb: reading a 10 MB file and its new history file \
+        1 MB of generated text, automerge-paper's final text with its full history \
+        (with --trace), and one line of about 435,000 characters (minified JSON, colour on) \
+        with up to 500 characters typed at its end. open_10mb: reading a 10 MB file and its new history file \
         (StoredDocument), building the editor and rendering the first screen. \
         Run in release: swift run -c release weave-bench editor --trace FILE
         """)
@@ -32,20 +33,29 @@ struct BenchEditor: ParsableCommand {
 
     func run() throws {
         if syntax { runSyntax(); return }
-        var rows: [(String, Double, Double)] = []
+        var rows: [(String, Double, Double, Int)] = []
         let line = "The quick brown fox jumps over the lazy dog; déjà vu 日本語 🙂 and some more words here.\n"
         var text = ""
         while text.utf8.count < 1_000_000 { text += line }
         let (g50, g99) = measure(Editor(fileName: "bench.txt", text: text))
-        rows.append(("1 MB generated", g50, g99))
+        rows.append(("1 MB generated", g50, g99, keys))
         if let trace {
             let t = try EditingTrace.load(path: trace)
             let doc = try t.replay()
             let (t50, t99) = measure(Editor(fileName: "paper.tex", document: doc))
-            rows.append(("\((trace as NSString).lastPathComponent) (\(doc.log.count) ops)", t50, t99))
+            rows.append(("\((trace as NSString).lastPathComponent) (\(doc.log.count) ops)", t50, t99, keys))
         }
-        for (name, p50, p99) in rows {
-            print("keystroke     \(name): median \(String(format: "%.3f", p50)) ms, p99 \(String(format: "%.3f", p99)) ms over \(keys) keys (handle + render 80x24)")
+        // One long line (a minified file): typing at its end, where every key
+        // lays the line out (wrapped at 80 columns) to place the cursor.
+        var json = "{"
+        var k = 0
+        while json.unicodeScalars.count < 435_000 { json += "\"k\(k)\":\(k * 7919 % 100_000),"; k += 1 }
+        json += "\"end\":0}\n"
+        let typed = min(keys, 500)
+        let (l50, l99) = measureTyping(Editor(fileName: "long.json", text: json), keys: typed)
+        rows.append(("one \(json.unicodeScalars.count - 1)-character line (minified JSON, typing at its end)", l50, l99, typed))
+        for (name, p50, p99, count) in rows {
+            print("keystroke     \(name): median \(String(format: "%.3f", p50)) ms, p99 \(String(format: "%.3f", p99)) ms over \(count) keys (handle + render 80x24)")
         }
         // A 1 MB bracketed paste: one key, one edit, then the next screen.
         var pasting = Editor(fileName: "paste.txt", text: "before\nafter\n")
@@ -133,6 +143,25 @@ struct BenchEditor: ParsableCommand {
               + "\"key_median_ms\":\(f(k50)),\"key_p99_ms\":\(f(k99)),\"keys\":\(keys),"
               + "\"page_median_ms\":\(f(p50)),\"page_p99_ms\":\(f(p99)),\"page_mean_ms\":\(f(mean)),\"pages\":\(pageTimes.count),"
               + "\"target_met\":\(met)}")
+    }
+
+    /// Median and p99 in milliseconds of one typed character + one render,
+    /// typing `keys` characters at the end of the first line.
+    func measureTyping(_ initial: Editor, keys: Int) -> (Double, Double) {
+        var editor = initial
+        _ = editor.handle(.resize(width: 80, height: 24))
+        _ = editor.handle(.ctrlHome)
+        _ = editor.handle(.end)
+        _ = editor.render()
+        var times: [Double] = []
+        for i in 0 ..< keys {
+            let t0 = ContinuousClock.now
+            _ = editor.handle(.char(i % 2 == 0 ? "x" : "7"))
+            _ = editor.render()
+            times.append((ContinuousClock.now - t0).ms)
+        }
+        times.sort()
+        return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)])
     }
 
     /// Median and p99 in milliseconds of one key + one render.
