@@ -49,7 +49,13 @@ struct TraceJSON {
         if peek() == UInt8(ascii: "}") { at += 1; return }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key") }
-            let key = String(String.UnicodeScalarView(try scalars()))
+            // A plain key (all of a trace's) from its bytes: a small string, no allocation.
+            let key: String
+            if let r = plainString() {
+                key = String(decoding: UnsafeBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+            } else {
+                key = String(String.UnicodeScalarView(try scalars()))
+            }
             try expect(UInt8(ascii: ":"))
             try field(&self, key)
             switch peek() {
@@ -244,7 +250,21 @@ struct TraceJSON {
     mutating func skip() throws(Failure) {
         guard let b = peek() else { throw fail("expected a value") }
         switch b {
-        case UInt8(ascii: "{"): try object { j, _ throws(Failure) in try j.skip() }
+        case UInt8(ascii: "{"):
+            // As `object`, without making the keys.
+            try expect(UInt8(ascii: "{"))
+            if peek() == UInt8(ascii: "}") { at += 1; return }
+            while true {
+                guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                try string { _ in }
+                try expect(UInt8(ascii: ":"))
+                try skip()
+                switch peek() {
+                case UInt8(ascii: ","): at += 1
+                case UInt8(ascii: "}"): at += 1; return
+                default: throw fail("expected ',' or '}'")
+                }
+            }
         case UInt8(ascii: "["): try array { j, _ throws(Failure) in try j.skip() }
         case UInt8(ascii: "\""): try string { _ in }
         case UInt8(ascii: "t"): try word("true")
