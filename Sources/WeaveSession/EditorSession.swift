@@ -70,7 +70,7 @@ public final class EditorSession {
         // the first edit does not copy it.
         store.doc = RGA(replica: store.doc.localReplica)
         editor.historyStatus = "history saved"
-        editor.setModified(store.isModified(text: editor.text))
+        editor.setModified(store.isModified(scalars: editor.buffer.scalars))
         loop = EventLoop()
         editor.notify(store.messages.isEmpty ? "F1 or Ctrl-G: help  F2: time travel" : store.messages.joined(separator: "; "))
     }

@@ -137,6 +137,20 @@ public struct TextMark: Hashable, Sendable {
         hash = h
     }
 
+    /// `TextMark(text:)` of the text made of `scalars`, hashed from their
+    /// UTF-8 a chunk at a time (no `String` of the whole text built).
+    public init(scalars: ScalarArray, edits: Int = 0) {
+        self.edits = edits
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var n = 0
+        scalars.forEachUTF8Chunk { chunk in
+            for b in chunk { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            n += chunk.count
+        }
+        length = n
+        hash = h
+    }
+
     init(length: Int, hash: UInt64, edits: Int) {
         self.length = length
         self.hash = hash

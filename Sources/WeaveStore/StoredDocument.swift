@@ -270,6 +270,10 @@ public final class StoredDocument {
     /// the document elsewhere, like the editor).
     public func isModified(text: String) -> Bool { !TextMark(text: text).sameText(as: savedMark) }
 
+    /// `isModified(text:)` of the text made of `scalars` (the editor's
+    /// buffer), without a `String` of it. O(text).
+    public func isModified(scalars: ScalarArray) -> Bool { !TextMark(scalars: scalars).sameText(as: savedMark) }
+
     /// Writes FILE atomically with the current text and notes it in the history.
     /// On failure FILE is untouched and the error says why.
     public func savePlainText() throws { try savePlainText(doc.text) }

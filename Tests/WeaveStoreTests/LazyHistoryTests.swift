@@ -196,6 +196,20 @@ import WeaveTestSupport
         #expect(lazyTimeline.text(after: count) == s.doc.text)
     }
 
+    /// The mark of a text hashed from its scalars (the editor's buffer, on
+    /// opening) is the mark of its `String`: ASCII, two-, three- and
+    /// four-byte scalars, empty, and long enough for several chunks.
+    @Test func aMarkFromScalarsIsTheMarkOfTheText() {
+        var g = SeededRandom(seed: Self.seeds[2])
+        var texts = ["", "a", "é", "日本", "🙂x", "line\nnext\r\n"]
+        texts.append(String(String.UnicodeScalarView(g.text(70_000))))
+        texts.append(String(repeating: "abc\n", count: 30_000) + "日")
+        for t in texts {
+            let scalars = ScalarArray(Array(t.unicodeScalars))
+            #expect(TextMark(scalars: scalars, edits: 3) == TextMark(text: t, edits: 3), "\(t.prefix(20))")
+        }
+    }
+
     /// A state the log does not make is still found and replaced on a lazy
     /// open (its check needs the edit count and the document, not the edits).
     @Test func aWrongStateIsStillReplacedOnOpening() throws {
