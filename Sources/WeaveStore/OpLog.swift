@@ -66,6 +66,10 @@ public struct LoadedLog: Sendable {
 /// returns are the appended edits durable.
 public final class OpLog {
     public let path: String
+
+    /// Where a format-1 history's copy is kept when it is upgraded to format 2
+    /// (`StoredDocument.keepFormatOneCopy`): `.NAME.weave` → `.NAME.weave.v1`.
+    public static func formatOneCopyPath(for sidecar: String) -> String { sidecar + ".v1" }
     /// Where the file lives (the real file system, or a test's crash simulator).
     public let fs: FileSystem
     private var fd: Int32

@@ -411,8 +411,24 @@ public final class StoredDocument {
             log.append(state: state)
             try flush(current: current)
         } else {
+            try keepFormatOneCopy(current)
             try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark, state: state)
         }
+    }
+
+    /// Before a format-1 history is upgraded to format 2 (which a Weave that
+    /// reads only format 1 refuses), its bytes, flushed, are kept beside it
+    /// once as `.NAME.weave.v1` (`OpLog.formatOneCopyPath`), so that an older
+    /// Weave still opens that copy. Written atomically and made durable before
+    /// the upgrade starts; a copy already there is left as it is (it is the
+    /// first upgrade's). Hidden, so a shared folder never shares it. Cost: one
+    /// read and one write of the history file, once.
+    func keepFormatOneCopy(_ current: RGA) throws {
+        let copy = OpLog.formatOneCopyPath(for: log.path)
+        guard !fs.exists(copy) else { return }
+        try flush(current: current)
+        guard let bytes = try fs.readAll(log.path) else { return }
+        try fs.writeAtomically(copy, bytes)
     }
 
     /// The state of `current` after the whole history, or nil when it is not

@@ -227,8 +227,17 @@ struct StateSnapshotTests {
         try first.flush()
         #expect(first.log.formatVersion == OpLogFormat.version)
         #expect(OpLog.currentState(in: fs.contents(sidecar)!) == nil)
+        let formatOne = fs.contents(sidecar)!
+        let copy = OpLog.formatOneCopyPath(for: sidecar)
+        #expect(fs.contents(copy) == nil)
         try first.compactIfLong(first.doc)
         #expect(first.log.formatVersion == OpLogFormat.stateVersion, "seed \(seed): not rewritten as format 2")
+        // The upgrade kept the format-1 file's bytes beside it, once, and that
+        // copy still reads (as a Weave reading only format 1 would) to the same history.
+        #expect(fs.contents(copy) == formatOne, "seed \(seed): the format-1 copy is not the file before the upgrade")
+        let kept = try OpLog.load(path: copy, fs: fs)
+        #expect(kept.formatVersion == OpLogFormat.version)
+        #expect(try kept.document(as: ReplicaID(9)).text == first.doc.text)
         #expect(OpLog.currentState(in: fs.contents(sidecar)!)?.text == Array(first.doc.text.utf8), "seed \(seed)")
         try first.savePlainText()
         #expect(OpLog.currentState(in: fs.contents(sidecar)!)?.text == Array(first.doc.text.utf8), "seed \(seed): a save mark made the state old")
@@ -252,5 +261,6 @@ struct StateSnapshotTests {
         let third = try StoredDocument(file: file, author: "me", fs: fs)
         #expect(third.doc.text == second.doc.text)
         #expect(third.history.edits.count == second.history.edits.count)
+        #expect(fs.contents(copy) == formatOne, "seed \(seed): a later session's end touched the format-1 copy")
     }
 }
