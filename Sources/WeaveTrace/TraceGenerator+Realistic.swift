@@ -273,6 +273,15 @@ extension TraceGenerator {
             return min(max(1, patchesLeft - (txnsLeft - 1)), rng.logNormal(mean: mean, sigma: 1.2))
         }
 
+        /// Merges open branch `k` into the main line (one or two patches by its author) and closes it.
+        func mergeBranch(_ k: Int) throws {
+            let b = open[k]
+            try commit([main, b.head], agent: b.agent, count: min(1 + rng.below(2), max(1, patchesLeft - (transactions - txns.count - 1))))
+            main = txns.count - 1
+            open.remove(at: k)
+            busy.remove(b.agent)
+        }
+
         while txns.count < transactions {
             let remainingTxns = transactions - txns.count
             // Close branches in time: each still needs its merge.
@@ -281,10 +290,7 @@ extension TraceGenerator {
                 let k = rng.below(open.count)
                 var b = open[k]
                 if b.remaining == 0 {
-                    try commit([main, b.head], agent: b.agent, count: min(1 + rng.below(2), max(1, patchesLeft - (transactions - txns.count - 1))))
-                    main = txns.count - 1
-                    open.remove(at: k)
-                    busy.remove(b.agent)
+                    try mergeBranch(k)
                 } else {
                     try commit([b.head], agent: b.agent, count: size())
                     b.head = txns.count - 1
@@ -314,10 +320,7 @@ extension TraceGenerator {
             let k = rng.below(open.count)
             var b = open[k]
             if b.remaining == 0 {
-                try commit([main, b.head], agent: b.agent, count: min(1 + rng.below(2), max(1, patchesLeft - (transactions - txns.count - 1))))
-                main = txns.count - 1
-                open.remove(at: k)
-                busy.remove(b.agent)
+                try mergeBranch(k)
                 continue
             }
             try commit(rng.below(8) == 0 ? [b.head, main] : [b.head], agent: b.agent, count: size())
