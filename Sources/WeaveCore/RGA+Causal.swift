@@ -145,7 +145,9 @@ extension RGA {
     /// the first error, as `receive(contentsOf:)` does. O(other's size + the
     /// integration of its operations).
     public mutating func receive(contentsOf other: OperationLog) throws {
-        log.reserve(entries: other.count, scalars: log.isEmpty ? 0 : other.scalars.count)
+        // All of `other`'s scalars at once, unless they may be shared whole
+        // (an empty log taking a single insert).
+        log.reserve(entries: other.count, scalars: log.isEmpty && other.count <= 1 ? 0 : other.scalars.count)
         var none: [TextEdit]? = nil
         try deferringCounts { doc in
             for i in other.indices {

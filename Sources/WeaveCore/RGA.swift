@@ -107,12 +107,37 @@ public struct RGA: Sendable {
     /// Number of visible scalars. O(1).
     public var count: Int { visibleCount }
 
-    /// The visible text. O(n).
+    /// The visible text. O(n): one walk of the spans for the stretches of
+    /// `log.scalars` to copy (joined where they meet) and their UTF-8 size,
+    /// then the UTF-8 written once, straight into the string's storage.
     public var text: String {
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(visibleCount)
-        forEachVisibleRange { log.scalars.appendUTF8($0, to: &utf8) }
-        return String(decoding: utf8, as: UTF8.self)
+        var ranges: [Range<Int>] = []
+        var bytes = 0
+        var open = 0 ..< 0
+        forEachVisibleRange { r in
+            if r.lowerBound == open.upperBound { open = open.lowerBound ..< r.upperBound; return }
+            if !open.isEmpty { ranges.append(open); bytes += log.scalars.utf8Count(open) }
+            open = r
+        }
+        if !open.isEmpty { ranges.append(open); bytes += log.scalars.utf8Count(open) }
+        if bytes == 0 { return "" }
+        // All ASCII at 1 byte a scalar: the storage is the UTF-8, copied as is.
+        let ascii = bytes == visibleCount && log.scalars.width == 1
+        return String(unsafeUninitializedCapacity: bytes) { out in
+            var k = 0
+            for r in ranges {
+                let rest = UnsafeMutableBufferPointer(rebasing: out[k...])
+                if ascii {
+                    log.scalars.withUnsafeValues(r) { raw, _ in
+                        UnsafeMutableRawBufferPointer(rest).copyMemory(from: raw)
+                    }
+                    k += r.count
+                } else {
+                    k += log.scalars.writeUTF8(r, to: rest)
+                }
+            }
+            return k
+        }
     }
 
     /// The visible text as scalars. O(n).

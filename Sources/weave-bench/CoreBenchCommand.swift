@@ -166,7 +166,7 @@ func median(_ xs: [Duration]) -> Duration { xs.sorted()[xs.count / 2] }
 @inline(never)
 func mergeFromBytes(_ bytes: [UInt8]) throws -> String {
     var fresh = RGA(replica: ReplicaID(0xFEED))
-    do { try fresh.receive(contentsOf: OpCodec.decode(bytes)) } catch { throw BenchFailure(message: "merge from bytes failed: \(error)") }
+    do { try fresh.receive(contentsOf: OpCodec.decodeLog(bytes)) } catch { throw BenchFailure(message: "merge from bytes failed: \(error)") }
     return fresh.text
 }
 
