@@ -355,6 +355,41 @@ struct ElementTable: Sendable {
         }
     }
 
+    /// `forEachRun(lo, hi, body)` for a caller that walks counters mostly
+    /// upwards: `hint` is the index, in its page, of the run tried first for
+    /// `lo` (then the one after it) before a binary search, and is left at
+    /// the last run visited. Any hint gives the same runs. O(runs visited)
+    /// when it hits, else O(log + runs).
+    @inline(__always)
+    func forEachRun(_ lo: UInt32, _ hi: UInt32, hint: inout Int, _ body: (ElementRun) -> Void) {
+        var c = lo
+        while c < hi {
+            let p = Int(c >> UInt32(ElementTable.pageShift))
+            let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
+            pages[p].withUnsafeBufferPointer { runs in
+                var i: Int
+                if hint >= 0, hint < runs.count, runs[hint].start <= c, c < runs[hint].end {
+                    i = hint
+                } else if hint >= 0, hint + 1 < runs.count, runs[hint + 1].start <= c, c < runs[hint + 1].end {
+                    i = hint + 1
+                } else {
+                    i = ElementTable.lastStarting(atOrBefore: c, in: runs)
+                    precondition(i >= 0, "counter \(c) is not an element")
+                }
+                while c < stop {
+                    let r = runs[i]
+                    precondition(r.start <= c && c < r.end, "counter \(c) is not an element")
+                    let from = c &- r.start
+                    let to = min(r.end, stop) &- r.start
+                    body(r.cut(from, to))
+                    c = r.start &+ to
+                    hint = i
+                    i += 1
+                }
+            }
+        }
+    }
+
     /// Number of runs (a measure of fragmentation). O(pages).
     var runCount: Int { pages.reduce(0) { $0 + $1.count } }
 

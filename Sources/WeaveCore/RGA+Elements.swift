@@ -49,12 +49,18 @@ extension RGA {
     /// a range of `log.scalars` (an element run's scalars are consecutive
     /// there). O(runs).
     func forEachVisibleRange(_ body: (Range<Int>) -> Void) {
+        // Per replica, the element run last visited: the next span of that
+        // replica usually lies in it or the next one (typing runs forward).
+        var hints = [Int](repeating: -1, count: replicas.count)
         var leaf = firstLeaf
         while leaf >= 0 {
             for k in 0 ..< leafLen[leaf] {
                 let s = spans[leaf * RGA.leafCapacity + k]
                 if s.deleted { continue }
-                forEachRun(of: s) { run in body(Int(run.scalar) ..< Int(run.scalar &+ run.length)) }
+                let r = Int(s.replica)
+                replicas[r].elements.forEachRun(s.counter, s.counter &+ s.length, hint: &hints[r]) { run in
+                    body(Int(run.scalar) ..< Int(run.scalar &+ run.length))
+                }
             }
             leaf = leafNext[leaf]
         }
