@@ -148,6 +148,10 @@ extension RGA {
         // All of `other`'s scalars at once, unless they may be shared whole
         // (an empty log taking a single insert).
         log.reserve(entries: other.count, scalars: log.isEmpty && other.count <= 1 ? 0 : other.scalars.count)
+        // And its deletes' runs (they are copied, joined where they meet).
+        if log.runs.capacity < log.runs.count + other.runs.count {
+            log.runs.reserveCapacity(Swift.max(log.runs.count + other.runs.count, 2 * log.runs.capacity))
+        }
         var none: [TextEdit]? = nil
         try deferringCounts { doc in
             for i in other.indices {
