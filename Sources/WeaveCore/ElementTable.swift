@@ -335,24 +335,8 @@ struct ElementTable: Sendable {
     /// Calls `body` with the runs covering `lo ..< hi`, cut to that range, in
     /// counter order. Every counter in the range must be an element. O(log + runs).
     func forEachRun(_ lo: UInt32, _ hi: UInt32, _ body: (ElementRun) -> Void) {
-        var c = lo
-        while c < hi {
-            let p = Int(c >> UInt32(ElementTable.pageShift))
-            let stop = UInt32(min(UInt64(hi), ElementTable.pageEnd(c)))
-            pages[p].withUnsafeBufferPointer { runs in
-                var i = ElementTable.lastStarting(atOrBefore: c, in: runs)
-                precondition(i >= 0, "counter \(c) is not an element")
-                while c < stop {
-                    let r = runs[i]
-                    precondition(r.start <= c && c < r.end, "counter \(c) is not an element")
-                    let from = c &- r.start
-                    let to = min(r.end, stop) &- r.start
-                    body(r.cut(from, to))
-                    c = r.start &+ to
-                    i += 1
-                }
-            }
-        }
+        var hint = -1  // no hint: a binary search per page
+        forEachRun(lo, hi, hint: &hint, body)
     }
 
     /// `forEachRun(lo, hi, body)` for a caller that walks counters mostly
