@@ -254,7 +254,7 @@ public struct OperationLog: RandomAccessCollection, Sendable {
         StoredRun(replica: slot(run.start.replica), counter: run.start.counter, length: run.length, backward: run.backward)
     }
 
-    private func deletedRun(_ s: StoredRun) -> DeletedRun {
+    func deletedRun(_ s: StoredRun) -> DeletedRun {
         DeletedRun(start: ElementID(counter: s.counter, replica: ids[Int(s.replica)]), length: s.length, backward: s.backward)
     }
 

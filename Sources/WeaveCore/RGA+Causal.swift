@@ -153,10 +153,14 @@ extension RGA {
             log.runs.reserveCapacity(Swift.max(log.runs.count + other.runs.count, 2 * log.runs.capacity))
         }
         var none: [TextEdit]? = nil
+        // A ready delete's runs, reused from one delete to the next.
+        var scratch: [DeletedRun] = []
         try deferringCounts { doc in
             for i in other.indices {
                 let e = other.entries[i]
-                if !e.isDelete && doc.pending.count == 0 {
+                if e.isDelete {
+                    if doc.pending.count == 0, doc.receiveReadyDelete(e, of: other, runs: &scratch) { continue }
+                } else if doc.pending.count == 0 {
                     let replica = other.ids[Int(e.replica)]
                     let after = e.refReplica == OperationLog.documentStart ? nil
                         : ElementID(counter: e.refCounter, replica: other.ids[Int(e.refReplica)])
@@ -173,6 +177,40 @@ extension RGA {
                 try doc.receive(other[i], into: &none)
             }
         }
+    }
+
+    /// Applies and records the delete `e` of `other` when it is ready as
+    /// given (what `readiness` answers `.ready(nil)` for, checked on the
+    /// stored fields and runs), without building an `Operation` for it: its
+    /// runs go through `runs`, a scratch array. Returns false, having changed
+    /// nothing, for any other answer (waiting, duplicate, overlapping,
+    /// invalid), which is then `receive(_:)`'s to give. O(its runs · log).
+    mutating func receiveReadyDelete(_ e: OperationLog.Entry, of other: OperationLog, runs: inout [DeletedRun]) -> Bool {
+        let n = e.length
+        guard n > 0, UInt64(e.counter) + UInt64(n) <= UInt64(UInt32.max) else { return false }
+        let replica = other.ids[Int(e.replica)]
+        let r = slot(of: replica)
+        let seqEnd = r.map { replicas[$0].seqEnd } ?? 0
+        let counterEnd = r.map { replicas[$0].counterEnd } ?? 0
+        guard e.seq == seqEnd, e.counter >= counterEnd else { return false }
+        runs.removeAll(keepingCapacity: true)
+        for k in e.payload ..< e.payload + Int(e.refCounter) {
+            let run = other.deletedRun(other.runs[k])
+            if run.length == 0 || (run.backward && run.start.counter < run.length - 1)
+                || (!run.backward && UInt64(run.start.counter) + UInt64(run.length) > UInt64(UInt32.max)) {
+                return false
+            }
+            // Every element it names must be here (a missing one: waiting or invalid).
+            let low = run.lowCounter
+            guard let t = slot(of: run.start.replica),
+                  replicas[t].elements.firstMissing(low, low &+ run.length) == nil else { return false }
+            runs.append(run)
+        }
+        let author = replicaSlot(replica)
+        var none: [TextEdit]? = nil
+        for run in runs { integrateDelete(run, edits: &none) }
+        runs.withUnsafeBufferPointer { recordDelete(author, seq: e.seq, counter: e.counter, length: n, runs: $0) }
+        return true
     }
 
     /// Whether an insert of `length` scalars (replica, seq, counter, after)
