@@ -154,12 +154,12 @@ extension RGA {
         }
         var none: [TextEdit]? = nil
         // A ready delete's runs, reused from one delete to the next.
-        var scratch: [DeletedRun] = []
+        var scratch: [DeletedRun] = [], leaves: [Int] = []
         try deferringCounts { doc in
             for i in other.indices {
                 let e = other.entries[i]
                 if e.isDelete {
-                    if doc.pending.count == 0, doc.receiveReadyDelete(e, of: other, runs: &scratch) { continue }
+                    if doc.pending.count == 0, doc.receiveReadyDelete(e, of: other, runs: &scratch, leaves: &leaves) { continue }
                 } else if doc.pending.count == 0 {
                     let replica = other.ids[Int(e.replica)]
                     let after = e.refReplica == OperationLog.documentStart ? nil
@@ -182,10 +182,12 @@ extension RGA {
     /// Applies and records the delete `e` of `other` when it is ready as
     /// given (what `readiness` answers `.ready(nil)` for, checked on the
     /// stored fields and runs), without building an `Operation` for it: its
-    /// runs go through `runs`, a scratch array. Returns false, having changed
+    /// runs go through `runs`, and the leaf each one's first element was in
+    /// through `leaves` (scratch arrays). Returns false, having changed
     /// nothing, for any other answer (waiting, duplicate, overlapping,
     /// invalid), which is then `receive(_:)`'s to give. O(its runs · log).
-    mutating func receiveReadyDelete(_ e: OperationLog.Entry, of other: OperationLog, runs: inout [DeletedRun]) -> Bool {
+    mutating func receiveReadyDelete(_ e: OperationLog.Entry, of other: OperationLog, runs: inout [DeletedRun],
+                                     leaves: inout [Int]) -> Bool {
         let n = e.length
         guard n > 0, UInt64(e.counter) + UInt64(n) <= UInt64(UInt32.max) else { return false }
         let replica = other.ids[Int(e.replica)]
@@ -194,21 +196,27 @@ extension RGA {
         let counterEnd = r.map { replicas[$0].counterEnd } ?? 0
         guard e.seq == seqEnd, e.counter >= counterEnd else { return false }
         runs.removeAll(keepingCapacity: true)
+        leaves.removeAll(keepingCapacity: true)
         for k in e.payload ..< e.payload + Int(e.refCounter) {
             let run = other.deletedRun(other.runs[k])
             if run.length == 0 || (run.backward && run.start.counter < run.length - 1)
                 || (!run.backward && UInt64(run.start.counter) + UInt64(run.length) > UInt64(UInt32.max)) {
                 return false
             }
-            // Every element it names must be here (a missing one: waiting or invalid).
-            let low = run.lowCounter
+            // Every element it names must be here (a missing one: waiting or
+            // invalid). The table run holding its first also says in which
+            // leaf it was: a hint for integrateDelete, which then need not
+            // search the table again.
+            let low = run.lowCounter, high = low &+ run.length
             guard let t = slot(of: run.start.replica),
-                  replicas[t].elements.firstMissing(low, low &+ run.length) == nil else { return false }
+                  let first = replicas[t].elements.run(holding: low) else { return false }
+            if first.end < high, replicas[t].elements.firstMissing(first.end, high) != nil { return false }
             runs.append(run)
+            leaves.append(leaf(ofGroup: first.group))
         }
         let author = replicaSlot(replica)
         var none: [TextEdit]? = nil
-        for run in runs { integrateDelete(run, edits: &none) }
+        for k in runs.indices { integrateDelete(runs[k], edits: &none, leafHint: leaves[k]) }
         runs.withUnsafeBufferPointer { recordDelete(author, seq: e.seq, counter: e.counter, length: n, runs: $0) }
         return true
     }

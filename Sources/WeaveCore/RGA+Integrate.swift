@@ -46,6 +46,23 @@ extension RGA {
         return (leaf, k, off)
     }
 
+    /// `locate`, looking in all of `leafHint` (a leaf that may hold the
+    /// element) after `lastPlace` and before the element table. O(1) on a
+    /// hit near `lastPlace`, O(leaf size) in `leafHint`, else as `locate`.
+    @inline(__always)
+    func locate(_ r: Int, _ counter: UInt32, leafHint: Int) -> (leaf: Int, span: Int, offset: Int) {
+        let (hl, hk) = lastPlace
+        if hl < leafLen.count, let (k, off) = findSpan(in: hl, from: max(hk &- 2, 0), to: hk &+ 2, replica: r, counter: counter) {
+            return (hl, k, off)
+        }
+        if leafHint < leafLen.count, let (k, off) = findSpan(in: leafHint, from: 0, replica: r, counter: counter) {
+            return (leafHint, k, off)
+        }
+        let leaf = self.leaf(of: r, counter)
+        let (k, off) = findSpan(in: leaf, replica: r, counter: counter)
+        return (leaf, k, off)
+    }
+
     /// Whether element `offset` of `s` has a greater ID than `x`.
     @inline(__always)
     func isGreater(_ s: Span, _ offset: Int, than x: ElementID) -> Bool {
@@ -123,7 +140,12 @@ extension RGA {
     /// Marks the elements of `run` deleted, appending the visible text removed
     /// to `edits` when given. Every target must exist. Who deleted them is the
     /// log's to say (see RGA+Deleters.swift). O(spans touched · log s).
-    mutating func integrateDelete(_ run: DeletedRun, edits: inout [TextEdit]?) {
+    ///
+    /// `leafHint`, when not -1, is a leaf that may hold the run's first
+    /// element (where it was before earlier runs of the operation changed the
+    /// tree): looked at, after `lastPlace`, before the element table. Checked,
+    /// never trusted.
+    mutating func integrateDelete(_ run: DeletedRun, edits: inout [TextEdit]?, leafHint: Int = -1) {
         mutationStamp &+= 1
         let r = slot(of: run.start.replica)!
         var c = run.lowCounter
@@ -136,6 +158,8 @@ extension RGA {
             let leaf: Int, k: Int, off: Int
             if lastLeaf >= 0, let found = findSpan(in: lastLeaf, from: max(lastSpan - 1, 0), replica: r, counter: c) {
                 (leaf, k, off) = (lastLeaf, found.span, found.offset)
+            } else if lastLeaf < 0, leafHint >= 0 {
+                (leaf, k, off) = locate(r, c, leafHint: leafHint)
             } else {
                 (leaf, k, off) = locate(r, c)
             }
