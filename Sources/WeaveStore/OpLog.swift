@@ -19,6 +19,8 @@ public struct LoadedLog: Sendable {
     public var tornTailBytes = 0
     /// Records after the last snapshot.
     public var tailRecords = 0
+    /// State records after the last snapshot record (current or old).
+    public var stateRecords = 0
     /// The file's format version (1, or 2 when it may hold state records).
     public var formatVersion = OpLogFormat.version
     /// The last state record, when no edit or snapshot record follows it
@@ -82,6 +84,10 @@ public final class OpLog {
     public private(set) var durableEdits = 0
     /// Records after the last snapshot (compaction folds them in).
     public private(set) var tailRecords: Int
+    /// State records after the last snapshot, current or old: each session's
+    /// end appends one (its text, deflated), so `StoredDocument.compactIfLong`
+    /// compacts when they pile up instead of adding another.
+    public private(set) var stateRecords: Int
     public private(set) var fileLength: Int
 
     /// Whether there are appended records not yet durable.
@@ -96,13 +102,14 @@ public final class OpLog {
     /// edit makes it false; `append(state:)` and a rewrite with a state make it true.
     public private(set) var hasCurrentState: Bool
 
-    private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int,
+    private init(path: String, fs: FileSystem, fd: Int32, length: Int, tailRecords: Int, stateRecords: Int = 0,
                  formatVersion: UInt32 = OpLogFormat.version, hasCurrentState: Bool = false) {
         self.path = path
         self.fs = fs
         self.fd = fd
         fileLength = length
         self.tailRecords = tailRecords
+        self.stateRecords = stateRecords
         self.formatVersion = formatVersion
         self.hasCurrentState = hasCurrentState
     }
@@ -184,7 +191,7 @@ public final class OpLog {
             }
         }
         return (OpLog(path: path, fs: fs, fd: fd, length: loaded.validLength, tailRecords: loaded.tailRecords,
-                      formatVersion: loaded.formatVersion, hasCurrentState: loaded.state != nil), loaded)
+                      stateRecords: loaded.stateRecords, formatVersion: loaded.formatVersion, hasCurrentState: loaded.state != nil), loaded)
     }
 
     /// Parses a whole history file. See `open` for what counts as damage.
@@ -336,6 +343,7 @@ public final class OpLog {
             out.pendingEdits = pending
             out.textMark = mark
             out.tailRecords = 0
+            out.stateRecords = 0
             out.state = nil
         case .textMark(let m):
             out.textMark = m
@@ -343,6 +351,7 @@ public final class OpLog {
         case .state(let s):
             // Not counted in `tailRecords`: compaction would not fold it away.
             out.state = s
+            out.stateRecords += 1
         }
     }
 
@@ -383,6 +392,7 @@ public final class OpLog {
         precondition(formatVersion >= OpLogFormat.stateVersion, "a state record in a format-1 history")
         pending += OpLogFormat.record(state.payload())
         hasCurrentState = true
+        stateRecords += 1
     }
 
     public func append(author: Author) {
@@ -487,6 +497,7 @@ public final class OpLog {
         fileLength = bytes.count
         mustCut = false
         tailRecords = 0
+        stateRecords = state == nil ? 0 : 1
         formatVersion = state == nil ? OpLogFormat.version : OpLogFormat.stateVersion
         hasCurrentState = state != nil
     }

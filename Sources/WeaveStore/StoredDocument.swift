@@ -381,23 +381,36 @@ public final class StoredDocument {
     public func compact() throws { try compact(doc) }
 
     /// Compacts with `current`, the caller's up-to-date document.
+    /// A format-1 history that gets a state this way becomes format 2, its
+    /// format-1 bytes kept first (`keepFormatOneCopy`).
     public func compact(_ current: RGA) throws {
-        try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark,
-                        state: state(of: current))
+        let state = state(of: current)
+        if state != nil, log.formatVersion < OpLogFormat.stateVersion { try keepFormatOneCopy(current) }
+        try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark, state: state)
     }
 
     /// Compacts when many records follow the last snapshot, so opening stays
     /// fast; else, when the history is long (`StateSnapshot.minimumEdits`) and
     /// its stored state is missing or old, writes a state record of `current`
-    /// (`writeState`), so that `weave show` reads the text without the log.
-    /// Called when a session ends. O(text) for a state; O(history) to compact.
+    /// (`writeState`), so that `weave show` reads the text without the log;
+    /// but compacts instead when `statesBeforeCompaction` states are there
+    /// already. Called when a session ends. O(text) for a state; O(history)
+    /// to compact.
     public func compactIfLong(_ current: RGA, threshold: Int = 20_000) throws {
-        if log.tailRecords >= threshold {
+        let wantsState = !log.hasCurrentState && editCount >= StateSnapshot.minimumEdits
+        if log.tailRecords >= threshold || (wantsState && log.stateRecords >= Self.statesBeforeCompaction) {
             try compact(current)
-        } else if !log.hasCurrentState, editCount >= StateSnapshot.minimumEdits {
+        } else if wantsState {
             try writeState(current)
         }
     }
+
+    /// Old state records a history keeps before a session's end compacts it
+    /// instead of appending one more: each is the whole text deflated (27.6 KB
+    /// for automerge-paper), so a file opened for many short sessions grew by
+    /// that much each time. Compaction keeps one state; the file then holds at
+    /// most this many copies of the text.
+    public static let statesBeforeCompaction = 4
 
     /// Makes the history's latest state durable from `current`, the caller's
     /// up-to-date document: a state record appended (format 2), or, for a

@@ -263,4 +263,36 @@ struct StateSnapshotTests {
         #expect(third.history.edits.count == second.history.edits.count)
         #expect(fs.contents(copy) == formatOne, "seed \(seed): a later session's end touched the format-1 copy")
     }
+
+    /// Many short sessions on a long history: each end appends a state while
+    /// fewer than `statesBeforeCompaction` are there, then compacts instead,
+    /// so the file never holds more than that many copies of the text, and
+    /// every reopening has the whole history and a current state.
+    @Test func manySessionsDoNotPileUpStates() throws {
+        let seed = Self.seeds[0]
+        var g = SeededRandom(seed: seed)
+        let fs = PowerCutFileSystem()
+        let file = "/d/many.txt", sidecar = OpLog.sidecarPath(for: file)
+        fs.install(file, Array("start\n".utf8))
+        var edits = 1  // the file's text, the first edit
+        var sizes: [Int] = []
+        for session in 0 ..< 12 {
+            let s = try StoredDocument(file: file, replica: ReplicaID(UInt64(10 + session)), author: "me", fs: fs)
+            #expect(s.history.edits.count == edits, "seed \(seed), session \(session): the history lost edits")
+            let count = session == 0 ? StateSnapshot.minimumEdits + 5 : 3
+            for i in 0 ..< count {
+                if let op = RandomHistory.randomEdit(&s.doc, &g) { s.record([op], time: Int64(session * 10_000 + i)); edits += 1 }
+            }
+            try s.flush()
+            try s.compactIfLong(s.doc)
+            #expect(s.log.stateRecords <= StoredDocument.statesBeforeCompaction, "seed \(seed), session \(session)")
+            let loaded = try OpLog.load(path: sidecar, fs: fs)
+            #expect(loaded.stateRecords == s.log.stateRecords, "seed \(seed), session \(session): the count is not the file's")
+            #expect(loaded.stateRecords <= StoredDocument.statesBeforeCompaction, "seed \(seed), session \(session): \(loaded.stateRecords) states")
+            #expect(OpLog.currentState(in: fs.contents(sidecar)!)?.text == Array(s.doc.text.utf8), "seed \(seed), session \(session)")
+            sizes.append(fs.contents(sidecar)!.count)
+        }
+        // It compacted at least once: some session's end made the file smaller.
+        #expect(zip(sizes, sizes.dropFirst()).contains { $1 < $0 }, "seed \(seed): never compacted: \(sizes)")
+    }
 }
