@@ -34,28 +34,17 @@ extension RGA {
     /// (typing after Backspace, Backspace after typing). A span holds the
     /// element or not, so the hint is checked, never trusted; a miss costs
     /// four span reads before the element table's binary search and the scan
-    /// of the leaf. O(1) on a hit, else O(log runs in a page + leaf size).
+    /// of the leaf. `leafHint`, when not -1, is a leaf that may hold the
+    /// element, looked through next (checked too). O(1) on a hit near
+    /// `lastPlace`, O(leaf size) in `leafHint`, else O(log runs in a page +
+    /// leaf size).
     @inline(__always)
-    func locate(_ r: Int, _ counter: UInt32) -> (leaf: Int, span: Int, offset: Int) {
+    func locate(_ r: Int, _ counter: UInt32, leafHint: Int = -1) -> (leaf: Int, span: Int, offset: Int) {
         let (hl, hk) = lastPlace
         if hl < leafLen.count, let (k, off) = findSpan(in: hl, from: max(hk &- 2, 0), to: hk &+ 2, replica: r, counter: counter) {
             return (hl, k, off)
         }
-        let leaf = self.leaf(of: r, counter)
-        let (k, off) = findSpan(in: leaf, replica: r, counter: counter)
-        return (leaf, k, off)
-    }
-
-    /// `locate`, looking in all of `leafHint` (a leaf that may hold the
-    /// element) after `lastPlace` and before the element table. O(1) on a
-    /// hit near `lastPlace`, O(leaf size) in `leafHint`, else as `locate`.
-    @inline(__always)
-    func locate(_ r: Int, _ counter: UInt32, leafHint: Int) -> (leaf: Int, span: Int, offset: Int) {
-        let (hl, hk) = lastPlace
-        if hl < leafLen.count, let (k, off) = findSpan(in: hl, from: max(hk &- 2, 0), to: hk &+ 2, replica: r, counter: counter) {
-            return (hl, k, off)
-        }
-        if leafHint < leafLen.count, let (k, off) = findSpan(in: leafHint, from: 0, replica: r, counter: counter) {
+        if leafHint >= 0, leafHint < leafLen.count, let (k, off) = findSpan(in: leafHint, from: 0, replica: r, counter: counter) {
             return (leafHint, k, off)
         }
         let leaf = self.leaf(of: r, counter)
@@ -158,10 +147,9 @@ extension RGA {
             let leaf: Int, k: Int, off: Int
             if lastLeaf >= 0, let found = findSpan(in: lastLeaf, from: max(lastSpan - 1, 0), replica: r, counter: c) {
                 (leaf, k, off) = (lastLeaf, found.span, found.offset)
-            } else if lastLeaf < 0, leafHint >= 0 {
-                (leaf, k, off) = locate(r, c, leafHint: leafHint)
             } else {
-                (leaf, k, off) = locate(r, c)
+                // The hint is for the run's first element only.
+                (leaf, k, off) = locate(r, c, leafHint: lastLeaf < 0 ? leafHint : -1)
             }
             lastLeaf = leaf; lastSpan = k
             let s = span(leaf, k)

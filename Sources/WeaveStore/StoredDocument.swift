@@ -383,8 +383,10 @@ public final class StoredDocument {
     /// Compacts with `current`, the caller's up-to-date document.
     /// A format-1 history that gets a state this way becomes format 2, its
     /// format-1 bytes kept first (`keepFormatOneCopy`).
-    public func compact(_ current: RGA) throws {
-        let state = state(of: current)
+    public func compact(_ current: RGA) throws { try compact(current, state: state(of: current)) }
+
+    /// Compacts with `current` and `state` (its state, or nil: none kept).
+    private func compact(_ current: RGA, state: StateSnapshot?) throws {
         if state != nil, log.formatVersion < OpLogFormat.stateVersion { try keepFormatOneCopy(current) }
         try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark, state: state)
     }
@@ -424,8 +426,7 @@ public final class StoredDocument {
             log.append(state: state)
             try flush(current: current)
         } else {
-            try keepFormatOneCopy(current)
-            try log.compact(ops: current.operations(since: VersionVector()), history: history, textMark: savedMark, state: state)
+            try compact(current, state: state)
         }
     }
 
